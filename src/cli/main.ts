@@ -1,1 +1,33 @@
-export {};
+import { describeError, ExitCode, type AdminError } from '../core/errors.js';
+import { parseCli } from './args.js';
+import { USAGE } from './help.js';
+import { processIO, type CliIO } from './output.js';
+import { VERSION } from './version.js';
+
+/** The thin entry: parse, dispatch, turn any error into its sentence and exit code. */
+export async function main(argv: readonly string[], io: CliIO = processIO): Promise<number> {
+  try {
+    const opts = parseCli(argv);
+    if (opts.version) {
+      io.stdout(VERSION);
+      return ExitCode.ok;
+    }
+    if (opts.help && opts.command !== 'notes') {
+      io.stdout(USAGE);
+      return ExitCode.ok;
+    }
+    switch (opts.command) {
+      case 'detect':
+        return await (await import('./detect-command.js')).runDetect(opts, io);
+      case 'status':
+        return await (await import('./status-command.js')).runStatus(opts, io);
+      case 'notes':
+        return await (await import('./notes-command.js')).runNotesCommand(opts.rest, io);
+      default:
+        return await (await import('./wizard-command.js')).runWizardCommand(opts, io);
+    }
+  } catch (error) {
+    io.stderr(describeError(error).join('\n'));
+    return (error as AdminError).exitCode ?? ExitCode.failed;
+  }
+}

@@ -16,16 +16,19 @@ export class AdminError extends Error {
   readonly exitCode: ExitCodeValue;
   readonly serverState: string | undefined;
   readonly nextStep: string | undefined;
+  /** A stable name for errors the wizard reacts to (e.g. `no-install`). */
+  readonly code: string | undefined;
 
   constructor(
     message: string,
-    opts: { exitCode?: ExitCodeValue; serverState?: string; nextStep?: string; cause?: unknown } = {},
+    opts: { exitCode?: ExitCodeValue; serverState?: string; nextStep?: string; code?: string; cause?: unknown } = {},
   ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'AdminError';
     this.exitCode = opts.exitCode ?? ExitCode.failed;
     this.serverState = opts.serverState;
     this.nextStep = opts.nextStep;
+    this.code = opts.code;
   }
 }
 

@@ -1,0 +1,76 @@
+import { parseArgs } from 'node:util';
+import { usageError } from '../core/errors.js';
+
+export const COMMANDS = ['wizard', 'detect', 'status', 'notes'] as const;
+export type Command = (typeof COMMANDS)[number];
+
+export interface CliOptions {
+  command: Command;
+  configPaths: string[];
+  venv: string | undefined;
+  target: string | undefined;
+  url: string | undefined;
+  stateDir: string | undefined;
+  yes: boolean;
+  dryRun: boolean;
+  pre: boolean;
+  json: boolean;
+  demo: boolean;
+  help: boolean;
+  version: boolean;
+  /** Arguments left for a subcommand with its own parser (notes). */
+  rest: string[];
+}
+
+const OPTIONS = {
+  config: { type: 'string', short: 'c', multiple: true },
+  venv: { type: 'string' },
+  target: { type: 'string' },
+  url: { type: 'string' },
+  'state-dir': { type: 'string' },
+  yes: { type: 'boolean', short: 'y' },
+  'dry-run': { type: 'boolean' },
+  pre: { type: 'boolean' },
+  json: { type: 'boolean' },
+  demo: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+} as const;
+
+export function parseCli(argv: readonly string[]): CliOptions {
+  const first = argv[0];
+  const command: Command = first && (COMMANDS as readonly string[]).includes(first) ? (first as Command) : 'wizard';
+  const args = command === 'wizard' || first !== command ? [...argv] : argv.slice(1);
+  if (command === 'notes') return { ...defaults(), command, rest: args, help: args.includes('--help') || args.includes('-h') };
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw usageError((error as Error).message.replace(/^TypeError \[\w+\]: /, ''), 'See synapse-upgrade --help.');
+  }
+  if (parsed.positionals.length) {
+    throw usageError(`Unknown command "${parsed.positionals[0]}".`, `Commands: ${COMMANDS.filter((c) => c !== 'wizard').join(', ')}; see --help.`);
+  }
+  const v = parsed.values;
+  if (v.url !== undefined && !/^https?:\/\/[^/]+/.test(v.url)) throw usageError(`--url ${v.url} is not an http(s) URL.`);
+  return {
+    command,
+    configPaths: v.config ?? [],
+    venv: v.venv,
+    target: v.target,
+    url: v.url,
+    stateDir: v['state-dir'],
+    yes: v.yes ?? false,
+    dryRun: v['dry-run'] ?? false,
+    pre: v.pre ?? false,
+    json: v.json ?? false,
+    demo: v.demo ?? false,
+    help: v.help ?? false,
+    version: v.version ?? false,
+    rest: [],
+  };
+}
+
+function defaults(): Omit<CliOptions, 'command'> {
+  return { configPaths: [], venv: undefined, target: undefined, url: undefined, stateDir: undefined, yes: false, dryRun: false, pre: false, json: false, demo: false, help: false, version: false, rest: [] };
+}

@@ -1,0 +1,30 @@
+export const USAGE = `synapse-upgrade: upgrade a Matrix Synapse homeserver, guided, resumable and verified.
+
+Usage:
+  synapse-upgrade [options]              the interactive wizard (the default command)
+    -c, --config PATH                    homeserver.yaml (may repeat, or a conf.d directory)
+        --venv PATH                      the virtualenv of a pip install
+        --target VERSION | latest        the version to upgrade to
+        --url URL                        base URL of a listener with the \`client\` resource
+        --state-dir DIR                  where journals, transcripts and backups live
+                                         (default: $SYNAPSE_UPGRADE_STATE_DIR, else ~/.local/state/synapse-upgrade)
+    -y, --yes                            non-interactive: take the safe default at every question,
+                                         fail (exit 2) where there is none
+        --dry-run                        run every check for real, show every change, change nothing
+        --pre                            offer pre-releases too
+        --json                           print the events as JSON lines on stdout
+        --demo                           try the wizard on a sandbox homeserver in a temporary folder
+  synapse-upgrade detect [--json]        what is installed, where, which version, which version is running
+  synapse-upgrade status [--json]        the last or current upgrade session, from the journal
+  synapse-upgrade notes --from V --to V [--config PATH] [--json]
+                                         the upgrade notes between two versions that apply to this server
+  synapse-upgrade --help | --version
+
+Examples:
+  synapse-upgrade                                   # find the install, choose a version, upgrade
+  synapse-upgrade --target 1.47.0 --yes             # unattended, e.g. from a fleet tool
+  synapse-upgrade --venv ~/synapse/env -c ~/synapse/homeserver.yaml --dry-run
+
+Exit codes: 0 upgraded and verified (or already at the target); 1 the upgrade failed;
+2 bad input or usage; 3 interrupted and resumable; 4 refused by a check or a note.
+`;

@@ -1,0 +1,51 @@
+import type { StepId } from './steps.js';
+
+/** A choice the wizard needs from the admin. `safeDefault` is what `--yes` takes; none means `--yes` stops. */
+export interface Question {
+  id: string;
+  text: string;
+  choices: { value: string; label: string }[];
+  safeDefault?: string;
+  /** Extra lines shown above the choices (evidence, a plan, a note). */
+  details?: string[];
+}
+
+export interface InstallSummary {
+  method: string;
+  evidence: string[];
+  installedVersion: string;
+  runningVersion: string | undefined;
+  configPaths: string[];
+  url: string | undefined;
+  venv?: string;
+}
+
+export type Outcome = 'upgraded' | 'already-current' | 'failed' | 'aborted' | 'dry-run';
+
+export interface Result {
+  outcome: Outcome;
+  exitCode: number;
+  from: string | undefined;
+  to: string | undefined;
+  totalMs: number;
+  downtimeMs: number | undefined;
+  lines: string[];
+}
+
+/** Everything the wizard reports flows as these events to the Ink, plain and JSON renderers. */
+export type WizardEvent =
+  | { type: 'session.started'; sessionId: string; dryRun: boolean; stateDir: string }
+  | { type: 'detected'; install: InstallSummary }
+  | { type: 'step.started'; step: StepId; title: string }
+  | { type: 'step.finished'; step: StepId; status: 'done' | 'failed' | 'skipped'; summary?: string }
+  | { type: 'command.started'; id: number; argv: string[]; cwd: string | undefined; title: string | undefined; dryRun: boolean }
+  | { type: 'command.output'; id: number; line: string }
+  | { type: 'command.finished'; id: number; exitCode: number; durationMs: number }
+  | { type: 'message'; level: 'info' | 'warn' | 'error'; text: string }
+  | { type: 'waiting'; elapsedMs: number; logLines: string[]; progress: string | undefined }
+  | { type: 'question'; question: Question }
+  | { type: 'answer'; questionId: string; value: string }
+  | { type: 'result'; result: Result };
+
+export type Emit = (event: WizardEvent) => void;
+export type Ask = (question: Question) => Promise<string>;

@@ -1,0 +1,26 @@
+const PROGRESS = [
+  /Applying schema deltas for (v\d+)/,
+  /Applying (?:engine-specific )?schema (\S+)/,
+  /Running (\S+\.py:run_\w+)/,
+  /Upgrading schema to (v\d+)/,
+  /Schema now up to date/,
+  /Synapse now listening on .*/,
+  /Cannot use this database as it is too new.*/,
+];
+
+/** What the migration is doing, from the newest homeserver log line that says so. */
+export function migrationProgress(lines: readonly string[]): string | undefined {
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i] ?? '';
+    for (const pattern of PROGRESS) {
+      const match = pattern.exec(line);
+      if (!match) continue;
+      if (match[0].startsWith('Applying schema deltas')) return `migrating the database schema to ${match[1]}`;
+      if (match[0].startsWith('Applying')) return `applying schema delta ${match[1]}`;
+      if (match[0].startsWith('Running')) return `running schema script ${match[1]}`;
+      if (match[0].startsWith('Upgrading')) return `upgrading the schema to ${match[1]}`;
+      return match[0];
+    }
+  }
+  return undefined;
+}

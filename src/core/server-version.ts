@@ -1,0 +1,38 @@
+import { parseVersion } from './version.js';
+
+export interface ServerVersionAnswer {
+  /** The plain version, e.g. `1.47.0`. */
+  version: string;
+  /** The full string the server reported, e.g. `1.47.0 (b=master,t=v1.47.0,abc123)`. */
+  raw: string;
+  python: string | undefined;
+}
+
+/**
+ * Reads the body of GET /_synapse/admin/v1/server_version. Accepts both shapes:
+ * `{"server_version": …}` (1.94+) and `{"server_version": …, "python_version": …}` (older).
+ * Throws an Error worded for the admin for anything else.
+ */
+export function parseServerVersionBody(status: number, contentType: string, body: string): ServerVersionAnswer {
+  if (status !== 200) {
+    throw new Error(`the version endpoint answered HTTP ${status} instead of 200${snippet(body)}`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(body);
+  } catch {
+    const kind = /html/i.test(contentType) || /^\s*</.test(body) ? 'an HTML page' : 'something that is not JSON';
+    throw new Error(`the version endpoint answered ${kind}${snippet(body)}; is a proxy or another program on that port?`);
+  }
+  const raw = (data as { server_version?: unknown } | null)?.server_version;
+  if (typeof raw !== 'string') throw new Error(`the version endpoint answered JSON without "server_version"${snippet(body)}`);
+  const version = parseVersion(raw);
+  if (!version) throw new Error(`the server reported a version the wizard cannot read: "${raw}"`);
+  const python = (data as { python_version?: unknown }).python_version;
+  return { version: version.text, raw, python: typeof python === 'string' ? python : undefined };
+}
+
+function snippet(body: string): string {
+  const text = body.replace(/\s+/g, ' ').trim().slice(0, 80);
+  return text ? ` ("${text}${body.length > 80 ? '…' : ''}")` : '';
+}

@@ -1,0 +1,66 @@
+import type { Question, Result, WizardEvent } from './events.js';
+import { STEP_IDS, STEP_TITLES, type StepId, type StepStatus } from './steps.js';
+
+/** What the screen shows, derived from events alone. Pure: no React, no I/O. */
+export interface SessionView {
+  steps: { id: StepId; title: string; status: StepStatus; summary?: string }[];
+  /** Finished lines (messages, command headers): append-only, rendered once. */
+  log: { key: number; level: 'info' | 'warn' | 'error' | 'command'; text: string }[];
+  /** The newest lines of the running command or of the homeserver log, bounded. */
+  tail: string[];
+  running: { argv: string[]; title: string | undefined } | undefined;
+  waiting: { elapsedMs: number; progress: string | undefined } | undefined;
+  question: Question | undefined;
+  result: Result | undefined;
+}
+
+export const TAIL_LIMIT = 200;
+
+export function initialView(): SessionView {
+  return {
+    steps: STEP_IDS.map((id) => ({ id, title: STEP_TITLES[id], status: 'pending' })),
+    log: [],
+    tail: [],
+    running: undefined,
+    waiting: undefined,
+    question: undefined,
+    result: undefined,
+  };
+}
+
+const setStep = (view: SessionView, id: StepId, status: StepStatus, summary?: string): SessionView['steps'] =>
+  view.steps.map((step) => (step.id === id ? { ...step, status, ...(summary ? { summary } : {}) } : step));
+
+const appendLog = (view: SessionView, level: SessionView['log'][number]['level'], text: string): SessionView['log'] => [
+  ...view.log,
+  { key: view.log.length, level, text },
+];
+
+export function reduceView(view: SessionView, event: WizardEvent): SessionView {
+  switch (event.type) {
+    case 'step.started':
+      return { ...view, steps: setStep(view, event.step, 'running'), tail: [], waiting: undefined };
+    case 'step.finished':
+      return { ...view, steps: setStep(view, event.step, event.status, event.summary), waiting: undefined };
+    case 'command.started': {
+      const shown = `${event.dryRun ? '(dry run, not run) ' : ''}$ ${event.argv.join(' ')}`;
+      return { ...view, log: appendLog(view, 'command', shown), running: { argv: event.argv, title: event.title }, tail: [] };
+    }
+    case 'command.output':
+      return { ...view, tail: [...view.tail.slice(-(TAIL_LIMIT - 1)), event.line] };
+    case 'command.finished':
+      return { ...view, running: undefined };
+    case 'message':
+      return { ...view, log: appendLog(view, event.level, event.text) };
+    case 'waiting':
+      return { ...view, waiting: { elapsedMs: event.elapsedMs, progress: event.progress }, tail: event.logLines.slice(-TAIL_LIMIT) };
+    case 'question':
+      return { ...view, question: event.question };
+    case 'answer':
+      return { ...view, question: undefined };
+    case 'result':
+      return { ...view, result: event.result, running: undefined, waiting: undefined, question: undefined };
+    default:
+      return view;
+  }
+}

@@ -1,0 +1,55 @@
+import type { Ask, Emit } from '../core/events.js';
+import { STEP_TITLES, type StepId } from '../core/steps.js';
+import type { CommandSpec } from '../system/command.js';
+import { displayArgv } from '../system/redact.js';
+import type { SessionRecorder } from './recorder.js';
+
+export interface WizardOptions {
+  venv?: string;
+  configPaths?: string[];
+  target?: string;
+  url?: string;
+  stateDir?: string;
+  yes: boolean;
+  dryRun: boolean;
+  pre: boolean;
+}
+
+export interface WizardDeps {
+  emit: Emit;
+  ask: Ask;
+  /** Offered when no install is found: returns options pointing at a demo sandbox, or nothing. */
+  offerDemo?: (why: string) => Promise<Partial<WizardOptions> | undefined>;
+}
+
+/** Step bookkeeping shared by the flow: events for the screen, the journal for resume. */
+export class Steps {
+  current: StepId | undefined;
+  recorder: SessionRecorder | undefined;
+
+  constructor(private readonly emit: Emit) {}
+
+  async start(id: StepId, command?: CommandSpec): Promise<void> {
+    this.current = id;
+    this.emit({ type: 'step.started', step: id, title: STEP_TITLES[id] });
+    await this.recorder?.step(id, 'running', command ? { command: displayArgv(command) } : {});
+  }
+
+  async done(id: StepId, summary?: string, extra: { exitCode?: number } = {}): Promise<void> {
+    this.emit({ type: 'step.finished', step: id, status: 'done', ...(summary ? { summary } : {}) });
+    await this.recorder?.step(id, 'done', { ...(summary ? { summary } : {}), ...extra });
+    this.current = undefined;
+  }
+
+  async skip(id: StepId, summary: string): Promise<void> {
+    this.emit({ type: 'step.finished', step: id, status: 'skipped', summary });
+    await this.recorder?.step(id, 'skipped', { summary });
+  }
+
+  async fail(summary: string): Promise<void> {
+    if (!this.current) return;
+    this.emit({ type: 'step.finished', step: this.current, status: 'failed', summary });
+    await this.recorder?.step(this.current, 'failed', { summary }).catch(() => {});
+  }
+}
+

@@ -1,0 +1,88 @@
+import { readFile, stat } from 'node:fs/promises';
+import { AdminError } from '../core/errors.js';
+import type { Ask, Emit } from '../core/events.js';
+import { migrationProgress } from '../core/log-progress.js';
+import type { ServerVersionAnswer } from '../core/server-version.js';
+import { probeServerVersion } from '../system/http.js';
+import { lastLines } from '../system/log-tail.js';
+import { isProcessAlive } from '../system/proc.js';
+
+export interface WaitOptions {
+  url: string;
+  logFile: string | undefined;
+  pidFile: string | undefined;
+  emit: Emit;
+  ask: Ask;
+  /** Whether the restart command has returned (a dead server only counts after that). */
+  restartDone: () => boolean;
+  startedAt: number;
+  pollMs?: number;
+  /** How long without a new log line before asking whether to keep waiting. */
+  stallMs?: number;
+  /** How long the server may be gone (no process, no answer) after the restart before giving up. */
+  deadMs?: number;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function serverProcessAlive(pidFile: string | undefined): Promise<boolean | undefined> {
+  if (!pidFile) return undefined;
+  const text = await readFile(pidFile, 'utf8').catch(() => undefined);
+  const pid = Number(text?.trim());
+  return Number.isInteger(pid) && pid > 0 ? isProcessAlive(pid) : false;
+}
+
+/**
+ * Polls the version endpoint until Synapse answers. There is no fixed time-out: a migration
+ * may take hours. It gives up only when the server process is gone, and asks when the log stalls.
+ */
+export async function waitUntilReady(opts: WaitOptions): Promise<{ answer: ServerVersionAnswer; readyAt: number }> {
+  const pollMs = opts.pollMs ?? 200;
+  const stallMs = opts.stallMs ?? 15 * 60_000;
+  const deadMs = opts.deadMs ?? 8_000;
+  let lastReport = 0;
+  let goneSince: number | undefined;
+  let lastLogSize = -1;
+  let lastLogChange = Date.now();
+  for (;;) {
+    // While the restart command runs, an answer could come from the old process: only the log is followed.
+    const probe = opts.restartDone() ? await probeServerVersion(opts.url, 2000) : ({ ok: false, reachable: true } as const);
+    if (probe.ok) return { answer: probe.answer, readyAt: Date.now() };
+    const now = Date.now();
+    const size = opts.logFile ? await stat(opts.logFile).then((s) => s.size, () => -1) : -1;
+    if (size !== lastLogSize) {
+      lastLogSize = size;
+      lastLogChange = now;
+    }
+    if (now - lastReport >= 1000) {
+      lastReport = now;
+      const lines = opts.logFile ? await lastLines(opts.logFile, 400) : [];
+      opts.emit({ type: 'waiting', elapsedMs: now - opts.startedAt, logLines: lines.slice(-8), progress: migrationProgress(lines) });
+    }
+    if (opts.restartDone() && !probe.reachable) {
+      const alive = await serverProcessAlive(opts.pidFile);
+      goneSince = alive === false ? (goneSince ?? now) : undefined;
+      if (goneSince !== undefined && now - goneSince >= deadMs) {
+        const tail = opts.logFile ? await lastLines(opts.logFile, 6) : [];
+        throw new AdminError(`Synapse is not running after the restart and does not answer at ${opts.url}.`, {
+          serverState: 'the new version is installed but Synapse is down',
+          nextStep: `Read the homeserver log${opts.logFile ? ` (${opts.logFile})` : ''}; its last lines: ${tail.join(' | ') || '(none)'}`,
+        });
+      }
+    }
+    if (now - lastLogChange >= stallMs) {
+      const answer = await opts.ask({
+        id: 'wait-stalled',
+        text: `Synapse has not answered for ${Math.round((now - opts.startedAt) / 60_000)} min and its log has not moved for ${Math.round(stallMs / 60_000)} min. Keep waiting?`,
+        choices: [
+          { value: 'wait', label: 'Keep waiting (a migration may still be running)' },
+          { value: 'stop', label: 'Stop waiting (Synapse is left as it is)' },
+        ],
+        safeDefault: 'wait',
+      });
+      if (answer === 'stop') throw new AdminError('Stopped waiting for Synapse at your request.', { serverState: 'Synapse was restarted and has not answered yet' });
+      lastLogChange = Date.now();
+    }
+    await sleep(pollMs);
+  }
+}

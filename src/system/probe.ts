@@ -1,0 +1,24 @@
+import { execa } from 'execa';
+
+export interface ProbeResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a read-only command (a version query, an index query). Never used for anything that
+ * changes the system: that is the runner's job. Never throws for a failing command.
+ */
+export async function readOnly(argv: readonly string[], opts: { cwd?: string; timeoutMs?: number; input?: string } = {}): Promise<ProbeResult> {
+  const [file, ...args] = argv;
+  if (!file) throw new Error('empty command');
+  const result = await execa(file, args, {
+    cwd: opts.cwd,
+    reject: false,
+    timeout: opts.timeoutMs ?? 60_000,
+    ...(opts.input === undefined ? { stdin: 'ignore' as const } : { input: opts.input }),
+  });
+  const failure = result.exitCode === undefined ? (result.shortMessage ?? 'could not run') : '';
+  return { exitCode: result.exitCode ?? 127, stdout: String(result.stdout ?? ''), stderr: failure || String(result.stderr ?? '') };
+}

@@ -1,0 +1,49 @@
+import { readdir, readFile, readlink } from 'node:fs/promises';
+
+export interface HomeserverProcess {
+  pid: number;
+  argv: string[];
+  cwd: string | undefined;
+}
+
+const MARKERS = ['synapse.app.homeserver', 'synapse_homeserver'];
+
+/** Running homeserver processes, found from /proc (empty where /proc is not readable). */
+export async function findHomeserverProcesses(procRoot = '/proc'): Promise<HomeserverProcess[]> {
+  let entries: string[];
+  try {
+    entries = await readdir(procRoot);
+  } catch {
+    return [];
+  }
+  const found: HomeserverProcess[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await readFile(`${procRoot}/${entry}/cmdline`, 'utf8').catch(() => '');
+    const argv = cmdline.split('\0').filter(Boolean);
+    if (!argv.some((arg) => MARKERS.some((marker) => arg.endsWith(marker)))) continue;
+    const cwd = await readlink(`${procRoot}/${entry}/cwd`).catch(() => undefined);
+    found.push({ pid: Number(entry), argv, cwd });
+  }
+  return found;
+}
+
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The config paths a homeserver was started with (`-c X`, `--config-path X`, `--config-path=X`). */
+export function configArgs(argv: readonly string[]): string[] {
+  const paths: string[] = [];
+  argv.forEach((arg, index) => {
+    const next = argv[index + 1];
+    if ((arg === '-c' || arg === '--config-path') && next) paths.push(next);
+    else if (arg.startsWith('--config-path=')) paths.push(arg.slice('--config-path='.length));
+  });
+  return paths;
+}

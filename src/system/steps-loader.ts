@@ -1,0 +1,101 @@
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LineCounter, parseDocument } from 'yaml';
+import type { PlatformData } from '../core/platform.js';
+import type { SchemaData } from '../core/schema-facts.js';
+import type { Note, QueryDef, ReleaseFile } from '../core/notes/types.js';
+import { readQueries, readRollbacks, type RollbackProcedure } from '../core/notes/validate-data.js';
+import { readPlatformData, readSchemaData } from '../core/notes/validate-platform.js';
+import { validateReleases, type ParsedYaml } from '../core/notes/validate-release.js';
+import { StepsError, type Problem } from '../core/notes/yaml-nodes.js';
+
+/** Everything in steps/, validated. */
+export interface Steps {
+  dir: string;
+  releases: ReleaseFile[];
+  /** Every note of every release, oldest release first. */
+  notes: Note[];
+  queries: QueryDef[];
+  platform: PlatformData;
+  schema: SchemaData;
+  rollbacks: RollbackProcedure[];
+}
+
+/** The package's steps/ folder: walk up from this module to the folder with package.json (works from src/ and dist/). */
+export function findStepsDir(moduleUrl: string = import.meta.url): string {
+  let dir = dirname(fileURLToPath(moduleUrl));
+  for (;;) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'steps'))) return join(dir, 'steps');
+    const parent = dirname(dir);
+    if (parent === dir) throw new StepsError([{ file: fileURLToPath(moduleUrl), line: 1, message: 'no steps/ folder next to a package.json above this module' }]);
+    dir = parent;
+  }
+}
+
+/** Parses one file keeping positions; a YAML syntax error becomes a problem with file and line. */
+export function parseStepsYaml(path: string, text: string): ParsedYaml | Problem {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
+  const error = doc.errors[0];
+  if (!error) return { path, doc, lines };
+  const pos = lines.linePos(error.pos[0]);
+  return { file: path, line: pos.line, message: `not valid YAML (column ${pos.col}): ${error.message.split('\n')[0]}` };
+}
+
+async function readAll(paths: string[]): Promise<{ parsed: ParsedYaml[]; problems: Problem[] }> {
+  const parsed: ParsedYaml[] = [];
+  const problems: Problem[] = [];
+  for (const path of paths) {
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      problems.push({ file: path, line: 1, message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})` });
+      continue;
+    }
+    const result = parseStepsYaml(path, text);
+    if ('doc' in result) parsed.push(result);
+    else problems.push(result);
+  }
+  return { parsed, problems };
+}
+
+/** Loads and validates steps/. Any problem in any file throws one StepsError naming every file and line. */
+export async function loadSteps(dir: string = findStepsDir()): Promise<Steps> {
+  const releaseDir = join(dir, 'releases');
+  const names = existsSync(releaseDir) ? (await readdir(releaseDir)).filter((n) => n.endsWith('.yaml') || n.endsWith('.yml')).sort() : [];
+  const fixed = ['queries.yaml', 'platform.yaml', 'schema.yaml', 'rollback.yaml'].map((n) => join(dir, n));
+  const { parsed, problems } = await readAll([...fixed, ...names.map((n) => join(releaseDir, n))]);
+  const byPath = new Map(parsed.map((p) => [p.path, p]));
+  const attempt = <T>(read: () => T): T | undefined => {
+    try {
+      return read();
+    } catch (error) {
+      if (!(error instanceof StepsError)) throw error;
+      problems.push(...error.problems);
+      return undefined;
+    }
+  };
+  const one = <T>(index: number, read: (file: ParsedYaml) => T): T | undefined => {
+    const file = byPath.get(fixed[index] as string);
+    return file ? attempt(() => read(file)) : undefined;
+  };
+  const queries = one(0, readQueries);
+  const platform = one(1, readPlatformData);
+  const schema = one(2, readSchemaData);
+  const rollbacks = one(3, readRollbacks);
+  const queryIds = queries ? new Set(queries.map((q) => q.id)) : undefined;
+  const releaseFiles = parsed.filter((p) => !fixed.includes(p.path));
+  const releasesChecked = attempt(() => validateReleases(releaseFiles, queryIds));
+  if (problems.length || !queries || !platform || !schema || !rollbacks || !releasesChecked) throw new StepsError(problems);
+  const sorted = [...releasesChecked].sort((a, b) => compareRelease(a.version, b.version));
+  return { dir, releases: sorted, notes: sorted.flatMap((r) => r.notes), queries, platform, schema, rollbacks };
+}
+
+const compareRelease = (a: string, b: string): number => {
+  const x = a.split('.').map(Number);
+  const y = b.split('.').map(Number);
+  return (x[0]! - y[0]!) || (x[1]! - y[1]!) || (x[2]! - y[2]!);
+};

@@ -1,0 +1,49 @@
+import type { Ask, Emit, Question, WizardEvent } from '../core/events.js';
+import { AdminError, ExitCode } from '../core/errors.js';
+
+type Listener = (event: WizardEvent) => void;
+
+/**
+ * Connects the engine to a renderer: events fan out to listeners, and questions wait for
+ * `answer()` (from the screen) or are answered at once with the safe default under --yes.
+ */
+export class EventBus {
+  private listeners = new Set<Listener>();
+  private pending = new Map<string, (value: string) => void>();
+
+  constructor(private readonly yes: boolean) {}
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit: Emit = (event) => {
+    for (const listener of this.listeners) listener(event);
+  };
+
+  ask: Ask = (question: Question) => {
+    this.emit({ type: 'question', question });
+    if (this.yes) {
+      if (question.safeDefault === undefined) {
+        return Promise.reject(
+          new AdminError(`--yes cannot answer "${question.text}": there is no safe default.`, {
+            exitCode: ExitCode.usage,
+            nextStep: 'Run the wizard in a terminal to choose, or pass the choice as an option.',
+          }),
+        );
+      }
+      this.emit({ type: 'answer', questionId: question.id, value: question.safeDefault });
+      return Promise.resolve(question.safeDefault);
+    }
+    return new Promise((resolve) => this.pending.set(question.id, resolve));
+  };
+
+  answer(questionId: string, value: string): void {
+    const resolve = this.pending.get(questionId);
+    if (!resolve) return;
+    this.pending.delete(questionId);
+    this.emit({ type: 'answer', questionId, value });
+    resolve(value);
+  }
+}

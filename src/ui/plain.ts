@@ -1,0 +1,56 @@
+import type { WizardEvent } from '../core/events.js';
+
+const MARK = { done: '[ok]', failed: '[!!]', skipped: '[--]' } as const;
+
+/**
+ * The line renderer for pipes, logs and --yes runs without a terminal: one plain line per
+ * event, no escape codes. Waiting is reported when its progress changes or every 10 s.
+ */
+export function createPlainRenderer(write: (line: string) => void): (event: WizardEvent) => void {
+  let lastProgress: string | undefined;
+  let lastWaitReport = -Infinity;
+  return (event) => {
+    switch (event.type) {
+      case 'step.started':
+        write(`[..] ${event.title}`);
+        break;
+      case 'step.finished':
+        write(`${MARK[event.status]} ${event.step}${event.summary ? `: ${event.summary}` : ''}`);
+        break;
+      case 'detected':
+        for (const line of event.install.evidence) write(`     ${line}`);
+        break;
+      case 'command.started':
+        write(`${event.dryRun ? '     (dry run, not run) ' : '     '}$ ${event.argv.join(' ')}`);
+        break;
+      case 'command.output':
+        write(`     | ${event.line}`);
+        break;
+      case 'command.finished':
+        if (event.exitCode !== 0) write(`     exit ${event.exitCode}`);
+        break;
+      case 'message':
+        write(`${event.level === 'info' ? '' : `${event.level}: `}${event.text}`);
+        break;
+      case 'waiting':
+        if (event.progress !== lastProgress || event.elapsedMs - lastWaitReport >= 10_000) {
+          lastProgress = event.progress;
+          lastWaitReport = event.elapsedMs;
+          write(`     waiting ${Math.round(event.elapsedMs / 1000)} s${event.progress ? `: ${event.progress}` : ''}`);
+        }
+        break;
+      case 'question':
+        write(`? ${event.question.text}`);
+        for (const line of event.question.details ?? []) write(`    ${line}`);
+        break;
+      case 'answer':
+        write(`  → ${event.value}`);
+        break;
+      case 'result':
+        for (const line of event.result.lines) write(line);
+        break;
+      default:
+        break;
+    }
+  };
+}
