@@ -1,0 +1,132 @@
+/** Upgrade notes as data: the shapes read from steps/releases/*.yaml and the facts they are checked against. */
+
+export const SEVERITIES = ['breaking', 'action', 'info'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+export const INSTALL_METHODS = ['pip', 'git', 'debian', 'docker'] as const;
+export type InstallMethod = (typeof INSTALL_METHODS)[number];
+export const DATABASE_ENGINES = ['sqlite3', 'psycopg2'] as const;
+export type DatabaseEngine = (typeof DATABASE_ENGINES)[number];
+export const PLATFORM_COMPONENTS = ['python', 'postgresql', 'sqlite', 'rust'] as const;
+export type PlatformComponent = (typeof PLATFORM_COMPONENTS)[number];
+/** Where a key check looks: the merged homeserver config or a file it names. */
+export const KEY_SCOPES = ['config', 'log_config', 'app_service', 'worker'] as const;
+export type KeyScope = (typeof KEY_SCOPES)[number];
+
+export type Scalar = string | number | boolean | null;
+
+export type KeyTest =
+  | { op: 'present' }
+  | { op: 'absent' }
+  | { op: 'truthy' }
+  | { op: 'equals'; value: Scalar }
+  | { op: 'contains'; value: Scalar }
+  | { op: 'matches'; value: string };
+
+export type QueryTest = { op: 'rows_above' | 'value_above' | 'value_below'; value: number } | { op: 'value_equals'; value: Scalar };
+
+export type Check =
+  | { kind: 'key'; scope: KeyScope; key: string; test: KeyTest }
+  | { kind: 'platform'; component: PlatformComponent; below: string }
+  | { kind: 'method'; methods: InstallMethod[] }
+  | { kind: 'database'; engines: DatabaseEngine[] }
+  | { kind: 'workers'; value: boolean }
+  | { kind: 'query'; id: string; test: QueryTest }
+  | { kind: 'all' | 'any'; checks: Check[] }
+  | { kind: 'not'; check: Check };
+
+export interface Concerns {
+  methods?: InstallMethod[];
+  database?: DatabaseEngine[];
+  workers?: boolean;
+  modules?: boolean;
+}
+
+export interface Note {
+  id: string;
+  /** Normalised `X.Y.Z` of the release the note belongs to. */
+  version: string;
+  title: string;
+  summary: string;
+  severity: Severity;
+  concerns: Concerns;
+  /** Undefined when the note has no checks (then `always` decides). */
+  checks: Check | undefined;
+  /** `always`: the note applies to every server its concerns cover. */
+  always: boolean;
+  action: string;
+  upstream: string;
+  /** Where the note is written, for messages. */
+  file: string;
+  line: number;
+}
+
+export interface ReleaseFile {
+  version: string;
+  file: string;
+  notes: Note[];
+}
+
+/** A read-only SQL query the checks can name (steps/queries.yaml). */
+export interface QueryDef {
+  id: string;
+  description: string;
+  /** SQL per engine; an engine without SQL does not run the query. */
+  sql: Partial<Record<DatabaseEngine, string>>;
+}
+
+// ---- Facts: everything evaluateNotes needs, gathered elsewhere (src/system/note-facts.ts). ----
+
+export interface SourceMatch {
+  path: (string | number)[];
+  value: unknown;
+  file: string;
+  line: number | undefined;
+}
+
+/** A YAML source with positions: the merged homeserver config, or one file it names. */
+export interface ConfigSource {
+  /** The file named in findings that are about the whole source (e.g. "key is absent"). */
+  file: string;
+  find(pattern: string): SourceMatch[];
+}
+
+/** The files of one kind (log config, app service registrations, worker configs). */
+export interface SourceSet {
+  sources: ConfigSource[];
+  unreadable: { file: string; reason: string }[];
+}
+
+export type QueryOutcome = { rows: Record<string, unknown>[] } | { error: string };
+
+/** Any fact left undefined was not gathered: checks that need it evaluate to `unknown`. */
+export interface NoteFacts {
+  config?: ConfigSource;
+  /** Why `config` is missing, shown in findings of unknown notes. */
+  configProblem?: string;
+  logConfig?: SourceSet;
+  appServices?: SourceSet;
+  workerConfigs?: SourceSet;
+  hasWorkers?: boolean;
+  installMethod?: InstallMethod;
+  database?: DatabaseEngine;
+  platform?: Partial<Record<PlatformComponent, string>>;
+  queries?: Record<string, QueryOutcome>;
+}
+
+export type Applies = 'yes' | 'no' | 'unknown';
+
+export interface Finding {
+  /** null when the evidence is not in a file (platform, query, install method). */
+  file: string | null;
+  line: number | null;
+  message: string;
+}
+
+export interface NoteResult {
+  version: string;
+  id: string;
+  title: string;
+  severity: Severity;
+  applies: Applies;
+  findings: Finding[];
+}
