@@ -60,8 +60,8 @@ export interface StandinInstall {
   /** Rewrites homeserver.yaml (and the log config) with changed options. */
   writeConfig(changes?: Partial<Pick<StandinOptions, 'bindAddresses' | 'migrationSeconds' | 'extraConfig'>>): Promise<void>;
   readLog(): Promise<string>;
-  /** Runs SQL on homeserver.db with the venv's python; returns the rows. */
-  query(sql: string): Promise<unknown[][]>;
+  /** Runs SQL on homeserver.db (or `db`) with the venv's python; returns the rows. */
+  query(sql: string, db?: string): Promise<unknown[][]>;
 }
 
 /** Creates `<root>/env` with the stand-in installed by pip, plus homeserver.yaml and its log config. */
@@ -115,9 +115,9 @@ export async function createStandinInstall(opts: StandinOptions): Promise<Standi
       await writeFile(paths.logConfigPath, renderLogConfig(paths.logPath));
     },
     readLog: () => readFile(paths.logPath, 'utf8').catch(() => ''),
-    async query(sql) {
+    async query(sql, db = paths.dbPath) {
       const script = 'import json,sqlite3,sys; print(json.dumps(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchall()))';
-      const { stdout } = await runChecked(bin('python'), ['-c', script, paths.dbPath, sql]);
+      const { stdout } = await runChecked(bin('python'), ['-c', script, db, sql]);
       return JSON.parse(stdout) as unknown[][];
     },
   };
