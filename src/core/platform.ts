@@ -67,14 +67,15 @@ export interface Floor {
   enforced: boolean;
 }
 
-/** The minimum Python/PostgreSQL/SQLite of a release (the newest row that names each component). */
+/** The minimum Python/PostgreSQL/SQLite of a release; `since` is the release that introduced that floor. */
 export function floorsFor(data: PlatformData, version: string): Partial<Record<FloorComponent, Floor>> {
   const out: Partial<Record<FloorComponent, Floor>> = {};
   for (const row of data.floors) {
     if (!covers(row.since, version)) continue;
     for (const c of FLOOR_COMPONENTS) {
       const min = row[c];
-      if (min !== undefined) out[c] = { min, since: row.since, enforced: row.enforced };
+      const prev = out[c];
+      if (min !== undefined && (prev?.min !== min || prev.enforced !== row.enforced)) out[c] = { min, since: row.since, enforced: row.enforced };
     }
   }
   return out;

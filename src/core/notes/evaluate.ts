@@ -53,3 +53,15 @@ export function evaluateNotes(notes: readonly Note[], facts: NoteFacts): NoteRes
   );
   return results.map(({ result }) => result);
 }
+
+/** The query ids the notes' checks name: the queries worth running for this range. */
+export function queryIdsOf(notes: readonly Note[]): string[] {
+  const ids = new Set<string>();
+  const walk = (check: Check): void => {
+    if (check.kind === 'query') ids.add(check.id);
+    else if (check.kind === 'all' || check.kind === 'any') check.checks.forEach(walk);
+    else if (check.kind === 'not') walk(check.check);
+  };
+  for (const note of notes) if (note.checks) walk(note.checks);
+  return [...ids].sort();
+}

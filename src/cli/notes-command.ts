@@ -1,0 +1,79 @@
+import { parseArgs } from 'node:util';
+import { describeError, ExitCode } from '../core/errors.js';
+import { evaluateNotes, queryIdsOf } from '../core/notes/evaluate.js';
+import { notesJson, renderNotesText } from '../core/notes/render.js';
+import { readRange, selectNotes } from '../core/notes/select.js';
+import { gatherNoteFacts } from '../system/note-facts.js';
+import { loadSteps, type Steps } from '../system/steps-loader.js';
+
+export interface NotesIo {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+}
+
+export const NOTES_USAGE = `Usage: synapse-upgrade notes --from VERSION --to VERSION [--config PATH]... [--json]
+
+Lists the upgrade notes of every release in (from, to], grouped by severity, and whether each
+applies to this server (yes, no, unknown) with the evidence (file:line) from its config.
+  --from VERSION   the version running now (1.47.0, v1.47.0, 1.47.0+bookworm1, 1.47.0rc1)
+  --to VERSION     the version to upgrade to
+  --config PATH    homeserver.yaml or a conf.d folder; repeat to merge several, as Synapse does
+  --json           print one JSON object: {"from","to","notes":[{version,id,title,severity,applies,findings}]}
+Exit codes: 0 listed, 1 the notes data is broken, 2 bad arguments.`;
+
+/** `synapse-upgrade notes`: reads only; never changes anything. `stepsDir` is for tests. */
+export async function runNotesCommand(args: string[], io: NotesIo, opts: { stepsDir?: string } = {}): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        from: { type: 'string' },
+        to: { type: 'string' },
+        config: { type: 'string', short: 'c', multiple: true },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      allowPositionals: false,
+      strict: true,
+    }));
+  } catch (error) {
+    io.stderr(`${error instanceof Error ? error.message : String(error)}\n\n${NOTES_USAGE}`);
+    return ExitCode.usage;
+  }
+  if (values.help) {
+    io.stdout(NOTES_USAGE);
+    return ExitCode.ok;
+  }
+  if (!values.from || !values.to) {
+    io.stderr(`Both --from and --to are needed.\n\n${NOTES_USAGE}`);
+    return ExitCode.usage;
+  }
+  const range = readRange(values.from, values.to);
+  if (!range.ok) {
+    io.stderr(range.reason);
+    return ExitCode.usage;
+  }
+  let steps: Steps;
+  try {
+    steps = await loadSteps(...(opts.stepsDir ? [opts.stepsDir] : []));
+  } catch (error) {
+    io.stderr(describeError(error).join('\n'));
+    return ExitCode.failed;
+  }
+  const selected = selectNotes(steps.notes, range.from, range.to);
+  const wanted = new Set(queryIdsOf(selected));
+  const { facts, warnings } = await gatherNoteFacts({
+    configPaths: values.config ?? [],
+    queries: steps.queries.filter((q) => wanted.has(q.id)),
+  });
+  if (wanted.size > 0) warnings.push('The read-only database queries were not run by this command; notes that need them are shown as unknown.');
+  const results = evaluateNotes(selected, facts);
+  for (const warning of warnings) io.stderr(`warning: ${warning}`);
+  if (values.json) {
+    io.stdout(JSON.stringify(notesJson(range.from.text, range.to.text, results), null, 2));
+  } else {
+    io.stdout(renderNotesText(range.from.text, range.to.text, results, new Map(selected.map((n) => [n.id, n]))).join('\n'));
+  }
+  return ExitCode.ok;
+}

@@ -1,0 +1,130 @@
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { findMatches, loadHomeserverConfig, type HomeserverConfig } from '../config/homeserver-config.js';
+import { lineOf, readYamlFile, type YamlFile } from '../config/yaml-file.js';
+import type { ConfigSource, DatabaseEngine, InstallMethod, NoteFacts, QueryDef, QueryOutcome, SourceSet } from '../core/notes/types.js';
+import { postgresVersionFromNum, type ReadOnlyDatabase } from './database.js';
+
+export interface GatherOptions {
+  /** homeserver.yaml and conf.d paths, merged as Synapse merges them (ignored when `config` is given). */
+  configPaths?: string[];
+  config?: HomeserverConfig;
+  /** Worker config files; undefined means "not known", so worker checks stay unknown. */
+  workerConfigPaths?: string[];
+  installMethod?: InstallMethod;
+  platform?: NoteFacts['platform'];
+  /** When given, the `queries` are run on it (read-only) and their rows become facts. */
+  database?: ReadOnlyDatabase;
+  queries?: readonly QueryDef[];
+}
+
+export interface GatheredFacts {
+  facts: NoteFacts;
+  /** Why some facts are missing, worded for the admin. */
+  warnings: string[];
+}
+
+/** A parsed YAML file as a check source: pattern matches with their file and line. */
+export function yamlSource(file: YamlFile): ConfigSource {
+  return {
+    file: file.path,
+    find: (pattern) => findMatches(file.value, pattern.split('.')).map((m) => ({ ...m, file: file.path, line: lineOf(file, m.path) })),
+  };
+}
+
+export function configSource(config: HomeserverConfig): ConfigSource {
+  return { file: config.files[0]?.path ?? config.paths[0] ?? 'homeserver.yaml', find: (pattern) => config.find(pattern) };
+}
+
+const reasonOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+async function readSet(paths: readonly string[], what: string, warnings: string[]): Promise<SourceSet> {
+  const set: SourceSet = { sources: [], unreadable: [] };
+  for (const path of paths) {
+    try {
+      set.sources.push(yamlSource(await readYamlFile(path)));
+    } catch (error) {
+      set.unreadable.push({ file: path, reason: reasonOf(error) });
+      warnings.push(`The ${what} ${path} could not be read, so checks on it are unknown: ${reasonOf(error)}`);
+    }
+  }
+  return set;
+}
+
+/** A path named in the config, resolved against the folder of the file that names it. */
+function namedPath(config: HomeserverConfig, topKey: string, value: string): string {
+  if (isAbsolute(value)) return value;
+  const owner = config.fileFor(topKey)?.path ?? config.paths[0] ?? '.';
+  return resolve(dirname(owner), value);
+}
+
+export function databaseEngineOf(config: HomeserverConfig): DatabaseEngine | undefined {
+  const name = config.get('database.name') ?? (config.get('database') === undefined && config.get('databases') === undefined ? 'sqlite3' : undefined);
+  return name === 'sqlite3' || name === 'psycopg2' ? name : undefined;
+}
+
+/** Signs of workers in the shared config; undefined when there is no evidence either way. */
+function workerEvidence(config: HomeserverConfig): boolean | undefined {
+  const instances = config.get('instance_map');
+  if (instances && typeof instances === 'object' && Object.keys(instances).some((k) => k !== 'main')) return true;
+  const writers = config.get('stream_writers');
+  if (writers && typeof writers === 'object' && Object.keys(writers).length > 0) return true;
+  return undefined;
+}
+
+/** Reads everything the note checks need. Nothing here writes; every failure becomes a warning and an unknown. */
+export async function gatherNoteFacts(opts: GatherOptions): Promise<GatheredFacts> {
+  const warnings: string[] = [];
+  const facts: NoteFacts = {};
+  if (opts.installMethod) facts.installMethod = opts.installMethod;
+  if (opts.platform) facts.platform = { ...opts.platform };
+  let config = opts.config;
+  if (!config && opts.configPaths?.length) {
+    try {
+      config = await loadHomeserverConfig(opts.configPaths);
+    } catch (error) {
+      facts.configProblem = reasonOf(error);
+      warnings.push(`The config could not be read, so notes that depend on it are shown as unknown: ${reasonOf(error)}`);
+    }
+  } else if (!config) {
+    facts.configProblem = 'no config was given (--config PATH)';
+    warnings.push('No config was given (--config PATH): notes that depend on it are shown as unknown.');
+  }
+  if (config) {
+    facts.config = configSource(config);
+    const engine = databaseEngineOf(config);
+    if (engine) facts.database = engine;
+    const logConfig = config.get('log_config');
+    facts.logConfig = await readSet(typeof logConfig === 'string' ? [namedPath(config, 'log_config', logConfig)] : [], 'log config', warnings);
+    const appServices = config.get('app_service_config_files');
+    const asPaths = Array.isArray(appServices) ? appServices.filter((p): p is string => typeof p === 'string') : [];
+    facts.appServices = await readSet(asPaths.map((p) => namedPath(config, 'app_service_config_files', p)), 'app service registration', warnings);
+    const evidence = workerEvidence(config);
+    if (evidence !== undefined) facts.hasWorkers = evidence;
+  }
+  if (opts.workerConfigPaths) {
+    facts.workerConfigs = await readSet(opts.workerConfigPaths, 'worker config', warnings);
+    facts.hasWorkers = opts.workerConfigPaths.length > 0 || facts.hasWorkers === true;
+  }
+  if (opts.database && opts.queries?.length) await runQueries(opts.database, opts.queries, facts, warnings);
+  return { facts, warnings };
+}
+
+async function runQueries(db: ReadOnlyDatabase, queries: readonly QueryDef[], facts: NoteFacts, warnings: string[]): Promise<void> {
+  const outcomes: Record<string, QueryOutcome> = {};
+  for (const query of queries) {
+    const sql = query.sql[db.engine];
+    if (!sql) continue;
+    try {
+      outcomes[query.id] = { rows: await db.query(sql) };
+    } catch (error) {
+      outcomes[query.id] = { error: reasonOf(error) };
+      warnings.push(`The read-only query "${query.id}" on ${db.where} failed: ${reasonOf(error)}`);
+    }
+  }
+  facts.queries = outcomes;
+  const version = outcomes['postgres-server-version'];
+  const num = version && 'rows' in version ? Number(version.rows[0]?.server_version_num) : NaN;
+  if (Number.isFinite(num) && num > 0 && facts.platform?.postgresql === undefined) {
+    facts.platform = { ...facts.platform, postgresql: postgresVersionFromNum(num) };
+  }
+}
