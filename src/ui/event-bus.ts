@@ -10,15 +10,21 @@ type Listener = (event: WizardEvent) => void;
 export class EventBus {
   private listeners = new Set<Listener>();
   private pending = new Map<string, (value: string) => void>();
+  /** Events sent before anyone listened (the screen subscribes after its first render). */
+  private early: WizardEvent[] = [];
 
   constructor(private readonly yes: boolean) {}
 
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
+    const early = this.early;
+    this.early = [];
+    early.forEach(listener);
     return () => this.listeners.delete(listener);
   }
 
   emit: Emit = (event) => {
+    if (this.listeners.size === 0 && this.early.length < 10_000) this.early.push(event);
     for (const listener of this.listeners) listener(event);
   };
 

@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { render } from 'ink-testing-library';
+import type { WizardEvent } from '../../src/core/events.js';
+import { EventBus } from '../../src/ui/event-bus.js';
+import { App } from '../../src/ui/ink/App.js';
+
+const tick = (ms = 30) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits until the frame matches (the first render loads Yoga, which can take a moment). */
+async function frameMatching(app: { lastFrame: () => string | undefined }, pattern: RegExp, timeoutMs = 3000): Promise<string> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (pattern.test(app.lastFrame() ?? '')) return app.lastFrame() ?? '';
+    await tick(10);
+  }
+  return app.lastFrame() ?? '';
+}
+const ENTER = '\r';
+const DOWN = '\u001B[B';
+
+function mount() {
+  const bus = new EventBus(false);
+  let quit = 0;
+  const app = render(<App subscribe={(l) => bus.subscribe(l)} onAnswer={(id, v) => bus.answer(id, v)} onQuit={() => quit++} color={false} flushMs={10} />);
+  return { bus, app, quits: () => quit };
+}
+
+test('steps, the command and its live output are drawn', async () => {
+  const { bus, app } = mount();
+  const events: WizardEvent[] = [
+    { type: 'step.started', step: 'detect', title: 'Find the Synapse install' },
+    { type: 'step.finished', step: 'detect', status: 'done', summary: 'Synapse 1.46.0 (pip)' },
+    { type: 'step.started', step: 'install', title: 'Install the new version' },
+    { type: 'command.started', id: 1, argv: ['pip', 'install', 'matrix-synapse==1.47.0'], cwd: undefined, title: 'Install matrix-synapse 1.47.0', dryRun: false },
+    { type: 'command.output', id: 1, line: 'Collecting matrix-synapse==1.47.0' },
+  ];
+  events.forEach(bus.emit);
+  const frame = await frameMatching(app, /Collecting/);
+  assert.match(frame, /✔ Find the Synapse install {2}\(Synapse 1\.46\.0 \(pip\)\)/);
+  assert.match(frame, /▸ Install the new version/);
+  assert.match(frame, /\$ pip install matrix-synapse==1\.47\.0/);
+  assert.match(frame, /Collecting matrix-synapse==1\.47\.0/);
+  assert.match(frame, /· Verify the running version/);
+  app.unmount();
+});
+
+test('a question is answered with the arrow keys and Enter', async () => {
+  const { bus, app } = mount();
+  const answer = bus.ask({
+    id: 'target',
+    text: 'Upgrade to which version?',
+    choices: [{ value: '1.47.1', label: '1.47.1 (newest)' }, { value: '1.47.0', label: '1.47.0' }],
+  });
+  assert.match(await frameMatching(app, /Upgrade to which/), /\? Upgrade to which version\?/);
+  await tick();
+  app.stdin.write(DOWN);
+  await tick();
+  app.stdin.write(ENTER);
+  assert.equal(await answer, '1.47.0');
+  await tick();
+  assert.doesNotMatch(app.lastFrame() ?? '', /Upgrade to which version/);
+  app.unmount();
+});
+
+test('waiting shows the elapsed time, the migration progress and the newest log lines', async () => {
+  const { bus, app } = mount();
+  bus.emit({ type: 'step.started', step: 'wait', title: 'Wait until Synapse answers' });
+  bus.emit({ type: 'waiting', elapsedMs: 42_000, logLines: ['Applying schema deltas for v65'], progress: 'migrating the database schema to v65' });
+  const frame = await frameMatching(app, /Waiting/);
+  assert.match(frame, /Waiting 42 s for Synapse: migrating the database schema to v65/);
+  assert.match(frame, /Applying schema deltas for v65/);
+  app.unmount();
+});
+
+test('the live area never reaches the terminal height', async () => {
+  const { bus, app } = mount();
+  bus.emit({ type: 'command.started', id: 1, argv: ['pip'], cwd: undefined, title: 'flood', dryRun: false });
+  for (let i = 0; i < 500; i++) bus.emit({ type: 'command.output', id: 1, line: `line ${i}` });
+  const frame = await frameMatching(app, /line 499/);
+  // ink-testing-library's terminal reports no rows: the wizard assumes 24 and keeps well below.
+  const dynamicRows = frame.split('\n').length;
+  assert.ok(dynamicRows < 24, `frame has ${dynamicRows} rows`);
+  assert.match(frame, /line 499/);
+  assert.doesNotMatch(frame, /line 480/);
+  app.unmount();
+});
+
+test('Ctrl+C asks before quitting; "Keep going" goes back', async () => {
+  const { app, quits } = mount();
+  await frameMatching(app, /Find the Synapse install/);
+  await tick();
+  app.stdin.write('\u0003');
+  assert.match(await frameMatching(app, /Quit the wizard/), /Quit the wizard now\?/);
+  app.stdin.write(ENTER);
+  await tick();
+  assert.doesNotMatch(app.lastFrame() ?? '', /Quit the wizard now\?/);
+  assert.equal(quits(), 0);
+  app.stdin.write('\u0003');
+  await tick();
+  app.stdin.write(DOWN);
+  await tick();
+  app.stdin.write(ENTER);
+  await tick();
+  assert.equal(quits(), 1);
+  app.unmount();
+});
+
+test('the result is shown', async () => {
+  const { bus, app } = mount();
+  bus.emit({ type: 'result', result: { outcome: 'upgraded', exitCode: 0, from: '1.46.0', to: '1.47.0', totalMs: 1, downtimeMs: 1, lines: ['Synapse now runs 1.47.0 (was 1.46.0).', 'Downtime 1.0 s'] } });
+  assert.match(await frameMatching(app, /Downtime/), /Synapse now runs 1\.47\.0 \(was 1\.46\.0\)\.\nDowntime 1\.0 s/);
+  app.unmount();
+});
