@@ -1,5 +1,5 @@
 import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { devNull, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Emit } from '../core/events.js';
 import type { WizardOptions } from '../engine/context.js';
@@ -17,6 +17,7 @@ export async function startDemoSandbox(emit: Emit): Promise<{ options: Partial<W
   const sandbox = await createStandinInstall({ root, version: DEMO_FROM, port: await freePort(), migrationSeconds: 3, serverName: 'demo.localhost' });
   await sandbox.start();
   // pip in the sandbox installs from the local wheelhouse only: the demo never touches the network.
+  process.env.PIP_CONFIG_FILE = devNull;
   process.env.PIP_NO_INDEX = '1';
   process.env.PIP_FIND_LINKS = sandbox.wheelhouse;
   emit({ type: 'message', level: 'info', text: `Demo homeserver running at ${sandbox.url}; it stays in ${root} until you delete it.` });
