@@ -16,6 +16,8 @@ export interface CliOptions {
   pre: boolean;
   json: boolean;
   demo: boolean;
+  acceptNotes: string[];
+  acceptAllNotes: boolean;
   help: boolean;
   version: boolean;
   /** Arguments left for a subcommand with its own parser (notes). */
@@ -33,6 +35,8 @@ const OPTIONS = {
   pre: { type: 'boolean' },
   json: { type: 'boolean' },
   demo: { type: 'boolean' },
+  'accept-notes': { type: 'string', multiple: true },
+  'accept-all-notes': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -65,6 +69,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
     pre: v.pre ?? false,
     json: v.json ?? false,
     demo: v.demo ?? false,
+    acceptNotes: (v['accept-notes'] ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean),
+    acceptAllNotes: v['accept-all-notes'] ?? false,
     help: v.help ?? false,
     version: v.version ?? false,
     rest: [],
@@ -72,5 +78,5 @@ export function parseCli(argv: readonly string[]): CliOptions {
 }
 
 function defaults(): Omit<CliOptions, 'command'> {
-  return { configPaths: [], venv: undefined, target: undefined, url: undefined, stateDir: undefined, yes: false, dryRun: false, pre: false, json: false, demo: false, help: false, version: false, rest: [] };
+  return { configPaths: [], venv: undefined, target: undefined, url: undefined, stateDir: undefined, yes: false, dryRun: false, pre: false, json: false, demo: false, acceptNotes: [], acceptAllNotes: false, help: false, version: false, rest: [] };
 }

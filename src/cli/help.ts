@@ -13,6 +13,8 @@ Usage:
         --dry-run                        run every check for real, show every change, change nothing
         --pre                            offer pre-releases too
         --json                           print the events as JSON lines on stdout
+        --accept-notes ID[,ID…]          accept these applicable notes up front (needed with --yes
+                                         for breaking ones); --accept-all-notes accepts every one
         --demo                           try the wizard on a sandbox homeserver in a temporary folder
   synapse-upgrade detect [--json]        what is installed, where, which version, which version is running
   synapse-upgrade status [--json]        the last or current upgrade session, from the journal

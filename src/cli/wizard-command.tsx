@@ -20,6 +20,8 @@ function wizardOptions(opts: CliOptions): WizardOptions {
     yes: opts.yes,
     dryRun: opts.dryRun,
     pre: opts.pre,
+    acceptNotes: opts.acceptNotes,
+    acceptAllNotes: opts.acceptAllNotes,
   };
 }
 
@@ -33,6 +35,18 @@ export async function runWizardCommand(opts: CliOptions, io: CliIO): Promise<num
     );
   }
   const bus = new EventBus(opts.yes);
+  let sandbox: { stop(): Promise<void>; root: string } | undefined;
+  const startDemo = async (): Promise<Partial<WizardOptions>> => {
+    const { startDemoSandbox } = await import('../demo/sandbox.js');
+    const demo = await startDemoSandbox(bus.emit);
+    sandbox = demo.sandbox;
+    return demo.options;
+  };
+  const stopDemo = async (): Promise<void> => {
+    if (!sandbox) return;
+    await sandbox.stop().catch(() => {});
+    io.stderr(`The demo homeserver was stopped; its files stay in ${sandbox.root}.`);
+  };
   const offerDemo = async (why: string): Promise<Partial<WizardOptions> | undefined> => {
     const answer = await bus.ask({
       id: 'demo',
@@ -42,15 +56,10 @@ export async function runWizardCommand(opts: CliOptions, io: CliIO): Promise<num
         { value: 'quit', label: 'Quit' },
       ],
     });
-    if (answer !== 'demo') return undefined;
-    const { startDemoSandbox } = await import('../demo/sandbox.js');
-    return (await startDemoSandbox(bus.emit)).options;
+    return answer === 'demo' ? startDemo() : undefined;
   };
   let options = wizardOptions(opts);
-  if (opts.demo) {
-    const { startDemoSandbox } = await import('../demo/sandbox.js');
-    options = { ...options, ...(await startDemoSandbox(bus.emit)).options };
-  }
+  if (opts.demo) options = { ...options, ...(await startDemo()) };
   if (opts.json) {
     bus.subscribe(createJsonRenderer(io.stdout));
   } else if (!interactive) {
@@ -67,8 +76,10 @@ export async function runWizardCommand(opts: CliOptions, io: CliIO): Promise<num
     };
     const result = await runWizard(options, { emit: bus.emit, ask: bus.ask, offerDemo });
     await app.waitUntilExit();
+    await stopDemo();
     return result.exitCode;
   }
   const result = await runWizard(options, { emit: bus.emit, ask: bus.ask });
+  await stopDemo();
   return result.exitCode;
 }

@@ -13,6 +13,9 @@ export interface WizardOptions {
   yes: boolean;
   dryRun: boolean;
   pre: boolean;
+  /** Note ids the admin accepted up front (`--accept-notes`). */
+  acceptNotes?: string[];
+  acceptAllNotes?: boolean;
 }
 
 export interface WizardDeps {

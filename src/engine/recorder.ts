@@ -27,6 +27,7 @@ export class SessionRecorder {
       from: install.installedVersion,
       to: undefined,
       steps: [],
+      acknowledgedNotes: [],
       outcome: undefined,
       transcript: join(sessionDir, dryRun ? 'dry-run-transcript.log' : 'transcript.log'),
     };
@@ -34,6 +35,11 @@ export class SessionRecorder {
 
   async setTarget(to: string): Promise<void> {
     this.journal.to = to;
+    await this.save();
+  }
+
+  async setNotes(acknowledged: string[]): Promise<void> {
+    this.journal.acknowledgedNotes = acknowledged;
     await this.save();
   }
 

@@ -44,6 +44,8 @@ export async function waitUntilReady(opts: WaitOptions): Promise<{ answer: Serve
   let goneSince: number | undefined;
   let lastLogSize = -1;
   let lastLogChange = Date.now();
+  // Only what Synapse logs after the restart began is shown: older lines describe the old process.
+  const logStart = opts.logFile ? await stat(opts.logFile).then((s) => s.size, () => 0) : 0;
   for (;;) {
     // While the restart command runs, an answer could come from the old process: only the log is followed.
     const probe = opts.restartDone() ? await probeServerVersion(opts.url, 2000) : ({ ok: false, reachable: true } as const);
@@ -56,14 +58,14 @@ export async function waitUntilReady(opts: WaitOptions): Promise<{ answer: Serve
     }
     if (now - lastReport >= 1000) {
       lastReport = now;
-      const lines = opts.logFile ? await lastLines(opts.logFile, 400) : [];
+      const lines = opts.logFile ? await lastLines(opts.logFile, 400, logStart) : [];
       opts.emit({ type: 'waiting', elapsedMs: now - opts.startedAt, logLines: lines.slice(-8), progress: migrationProgress(lines) });
     }
     if (opts.restartDone() && !probe.reachable) {
       const alive = await serverProcessAlive(opts.pidFile);
       goneSince = alive === false ? (goneSince ?? now) : undefined;
       if (goneSince !== undefined && now - goneSince >= deadMs) {
-        const tail = opts.logFile ? await lastLines(opts.logFile, 6) : [];
+        const tail = opts.logFile ? await lastLines(opts.logFile, 6, logStart) : [];
         throw new AdminError(`Synapse is not running after the restart and does not answer at ${opts.url}.`, {
           serverState: 'the new version is installed but Synapse is down',
           nextStep: `Read the homeserver log${opts.logFile ? ` (${opts.logFile})` : ''}; its last lines: ${tail.join(' | ') || '(none)'}`,

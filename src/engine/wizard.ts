@@ -9,6 +9,7 @@ import { Steps, type WizardDeps, type WizardOptions } from './context.js';
 import { inspectServer, summarize, type ServerPicture } from './inspect.js';
 import { SessionRecorder } from './recorder.js';
 import { chooseTarget } from './step-target.js';
+import { reviewNotes } from './step-notes.js';
 import { confirmPlan } from './step-confirm.js';
 import { installAndRestart } from './step-apply.js';
 import { ensureWritableDir } from '../system/writable.js';
@@ -56,6 +57,13 @@ export async function runWizard(opts: WizardOptions, deps: WizardDeps): Promise<
     deps.emit({ type: 'session.started', sessionId: steps.recorder.journal.sessionId, dryRun: opts.dryRun, stateDir: sessionDir });
     await steps.done('detect', `Synapse ${from} (${picture.install.method}) at ${picture.install.venv}`);
 
+    if (!picture.running.ok && picture.running.reachable) {
+      throw new AdminError(`Something answers at ${picture.url}, but not as Synapse: ${picture.running.reason}.`, {
+        exitCode: ExitCode.usage,
+        serverState: 'nothing was changed',
+        nextStep: `Check ${picture.urlEvidence}, or pass --url with the address of Synapse's client listener.`,
+      });
+    }
     if (!picture.running.ok) {
       deps.emit({ type: 'message', level: 'warn', text: `Synapse does not answer: ${picture.running.reason}.` });
       const answer = await deps.ask({
@@ -77,7 +85,8 @@ export async function runWizard(opts: WizardOptions, deps: WizardDeps): Promise<
       await steps.skip('notes', 'nothing to upgrade');
       return finish({ outcome: 'already-current', exitCode: ExitCode.ok, downtimeMs: 0, lines: [`Already at ${to}: nothing to do.`] });
     }
-    await steps.skip('notes', 'release notes are not checked yet');
+    const review = await reviewNotes(opts, deps, steps, picture, to);
+    await steps.recorder.setNotes(review.acknowledged);
     const runner = createRunner({ dryRun: opts.dryRun, transcript, emit: deps.emit });
     if (!(await confirmPlan(deps, steps, picture, decision, opts.dryRun))) {
       return finish({ outcome: 'aborted', exitCode: ExitCode.failed, downtimeMs: undefined, lines: ['Stopped at your request before any change.'] });
@@ -91,7 +100,11 @@ export async function runWizard(opts: WizardOptions, deps: WizardDeps): Promise<
       outcome: 'upgraded',
       exitCode: ExitCode.ok,
       downtimeMs: applied.downtimeMs,
-      lines: [`Synapse now runs ${to} (was ${from}), checked at ${picture.url}.`, `Downtime ${seconds(applied.downtimeMs ?? 0)}; total ${seconds(Date.now() - started)}.`],
+      lines: [
+        `Synapse now runs ${to} (was ${from}), checked at ${picture.url}.`,
+        `Downtime ${seconds(applied.downtimeMs ?? 0)}; total ${seconds(Date.now() - started)}.`,
+        ...(review.rollbackFloor ? [`Without restoring a backup, this server can now roll back as far as ${review.rollbackFloor}.`] : []),
+      ],
     });
   } catch (error) {
     const lines = describeError(error);

@@ -21,12 +21,13 @@ async function venvOf(python: string): Promise<string | undefined> {
   return (await exists(join(venv, 'pyvenv.cfg'))) ? venv : undefined;
 }
 
-async function fromProcess(procs: HomeserverProcess[]): Promise<{ venv: string; configs: string[]; pid: number } | undefined> {
+/** The first homeserver process running from a virtualenv (from `onlyVenv` when given). */
+async function fromProcess(procs: HomeserverProcess[], onlyVenv: string | undefined): Promise<{ venv: string; configs: string[]; pid: number } | undefined> {
   for (const proc of procs) {
     const interpreter = proc.argv[0];
     if (!interpreter || !isAbsolute(interpreter)) continue;
     const venv = await venvOf(interpreter);
-    if (!venv) continue;
+    if (!venv || (onlyVenv && venv !== onlyVenv)) continue;
     const configs = configArgs(proc.argv).map((p) => resolve(proc.cwd ?? '/', p));
     return { venv, configs, pid: proc.pid };
   }
@@ -61,7 +62,7 @@ export async function detectPipInstall(inputs: DetectInputs): Promise<Install> {
     evidence.push(`virtualenv from --venv: ${venv}`);
   }
   if (!venv || !configs.length) {
-    const running = await fromProcess(await findHomeserverProcesses(inputs.procRoot));
+    const running = await fromProcess(await findHomeserverProcesses(inputs.procRoot), venv);
     looked.push('running homeserver processes in /proc');
     if (running) {
       if (!venv) {

@@ -1,0 +1,83 @@
+import { dirname } from 'node:path';
+import { AdminError, ExitCode } from '../core/errors.js';
+import { evaluateNotes, queryIdsOf } from '../core/notes/evaluate.js';
+import { selectNotes } from '../core/notes/select.js';
+import type { NoteResult } from '../core/notes/types.js';
+import { rollbackFloorAfter } from '../core/schema-facts.js';
+import { mustParseVersion } from '../core/version.js';
+import { databaseFromConfig } from '../system/database.js';
+import { gatherNoteFacts } from '../system/note-facts.js';
+import { loadSteps } from '../system/steps-loader.js';
+import type { Steps, WizardDeps, WizardOptions } from './context.js';
+import type { ServerPicture } from './inspect.js';
+
+export interface NotesReview {
+  results: NoteResult[];
+  acknowledged: string[];
+  /** The oldest release the database can go back to after the upgrade without the backup. */
+  rollbackFloor: string | undefined;
+}
+
+const needsAck = (r: NoteResult): boolean => r.applies === 'yes' && (r.severity === 'breaking' || r.severity === 'action');
+const where = (r: NoteResult): string[] =>
+  r.findings.map((f) => `${f.file ? `${f.file}${f.line ? `:${f.line}` : ''}: ` : ''}${f.message}`);
+
+/**
+ * Step 3: the notes of every release in (installed, target], checked against this server.
+ * Applicable `action` and `breaking` notes are acknowledged one by one before anything changes.
+ */
+export async function reviewNotes(opts: WizardOptions, deps: WizardDeps, steps: Steps, picture: ServerPicture, target: string): Promise<NotesReview> {
+  await steps.start('notes');
+  const data = await loadSteps();
+  const from = picture.install.installedVersion;
+  const selected = selectNotes(data.notes, mustParseVersion(from), mustParseVersion(target));
+  const wanted = new Set(queryIdsOf(selected));
+  const base = dirname(picture.config.files[0]?.path ?? '.');
+  const db = databaseFromConfig(picture.config.values, { python: picture.install.python, baseDir: base });
+  const { facts, warnings } = await gatherNoteFacts({
+    config: picture.config,
+    installMethod: picture.install.method,
+    platform: { ...(picture.install.pythonVersion ? { python: picture.install.pythonVersion } : {}), ...(picture.install.sqliteVersion ? { sqlite: picture.install.sqliteVersion } : {}) },
+    ...('error' in db ? {} : { database: db }),
+    queries: data.queries.filter((q) => wanted.has(q.id)),
+  });
+  for (const warning of warnings) deps.emit({ type: 'message', level: 'warn', text: warning });
+  const results = evaluateNotes(selected, facts);
+  const notes = new Map(selected.map((n) => [n.id, n]));
+  for (const r of results.filter((x) => x.applies !== 'no')) {
+    const line = `${r.applies === 'yes' ? 'Applies' : 'May apply'} [${r.severity}] v${r.version} ${r.title}${r.findings[0] ? ` — ${where(r)[0]}` : ''}`;
+    deps.emit({ type: 'message', level: r.applies === 'yes' && r.severity !== 'info' ? 'warn' : 'info', text: line });
+  }
+  const accepted = new Set(opts.acceptNotes ?? []);
+  const acknowledged: string[] = [];
+  for (const r of results.filter(needsAck)) {
+    if (opts.acceptAllNotes || accepted.has(r.id)) {
+      acknowledged.push(r.id);
+      continue;
+    }
+    if (opts.yes && r.severity === 'breaking') {
+      throw new AdminError(`Refused by a note: "${r.title}" (${r.id}, v${r.version}) is breaking and applies to this server${r.findings[0] ? ` (${where(r)[0]})` : ''}.`, {
+        exitCode: ExitCode.refused,
+        serverState: 'nothing was changed',
+        nextStep: `Do what it asks (${notes.get(r.id)?.action.trim().split('\n')[0] ?? 'see the note'}), then run again with --accept-notes ${r.id}.`,
+      });
+    }
+    const note = notes.get(r.id);
+    const answer = await deps.ask({
+      id: `note:${r.id}`,
+      text: `[${r.severity}] v${r.version}: ${r.title}`,
+      details: [note?.summary.trim() ?? '', ...where(r), `What to do: ${note?.action.trim() ?? ''}`, `From: ${note?.upstream ?? ''}`].filter(Boolean),
+      choices: [
+        { value: 'ack', label: 'I have read this and dealt with it: continue' },
+        { value: 'stop', label: 'Stop here and change nothing' },
+      ],
+      safeDefault: 'ack',
+    });
+    if (answer !== 'ack') throw new AdminError(`Stopped at note ${r.id} at your request.`, { exitCode: ExitCode.refused, serverState: 'nothing was changed' });
+    acknowledged.push(r.id);
+  }
+  const count = (applies: string) => results.filter((r) => r.applies === applies).length;
+  const floor = rollbackFloorAfter(data.schema, target);
+  await steps.done('notes', `${selected.length} notes: ${count('yes')} apply, ${count('unknown')} unknown${acknowledged.length ? `, ${acknowledged.length} acknowledged` : ''}`);
+  return { results, acknowledged, rollbackFloor: floor };
+}
