@@ -1,5 +1,17 @@
 #!/usr/bin/env node
-// Thin entry: production React before anything heavy loads, then the real CLI.
-process.env.NODE_ENV ??= 'production';
-const { main } = await import('../dist/cli/main.js');
-process.exitCode = await main(process.argv.slice(2));
+// Thin entry. The single-file bundle (dist/synapse-upgrade.mjs, from `npm run build`) starts about twice
+// as fast and carries steps/ inside; the tsc output (dist/cli/main.js) is the fallback, and wins when it is
+// newer than the bundle (a `tsc` run without the bundle step).
+import { statSync } from 'node:fs';
+
+const mtime = (rel) => statSync(new URL(rel, import.meta.url), { throwIfNoEntry: false })?.mtimeMs;
+const bundle = mtime('../dist/synapse-upgrade.mjs');
+const compiled = mtime('../dist/cli/main.js');
+if (bundle !== undefined && (compiled === undefined || bundle >= compiled)) {
+  await import('../dist/synapse-upgrade.mjs'); // runs the CLI and sets process.exitCode
+} else {
+  // Production React before anything heavy loads, then the real CLI.
+  process.env.NODE_ENV ??= 'production';
+  const { main } = await import('../dist/cli/main.js');
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { embeddedFiles } from '../system/embedded.js';
 
 const MARKER = '.standin-wheelhouse';
 
@@ -39,13 +40,39 @@ function sourceFiles(dir: string, rel = ''): string[] {
 
 /** A short hash of the fixture sources: the wheelhouse cache key. */
 export function standinSourceHash(dir = standinSourceDir()): string {
+  return hashFiles(sourceFiles(dir).map((file) => [file, readFileSync(path.join(dir, file))]));
+}
+
+function hashFiles(files: [string, string | Buffer][]): string {
   const hash = createHash('sha256');
-  for (const file of sourceFiles(dir)) {
+  for (const [file, content] of files) {
     hash.update(file + '\0');
-    hash.update(readFileSync(path.join(dir, file)));
+    hash.update(content);
     hash.update('\0');
   }
   return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * The stand-in sources to build from, with their hash. The single-file bundle carries them embedded
+ * (no test/fixtures next to it): they are written once to a folder under os.tmpdir() named by the hash.
+ */
+async function standinSources(): Promise<{ dir: string; hash: string }> {
+  const embedded = embeddedFiles().standin;
+  if (!embedded) {
+    const dir = standinSourceDir();
+    return { dir, hash: standinSourceHash(dir) };
+  }
+  const files = Object.keys(embedded).sort().map((file): [string, string] => [file, embedded[file] as string]);
+  const hash = hashFiles(files);
+  const dir = path.join(os.tmpdir(), `synapse-upgrade-standin-src-${hash}`);
+  if (await isComplete(dir, hash)) return { dir, hash };
+  for (const [file, content] of files) {
+    await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
+    await writeFile(path.join(dir, file), content);
+  }
+  await writeFile(path.join(dir, MARKER), hash + '\n');
+  return { dir, hash };
 }
 
 async function isComplete(dir: string, hash: string): Promise<boolean> {
@@ -53,8 +80,8 @@ async function isComplete(dir: string, hash: string): Promise<boolean> {
   return marker.trim() === hash;
 }
 
-async function runBuilder(python: string, outDir: string, hash: string): Promise<void> {
-  const script = path.join(standinSourceDir(), 'build_wheels.py');
+async function runBuilder(python: string, outDir: string, hash: string, sourceDir: string): Promise<void> {
+  const script = path.join(sourceDir, 'build_wheels.py');
   const result = await execa(python, [script, outDir], { reject: false, all: true });
   if (result.exitCode !== 0) {
     throw new Error(`standin: ${python} build_wheels.py failed (exit ${result.exitCode}):\n${result.all}`);
@@ -68,12 +95,12 @@ async function runBuilder(python: string, outDir: string, hash: string): Promise
  * sources, reused when already complete. Returns the folder (for `pip --find-links`).
  */
 export async function buildWheelhouse(outDir?: string, python = 'python3'): Promise<string> {
-  const hash = standinSourceHash();
+  const { dir: sourceDir, hash } = await standinSources();
   if (outDir) {
     const dir = path.resolve(outDir);
     if (!(await isComplete(dir, hash))) {
       await mkdir(dir, { recursive: true });
-      await runBuilder(python, dir, hash);
+      await runBuilder(python, dir, hash, sourceDir);
     }
     return dir;
   }
@@ -81,7 +108,7 @@ export async function buildWheelhouse(outDir?: string, python = 'python3'): Prom
   if (await isComplete(target, hash)) return target;
   const tmp = `${target}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
-    await runBuilder(python, tmp, hash);
+    await runBuilder(python, tmp, hash, sourceDir);
     if (existsSync(target) && !(await isComplete(target, hash))) await rm(target, { recursive: true, force: true });
     await rename(tmp, target);
   } catch (error) {

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument } from 'yaml';
 import type { PlatformData } from '../core/platform.js';
+import { embeddedFiles } from './embedded.js';
 import type { SchemaData } from '../core/schema-facts.js';
 import type { Note, QueryDef, ReleaseFile } from '../core/notes/types.js';
 import { readQueries, readRollbacks, type RollbackProcedure } from '../core/notes/validate-data.js';
@@ -44,13 +45,43 @@ export function parseStepsYaml(path: string, text: string): ParsedYaml | Problem
   return { file: path, line: pos.line, message: `not valid YAML (column ${pos.col}): ${error.message.split('\n')[0]}` };
 }
 
-async function readAll(paths: string[]): Promise<{ parsed: ParsedYaml[]; problems: Problem[] }> {
+/** Where the steps files come from: the steps/ folder on disk, or the copy embedded in the single-file bundle. */
+interface StepsSource {
+  dir: string;
+  releaseNames(): Promise<string[]>;
+  read(path: string): Promise<string>;
+}
+
+const EMBEDDED_DIR = '<embedded>/steps';
+
+function stepsSource(dir: string | undefined, embedded: Record<string, string> | undefined): StepsSource {
+  if (embedded) {
+    return {
+      dir: EMBEDDED_DIR,
+      releaseNames: async () => Object.keys(embedded).filter((n) => n.startsWith('releases/')).map((n) => n.slice('releases/'.length)),
+      read: async (path) => {
+        const text = embedded[path.slice(EMBEDDED_DIR.length + 1)];
+        if (text === undefined) throw Object.assign(new Error(`${path} is not embedded`), { code: 'ENOENT' });
+        return text;
+      },
+    };
+  }
+  const root = dir ?? findStepsDir();
+  const releaseDir = join(root, 'releases');
+  return {
+    dir: root,
+    releaseNames: async () => (existsSync(releaseDir) ? await readdir(releaseDir) : []),
+    read: (path) => readFile(path, 'utf8'),
+  };
+}
+
+async function readAll(paths: string[], source: StepsSource): Promise<{ parsed: ParsedYaml[]; problems: Problem[] }> {
   const parsed: ParsedYaml[] = [];
   const problems: Problem[] = [];
   for (const path of paths) {
     let text: string;
     try {
-      text = await readFile(path, 'utf8');
+      text = await source.read(path);
     } catch (error) {
       problems.push({ file: path, line: 1, message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})` });
       continue;
@@ -62,12 +93,17 @@ async function readAll(paths: string[]): Promise<{ parsed: ParsedYaml[]; problem
   return { parsed, problems };
 }
 
-/** Loads and validates steps/. Any problem in any file throws one StepsError naming every file and line. */
-export async function loadSteps(dir: string = findStepsDir()): Promise<Steps> {
-  const releaseDir = join(dir, 'releases');
-  const names = existsSync(releaseDir) ? (await readdir(releaseDir)).filter((n) => n.endsWith('.yaml') || n.endsWith('.yml')).sort() : [];
-  const fixed = ['queries.yaml', 'platform.yaml', 'schema.yaml', 'rollback.yaml'].map((n) => join(dir, n));
-  const { parsed, problems } = await readAll([...fixed, ...names.map((n) => join(releaseDir, n))]);
+/**
+ * Loads and validates steps/. Any problem in any file throws one StepsError naming every file and line.
+ * Without `dir`, the copy embedded in the single-file bundle is preferred when there is one.
+ */
+export async function loadSteps(dir?: string, embedded: Record<string, string> | undefined = dir === undefined ? embeddedFiles().steps : undefined): Promise<Steps> {
+  const source = stepsSource(dir, embedded);
+  const root = source.dir;
+  const releaseDir = join(root, 'releases');
+  const names = (await source.releaseNames()).filter((n) => n.endsWith('.yaml') || n.endsWith('.yml')).sort();
+  const fixed = ['queries.yaml', 'platform.yaml', 'schema.yaml', 'rollback.yaml'].map((n) => join(root, n));
+  const { parsed, problems } = await readAll([...fixed, ...names.map((n) => join(releaseDir, n))], source);
   const byPath = new Map(parsed.map((p) => [p.path, p]));
   const attempt = <T>(read: () => T): T | undefined => {
     try {
@@ -91,7 +127,7 @@ export async function loadSteps(dir: string = findStepsDir()): Promise<Steps> {
   const releasesChecked = attempt(() => validateReleases(releaseFiles, queryIds));
   if (problems.length || !queries || !platform || !schema || !rollbacks || !releasesChecked) throw new StepsError(problems);
   const sorted = [...releasesChecked].sort((a, b) => compareRelease(a.version, b.version));
-  return { dir, releases: sorted, notes: sorted.flatMap((r) => r.notes), queries, platform, schema, rollbacks };
+  return { dir: root, releases: sorted, notes: sorted.flatMap((r) => r.notes), queries, platform, schema, rollbacks };
 }
 
 const compareRelease = (a: string, b: string): number => {

@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+// Builds dist/synapse-upgrade.mjs: the whole CLI in one ES module that runs with nothing but Node 20.19+,
+// with steps/ and the stand-in Synapse sources (for --demo) embedded as text.
+// Usage: node scripts/bundle.mjs [--outfile PATH] [--metafile]
+import { chmod, readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import * as esbuild from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { values } = parseArgs({ options: { outfile: { type: 'string' }, metafile: { type: 'boolean' } } });
+const outfile = path.resolve(values.outfile ?? path.join(root, 'dist', 'synapse-upgrade.mjs'));
+const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
+
+/** Files under dir (relative, '/'-separated, sorted), skipping Python caches. */
+async function listFiles(dir, keep) {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile() && !e.name.endsWith('.pyc'))
+    .map((e) => path.relative(dir, path.join(e.parentPath ?? e.path, e.name)).split(path.sep).join('/'))
+    .filter((rel) => !rel.split('/').includes('__pycache__') && keep(rel))
+    .sort();
+}
+
+const TREES = {
+  // Only what the loader reads: the YAML files.
+  steps: { dir: path.join(root, 'steps'), keep: (rel) => /\.ya?ml$/.test(rel) },
+  // Every source file, as the wheelhouse hashes them (the same hash names the same cache).
+  standin: { dir: path.join(root, 'test', 'fixtures', 'standin-synapse'), keep: () => true },
+};
+
+/** `import files from 'synapse-upgrade:embedded'`: each file imported through esbuild's text loader. */
+const embedPlugin = {
+  name: 'synapse-upgrade-embedded',
+  setup(build) {
+    build.onResolve({ filter: /^synapse-upgrade:embedded$/ }, (args) => ({ path: args.path, namespace: 'embedded' }));
+    build.onLoad({ filter: /.*/, namespace: 'embedded' }, async () => {
+      const imports = [];
+      const trees = [];
+      for (const [name, { dir, keep }] of Object.entries(TREES)) {
+        const entries = [];
+        for (const rel of await listFiles(dir, keep)) {
+          const id = `f${imports.length}`;
+          imports.push(`import ${id} from ${JSON.stringify(path.join(dir, rel))} with { type: 'text' };`);
+          entries.push(`${JSON.stringify(rel)}: ${id}`);
+        }
+        trees.push(`${name}: {\n  ${entries.join(',\n  ')}\n}`);
+      }
+      return { contents: `${imports.join('\n')}\nexport default {\n${trees.join(',\n')}\n};\n`, resolveDir: root, loader: 'js' };
+    });
+  },
+};
+
+const started = performance.now();
+const result = await esbuild.build({
+  entryPoints: [path.join(root, 'scripts', 'bundle-entry.ts')],
+  outfile,
+  bundle: true,
+  format: 'esm', // Ink has top-level await: CommonJS cannot hold it
+  platform: 'node',
+  target: 'node20',
+  jsx: 'automatic',
+  minifySyntax: true,
+  minifyWhitespace: true,
+  legalComments: 'none',
+  // Bundled CommonJS dependencies call require() for Node built-ins.
+  banner: { js: "#!/usr/bin/env node\nimport { createRequire as __synapseUpgradeCreateRequire } from 'node:module';\nconst require = __synapseUpgradeCreateRequire(import.meta.url);" },
+  // esbuild inlines Ink's lazy devtools import and hoists `import 'react-devtools-core'` to the top level.
+  alias: { 'react-devtools-core': path.join(root, 'scripts', 'react-devtools-core-stub.mjs') },
+  define: {
+    'process.env.NODE_ENV': '"production"',
+    __SYNAPSE_UPGRADE_VERSION__: JSON.stringify(pkg.version),
+  },
+  plugins: [embedPlugin],
+  metafile: true,
+  logLevel: 'warning',
+});
+await chmod(outfile, 0o755);
+if (values.metafile) await writeFile(`${outfile}.meta.json`, JSON.stringify(result.metafile));
+const bytes = result.metafile.outputs[path.relative(process.cwd(), outfile)]?.bytes ?? Object.values(result.metafile.outputs)[0]?.bytes ?? 0;
+console.log(`bundle: ${path.relative(root, outfile)} ${(bytes / 1024).toFixed(0)} KB in ${Math.round(performance.now() - started)} ms`);
