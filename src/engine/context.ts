@@ -1,7 +1,11 @@
 import type { Ask, Emit } from '../core/events.js';
 import { STEP_TITLES, type StepId } from '../core/steps.js';
+import type { TargetDecision } from '../core/target.js';
 import type { CommandSpec } from '../system/command.js';
 import { displayArgv } from '../system/redact.js';
+import type { Runner } from '../system/runner.js';
+import type { InstallMethod } from '../methods/types.js';
+import type { ServerPicture } from './inspect.js';
 import type { SessionRecorder } from './recorder.js';
 
 export interface WizardOptions {
@@ -23,6 +27,34 @@ export interface WizardDeps {
   ask: Ask;
   /** Offered when no install is found: returns options pointing at a demo sandbox, or nothing. */
   offerDemo?: (why: string) => Promise<Partial<WizardOptions> | undefined>;
+}
+
+/**
+ * What the steps after target selection share. Each step reads what earlier steps left here
+ * and adds its own findings; nothing else carries state between steps.
+ */
+export interface SessionContext {
+  opts: WizardOptions;
+  deps: WizardDeps;
+  steps: Steps;
+  picture: ServerPicture;
+  method: InstallMethod;
+  runner: Runner;
+  sessionDir: string;
+  transcriptPath: string;
+  from: string;
+  decision: TargetDecision;
+  /** Set by the restart step: when it began and the wait for Synapse that it started. */
+  restart?: { startedAt: number; ready: Promise<{ readyAt: number; answer: import('../core/server-version.js').ServerVersionAnswer }> | undefined };
+  downtimeMs?: number;
+  /** Lines the steps add to the final summary. */
+  summary: string[];
+}
+
+/** One step of the flow after the target is known: data first, run by engine/flow.ts in order. */
+export interface FlowStep {
+  id: StepId;
+  run(ctx: SessionContext): Promise<void>;
 }
 
 /** Step bookkeeping shared by the flow: events for the screen, the journal for resume. */
@@ -47,6 +79,7 @@ export class Steps {
   async skip(id: StepId, summary: string): Promise<void> {
     this.emit({ type: 'step.finished', step: id, status: 'skipped', summary });
     await this.recorder?.step(id, 'skipped', { summary });
+    if (this.current === id) this.current = undefined;
   }
 
   async fail(summary: string): Promise<void> {
@@ -55,4 +88,3 @@ export class Steps {
     await this.recorder?.step(this.current, 'failed', { summary }).catch(() => {});
   }
 }
-

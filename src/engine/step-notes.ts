@@ -8,8 +8,7 @@ import { mustParseVersion } from '../core/version.js';
 import { databaseFromConfig } from '../system/database.js';
 import { gatherNoteFacts } from '../system/note-facts.js';
 import { loadSteps } from '../system/steps-loader.js';
-import type { Steps, WizardDeps, WizardOptions } from './context.js';
-import type { ServerPicture } from './inspect.js';
+import type { FlowStep, SessionContext } from './context.js';
 
 export interface NotesReview {
   results: NoteResult[];
@@ -26,7 +25,9 @@ const where = (r: NoteResult): string[] =>
  * Step 3: the notes of every release in (installed, target], checked against this server.
  * Applicable `action` and `breaking` notes are acknowledged one by one before anything changes.
  */
-export async function reviewNotes(opts: WizardOptions, deps: WizardDeps, steps: Steps, picture: ServerPicture, target: string): Promise<NotesReview> {
+export async function reviewNotes(ctx: SessionContext): Promise<NotesReview> {
+  const { opts, deps, steps, picture } = ctx;
+  const target = ctx.decision.target;
   await steps.start('notes');
   const data = await loadSteps();
   const from = picture.install.installedVersion;
@@ -73,7 +74,7 @@ export async function reviewNotes(opts: WizardOptions, deps: WizardDeps, steps: 
       ],
       safeDefault: 'ack',
     });
-    if (answer !== 'ack') throw new AdminError(`Stopped at note ${r.id} at your request.`, { exitCode: ExitCode.refused, serverState: 'nothing was changed' });
+    if (answer !== 'ack') throw new AdminError(`Stopped at note ${r.id} at your request.`, { exitCode: ExitCode.refused, code: 'stopped', serverState: 'nothing was changed' });
     acknowledged.push(r.id);
   }
   const count = (applies: string) => results.filter((r) => r.applies === applies).length;
@@ -81,3 +82,12 @@ export async function reviewNotes(opts: WizardOptions, deps: WizardDeps, steps: 
   await steps.done('notes', `${selected.length} notes: ${count('yes')} apply, ${count('unknown')} unknown${acknowledged.length ? `, ${acknowledged.length} acknowledged` : ''}`);
   return { results, acknowledged, rollbackFloor: floor };
 }
+
+export const notesStep: FlowStep = {
+  id: 'notes',
+  async run(ctx) {
+    const review = await reviewNotes(ctx);
+    await ctx.steps.recorder?.setNotes(review.acknowledged);
+    if (review.rollbackFloor) ctx.summary.push(`Without restoring a backup, this server can now roll back as far as ${review.rollbackFloor}.`);
+  },
+};

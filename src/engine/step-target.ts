@@ -1,6 +1,6 @@
 import { ExitCode, AdminError } from '../core/errors.js';
 import { resolveTarget, upgradeChoices, type TargetDecision } from '../core/target.js';
-import { pipMethod } from '../methods/pip.js';
+import { methodFor } from '../methods/registry.js';
 import type { Steps, WizardDeps, WizardOptions } from './context.js';
 import type { ServerPicture } from './inspect.js';
 
@@ -9,7 +9,8 @@ export async function chooseTarget(opts: WizardOptions, deps: WizardDeps, steps:
   await steps.start('target');
   const installed = picture.install.installedVersion;
   const running = picture.running.ok ? picture.running.answer.version : undefined;
-  const available = await pipMethod.availableVersions(picture.install, { pre: opts.pre });
+  const method = methodFor(picture.install);
+  const available = await method.availableVersions(picture.install, { pre: opts.pre });
   let wanted = opts.target;
   if (!wanted) {
     const choices = upgradeChoices(available, installed, opts.pre);
@@ -29,7 +30,7 @@ export async function chooseTarget(opts: WizardOptions, deps: WizardDeps, steps:
     throw new AdminError(`${decision.target} is already installed but Synapse runs ${running}: it was installed and not restarted.`, {
       exitCode: ExitCode.usage,
       serverState: `${decision.target} is installed, ${running} is running`,
-      nextStep: `Restart Synapse (${pipMethod.restartCommand(picture.install).argv.join(' ')}) or resume the interrupted session.`,
+      nextStep: `Restart Synapse (${method.restartCommand(picture.install).argv.join(' ')}) or resume the interrupted session.`,
     });
   }
   await steps.done('target', decision.kind === 'already-current' ? `already at ${decision.target}` : `${installed} → ${decision.target}`);

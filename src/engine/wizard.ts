@@ -1,18 +1,17 @@
 import { join } from 'node:path';
 import { AdminError, describeError, ExitCode } from '../core/errors.js';
-import type { Result } from '../core/events.js';
-import { pipMethod } from '../methods/pip.js';
+import type { Outcome, Result } from '../core/events.js';
+import { methodFor } from '../methods/registry.js';
 import { createRunner } from '../system/runner.js';
 import { homeserverKey, resolveStateRoot } from '../system/state-dir.js';
 import { openTranscript, type Transcript } from '../system/transcript.js';
-import { Steps, type WizardDeps, type WizardOptions } from './context.js';
+import { ensureWritableDir } from '../system/writable.js';
+import { Steps, type SessionContext, type WizardDeps, type WizardOptions } from './context.js';
+import { FLOW } from './flow.js';
 import { inspectServer, summarize, type ServerPicture } from './inspect.js';
 import { SessionRecorder } from './recorder.js';
+import { checkAnswering } from './step-answering.js';
 import { chooseTarget } from './step-target.js';
-import { reviewNotes } from './step-notes.js';
-import { confirmPlan } from './step-confirm.js';
-import { installAndRestart } from './step-apply.js';
-import { ensureWritableDir } from '../system/writable.js';
 
 /** Finds the install; where there is none, an interactive admin may try the demo sandbox instead. */
 async function detectOrDemo(opts: WizardOptions, deps: WizardDeps): Promise<{ picture: ServerPicture; options: WizardOptions }> {
@@ -27,9 +26,11 @@ async function detectOrDemo(opts: WizardOptions, deps: WizardDeps): Promise<{ pi
   }
 }
 
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
 /**
- * The whole guided upgrade, as a sequence of steps over injected adapters. Never throws:
- * every ending, good or bad, becomes a Result event the renderers show.
+ * The whole guided upgrade: detect, choose the target, then the FLOW steps in order, over
+ * injected adapters. Never throws: every ending becomes a Result event the renderers show.
  */
 export async function runWizard(opts: WizardOptions, deps: WizardDeps): Promise<Result> {
   const started = Date.now();
@@ -37,12 +38,12 @@ export async function runWizard(opts: WizardOptions, deps: WizardDeps): Promise<
   let transcript: Transcript | undefined;
   let from: string | undefined;
   let to: string | undefined;
-  const finish = async (result: Omit<Result, 'totalMs' | 'from' | 'to'>): Promise<Result> => {
-    const full: Result = { ...result, from, to, totalMs: Date.now() - started };
-    await steps.recorder?.finish(full.outcome).catch(() => {});
+  const finish = async (outcome: Outcome, exitCode: number, lines: string[], downtimeMs?: number): Promise<Result> => {
+    const result: Result = { outcome, exitCode, from, to, totalMs: Date.now() - started, downtimeMs, lines };
+    await steps.recorder?.finish(outcome).catch(() => {});
     await transcript?.close();
-    deps.emit({ type: 'result', result: full });
-    return full;
+    deps.emit({ type: 'result', result });
+    return result;
   };
   try {
     await steps.start('detect');
@@ -56,61 +57,33 @@ export async function runWizard(opts: WizardOptions, deps: WizardDeps): Promise<
     transcript = openTranscript(steps.recorder.journal.transcript);
     deps.emit({ type: 'session.started', sessionId: steps.recorder.journal.sessionId, dryRun: opts.dryRun, stateDir: sessionDir });
     await steps.done('detect', `Synapse ${from} (${picture.install.method}) at ${picture.install.venv}`);
-
-    if (!picture.running.ok && picture.running.reachable) {
-      throw new AdminError(`Something answers at ${picture.url}, but not as Synapse: ${picture.running.reason}.`, {
-        exitCode: ExitCode.usage,
-        serverState: 'nothing was changed',
-        nextStep: `Check ${picture.urlEvidence}, or pass --url with the address of Synapse's client listener.`,
-      });
-    }
-    if (!picture.running.ok) {
-      deps.emit({ type: 'message', level: 'warn', text: `Synapse does not answer: ${picture.running.reason}.` });
-      const answer = await deps.ask({
-        id: 'not-answering',
-        text: 'Synapse is not answering right now. Upgrade anyway?',
-        choices: [
-          { value: 'continue', label: 'Continue: install, then start it and check it answers' },
-          { value: 'stop', label: 'Stop here and change nothing' },
-        ],
-        safeDefault: 'continue',
-      });
-      if (answer === 'stop') return finish({ outcome: 'aborted', exitCode: ExitCode.failed, downtimeMs: undefined, lines: ['Stopped before any change.'] });
-    }
+    await checkAnswering(picture, deps);
 
     const decision = await chooseTarget(opts, deps, steps, picture);
     to = decision.target;
     await steps.recorder.setTarget(to);
-    if (decision.kind === 'already-current') {
-      await steps.skip('notes', 'nothing to upgrade');
-      return finish({ outcome: 'already-current', exitCode: ExitCode.ok, downtimeMs: 0, lines: [`Already at ${to}: nothing to do.`] });
-    }
-    const review = await reviewNotes(opts, deps, steps, picture, to);
-    await steps.recorder.setNotes(review.acknowledged);
-    const runner = createRunner({ dryRun: opts.dryRun, transcript, emit: deps.emit });
-    if (!(await confirmPlan(deps, steps, picture, decision, opts.dryRun))) {
-      return finish({ outcome: 'aborted', exitCode: ExitCode.failed, downtimeMs: undefined, lines: ['Stopped at your request before any change.'] });
-    }
-    const applied = await installAndRestart({ deps, steps, runner, picture, decision, method: pipMethod, transcriptPath: transcript.path });
-    if (opts.dryRun) {
-      return finish({ outcome: 'dry-run', exitCode: ExitCode.ok, downtimeMs: undefined, lines: [`Dry run: nothing was changed. The plan above would upgrade ${from} to ${to}.`] });
-    }
-    const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
-    return finish({
-      outcome: 'upgraded',
-      exitCode: ExitCode.ok,
-      downtimeMs: applied.downtimeMs,
-      lines: [
-        `Synapse now runs ${to} (was ${from}), checked at ${picture.url}.`,
-        `Downtime ${seconds(applied.downtimeMs ?? 0)}; total ${seconds(Date.now() - started)}.`,
-        ...(review.rollbackFloor ? [`Without restoring a backup, this server can now roll back as far as ${review.rollbackFloor}.`] : []),
-      ],
-    });
+    if (decision.kind === 'already-current') return finish('already-current', ExitCode.ok, [`Already at ${to}: nothing to do.`], 0);
+
+    const ctx: SessionContext = {
+      opts, deps, steps, picture, decision, from, sessionDir,
+      method: methodFor(picture.install),
+      runner: createRunner({ dryRun: opts.dryRun, transcript, emit: deps.emit }),
+      transcriptPath: transcript.path,
+      summary: [],
+    };
+    for (const step of FLOW) await step.run(ctx);
+
+    if (opts.dryRun) return finish('dry-run', ExitCode.ok, [`Dry run: nothing was changed. The plan above would upgrade ${from} to ${to}.`, ...ctx.summary]);
+    return finish('upgraded', ExitCode.ok, [
+      `Synapse now runs ${to} (was ${from}), checked at ${picture.url}.`,
+      `Downtime ${seconds(ctx.downtimeMs ?? 0)}; total ${seconds(Date.now() - started)}.`,
+      ...ctx.summary,
+    ], ctx.downtimeMs);
   } catch (error) {
     const lines = describeError(error);
+    if (error instanceof AdminError && error.code === 'stopped') return finish('aborted', error.exitCode, lines);
     await steps.fail(lines[0] ?? 'failed');
     if (transcript?.path) lines.push(`Full transcript: ${transcript.path}`);
-    const exitCode = error instanceof AdminError ? error.exitCode : ExitCode.failed;
-    return finish({ outcome: 'failed', exitCode, downtimeMs: undefined, lines });
+    return finish('failed', error instanceof AdminError ? error.exitCode : ExitCode.failed, lines);
   }
 }

@@ -76,7 +76,7 @@ test('pip failing stops before any restart; the old version keeps serving', asyn
   await writeFile(join(broken, 'matrix_synapse-1.47.0-py3-none-any.whl'), 'this is not a zip file');
   const run = await runCli(['--venv', hs.venv, '--target', '1.47.0', '--yes'], { ...env, PIP_FIND_LINKS: broken });
   assert.equal(run.exitCode, 1, run.stdout);
-  assert.match(run.stdout, /pip failed \(exit 1\) while installing 1\.47\.0/);
+  assert.match(run.stdout, /The install command failed \(exit 1\) while installing 1\.47\.0/);
   assert.match(run.stdout, /Server state: nothing was restarted; Synapse 1\.46\.0 keeps serving/);
   assert.match(run.stdout, /Full transcript: .*transcript\.log/);
   assert.equal(await hs.serverVersion(), '1.46.0');

@@ -1,0 +1,12 @@
+import type { FlowStep } from './context.js';
+import { confirmStep } from './step-confirm.js';
+import { installStep } from './step-install.js';
+import { notesStep } from './step-notes.js';
+import { restartStep, waitStep } from './step-restart.js';
+import { verifyStep } from './step-verify.js';
+
+/**
+ * The steps after the target is chosen, in order. To add a step: give it an id in
+ * core/steps.ts, write a FlowStep in its own file, and put it here.
+ */
+export const FLOW: readonly FlowStep[] = [notesStep, confirmStep, installStep, restartStep, waitStep, verifyStep];

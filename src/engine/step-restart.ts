@@ -1,0 +1,64 @@
+import { AdminError } from '../core/errors.js';
+import { probeServerVersion } from '../system/http.js';
+import { lastLines } from '../system/log-tail.js';
+import type { FlowStep } from './context.js';
+import { waitUntilReady } from './wait-ready.js';
+
+const tailText = (lines: string[]): string => lines.slice(-8).map((l) => `  ${l}`).join('\n');
+
+/**
+ * Restart with the install's restart manager. The wait for Synapse starts with the restart,
+ * following the homeserver log, so downtime is measured from the moment the old process goes.
+ */
+export const restartStep: FlowStep = {
+  id: 'restart',
+  async run(ctx) {
+    const { steps, runner, method, picture, deps } = ctx;
+    const spec = method.restartCommand(picture.install);
+    await steps.start('restart', spec);
+    const startedAt = Date.now();
+    let restartDone = false;
+    const ready = runner.dryRun
+      ? undefined
+      : waitUntilReady({
+          url: picture.url,
+          logFile: picture.logFile,
+          pidFile: picture.pidFile,
+          emit: deps.emit,
+          ask: deps.ask,
+          restartDone: () => restartDone,
+          startedAt,
+        });
+    ready?.catch(() => {}); // observed by the wait step; never an unhandled rejection meanwhile
+    ctx.restart = { startedAt, ready };
+    const result = await runner.run(spec);
+    restartDone = true;
+    if (runner.dryRun) {
+      await steps.done('restart', 'not run (dry run)');
+      return;
+    }
+    if (result.exitCode !== 0 && !(await probeServerVersion(picture.url, 2000)).ok) {
+      const log = picture.logFile ? await lastLines(picture.logFile, 6) : [];
+      throw new AdminError(`The restart failed (exit ${result.exitCode}):\n${tailText([...result.tail, ...log])}`, {
+        serverState: `matrix-synapse ${ctx.decision.target} is installed and Synapse is not running`,
+        nextStep: `To go back: ${method.installCommand(picture.install, ctx.from).argv.join(' ')} then ${spec.argv.join(' ')}`,
+      });
+    }
+    await steps.done('restart', `restart command finished in ${(result.durationMs / 1000).toFixed(1)} s`, { exitCode: result.exitCode });
+  },
+};
+
+/** Wait until the version endpoint answers; no fixed time-out (see wait-ready.ts). */
+export const waitStep: FlowStep = {
+  id: 'wait',
+  async run(ctx) {
+    if (!ctx.restart?.ready) {
+      await ctx.steps.skip('wait', 'assumed: how long the migration takes is only known by doing it');
+      return;
+    }
+    await ctx.steps.start('wait');
+    const ready = await ctx.restart.ready;
+    ctx.downtimeMs = ready.readyAt - ctx.restart.startedAt;
+    await ctx.steps.done('wait', `answered after ${(ctx.downtimeMs / 1000).toFixed(1)} s`);
+  },
+};

@@ -1,0 +1,32 @@
+import { AdminError } from '../core/errors.js';
+import { compareVersions } from '../core/version.js';
+import { probeHealth, probeServerVersion } from '../system/http.js';
+import type { FlowStep } from './context.js';
+
+/** The running version must be the target, proven over HTTP; /health must say OK. */
+export const verifyStep: FlowStep = {
+  id: 'verify',
+  async run(ctx) {
+    const { steps, picture, deps } = ctx;
+    const target = ctx.decision.target;
+    if (ctx.runner.dryRun || !ctx.restart?.ready) {
+      await steps.skip('verify', `assumed: Synapse would answer ${target}`);
+      return;
+    }
+    await steps.start('verify');
+    let answer = (await ctx.restart.ready).answer;
+    if (compareVersions(answer.version, target) !== 0) {
+      // The first answer can still be the old process on its way out: ask once more.
+      const again = await probeServerVersion(picture.url);
+      if (again.ok) answer = again.answer;
+    }
+    if (compareVersions(answer.version, target) !== 0) {
+      throw new AdminError(`Synapse answers ${answer.raw} at ${picture.url}, not ${target}.`, {
+        serverState: `matrix-synapse ${target} is installed but the server answering is ${answer.version}`,
+        nextStep: 'Check that no other Synapse process holds the port and that the restart used the right config.',
+      });
+    }
+    if (!(await probeHealth(picture.url))) deps.emit({ type: 'message', level: 'warn', text: `${picture.url}/health did not answer OK.` });
+    await steps.done('verify', `server_version says ${answer.raw}`);
+  },
+};
