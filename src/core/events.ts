@@ -32,16 +32,39 @@ export interface Result {
   lines: string[];
 }
 
+/** An upgrade note that applies or may apply to this server, as shown and as exported in a plan. */
+export interface NoteEvent {
+  id: string;
+  version: string;
+  title: string;
+  severity: 'info' | 'action' | 'breaking';
+  applies: 'yes' | 'no' | 'unknown';
+  findings: { file: string | null; line: number | null; message: string }[];
+  action: string;
+}
+
 /** Everything the wizard reports flows as these events to the Ink, plain and JSON renderers. */
 export type WizardEvent =
   | { type: 'session.started'; sessionId: string; dryRun: boolean; stateDir: string }
   | { type: 'detected'; install: InstallSummary }
   | { type: 'step.started'; step: StepId; title: string }
   | { type: 'step.finished'; step: StepId; status: 'done' | 'failed' | 'skipped'; summary?: string }
-  | { type: 'command.started'; id: number; argv: string[]; cwd: string | undefined; title: string | undefined; dryRun: boolean }
+  | {
+      type: 'command.started';
+      id: number;
+      argv: string[];
+      cwd: string | undefined;
+      title: string | undefined;
+      dryRun: boolean;
+      /** The user it runs as, and the names (never the values) of the variables it sets. */
+      user?: string;
+      envNames?: string[];
+    }
   | { type: 'command.output'; id: number; line: string }
   | { type: 'command.finished'; id: number; exitCode: number; durationMs: number }
   | { type: 'message'; level: 'info' | 'warn' | 'error'; text: string }
+  | { type: 'note'; note: NoteEvent }
+  | { type: 'check'; name: string; status: 'pass' | 'warn' | 'fail'; evidence: string; probed: boolean }
   | { type: 'waiting'; elapsedMs: number; logLines: string[]; progress: string | undefined }
   | { type: 'question'; question: Question }
   | { type: 'answer'; questionId: string; value: string }

@@ -1,4 +1,4 @@
-import type { Question, Result, WizardEvent } from './events.js';
+import type { NoteEvent, Question, Result, WizardEvent } from './events.js';
 import { STEP_IDS, STEP_TITLES, type StepId, type StepStatus } from './steps.js';
 
 /** What the screen shows, derived from events alone. Pure: no React, no I/O. */
@@ -15,6 +15,16 @@ export interface SessionView {
 }
 
 export const TAIL_LIMIT = 200;
+
+/** One line per note that applies or may apply, with its first piece of evidence. */
+export function noteLine(note: NoteEvent): string {
+  const first = note.findings[0];
+  const evidence = first ? ` — ${first.file ? `${first.file}${first.line ? `:${first.line}` : ''}: ` : ''}${first.message}` : '';
+  return `${note.applies === 'yes' ? 'Applies' : 'May apply'} [${note.severity}] v${note.version} ${note.title}${evidence}`;
+}
+
+export const checkLine = (c: { name: string; status: string; evidence: string; probed: boolean }): string =>
+  `${c.status === 'pass' ? 'ok' : c.status}: ${c.name}: ${c.evidence}${c.probed ? '' : ' (assumed)'}`;
 
 export function initialView(): SessionView {
   return {
@@ -52,6 +62,10 @@ export function reduceView(view: SessionView, event: WizardEvent): SessionView {
       return { ...view, running: undefined };
     case 'message':
       return { ...view, log: appendLog(view, event.level, event.text) };
+    case 'note':
+      return { ...view, log: appendLog(view, event.note.applies === 'yes' && event.note.severity !== 'info' ? 'warn' : 'info', noteLine(event.note)) };
+    case 'check':
+      return { ...view, log: appendLog(view, event.status === 'pass' ? 'info' : event.status === 'warn' ? 'warn' : 'error', checkLine(event)) };
     case 'waiting':
       return { ...view, waiting: { elapsedMs: event.elapsedMs, progress: event.progress }, tail: event.logLines.slice(-TAIL_LIMIT) };
     case 'question':

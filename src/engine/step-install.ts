@@ -1,8 +1,20 @@
 import { AdminError } from '../core/errors.js';
 import { compareVersions } from '../core/version.js';
-import type { FlowStep } from './context.js';
+import type { CommandSpec } from '../system/command.js';
+import { readOnly } from '../system/probe.js';
+import type { FlowStep, SessionContext } from './context.js';
 
 const tailText = (lines: string[], count = 8): string => lines.slice(-count).map((l) => `  ${l}`).join('\n');
+
+/** In a dry run, the method's own read-only check proves the install would resolve. */
+async function checkInstallable(ctx: SessionContext, check: CommandSpec): Promise<void> {
+  const result = await readOnly(check.argv, { timeoutMs: 300_000 });
+  const last = `${result.stdout}\n${result.stderr}`.trim().split('\n').filter((l) => l && !l.startsWith('WARNING')).at(-1) ?? '';
+  ctx.deps.emit({ type: 'check', name: check.title ?? check.argv.join(' '), status: result.exitCode === 0 ? 'pass' : 'fail', evidence: last, probed: true });
+  if (result.exitCode !== 0) {
+    throw new AdminError(`The dry run found that the install would fail: ${last}`, { serverState: 'nothing was changed (dry run)', nextStep: 'Fix the cause before upgrading for real.' });
+  }
+}
 
 /** Install the target with the method's own tool. A failure here leaves the old version serving. */
 export const installStep: FlowStep = {
@@ -12,6 +24,7 @@ export const installStep: FlowStep = {
     const target = ctx.decision.target;
     const spec = method.installCommand(picture.install, target);
     await steps.start('install', spec);
+    if (runner.dryRun && method.dryRunCheck) await checkInstallable(ctx, method.dryRunCheck(picture.install, target));
     const result = await runner.run(spec);
     if (result.exitCode !== 0) {
       throw new AdminError(`The install command failed (exit ${result.exitCode}) while installing ${target}. Its last lines:\n${tailText(result.tail)}`, {

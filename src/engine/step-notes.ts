@@ -2,13 +2,14 @@ import { dirname } from 'node:path';
 import { AdminError, ExitCode } from '../core/errors.js';
 import { evaluateNotes, queryIdsOf } from '../core/notes/evaluate.js';
 import { selectNotes } from '../core/notes/select.js';
-import type { NoteResult } from '../core/notes/types.js';
+import type { Note, NoteResult } from '../core/notes/types.js';
 import { rollbackFloorAfter } from '../core/schema-facts.js';
 import { mustParseVersion } from '../core/version.js';
 import { databaseFromConfig } from '../system/database.js';
 import { gatherNoteFacts } from '../system/note-facts.js';
 import { loadSteps } from '../system/steps-loader.js';
 import type { FlowStep, SessionContext } from './context.js';
+import type { ServerPicture } from './inspect.js';
 
 export interface NotesReview {
   results: NoteResult[];
@@ -25,13 +26,17 @@ const where = (r: NoteResult): string[] =>
  * Step 3: the notes of every release in (installed, target], checked against this server.
  * Applicable `action` and `breaking` notes are acknowledged one by one before anything changes.
  */
-export async function reviewNotes(ctx: SessionContext): Promise<NotesReview> {
-  const { opts, deps, steps, picture } = ctx;
-  const target = ctx.decision.target;
-  await steps.start('notes');
+export interface ServerNotes {
+  results: NoteResult[];
+  notes: Map<string, Note>;
+  warnings: string[];
+  rollbackFloor: string | undefined;
+}
+
+/** The notes of every release in (installed, target], evaluated against this server. Read-only. */
+export async function evaluateServerNotes(picture: ServerPicture, target: string): Promise<ServerNotes> {
   const data = await loadSteps();
-  const from = picture.install.installedVersion;
-  const selected = selectNotes(data.notes, mustParseVersion(from), mustParseVersion(target));
+  const selected = selectNotes(data.notes, mustParseVersion(picture.install.installedVersion), mustParseVersion(target));
   const wanted = new Set(queryIdsOf(selected));
   const base = dirname(picture.config.files[0]?.path ?? '.');
   const db = databaseFromConfig(picture.config.values, { python: picture.install.python, baseDir: base });
@@ -42,12 +47,22 @@ export async function reviewNotes(ctx: SessionContext): Promise<NotesReview> {
     ...('error' in db ? {} : { database: db }),
     queries: data.queries.filter((q) => wanted.has(q.id)),
   });
+  return {
+    results: evaluateNotes(selected, facts),
+    notes: new Map(selected.map((n) => [n.id, n])),
+    warnings,
+    rollbackFloor: rollbackFloorAfter(data.schema, target),
+  };
+}
+
+export async function reviewNotes(ctx: SessionContext): Promise<NotesReview> {
+  const { opts, deps, steps, picture } = ctx;
+  const target = ctx.decision.target;
+  await steps.start('notes');
+  const { results, notes, warnings, rollbackFloor: floor } = await evaluateServerNotes(picture, target);
   for (const warning of warnings) deps.emit({ type: 'message', level: 'warn', text: warning });
-  const results = evaluateNotes(selected, facts);
-  const notes = new Map(selected.map((n) => [n.id, n]));
   for (const r of results.filter((x) => x.applies !== 'no')) {
-    const line = `${r.applies === 'yes' ? 'Applies' : 'May apply'} [${r.severity}] v${r.version} ${r.title}${r.findings[0] ? ` — ${where(r)[0]}` : ''}`;
-    deps.emit({ type: 'message', level: r.applies === 'yes' && r.severity !== 'info' ? 'warn' : 'info', text: line });
+    deps.emit({ type: 'note', note: { ...r, action: notes.get(r.id)?.action.trim() ?? '' } });
   }
   const accepted = new Set(opts.acceptNotes ?? []);
   const acknowledged: string[] = [];
@@ -78,8 +93,7 @@ export async function reviewNotes(ctx: SessionContext): Promise<NotesReview> {
     acknowledged.push(r.id);
   }
   const count = (applies: string) => results.filter((r) => r.applies === applies).length;
-  const floor = rollbackFloorAfter(data.schema, target);
-  await steps.done('notes', `${selected.length} notes: ${count('yes')} apply, ${count('unknown')} unknown${acknowledged.length ? `, ${acknowledged.length} acknowledged` : ''}`);
+  await steps.done('notes', `${results.length} notes: ${count('yes')} apply, ${count('unknown')} unknown${acknowledged.length ? `, ${acknowledged.length} acknowledged` : ''}`);
   return { results, acknowledged, rollbackFloor: floor };
 }
 

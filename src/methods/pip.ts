@@ -47,6 +47,13 @@ export const pipMethod: InstallMethod = {
     };
   },
 
+  dryRunCheck(install, target) {
+    return {
+      argv: [join(install.venv, 'bin', 'pip'), 'install', '--dry-run', '--no-cache-dir', '--disable-pip-version-check', '--upgrade', requirement(install.extras, target)],
+      title: `Check that pip can install matrix-synapse ${target} (changes nothing)`,
+    };
+  },
+
   restartCommand(install) {
     const config = install.configPaths[0] ?? 'homeserver.yaml';
     return { argv: [join(install.venv, 'bin', 'synctl'), 'restart', config], title: 'Restart Synapse with synctl' };

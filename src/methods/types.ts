@@ -21,4 +21,6 @@ export interface InstallMethod {
   installedVersion(install: Install): Promise<string>;
   installCommand(install: Install, target: string): CommandSpec;
   restartCommand(install: Install): CommandSpec;
+  /** A read-only command proving the install would work (e.g. `pip install --dry-run`); run for real by --dry-run. */
+  dryRunCheck?(install: Install, target: string): CommandSpec;
 }

@@ -29,6 +29,8 @@ export interface Journal {
   from: string | undefined;
   to: string | undefined;
   steps: JournalStep[];
+  /** Notes the admin acknowledged (or accepted with --accept-notes). */
+  acknowledgedNotes: string[];
   outcome: Outcome | undefined;
   transcript: string;
 }

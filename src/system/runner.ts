@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { execa } from 'execa';
 import type { Emit } from '../core/events.js';
 import type { CommandResult, CommandSpec } from './command.js';
@@ -5,6 +6,14 @@ import { displayArgv, displayEnv } from './redact.js';
 import type { Transcript } from './transcript.js';
 
 const TAIL_LINES = 40;
+
+const currentUser = (): string => {
+  try {
+    return userInfo().username;
+  } catch {
+    return String(process.getuid?.() ?? 'unknown');
+  }
+};
 
 export interface Runner {
   readonly dryRun: boolean;
@@ -26,7 +35,7 @@ export function createRunner(opts: { dryRun: boolean; transcript: Transcript; em
       const id = nextId++;
       const argv = displayArgv(spec);
       const envNames = Object.keys(displayEnv(spec));
-      emit({ type: 'command.started', id, argv, cwd: spec.cwd, title: spec.title, dryRun: opts.dryRun });
+      emit({ type: 'command.started', id, argv, cwd: spec.cwd, title: spec.title, dryRun: opts.dryRun, user: currentUser(), envNames });
       transcript.write(`=== ${new Date().toISOString()} ${opts.dryRun ? 'DRY RUN (not run) ' : ''}$ ${JSON.stringify(argv)}`);
       transcript.write(`    cwd=${spec.cwd ?? process.cwd()}${envNames.length ? ` env=${envNames.join(',')}` : ''}`);
       if (opts.dryRun) {

@@ -1,4 +1,5 @@
 import type { WizardEvent } from '../core/events.js';
+import { checkLine, noteLine } from '../core/session.js';
 
 const MARK = { done: '[ok]', failed: '[!!]', skipped: '[--]' } as const;
 
@@ -22,12 +23,19 @@ export function createPlainRenderer(write: (line: string) => void): (event: Wiza
         break;
       case 'command.started':
         write(`${event.dryRun ? '     (dry run, not run) ' : '     '}$ ${event.argv.join(' ')}`);
+        if (event.dryRun) write(`       as ${event.user ?? '?'} in ${event.cwd ?? '(current folder)'}${event.envNames?.length ? ` with ${event.envNames.join(', ')} set` : ''}`);
         break;
       case 'command.output':
         write(`     | ${event.line}`);
         break;
       case 'command.finished':
         if (event.exitCode !== 0) write(`     exit ${event.exitCode}`);
+        break;
+      case 'note':
+        write(noteLine(event.note));
+        break;
+      case 'check':
+        write(checkLine(event));
         break;
       case 'message':
         write(`${event.level === 'info' ? '' : `${event.level}: `}${event.text}`);
