@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { usageError } from '../core/errors.js';
 
-export const COMMANDS = ['wizard', 'detect', 'status', 'notes'] as const;
+export const COMMANDS = ['wizard', 'detect', 'status', 'notes', 'plan'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface CliOptions {
@@ -16,6 +16,8 @@ export interface CliOptions {
   pre: boolean;
   json: boolean;
   demo: boolean;
+  /** `plan --script FILE`. */
+  script: string | undefined;
   acceptNotes: string[];
   acceptAllNotes: boolean;
   help: boolean;
@@ -35,6 +37,7 @@ const OPTIONS = {
   pre: { type: 'boolean' },
   json: { type: 'boolean' },
   demo: { type: 'boolean' },
+  script: { type: 'string' },
   'accept-notes': { type: 'string', multiple: true },
   'accept-all-notes': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -69,6 +72,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     pre: v.pre ?? false,
     json: v.json ?? false,
     demo: v.demo ?? false,
+    script: v.script,
     acceptNotes: (v['accept-notes'] ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean),
     acceptAllNotes: v['accept-all-notes'] ?? false,
     help: v.help ?? false,
@@ -78,5 +82,5 @@ export function parseCli(argv: readonly string[]): CliOptions {
 }
 
 function defaults(): Omit<CliOptions, 'command'> {
-  return { configPaths: [], venv: undefined, target: undefined, url: undefined, stateDir: undefined, yes: false, dryRun: false, pre: false, json: false, demo: false, acceptNotes: [], acceptAllNotes: false, help: false, version: false, rest: [] };
+  return { configPaths: [], venv: undefined, target: undefined, url: undefined, stateDir: undefined, yes: false, dryRun: false, pre: false, json: false, demo: false, script: undefined, acceptNotes: [], acceptAllNotes: false, help: false, version: false, rest: [] };
 }

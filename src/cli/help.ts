@@ -20,6 +20,8 @@ Usage:
   synapse-upgrade status [--json]        the last or current upgrade session, from the journal
   synapse-upgrade notes --from V --to V [--config PATH] [--json]
                                          the upgrade notes between two versions that apply to this server
+  synapse-upgrade plan [--target V] [--script FILE]
+                                         a dry run written as a POSIX sh script to review and run by hand
   synapse-upgrade --help | --version
 
 Examples:

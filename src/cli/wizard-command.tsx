@@ -8,22 +8,8 @@ import { createJsonRenderer } from '../ui/json.js';
 import { createPlainRenderer } from '../ui/plain.js';
 import { colorEnabled, isInteractive } from '../ui/terminal.js';
 import type { CliOptions } from './args.js';
+import { wizardOptions } from './wizard-options.js';
 import type { CliIO } from './output.js';
-
-function wizardOptions(opts: CliOptions): WizardOptions {
-  return {
-    ...(opts.venv ? { venv: opts.venv } : {}),
-    ...(opts.configPaths.length ? { configPaths: opts.configPaths } : {}),
-    ...(opts.target ? { target: opts.target } : {}),
-    ...(opts.url ? { url: opts.url } : {}),
-    ...(opts.stateDir ? { stateDir: opts.stateDir } : {}),
-    yes: opts.yes,
-    dryRun: opts.dryRun,
-    pre: opts.pre,
-    acceptNotes: opts.acceptNotes,
-    acceptAllNotes: opts.acceptAllNotes,
-  };
-}
 
 /** The default command: picks the renderer (Ink, plain lines or JSON) and runs the wizard. */
 export async function runWizardCommand(opts: CliOptions, io: CliIO): Promise<number> {

@@ -12,6 +12,7 @@ export interface Question {
 
 export interface InstallSummary {
   method: string;
+  serverName?: string;
   evidence: string[];
   installedVersion: string;
   runningVersion: string | undefined;
@@ -59,6 +60,8 @@ export type WizardEvent =
       /** The user it runs as, and the names (never the values) of the variables it sets. */
       user?: string;
       envNames?: string[];
+      /** The variables it sets, secret values shown as `***`. */
+      env?: Record<string, string>;
     }
   | { type: 'command.output'; id: number; line: string }
   | { type: 'command.finished'; id: number; exitCode: number; durationMs: number }

@@ -63,6 +63,7 @@ export async function inspectServer(opts: InspectOptions): Promise<ServerPicture
 export function summarize(picture: ServerPicture): InstallSummary {
   return {
     method: picture.install.method,
+    ...(picture.serverName ? { serverName: picture.serverName } : {}),
     evidence: picture.install.evidence,
     installedVersion: picture.install.installedVersion,
     runningVersion: picture.running.ok ? picture.running.answer.version : undefined,

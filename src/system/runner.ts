@@ -34,8 +34,9 @@ export function createRunner(opts: { dryRun: boolean; transcript: Transcript; em
     async run(spec, onLine) {
       const id = nextId++;
       const argv = displayArgv(spec);
-      const envNames = Object.keys(displayEnv(spec));
-      emit({ type: 'command.started', id, argv, cwd: spec.cwd, title: spec.title, dryRun: opts.dryRun, user: currentUser(), envNames });
+      const env = displayEnv(spec);
+      const envNames = Object.keys(env);
+      emit({ type: 'command.started', id, argv, cwd: spec.cwd, title: spec.title, dryRun: opts.dryRun, user: currentUser(), envNames, env });
       transcript.write(`=== ${new Date().toISOString()} ${opts.dryRun ? 'DRY RUN (not run) ' : ''}$ ${JSON.stringify(argv)}`);
       transcript.write(`    cwd=${spec.cwd ?? process.cwd()}${envNames.length ? ` env=${envNames.join(',')}` : ''}`);
       if (opts.dryRun) {

@@ -1,0 +1,69 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { InstallSummary, NoteEvent, WizardEvent } from '../core/events.js';
+import { renderPlanScript, type PlannedCommand } from '../core/plan-script.js';
+import { checkLine } from '../core/session.js';
+import { STEP_TITLES } from '../core/steps.js';
+import { runWizard } from '../engine/wizard.js';
+import { EventBus } from '../ui/event-bus.js';
+import type { CliOptions } from './args.js';
+import type { CliIO } from './output.js';
+import { VERSION } from './version.js';
+import { wizardOptions } from './wizard-options.js';
+
+/** Collects what a dry run shows: the commands per step, the notes and the checks. */
+function collector() {
+  const commands: PlannedCommand[] = [];
+  const notes: NoteEvent[] = [];
+  const checks: string[] = [];
+  let install: InstallSummary | undefined;
+  let step = '';
+  const listen = (event: WizardEvent): void => {
+    if (event.type === 'step.started') step = STEP_TITLES[event.step];
+    else if (event.type === 'command.started') commands.push({ step, argv: event.argv, cwd: event.cwd, env: event.env ?? {} });
+    else if (event.type === 'note') notes.push(event.note);
+    else if (event.type === 'check') checks.push(checkLine(event));
+    else if (event.type === 'detected') install = event.install;
+  };
+  return { listen, commands, notes, checks, install: () => install };
+}
+
+/**
+ * `synapse-upgrade plan`: a dry run whose commands become a POSIX shell script, with a comment
+ * for each note and check. Nothing is changed; the script goes to --script FILE or stdout.
+ */
+export async function runPlan(opts: CliOptions, io: CliIO): Promise<number> {
+  const bus = new EventBus(true);
+  const seen = collector();
+  bus.subscribe(seen.listen);
+  bus.subscribe((event) => {
+    if (event.type === 'message' && event.level !== 'info') io.stderr(`${event.level}: ${event.text}`);
+  });
+  const result = await runWizard({ ...wizardOptions(opts), dryRun: true, yes: true, acceptAllNotes: true }, { emit: bus.emit, ask: bus.ask });
+  const install = seen.install();
+  if (result.outcome !== 'dry-run' || !install || !result.from || !result.to) {
+    io.stderr(result.lines.join('\n'));
+    return result.exitCode;
+  }
+  const script = renderPlanScript({
+    generatedBy: `synapse-upgrade ${VERSION}`,
+    generatedAt: new Date().toISOString(),
+    serverName: install.serverName,
+    method: install.method,
+    from: result.from,
+    to: result.to,
+    url: install.url ?? '',
+    python: install.venv ? join(install.venv, 'bin', 'python') : 'python3',
+    evidence: install.evidence,
+    notes: seen.notes,
+    checks: seen.checks,
+    commands: seen.commands,
+  });
+  if (opts.script) {
+    await writeFile(opts.script, script, { mode: 0o755 });
+    io.stderr(`Wrote the plan for ${result.from} -> ${result.to} to ${opts.script}. Review it, then run it with: sh ${opts.script}`);
+  } else {
+    io.stdout(script);
+  }
+  return 0;
+}

@@ -1,0 +1,18 @@
+import type { WizardOptions } from '../engine/context.js';
+import type { CliOptions } from './args.js';
+
+/** The engine's options from the command line (only what was given). */
+export function wizardOptions(opts: CliOptions): WizardOptions {
+  return {
+    ...(opts.venv ? { venv: opts.venv } : {}),
+    ...(opts.configPaths.length ? { configPaths: opts.configPaths } : {}),
+    ...(opts.target ? { target: opts.target } : {}),
+    ...(opts.url ? { url: opts.url } : {}),
+    ...(opts.stateDir ? { stateDir: opts.stateDir } : {}),
+    yes: opts.yes,
+    dryRun: opts.dryRun,
+    pre: opts.pre,
+    acceptNotes: opts.acceptNotes,
+    acceptAllNotes: opts.acceptAllNotes,
+  };
+}
