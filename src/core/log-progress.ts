@@ -24,3 +24,16 @@ export function migrationProgress(lines: readonly string[]): string | undefined 
   }
   return undefined;
 }
+
+const SYNAPSE_LINE = /^\d{4}-\d\d-\d\d (\d\d:\d\d:\d\d),\d+ - (\S+) - \d+ - ([A-Z]+) - \S+ - (.*)$/;
+
+/**
+ * A homeserver log line in Synapse's default format, shortened for a narrow screen:
+ * `13:07:46 INFO prepare_database: Applying schema deltas for v66`. Other lines are kept as they are.
+ */
+export function shortLogLine(line: string): string {
+  const match = SYNAPSE_LINE.exec(line);
+  if (!match) return line;
+  const [, time, logger = '', level, message] = match;
+  return `${time} ${level} ${logger.split('.').at(-1)}: ${message}`;
+}

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { AdminError } from '../core/errors.js';
 import type { Ask, Emit } from '../core/events.js';
-import { migrationProgress } from '../core/log-progress.js';
+import { migrationProgress, shortLogLine } from '../core/log-progress.js';
 import type { ServerVersionAnswer } from '../core/server-version.js';
 import { probeServerVersion } from '../system/http.js';
 import { lastLines } from '../system/log-tail.js';
@@ -59,7 +59,7 @@ export async function waitUntilReady(opts: WaitOptions): Promise<{ answer: Serve
     if (now - lastReport >= 1000) {
       lastReport = now;
       const lines = opts.logFile ? await lastLines(opts.logFile, 400, logStart) : [];
-      opts.emit({ type: 'waiting', elapsedMs: now - opts.startedAt, logLines: lines.slice(-8), progress: migrationProgress(lines) });
+      opts.emit({ type: 'waiting', elapsedMs: now - opts.startedAt, logLines: lines.slice(-8).map(shortLogLine), progress: migrationProgress(lines) });
     }
     if (opts.restartDone() && !probe.reachable) {
       const alive = await serverProcessAlive(opts.pidFile);
