@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { usageError } from '../core/errors.js';
 
-export const COMMANDS = ['wizard', 'detect', 'status', 'notes', 'plan'] as const;
+export const COMMANDS = ['wizard', 'detect', 'status', 'notes', 'plan', 'rollback'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface CliOptions {
@@ -20,6 +20,10 @@ export interface CliOptions {
   script: string | undefined;
   acceptNotes: string[];
   acceptAllNotes: boolean;
+  /** `--backup-dir DIR`: where database backups go. */
+  backupDir: string | undefined;
+  /** `--no-backup`: skip the backup (a warning stays in the summary). */
+  noBackup: boolean;
   help: boolean;
   version: boolean;
   /** Arguments left for a subcommand with its own parser (notes). */
@@ -40,6 +44,8 @@ const OPTIONS = {
   script: { type: 'string' },
   'accept-notes': { type: 'string', multiple: true },
   'accept-all-notes': { type: 'boolean' },
+  'backup-dir': { type: 'string' },
+  'no-backup': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -75,6 +81,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
     script: v.script,
     acceptNotes: (v['accept-notes'] ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean),
     acceptAllNotes: v['accept-all-notes'] ?? false,
+    backupDir: v['backup-dir'],
+    noBackup: v['no-backup'] ?? false,
     help: v.help ?? false,
     version: v.version ?? false,
     rest: [],
@@ -82,5 +90,5 @@ export function parseCli(argv: readonly string[]): CliOptions {
 }
 
 function defaults(): Omit<CliOptions, 'command'> {
-  return { configPaths: [], venv: undefined, target: undefined, url: undefined, stateDir: undefined, yes: false, dryRun: false, pre: false, json: false, demo: false, script: undefined, acceptNotes: [], acceptAllNotes: false, help: false, version: false, rest: [] };
+  return { configPaths: [], venv: undefined, target: undefined, url: undefined, stateDir: undefined, yes: false, dryRun: false, pre: false, json: false, demo: false, script: undefined, acceptNotes: [], acceptAllNotes: false, backupDir: undefined, noBackup: false, help: false, version: false, rest: [] };
 }

@@ -16,12 +16,16 @@ Usage:
         --accept-notes ID[,ID…]          accept these applicable notes up front (needed with --yes
                                          for breaking ones); --accept-all-notes accepts every one
         --demo                           try the wizard on a sandbox homeserver in a temporary folder
+        --backup-dir DIR                 where the database backup goes (default: backups/ in the state folder)
+        --no-backup                      skip the database backup (a warning stays in the summary)
   synapse-upgrade detect [--json]        what is installed, where, which version, which version is running
   synapse-upgrade status [--json]        the last or current upgrade session, from the journal
   synapse-upgrade notes --from V --to V [--config PATH] [--json]
                                          the upgrade notes between two versions that apply to this server
   synapse-upgrade plan [--target V] [--script FILE]
                                          a dry run written as a POSIX sh script to review and run by hand
+  synapse-upgrade rollback [--yes]       put the version before the last upgrade back (restoring the
+                                         backup if the database is too new for it), restart, verify
   synapse-upgrade --help | --version
 
 Examples:
@@ -31,4 +35,6 @@ Examples:
 
 Exit codes: 0 upgraded and verified (or already at the target); 1 the upgrade failed;
 2 bad input or usage; 3 interrupted and resumable; 4 refused by a check or a note.
+A failure after the restart offers the rollback at once (with --yes it is done; the exit stays 1).
+$SYNAPSE_UPGRADE_STEPS_DIR: a folder with a newer copy of the upgrade data (steps/) to use instead.
 `;

@@ -21,6 +21,8 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
         return await (await import('./detect-command.js')).runDetect(opts, io);
       case 'status':
         return await (await import('./status-command.js')).runStatus(opts, io);
+      case 'rollback':
+        return await (await import('./rollback-command.js')).runRollbackCommand(opts, io);
       case 'plan':
         return await (await import('./plan-command.js')).runPlan(opts, io);
       case 'notes':

@@ -9,6 +9,8 @@ export function wizardOptions(opts: CliOptions): WizardOptions {
     ...(opts.target ? { target: opts.target } : {}),
     ...(opts.url ? { url: opts.url } : {}),
     ...(opts.stateDir ? { stateDir: opts.stateDir } : {}),
+    ...(opts.backupDir ? { backupDir: opts.backupDir } : {}),
+    ...(opts.noBackup ? { noBackup: true } : {}),
     yes: opts.yes,
     dryRun: opts.dryRun,
     pre: opts.pre,

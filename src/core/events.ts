@@ -21,7 +21,7 @@ export interface InstallSummary {
   venv?: string;
 }
 
-export type Outcome = 'upgraded' | 'already-current' | 'failed' | 'aborted' | 'dry-run';
+export type Outcome = 'upgraded' | 'already-current' | 'failed' | 'aborted' | 'dry-run' | 'rolled-back';
 
 export interface Result {
   outcome: Outcome;

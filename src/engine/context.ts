@@ -20,6 +20,10 @@ export interface WizardOptions {
   /** Note ids the admin accepted up front (`--accept-notes`). */
   acceptNotes?: string[];
   acceptAllNotes?: boolean;
+  /** Where database backups go (`--backup-dir`); default `backups/` in the state folder. */
+  backupDir?: string;
+  /** `--no-backup`: skip the backup, with a warning in the summary. */
+  noBackup?: boolean;
 }
 
 export interface WizardDeps {
@@ -47,6 +51,10 @@ export interface SessionContext {
   /** Set by the restart step: when it began and the wait for Synapse that it started. */
   restart?: { startedAt: number; ready: Promise<{ readyAt: number; answer: import('../core/server-version.js').ServerVersionAnswer }> | undefined };
   downtimeMs?: number;
+  /** Set by the preflight step: every check with its evidence. */
+  preflight?: import('../core/preflight.js').PreflightCheck[];
+  /** Set by the backup step: the verified backup a rollback can restore. */
+  backup?: import('../system/backup.js').BackupRecord;
   /** Lines the steps add to the final summary. */
   summary: string[];
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { InstallSummary, Outcome } from '../core/events.js';
 import type { StepId, StepStatus } from '../core/steps.js';
+import type { BackupRecord } from '../system/backup.js';
 import { JOURNAL_FORMAT, writeJournal, type Journal, type JournalStep } from '../system/journal.js';
 
 /**
@@ -40,6 +41,11 @@ export class SessionRecorder {
 
   async setNotes(acknowledged: string[]): Promise<void> {
     this.journal.acknowledgedNotes = acknowledged;
+    await this.save();
+  }
+
+  async setBackup(backup: BackupRecord): Promise<void> {
+    this.journal.backup = backup;
     await this.save();
   }
 

@@ -11,6 +11,7 @@ import { FLOW } from './flow.js';
 import { inspectServer, summarize, type ServerPicture } from './inspect.js';
 import { SessionRecorder } from './recorder.js';
 import { checkAnswering } from './step-answering.js';
+import { offerRollbackAfterFailure } from './rollback.js';
 import { chooseTarget } from './step-target.js';
 
 /** Finds the install; where there is none, an interactive admin may try the demo sandbox instead. */
@@ -38,6 +39,7 @@ export async function runWizard(opts: WizardOptions, deps: WizardDeps): Promise<
   let transcript: Transcript | undefined;
   let from: string | undefined;
   let to: string | undefined;
+  let ctx: SessionContext | undefined;
   const finish = async (outcome: Outcome, exitCode: number, lines: string[], downtimeMs?: number): Promise<Result> => {
     const result: Result = { outcome, exitCode, from, to, totalMs: Date.now() - started, downtimeMs, lines };
     await steps.recorder?.finish(outcome).catch(() => {});
@@ -64,7 +66,7 @@ export async function runWizard(opts: WizardOptions, deps: WizardDeps): Promise<
     await steps.recorder.setTarget(to);
     if (decision.kind === 'already-current') return finish('already-current', ExitCode.ok, [`Already at ${to}: nothing to do.`], 0);
 
-    const ctx: SessionContext = {
+    ctx = {
       opts, deps, steps, picture, decision, from, sessionDir,
       method: methodFor(picture.install),
       runner: createRunner({ dryRun: opts.dryRun, transcript, emit: deps.emit }),
@@ -72,17 +74,20 @@ export async function runWizard(opts: WizardOptions, deps: WizardDeps): Promise<
       summary: [],
     };
     for (const step of FLOW) await step.run(ctx);
+    const done = ctx;
 
-    if (opts.dryRun) return finish('dry-run', ExitCode.ok, [`Dry run: nothing was changed. The plan above would upgrade ${from} to ${to}.`, ...ctx.summary]);
+    if (opts.dryRun) return finish('dry-run', ExitCode.ok, [`Dry run: nothing was changed. The plan above would upgrade ${from} to ${to}.`, ...done.summary]);
     return finish('upgraded', ExitCode.ok, [
       `Synapse now runs ${to} (was ${from}), checked at ${picture.url}.`,
-      `Downtime ${seconds(ctx.downtimeMs ?? 0)}; total ${seconds(Date.now() - started)}.`,
-      ...ctx.summary,
-    ], ctx.downtimeMs);
+      `Downtime ${seconds(done.downtimeMs ?? 0)}; total ${seconds(Date.now() - started)}.`,
+      ...done.summary,
+    ], done.downtimeMs);
   } catch (error) {
     const lines = describeError(error);
     if (error instanceof AdminError && error.code === 'stopped') return finish('aborted', error.exitCode, lines);
     await steps.fail(lines[0] ?? 'failed');
+    // A failure after the restart began: offer the rollback at once (automatic with --yes; exit stays 1).
+    if (ctx) lines.push(...(await offerRollbackAfterFailure(ctx, lines[0] ?? 'failed')));
     if (transcript?.path) lines.push(`Full transcript: ${transcript.path}`);
     return finish('failed', error instanceof AdminError ? error.exitCode : ExitCode.failed, lines);
   }

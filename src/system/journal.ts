@@ -4,6 +4,7 @@ import { AdminError, ExitCode } from '../core/errors.js';
 import type { InstallSummary, Outcome } from '../core/events.js';
 import type { StepId, StepStatus } from '../core/steps.js';
 import { writeFileAtomic } from './atomic-write.js';
+import type { BackupRecord } from './backup.js';
 
 export const JOURNAL_FORMAT = 1;
 
@@ -31,6 +32,8 @@ export interface Journal {
   steps: JournalStep[];
   /** Notes the admin acknowledged (or accepted with --accept-notes). */
   acknowledgedNotes: string[];
+  /** The verified database backup taken before the install (absent with --no-backup or before the backup step). */
+  backup?: BackupRecord;
   outcome: Outcome | undefined;
   transcript: string;
 }

@@ -95,9 +95,10 @@ async function readAll(paths: string[], source: StepsSource): Promise<{ parsed: 
 
 /**
  * Loads and validates steps/. Any problem in any file throws one StepsError naming every file and line.
- * Without `dir`, the copy embedded in the single-file bundle is preferred when there is one.
+ * Without `dir`, $SYNAPSE_UPGRADE_STEPS_DIR names the folder (a newer copy of the data than the one shipped);
+ * without either, the copy embedded in the single-file bundle is preferred when there is one.
  */
-export async function loadSteps(dir?: string, embedded: Record<string, string> | undefined = dir === undefined ? embeddedFiles().steps : undefined): Promise<Steps> {
+export async function loadSteps(dir: string | undefined = process.env.SYNAPSE_UPGRADE_STEPS_DIR || undefined, embedded: Record<string, string> | undefined = dir === undefined ? embeddedFiles().steps : undefined): Promise<Steps> {
   const source = stepsSource(dir, embedded);
   const root = source.dir;
   const releaseDir = join(root, 'releases');

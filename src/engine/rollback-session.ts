@@ -1,0 +1,83 @@
+import { AdminError, describeError, ExitCode } from '../core/errors.js';
+import type { Result } from '../core/events.js';
+import { compareVersions } from '../core/version.js';
+import { methodFor } from '../methods/registry.js';
+import { readJournal } from '../system/journal.js';
+import { createRunner } from '../system/runner.js';
+import { homeserverKey, resolveStateRoot } from '../system/state-dir.js';
+import { openTranscript, type Transcript } from '../system/transcript.js';
+import { Steps, type WizardDeps, type WizardOptions } from './context.js';
+import { inspectServer, summarize } from './inspect.js';
+import { SessionRecorder } from './recorder.js';
+import { askRollback, planFor, runRollback } from './rollback.js';
+import { join } from 'node:path';
+
+const nothingToRollBack = (why: string, next?: string): AdminError =>
+  new AdminError(`Nothing to roll back: ${why}.`, { exitCode: ExitCode.usage, serverState: 'nothing was changed', ...(next ? { nextStep: next } : {}) });
+
+/**
+ * `synapse-upgrade rollback`: puts back the version recorded as `from` in this homeserver's last
+ * session journal, with the backup that session took. Each rollback step goes to that journal.
+ * Never throws: every ending is a Result event.
+ */
+export async function runRollbackSession(opts: WizardOptions, deps: WizardDeps): Promise<Result> {
+  const started = Date.now();
+  const steps = new Steps(deps.emit);
+  let transcript: Transcript | undefined;
+  let from: string | undefined;
+  let to: string | undefined;
+  const finish = async (outcome: Result['outcome'], exitCode: number, lines: string[], downtimeMs?: number): Promise<Result> => {
+    const result: Result = { outcome, exitCode, from, to, totalMs: Date.now() - started, downtimeMs, lines };
+    if (outcome !== 'aborted') await steps.recorder?.finish(outcome).catch(() => {});
+    await transcript?.close();
+    deps.emit({ type: 'result', result });
+    return result;
+  };
+  try {
+    await steps.start('detect');
+    const picture = await inspectServer(opts);
+    deps.emit({ type: 'detected', install: summarize(picture) });
+    const sessionDir = join(resolveStateRoot(opts.stateDir), homeserverKey(picture.serverName, picture.install.configPaths[0] ?? ''));
+    const journal = await readJournal(sessionDir);
+    if (!journal || journal.dryRun || !journal.from) {
+      throw nothingToRollBack(`no upgrade of this homeserver is recorded in ${sessionDir}${journal?.dryRun ? ' (the last session was a dry run)' : ''}`);
+    }
+    const installed = picture.install.installedVersion;
+    const running = picture.running.ok ? picture.running.answer.version : undefined;
+    from = installed;
+    to = journal.from;
+    if (compareVersions(installed, journal.from) === 0 && running !== undefined && compareVersions(running, journal.from) === 0) {
+      throw nothingToRollBack(`Synapse ${journal.from} is installed and running, as before the last upgrade (${journal.from} → ${journal.to ?? '?'}, ${journal.startedAt})`);
+    }
+    const recorder = new SessionRecorder(sessionDir, opts.dryRun, summarize(picture));
+    Object.assign(recorder.journal, journal);
+    steps.recorder = recorder;
+    transcript = openTranscript(journal.transcript);
+    deps.emit({ type: 'session.started', sessionId: journal.sessionId, dryRun: opts.dryRun, stateDir: sessionDir });
+    await steps.done('detect', `Synapse ${installed} installed${running ? `, ${running} running` : ', not answering'}; the last upgrade went ${journal.from} → ${journal.to ?? '?'}`);
+
+    const input = {
+      picture, method: methodFor(picture.install), steps, deps, yes: opts.yes, transcriptPath: transcript.path,
+      runner: createRunner({ dryRun: opts.dryRun, transcript, emit: deps.emit }),
+      back: journal.from, current: installed, backup: journal.backup,
+    };
+    const plan = await planFor(input);
+    if (plan.blocked) {
+      throw new AdminError(`Cannot roll back to ${journal.from}: ${plan.blocked}.`, {
+        serverState: 'nothing was changed',
+        nextStep: 'Restore a database backup of your own, or fix the new version instead.',
+      });
+    }
+    if (!(await askRollback(input, plan, `Synapse ${installed} is installed${running ? ` and ${running} answers` : ' and Synapse does not answer'}; before the last upgrade it was ${journal.from}.`))) {
+      return finish('aborted', ExitCode.failed, ['Stopped at your request: nothing was changed.']);
+    }
+    const outcome = await runRollback(input, plan);
+    if (opts.dryRun) return finish('dry-run', ExitCode.ok, ['Dry run: nothing was changed. The commands above would roll back.', ...outcome.lines]);
+    return finish('rolled-back', ExitCode.ok, [`Rolled back from ${installed} to ${journal.from}.`, ...outcome.lines], outcome.downtimeMs);
+  } catch (error) {
+    const lines = describeError(error);
+    await steps.fail(lines[0] ?? 'failed');
+    if (transcript?.path) lines.push(`Full transcript: ${transcript.path}`);
+    return finish(steps.recorder ? 'failed' : 'aborted', error instanceof AdminError ? error.exitCode : ExitCode.failed, lines);
+  }
+}

@@ -1,0 +1,98 @@
+import { rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AdminError, ExitCode } from '../core/errors.js';
+import type { Emit } from '../core/events.js';
+import { formatBytes } from '../core/preflight.js';
+import { backupFileName, sha256File, type BackupRecord } from '../system/backup.js';
+import { pgDumpCommand, verifyPgDump } from '../system/backup-postgres.js';
+import { sqliteBackupCommand, verifySqliteBackup } from '../system/backup-sqlite.js';
+import { writableDirProblem } from '../system/disk.js';
+import type { Runner } from '../system/runner.js';
+import type { FlowStep } from './context.js';
+import { databaseInfo, type DatabaseInfo } from './database-info.js';
+import { backupDirOf } from './step-preflight.js';
+
+const NOTHING_CHANGED = 'nothing was changed: the old version keeps serving';
+
+export const describeBackup = (b: BackupRecord): string =>
+  `${formatBytes(b.bytes)} in ${(b.durationMs / 1000).toFixed(1)} s, sha256 ${b.sha256.slice(0, 16)}…, ${b.verified} → ${b.path}`;
+
+/**
+ * Backs the database up into `dir` and verifies the copy. Written as `<name>.partial` and renamed
+ * only once verified, so a file without that suffix is always a complete, checked backup.
+ * Every failure removes the partial file and throws before anything else happens.
+ */
+export async function takeBackup(input: { runner: Runner; python: string; info: DatabaseInfo; dir: string; version: string; emit: Emit }): Promise<BackupRecord | undefined> {
+  const { runner, info, dir } = input;
+  const problem = runner.dryRun ? undefined : await writableDirProblem(dir);
+  if (problem) {
+    throw new AdminError(`The backup folder ${dir} cannot be written (${problem}).`, {
+      exitCode: ExitCode.usage,
+      serverState: NOTHING_CHANGED,
+      nextStep: 'Choose a writable folder with --backup-dir, or fix its permissions.',
+    });
+  }
+  const dest = join(dir, backupFileName(input.version, info.engine));
+  const partial = `${dest}.partial`;
+  const spec = info.engine === 'sqlite3' ? sqliteBackupCommand(input.python, info.sqlitePath ?? '', partial) : pgDumpCommand(info.pg!, partial);
+  const result = await runner.run(spec);
+  if (runner.dryRun) return undefined;
+  const fail = async (what: string, next: string): Promise<never> => {
+    await rm(partial, { force: true });
+    throw new AdminError(what, { serverState: NOTHING_CHANGED, nextStep: next });
+  };
+  if (result.exitCode !== 0) {
+    const tail = result.tail.filter(Boolean).slice(-3).join(' | ');
+    const full = /disk is full|No space left|ENOSPC|could not write|database or disk is full/i.test(tail);
+    await fail(
+      full ? `The backup failed: the filesystem of ${dir} is full (${tail}).` : `The backup failed (exit ${result.exitCode}): ${tail}`,
+      full ? `Free space there or choose another folder with --backup-dir, then run again.` : 'Fix the cause shown above (the transcript has the full output), then run again.',
+    );
+  }
+  const verified: { ok: boolean; evidence: string; compat?: number } = info.engine === 'sqlite3' ? await verifySqliteBackup(input.python, partial) : await verifyPgDump(partial);
+  if (!verified.ok) await fail(`The backup was written but does not verify: ${verified.evidence}.`, 'Check the database and the backup folder, then run again.');
+  await rename(partial, dest);
+  const [bytes, sha256] = await Promise.all([stat(dest).then((s) => s.size), sha256File(dest)]);
+  return {
+    engine: info.engine,
+    path: dest,
+    source: info.where,
+    bytes,
+    durationMs: result.durationMs,
+    sha256,
+    verified: verified.evidence,
+    createdAt: new Date().toISOString(),
+    version: input.version,
+    ...(verified.compat !== undefined ? { compat: verified.compat } : {}),
+  };
+}
+
+/** Before the install: a verified backup, or (with --no-backup) a warning that stays in the summary. */
+export const backupStep: FlowStep = {
+  id: 'backup',
+  async run(ctx) {
+    const { steps, deps, opts } = ctx;
+    if (opts.noBackup) {
+      const text = 'No backup was taken (--no-backup): if the upgrade fails after the database has been migrated, there is no way back to the old version.';
+      deps.emit({ type: 'message', level: 'warn', text });
+      ctx.summary.push(`Warning: ${text}`);
+      await steps.skip('backup', 'skipped at your request (--no-backup)');
+      return;
+    }
+    const info = databaseInfo(ctx.picture);
+    if ('error' in info) {
+      throw new AdminError(`The database cannot be backed up: ${info.error}.`, { exitCode: ExitCode.refused, serverState: NOTHING_CHANGED, nextStep: 'Back it up by hand and run again with --no-backup.' });
+    }
+    const dir = backupDirOf(ctx);
+    await steps.start('backup');
+    const record = await takeBackup({ runner: ctx.runner, python: ctx.picture.install.python ?? 'python3', info, dir, version: ctx.from, emit: deps.emit });
+    if (!record) {
+      await steps.done('backup', `not run (dry run): would back up ${info.where} into ${dir}`);
+      return;
+    }
+    ctx.backup = record;
+    await steps.recorder?.setBackup(record);
+    await steps.done('backup', describeBackup(record));
+    ctx.summary.push(`Backup of the ${ctx.from} database: ${record.path} (${formatBytes(record.bytes)}, sha256 ${record.sha256}).`);
+  },
+};

@@ -1,0 +1,74 @@
+import { join } from 'node:path';
+import { AdminError } from '../core/errors.js';
+import type { Install } from '../methods/types.js';
+import type { CommandSpec } from '../system/command.js';
+import type { FlowStep } from './context.js';
+import { askRollback, planFor, runRollback, type RollbackInput } from './rollback.js';
+
+/** `<python> -m synapse.config -c <each config>`: the NEW code's own config check (parses, validates, touches no database). */
+export function configCheckCommand(install: Install): CommandSpec | undefined {
+  if (!install.python) return undefined;
+  return {
+    argv: [install.python, '-m', 'synapse.config', ...install.configPaths.flatMap((p) => ['-c', p])],
+    cwd: join(install.configPaths[0] ?? install.venv, '..'),
+    title: 'Check the config with the newly installed Synapse (changes nothing)',
+  };
+}
+
+/** Synapse's own words: the lines of the config check's output, without blank lines. */
+const messageOf = (tail: string[]): string[] => tail.map((l) => l.trimEnd()).filter((l) => l.trim() !== '').slice(-12);
+
+/**
+ * After the install, before the restart: if the new version rejects the config, nothing is
+ * restarted (the old process keeps serving) and the admin is offered the old version back,
+ * so a bad config costs no downtime.
+ */
+export const configCheckStep: FlowStep = {
+  id: 'config-check',
+  async run(ctx) {
+    const { steps, runner, picture, deps } = ctx;
+    const target = ctx.decision.target;
+    const own = (ctx.method as typeof ctx.method & { configCheckCommand?: (i: Install) => CommandSpec | undefined }).configCheckCommand;
+    const spec = own ? own.call(ctx.method, picture.install) : configCheckCommand(picture.install);
+    if (!spec) {
+      await steps.skip('config-check', `no config check for ${picture.install.method} installs yet`);
+      return;
+    }
+    await steps.start('config-check', spec);
+    const result = await runner.run(spec);
+    if (runner.dryRun) {
+      await steps.done('config-check', 'not run (dry run): the new code is not installed');
+      return;
+    }
+    if (result.exitCode === 0) {
+      await steps.done('config-check', `${target} accepts the config (${messageOf(result.tail).at(-1) ?? 'exit 0'})`, { exitCode: 0 });
+      return;
+    }
+    const message = messageOf(result.tail);
+    const first = message.find((l) => /error/i.test(l)) ?? message[0] ?? `exit ${result.exitCode}`;
+    await steps.fail(`${target} rejects the config: ${first}`);
+    steps.current = undefined;
+    deps.emit({ type: 'message', level: 'error', text: `Synapse ${target} rejects the config:\n${message.map((l) => `  ${l}`).join('\n')}` });
+
+    const input: RollbackInput = {
+      picture, method: ctx.method, runner, steps, deps, yes: ctx.opts.yes, transcriptPath: ctx.transcriptPath,
+      back: ctx.from, current: target, backup: ctx.backup, oldStillServing: picture.running.ok,
+    };
+    const plan = await planFor(input);
+    const why = `Synapse ${target} is installed but was not started: its config check failed. Synapse ${ctx.from} is still running and serving.`;
+    const rejected = `Synapse ${target} rejects the config, so it was not restarted:\n${message.map((l) => `  ${l}`).join('\n')}`;
+    const fixNext = `Fix the config (${picture.install.configPaths.join(', ')}) for ${target}, then run synapse-upgrade again.`;
+    if (!(await askRollback(input, plan, why))) {
+      throw new AdminError(rejected, {
+        serverState: `matrix-synapse ${target} is installed but not running; Synapse ${ctx.from} keeps serving until its next restart`,
+        nextStep: `${fixNext} Or put ${ctx.from} back with \`synapse-upgrade rollback\` before anything restarts Synapse.`,
+      });
+    }
+    const outcome = await runRollback(input, plan);
+    ctx.downtimeMs = outcome.downtimeMs;
+    throw new AdminError(`${rejected}\n${outcome.lines.join('\n')}`, {
+      serverState: `Synapse ${ctx.from} is installed and serving, as before${outcome.downtimeMs === 0 ? ' (downtime 0 s)' : ''}`,
+      nextStep: fixNext,
+    });
+  },
+};
