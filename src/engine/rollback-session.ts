@@ -56,9 +56,11 @@ export async function runRollbackSession(opts: WizardOptions, deps: WizardDeps):
     deps.emit({ type: 'session.started', sessionId: journal.sessionId, dryRun: opts.dryRun, stateDir: sessionDir });
     await steps.done('detect', `Synapse ${installed} installed${running ? `, ${running} running` : ', not answering'}; the last upgrade went ${journal.from} → ${journal.to ?? '?'}`);
 
+    // Built apart so the same call fits runners that also take the session folder.
+    const runnerOptions = { dryRun: opts.dryRun, transcript, emit: deps.emit, sessionDir };
     const input = {
       picture, method: methodFor(picture.install), steps, deps, yes: opts.yes, transcriptPath: transcript.path,
-      runner: createRunner({ dryRun: opts.dryRun, transcript, emit: deps.emit }),
+      runner: createRunner(runnerOptions),
       back: journal.from, current: installed, backup: journal.backup,
     };
     const plan = await planFor(input);

@@ -38,7 +38,8 @@ export async function takeBackup(input: { runner: Runner; python: string; info: 
   const result = await runner.run(spec);
   if (runner.dryRun) return undefined;
   const fail = async (what: string, next: string): Promise<never> => {
-    await rm(partial, { force: true });
+    // SQLite may leave its own companions (-journal, -wal, -shm) next to the partial file.
+    await Promise.all(['', '-journal', '-wal', '-shm'].map((suffix) => rm(`${partial}${suffix}`, { force: true })));
     throw new AdminError(what, { serverState: NOTHING_CHANGED, nextStep: next });
   };
   if (result.exitCode !== 0) {

@@ -39,7 +39,10 @@ export async function writableDirProblem(dir: string): Promise<string | undefine
     await rm(probe, { force: true });
     return undefined;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    // A recursive mkdir can say ENOENT for a read-only parent: one plain mkdir tells the real reason.
+    if (code === 'ENOENT') return await mkdir(dir).then(() => code, (e: NodeJS.ErrnoException) => e.code ?? code);
+    return code;
   }
 }
 

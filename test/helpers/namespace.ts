@@ -1,0 +1,25 @@
+// Runs a command in its own mount namespace with a small tmpfs mounted on a folder: a full or
+// read-only filesystem that only that command sees (root and unshare(1) needed).
+import { execa } from 'execa';
+import { existsSync } from 'node:fs';
+import type { TestContext } from 'node:test';
+
+/** True when this process can make private mounts; otherwise skips (or fails under SYNAPSE_UPGRADE_NO_SKIP). */
+export async function needPrivateMounts(t: TestContext): Promise<boolean> {
+  const why = process.getuid?.() !== 0 ? 'not root' : !existsSync('/usr/bin/unshare') && !existsSync('/bin/unshare') ? 'no unshare' : undefined;
+  const works = why ? false : (await execa('unshare', ['-m', 'true'], { reject: false })).exitCode === 0;
+  if (works) return true;
+  if (process.env.SYNAPSE_UPGRADE_NO_SKIP) throw new Error(`private mounts are needed (unshare -m as root): ${why ?? 'unshare -m failed'}`);
+  t.skip(`private mounts unavailable: ${why ?? 'unshare -m failed'}`);
+  return false;
+}
+
+/** `argv` run with a tmpfs (`options`, e.g. `size=256k` or `ro`) mounted on `dir`, visible to it alone. */
+export async function withTmpfs(dir: string, options: string, argv: string[], env: Record<string, string>, timeoutMs = 120_000) {
+  const script = 'mount -t tmpfs -o "$1" synapse-upgrade-test "$2" || exit 97; shift 2; exec "$@"';
+  const result = await execa('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', options, dir, ...argv], {
+    env, extendEnv: false, reject: false, timeout: timeoutMs, stdin: 'ignore',
+  });
+  if (result.exitCode === 97) throw new Error(`mounting a tmpfs on ${dir} failed: ${result.stderr}`);
+  return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
+}
