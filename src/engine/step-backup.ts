@@ -1,4 +1,4 @@
-import { rename, rm, stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AdminError, ExitCode } from '../core/errors.js';
 import type { Emit } from '../core/events.js';
@@ -18,12 +18,13 @@ export const describeBackup = (b: BackupRecord): string =>
   `${formatBytes(b.bytes)} in ${(b.durationMs / 1000).toFixed(1)} s, sha256 ${b.sha256.slice(0, 16)}…, ${b.verified} → ${b.path}`;
 
 /**
- * Backs the database up into `dir` and verifies the copy. Written as `<name>.partial` and renamed
- * only once verified, so a file without that suffix is always a complete, checked backup.
- * Every failure removes the partial file and throws before anything else happens.
+ * Backs the database up into `dir` and verifies the copy; only a verified backup is recorded in
+ * the journal. Every failure removes what was written and throws before anything else happens.
+ * The folder is made through the runner too, so a dry run's plan script has every command.
  */
 export async function takeBackup(input: { runner: Runner; python: string; info: DatabaseInfo; dir: string; version: string; emit: Emit }): Promise<BackupRecord | undefined> {
   const { runner, info, dir } = input;
+  await runner.run({ argv: ['mkdir', '-p', '-m', '700', dir], title: `Create the backup folder ${dir}` });
   const problem = runner.dryRun ? undefined : await writableDirProblem(dir);
   if (problem) {
     throw new AdminError(`The backup folder ${dir} cannot be written (${problem}).`, {
@@ -33,13 +34,12 @@ export async function takeBackup(input: { runner: Runner; python: string; info: 
     });
   }
   const dest = join(dir, backupFileName(input.version, info.engine));
-  const partial = `${dest}.partial`;
-  const spec = info.engine === 'sqlite3' ? sqliteBackupCommand(input.python, info.sqlitePath ?? '', partial) : pgDumpCommand(info.pg!, partial);
+  const spec = info.engine === 'sqlite3' ? sqliteBackupCommand(input.python, info.sqlitePath ?? '', dest) : pgDumpCommand(info.pg!, dest);
   const result = await runner.run(spec);
   if (runner.dryRun) return undefined;
   const fail = async (what: string, next: string): Promise<never> => {
-    // SQLite may leave its own companions (-journal, -wal, -shm) next to the partial file.
-    await Promise.all(['', '-journal', '-wal', '-shm'].map((suffix) => rm(`${partial}${suffix}`, { force: true })));
+    // SQLite may leave its own companions (-journal, -wal, -shm) next to the file.
+    await Promise.all(['', '-journal', '-wal', '-shm'].map((suffix) => rm(`${dest}${suffix}`, { force: true })));
     throw new AdminError(what, { serverState: NOTHING_CHANGED, nextStep: next });
   };
   if (result.exitCode !== 0) {
@@ -50,9 +50,8 @@ export async function takeBackup(input: { runner: Runner; python: string; info: 
       full ? `Free space there or choose another folder with --backup-dir, then run again.` : 'Fix the cause shown above (the transcript has the full output), then run again.',
     );
   }
-  const verified: { ok: boolean; evidence: string; compat?: number } = info.engine === 'sqlite3' ? await verifySqliteBackup(input.python, partial) : await verifyPgDump(partial);
+  const verified: { ok: boolean; evidence: string; compat?: number } = info.engine === 'sqlite3' ? await verifySqliteBackup(input.python, dest) : await verifyPgDump(dest);
   if (!verified.ok) await fail(`The backup was written but does not verify: ${verified.evidence}.`, 'Check the database and the backup folder, then run again.');
-  await rename(partial, dest);
   const [bytes, sha256] = await Promise.all([stat(dest).then((s) => s.size), sha256File(dest)]);
   return {
     engine: info.engine,
