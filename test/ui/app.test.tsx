@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import { render } from 'ink-testing-library';
 import type { WizardEvent } from '../../src/core/events.js';
 import { EventBus } from '../../src/ui/event-bus.js';
@@ -18,10 +18,17 @@ async function frameMatching(app: { lastFrame: () => string | undefined }, patte
 const ENTER = '\r';
 const DOWN = '\u001B[B';
 
+const mounted: { unmount: () => void }[] = [];
+afterEach(() => {
+  // An assertion that fails must not leave an Ink instance holding the event loop open.
+  for (const app of mounted.splice(0)) app.unmount();
+});
+
 function mount() {
   const bus = new EventBus(false);
   let quit = 0;
   const app = render(<App subscribe={(l) => bus.subscribe(l)} onAnswer={(id, v) => bus.answer(id, v)} onQuit={() => quit++} color={false} flushMs={10} />);
+  mounted.push(app);
   return { bus, app, quits: () => quit };
 }
 
@@ -41,7 +48,6 @@ test('steps, the command and its live output are drawn', async () => {
   assert.match(frame, /\$ pip install matrix-synapse==1\.47\.0/);
   assert.match(frame, /Collecting matrix-synapse==1\.47\.0/);
   assert.match(frame, /· Verify the running version/);
-  app.unmount();
 });
 
 test('a question is answered with the arrow keys and Enter', async () => {
@@ -59,7 +65,6 @@ test('a question is answered with the arrow keys and Enter', async () => {
   assert.equal(await answer, '1.47.0');
   await tick();
   assert.doesNotMatch(app.lastFrame() ?? '', /Upgrade to which version/);
-  app.unmount();
 });
 
 test('waiting shows the elapsed time, the migration progress and the newest log lines', async () => {
@@ -69,7 +74,6 @@ test('waiting shows the elapsed time, the migration progress and the newest log 
   const frame = await frameMatching(app, /Waiting/);
   assert.match(frame, /Waiting 42 s for Synapse: migrating the database schema to v65/);
   assert.match(frame, /Applying schema deltas for v65/);
-  app.unmount();
 });
 
 test('the live area never reaches the terminal height', async () => {
@@ -77,12 +81,12 @@ test('the live area never reaches the terminal height', async () => {
   bus.emit({ type: 'command.started', id: 1, argv: ['pip'], cwd: undefined, title: 'flood', dryRun: false });
   for (let i = 0; i < 500; i++) bus.emit({ type: 'command.output', id: 1, line: `line ${i}` });
   const frame = await frameMatching(app, /line 499/);
-  // ink-testing-library's terminal reports no rows: the wizard assumes 24 and keeps well below.
-  const dynamicRows = frame.split('\n').length;
-  assert.ok(dynamicRows < 24, `frame has ${dynamicRows} rows`);
+  // ink-testing-library's terminal reports no rows: the wizard assumes 24 and keeps the live area
+  // (everything below the one finished line, the command) below that.
+  const liveRows = frame.split('\n').length - 1;
+  assert.ok(liveRows < 24, `the live area has ${liveRows} rows`);
   assert.match(frame, /line 499/);
   assert.doesNotMatch(frame, /line 480/);
-  app.unmount();
 });
 
 test('Ctrl+C asks before quitting; "Keep going" goes back', async () => {
@@ -102,12 +106,10 @@ test('Ctrl+C asks before quitting; "Keep going" goes back', async () => {
   app.stdin.write(ENTER);
   await tick();
   assert.equal(quits(), 1);
-  app.unmount();
 });
 
 test('the result is shown', async () => {
   const { bus, app } = mount();
   bus.emit({ type: 'result', result: { outcome: 'upgraded', exitCode: 0, from: '1.46.0', to: '1.47.0', totalMs: 1, downtimeMs: 1, lines: ['Synapse now runs 1.47.0 (was 1.46.0).', 'Downtime 1.0 s'] } });
   assert.match(await frameMatching(app, /Downtime/), /Synapse now runs 1\.47\.0 \(was 1\.46\.0\)\.\nDowntime 1\.0 s/);
-  app.unmount();
 });

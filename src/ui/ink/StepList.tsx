@@ -5,11 +5,23 @@ import type { StepStatus } from '../../core/steps.js';
 const ICON: Record<StepStatus, string> = { pending: '·', running: '▸', done: '✔', failed: '✘', skipped: '–' };
 const COLOR: Record<StepStatus, string | undefined> = { pending: 'gray', running: 'cyan', done: 'green', failed: 'red', skipped: 'gray' };
 
-/** The steps with their state: a pure function of the view. */
-export function StepList({ steps, color }: { steps: SessionView['steps']; color: boolean }) {
+const finished = (status: StepStatus): boolean => status === 'done' || status === 'skipped';
+
+/**
+ * The steps with their state: a pure function of the view. With `foldDone`, the finished steps
+ * are one line, so a question or the output tail fits a small terminal.
+ */
+export function StepList({ steps, color, foldDone = false }: { steps: SessionView['steps']; color: boolean; foldDone?: boolean }) {
+  const done = steps.filter((step) => finished(step.status));
+  const shown = foldDone && done.length > 0 ? steps.filter((step) => !finished(step.status)) : steps;
   return (
     <Box flexDirection="column">
-      {steps.map((step) => (
+      {shown.length < steps.length ? (
+        <Text {...(color ? { color: 'green' } : {})} wrap="truncate-end">
+          ✔ {done.length} steps done: {done.map((step) => step.id).join(', ')}
+        </Text>
+      ) : null}
+      {shown.map((step) => (
         <Text key={step.id} {...(color && COLOR[step.status] ? { color: COLOR[step.status] } : {})} wrap="truncate-end">
           {ICON[step.status]} {step.title}
           {step.summary ? `  (${step.summary})` : ''}

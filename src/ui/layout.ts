@@ -1,0 +1,57 @@
+/**
+ * How the live (redrawn) part of the screen is shared out. Ink redraws it on every frame and,
+ * on Ink 6, clears the whole terminal once it reaches the terminal's height, so it is kept below
+ * that: finished steps fold into one line when space is short, question details are cut to fit
+ * (the transcript has them all), and the output tail gets what is left. Pure.
+ */
+export interface LayoutInput {
+  rows: number;
+  columns: number;
+  steps: { status: string }[];
+  question: { text: string; details: string[]; choices: number } | undefined;
+  /** Rows of the "Quit the wizard now?" box, 0 when it is not shown. */
+  quitRows: number;
+  /** A heading line above the tail (waiting, or the running command's title). */
+  heading: boolean;
+}
+
+export interface Layout {
+  /** Finished steps shown as one summary line. */
+  foldDone: boolean;
+  /** How many of the question's detail lines are shown. */
+  details: number;
+  tailHeight: number;
+}
+
+export const MAX_TAIL = 10;
+
+/** Rows a line takes once the terminal wraps it. */
+export function wrappedRows(line: string, columns: number): number {
+  return Math.max(1, Math.ceil([...line].length / Math.max(1, columns)));
+}
+
+function stepRows(steps: LayoutInput['steps'], fold: boolean): number {
+  const done = steps.filter((s) => s.status === 'done' || s.status === 'skipped').length;
+  return fold && done > 0 ? steps.length - done + 1 : steps.length;
+}
+
+export function layout(input: LayoutInput): Layout {
+  const available = Math.max(1, input.rows - 1);
+  const { question } = input;
+  if (!question) {
+    const foldDone = stepRows(input.steps, false) + input.quitRows + 4 > available;
+    const used = stepRows(input.steps, foldDone) + input.quitRows + (input.heading ? 1 : 0);
+    return { foldDone, details: 0, tailHeight: Math.max(0, Math.min(MAX_TAIL, available - used)) };
+  }
+  const fixed = 1 + wrappedRows(`? ${question.text}`, input.columns) + question.choices + input.quitRows;
+  const detailRows = (count: number): number =>
+    question.details.slice(0, count).reduce((sum, line) => sum + wrappedRows(`  ${line}`, input.columns), 0) + (count < question.details.length ? 1 : 0);
+  for (const foldDone of [false, true]) {
+    const room = available - stepRows(input.steps, foldDone) - fixed;
+    if (detailRows(question.details.length) <= room) return { foldDone, details: question.details.length, tailHeight: 0 };
+  }
+  const room = available - stepRows(input.steps, true) - fixed;
+  let details = question.details.length;
+  while (details > 0 && detailRows(details) > room) details--;
+  return { foldDone: true, details, tailHeight: 0 };
+}
