@@ -1,5 +1,4 @@
 import { Box, Static, Text, useApp, useInput, useStdin, useStdout } from 'ink';
-import SelectInput from 'ink-select-input';
 import { useEffect, useRef, useState } from 'react';
 import type { WizardEvent } from '../../core/events.js';
 import { initialView, reduceView, type SessionView } from '../../core/session.js';
@@ -7,12 +6,17 @@ import { LiveTail } from './LiveTail.js';
 import { QuestionView } from './QuestionView.js';
 import { ResultView } from './ResultView.js';
 import { StepList } from './StepList.js';
+import { Choices } from './Choices.js';
+import { layout } from '../layout.js';
 
 export interface AppProps {
   subscribe: (listener: (event: WizardEvent) => void) => () => void;
   onAnswer: (questionId: string, value: string) => void;
-  /** The admin confirmed quitting mid-step. */
-  onQuit: () => void;
+  /**
+   * The admin confirmed quitting mid-step: 'leave' (the default) leaves a running command running and
+   * quits (resumable); 'stop' asks the running command to stop.
+   */
+  onQuit: (how?: 'leave' | 'stop') => void;
   color: boolean;
   /** How often queued events are drawn (ms); output floods are batched into one frame. */
   flushMs?: number;
@@ -29,6 +33,7 @@ export function App({ subscribe, onAnswer, onQuit, color, flushMs = 50 }: AppPro
   const { isRawModeSupported } = useStdin();
   const { stdout } = useStdout();
   const rows = stdout.rows || 24;
+  const columns = stdout.columns || 80;
 
   useEffect(() => {
     const flush = (): void => {
@@ -59,38 +64,53 @@ export function App({ subscribe, onAnswer, onQuit, color, flushMs = 50 }: AppPro
     { isActive: isRawModeSupported === true && !view.result },
   );
 
-  const questionRows = view.question ? 3 + view.question.choices.length + Math.min(view.question.details?.length ?? 0, 6) : 0;
-  const tailHeight = Math.max(0, Math.min(10, rows - 1 - view.steps.length - questionRows - 4));
   const heading = view.waiting
     ? `Waiting ${Math.round(view.waiting.elapsedMs / 1000)} s for Synapse${view.waiting.progress ? `: ${view.waiting.progress}` : ''}`
     : view.running?.title;
+  const quitRows = confirmQuit && !view.result ? (view.running ? 6 : 4) : 0;
+  const question = view.question && !quitRows ? { text: view.question.text, details: view.question.details ?? [], choices: view.question.choices.length } : undefined;
+  const fit = layout({ rows, columns, steps: view.steps, question, quitRows, heading: Boolean(heading) });
+  const tailHeight = fit.tailHeight;
 
   return (
     <>
       <Static items={view.log}>
         {(entry) => (
-          <Text key={entry.key} {...(color && LOG_COLOR[entry.level] ? { color: LOG_COLOR[entry.level] } : {})} wrap="truncate-end">
+          <Text key={entry.key} {...(color && LOG_COLOR[entry.level] ? { color: LOG_COLOR[entry.level] } : {})}>
             {entry.text}
           </Text>
         )}
       </Static>
       <Box flexDirection="column">
-        <StepList steps={view.steps} color={color} />
+        <StepList steps={view.steps} color={color} foldDone={fit.foldDone} />
         {view.result ? null : <LiveTail lines={view.tail} height={view.question ? 0 : tailHeight} heading={heading} />}
         {confirmQuit && !view.result ? (
           <Box flexDirection="column" marginTop={1}>
             <Text bold>Quit the wizard now? A step is in progress.</Text>
-            <SelectInput
-              items={[
-                { key: 'stay', label: 'Keep going', value: 'stay' },
-                { key: 'quit', label: 'Quit (the journal records where things stand)', value: 'quit' },
-              ]}
-              isFocused={isRawModeSupported === true}
-              onSelect={(item) => (item.value === 'quit' ? onQuit() : setConfirmQuit(false))}
+            {view.running ? <Text wrap="truncate-end">{`Its command is running: ${view.running.argv.join(' ')}`}</Text> : null}
+            <Choices
+              choices={
+                view.running
+                  ? [
+                      { value: 'stay', label: 'Keep going' },
+                      { value: 'leave', label: 'Quit, leave the command running (resume later)' },
+                      { value: 'stop', label: 'Stop the command (the step fails)' },
+                    ]
+                  : [
+                      { value: 'stay', label: 'Keep going' },
+                      { value: 'quit', label: 'Quit (the journal records where things stand)' },
+                    ]
+              }
+              active={isRawModeSupported === true}
+              color={color}
+              onSelect={(value) => {
+                setConfirmQuit(false);
+                if (value !== 'stay') onQuit(value === 'stop' ? 'stop' : 'leave');
+              }}
             />
           </Box>
         ) : view.question ? (
-          <QuestionView question={view.question} active={isRawModeSupported === true} maxDetails={6} onAnswer={(value) => onAnswer(view.question!.id, value)} />
+          <QuestionView question={view.question} active={isRawModeSupported === true} maxDetails={fit.details} color={color} onAnswer={(value) => onAnswer(view.question!.id, value)} />
         ) : null}
         {view.result ? <ResultView result={view.result} color={color} /> : null}
       </Box>
