@@ -1,0 +1,275 @@
+#!/usr/bin/env node
+// `npm run bench`: what an admin feels, each against a baseline run side by side (issue 8, docs/benchmarks.md).
+//   startup     process start → first frame of the wizard on a terminal (the entry the bin uses), vs `node -e 0`
+//   downtime    stand-in homeserver, no migration delay: restart start → new version verified (the wizard's own
+//               figure from its --json result event), vs a bare shell loop: synctl restart, poll every 50 ms
+//   throughput  a child printing 200,000 lines (~20 MB) through the command runner and the live Ink screen,
+//               vs the same child writing to /dev/null; with the wizard's peak RSS; every line must reach the transcript
+//   probe       `synapse-upgrade detect --json` on a local stand-in install, wall time
+// Prints a table and writes bench-results.json at the repository root ($BENCH_OUTPUT to write elsewhere).
+// BENCH_SIZE=tiny: a quick run (fewer runs, 20,000 lines). Timings are reported, never asserted.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, openSync, closeSync, statSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = path.join(root, 'bin', 'synapse-upgrade.mjs');
+const SIZE = process.env.BENCH_SIZE === 'tiny' ? 'tiny' : 'full';
+const RUNS = {
+  full: { startup: 15, downtime: 5, throughput: 3, lines: 200_000, probe: 7 },
+  tiny: { startup: 3, downtime: 1, throughput: 1, lines: 20_000, probe: 1 },
+}[SIZE];
+const OUTPUT = path.resolve(process.env.BENCH_OUTPUT ?? path.join(root, 'bench-results.json'));
+const GOALS = { startup: 3.0, downtime: 1.1, throughput: 1.5, peakRssMb: 150, probeMs: 1000 };
+const FROM = '1.46.0';
+const TO = '1.47.0';
+
+// One line of about 100 bytes, flushed one write at a time, as Python's logging.StreamHandler does (pip, Synapse).
+const FLOOD = [
+  'import sys',
+  'n = int(sys.argv[1]); w = sys.stdout.write; f = sys.stdout.flush; pad = "x" * 80',
+  'for i in range(n):',
+  '    w("line %08d %s\\n" % (i, pad)); f()',
+].join('\n');
+
+const log = (text) => process.stderr.write(`bench: ${text}\n`);
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+};
+const round = (x, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
+const entry = (wizard, baseline) => ({ wizard_ms: round(wizard), baseline_ms: round(baseline), ratio: round(wizard / baseline, 2) });
+
+/** The built entry must be current: the bin prefers dist/synapse-upgrade.mjs unless the tsc output is newer. */
+function ensureBuilt() {
+  const mtime = (rel) => statSync(path.join(root, rel), { throwIfNoEntry: false })?.mtimeMs;
+  if (mtime('dist/cli/main.js') === undefined) throw new Error('no dist/: run `npm run build` first (npm run bench does)');
+  if ((mtime('dist/synapse-upgrade.mjs') ?? 0) < mtime('dist/cli/main.js')) {
+    log('the bundle is older than the tsc output: rebuilding it');
+    execFileSync(process.execPath, [path.join(root, 'scripts', 'bundle.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+}
+
+/** The real interpreter behind `python3` (not a pyenv shim script, whose own start-up would count). */
+function realPython() {
+  return execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
+}
+
+/** The environment the wizard gets: pip sees only the stand-in wheelhouse, state in a folder of its own, no CI. */
+function wizardEnv(wheelhouse, stateDir, extra = {}) {
+  const env = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && !key.startsWith('PIP_') && key !== 'CI' && key !== 'CONTINUOUS_INTEGRATION' && key !== 'NODE_OPTIONS') env[key] = value;
+  }
+  return { ...env, PIP_CONFIG_FILE: os.devNull, PIP_NO_INDEX: '1', PIP_FIND_LINKS: wheelhouse, SYNAPSE_UPGRADE_STATE_DIR: stateDir, ...extra };
+}
+
+/** Runs scripts/bench/pty.py: each case on a pseudo-terminal, runs interleaved; returns {case: [ms...]}. */
+async function onPty(tmp, spec) {
+  const file = path.join(tmp, `pty-${Date.now()}.json`);
+  await writeFile(file, JSON.stringify(spec));
+  const out = execFileSync(PYTHON, [path.join(root, 'scripts', 'bench', 'pty.py'), file], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  return JSON.parse(out);
+}
+
+/** Children still running, killed if the bench is interrupted. */
+const children = new Set();
+
+/** Runs a program without a terminal; resolves with its stdout (rejects on a non-zero exit). */
+function capture(file, args, env) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
+    child.on('exit', () => children.delete(child));
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${path.basename(file)} ${args.join(' ')}: exit ${code}\n${stderr}${stdout.slice(-2000)}`))));
+  });
+}
+
+async function timed(fn) {
+  const started = performance.now();
+  await fn();
+  return performance.now() - started;
+}
+
+let PYTHON;
+
+async function benchStartup(tmp, hs, wheelhouse) {
+  const wizardArgs = [BIN, '--venv', hs.venv, '-c', hs.configPath, '--target', TO, '--dry-run'];
+  // A state folder per run ({run}: pty.py puts the run number there): a killed run leaves nothing for the next.
+  const env = wizardEnv(wheelhouse, path.join(tmp, 'state-startup-{run}'), { TERM: 'xterm-256color' });
+  delete env.COLUMNS;
+  delete env.LINES;
+  const runs = await onPty(tmp, {
+    runs: RUNS.startup,
+    warmup: 2,
+    cols: 100,
+    rows: 40,
+    timeout_s: 30,
+    cases: [
+      { name: 'wizard', until: 'frame', argv: [process.execPath, ...wizardArgs], env },
+      { name: 'baseline', until: 'exit', argv: [process.execPath, '-e', '0'], env },
+    ],
+  });
+  return { ...entry(median(runs.wizard), median(runs.baseline)), runs };
+}
+
+/** Puts the stand-in back at FROM and running (not timed). */
+async function resetStandin(hs) {
+  await hs.install(FROM);
+  await hs.stop();
+  await hs.start();
+  const version = await hs.serverVersion();
+  if (version !== FROM) throw new Error(`reset: the stand-in answers ${version}, not ${FROM}`);
+}
+
+async function benchDowntime(tmp, hs, wheelhouse) {
+  const wizard = [];
+  const baseline = [];
+  const versionUrl = `${hs.url}/_synapse/admin/v1/server_version`;
+  // The bare loop: the same restart command, then the version endpoint every 50 ms until it names the new version.
+  const loop = [
+    'start=$(date +%s%N)',
+    `"$1" restart "$2" >/dev/null 2>&1`,
+    'until curl -sf -m 2 "$3" 2>/dev/null | grep -qF "$4"; do sleep 0.05; done',
+    'end=$(date +%s%N)',
+    'echo $(( (end - start) / 1000000 ))',
+  ].join('\n');
+  for (let run = 0; run < RUNS.downtime; run++) {
+    await resetStandin(hs);
+    const stateDir = path.join(tmp, `state-downtime-${run}`);
+    const out = await capture(process.execPath, [BIN, '--venv', hs.venv, '-c', hs.configPath, '--target', TO, '--yes', '--json'], wizardEnv(wheelhouse, stateDir));
+    const events = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    const result = events.find((e) => e.type === 'result')?.result;
+    if (result?.outcome !== 'upgraded' || typeof result.downtimeMs !== 'number') throw new Error(`downtime: the wizard did not upgrade: ${JSON.stringify(result)}`);
+    wizard.push(result.downtimeMs);
+
+    await resetStandin(hs);
+    await hs.install(TO); // the bare loop restarts onto an installed new version, as the wizard does after its install step
+    const ms = Number((await capture('bash', ['-c', loop, 'loop', hs.bin('synctl'), hs.configPath, versionUrl, `"server_version": "${TO}"`], process.env)).trim());
+    if (!Number.isFinite(ms)) throw new Error('downtime: the shell loop printed no time');
+    baseline.push(ms);
+    log(`downtime run ${run + 1}/${RUNS.downtime}: wizard ${wizard.at(-1)} ms, shell loop ${ms} ms`);
+  }
+  return { ...entry(median(wizard), median(baseline)), runs: { wizard, baseline } };
+}
+
+async function benchThroughput(tmp) {
+  const child = [PYTHON, '-c', FLOOD, String(RUNS.lines)];
+  const wizard = [];
+  const baseline = [];
+  let peak = 0;
+  for (let run = 0; run < RUNS.throughput; run++) {
+    const devNull = openSync(os.devNull, 'w');
+    try {
+      const started = performance.now();
+      const res = spawnSync(child[0], child.slice(1), { stdio: ['ignore', devNull, devNull] });
+      if (res.status !== 0) throw new Error(`throughput: the child failed (${res.status})`);
+      baseline.push(performance.now() - started);
+    } finally {
+      closeSync(devNull);
+    }
+    const resultFile = path.join(tmp, `throughput-${run}.json`);
+    const env = { ...process.env, TERM: 'xterm-256color' };
+    delete env.CI;
+    await onPty(tmp, {
+      runs: 1,
+      warmup: 0,
+      cols: 100,
+      rows: 40,
+      timeout_s: 300,
+      cases: [{ name: 'harness', until: 'exit', argv: [process.execPath, path.join(root, 'scripts', 'bench', 'throughput.mjs'), resultFile, ...child], env }],
+    });
+    const result = JSON.parse(await readFile(resultFile, 'utf8'));
+    if (result.exit_code !== 0) throw new Error(`throughput: the command exited ${result.exit_code} under the runner`);
+    if (result.transcript_lines !== RUNS.lines) {
+      throw new Error(`throughput: the transcript holds ${result.transcript_lines} of ${RUNS.lines} lines: output was lost`);
+    }
+    wizard.push(result.wall_ms);
+    peak = Math.max(peak, result.peak_rss_mb);
+    log(`throughput run ${run + 1}/${RUNS.throughput}: runner + screen ${Math.round(result.wall_ms)} ms, /dev/null ${Math.round(baseline.at(-1))} ms, peak RSS ${Math.round(result.peak_rss_mb)} MB, ${result.transcript_lines} lines in the transcript`);
+  }
+  return { ...entry(median(wizard), median(baseline)), peak_rss_mb: round(peak), runs: { wizard, baseline } };
+}
+
+async function benchProbe(tmp, hs, wheelhouse) {
+  const env = wizardEnv(wheelhouse, path.join(tmp, 'state-probe'));
+  const runs = [];
+  for (let run = 0; run < RUNS.probe + 1; run++) {
+    let out = '';
+    const ms = await timed(async () => {
+      out = await capture(process.execPath, [BIN, 'detect', '--json', '--venv', hs.venv, '-c', hs.configPath], env);
+    });
+    const report = JSON.parse(out);
+    if (report.installedVersion !== FROM) throw new Error(`probe: detect says ${report.installedVersion}, not ${FROM}`);
+    if (run > 0) runs.push(ms); // the first run warms the file cache
+  }
+  return { wizard_ms: round(median(runs)), runs };
+}
+
+function table(results) {
+  const rows = [
+    ['', 'wizard', 'baseline', 'ratio', 'goal', 'met'],
+    ['startup (ms)', results.startup.wizard_ms, results.startup.baseline_ms, results.startup.ratio, `≤ ${GOALS.startup}`, results.startup.ratio <= GOALS.startup],
+    ['downtime (ms)', results.downtime.wizard_ms, results.downtime.baseline_ms, results.downtime.ratio, `≤ ${GOALS.downtime}`, results.downtime.ratio <= GOALS.downtime],
+    ['throughput (ms)', results.throughput.wizard_ms, results.throughput.baseline_ms, results.throughput.ratio, `≤ ${GOALS.throughput}`, results.throughput.ratio <= GOALS.throughput],
+    ['  peak RSS (MB)', results.throughput.peak_rss_mb, '', '', `≤ ${GOALS.peakRssMb}`, results.throughput.peak_rss_mb <= GOALS.peakRssMb],
+    ['probe (ms)', results.probe.wizard_ms, '', '', `≤ ${GOALS.probeMs}`, results.probe.wizard_ms <= GOALS.probeMs],
+  ].map((row) => row.map((cell) => (cell === true ? 'yes' : cell === false ? 'NO' : String(cell))));
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const line = (r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+async function main() {
+  ensureBuilt();
+  PYTHON = realPython();
+  const { buildWheelhouse, createStandinInstall, freePort } = await import(new URL('../dist/demo/standin.js', import.meta.url).href);
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'synapse-upgrade-bench-'));
+  let hs;
+  // Interrupted (Ctrl+C, a test's time-out): stop the stand-in homeserver and remove the temporary folder.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.once(signal, () => {
+      log(`${signal}: cleaning up`);
+      for (const child of children) child.kill('SIGKILL');
+      void Promise.resolve(hs?.kill()).catch(() => {}).finally(() => rm(tmp, { recursive: true, force: true }).finally(() => process.exit(130)));
+    });
+  }
+  try {
+    log(`size ${SIZE}; Node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    const wheelhouse = await buildWheelhouse();
+    hs = await createStandinInstall({ root: path.join(tmp, 'hs'), version: FROM, port: await freePort(), wheelhouse });
+    await hs.start();
+    log('startup…');
+    const startup = await benchStartup(tmp, hs, wheelhouse);
+    log('probe…');
+    const probe = await benchProbe(tmp, hs, wheelhouse);
+    log('downtime…');
+    const downtime = await benchDowntime(tmp, hs, wheelhouse);
+    log('throughput…');
+    const throughput = await benchThroughput(tmp);
+    const strip = ({ runs, ...figures }) => figures;
+    const results = { startup: strip(startup), downtime: strip(downtime), throughput: strip(throughput), probe: strip(probe) };
+    await writeFile(OUTPUT, `${JSON.stringify(results, null, 2)}\n`);
+    console.log(table(results));
+    console.log(`\nsize ${SIZE}; medians of ${RUNS.startup} (startup), ${RUNS.downtime} (downtime), ${RUNS.throughput} (throughput, ${RUNS.lines} lines), ${RUNS.probe} (probe) runs; load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    console.log(`runs (ms): startup wizard ${startup.runs.wizard.map(Math.round).join(' ')} | node -e 0 ${startup.runs.baseline.map(Math.round).join(' ')}`);
+    console.log(`written to ${path.relative(process.cwd(), OUTPUT) || OUTPUT}`);
+  } finally {
+    await hs?.kill().catch(() => {});
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(`bench: ${error.stack ?? error}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+// Hidden harness of scripts/bench.mjs (throughput): one command flooding output through the wizard's command
+// runner and the live Ink screen, exactly as the install step would. Run it on a terminal (bench.mjs uses a pty).
+// Usage: node scripts/bench/throughput.mjs RESULT.json PROGRAM [ARG...]
+// RESULT.json gets {wall_ms, peak_rss_mb, transcript_lines, exit_code}: wall time from starting the command to the
+// screen torn down with everything drawn and the transcript on disk; transcript_lines counts the output lines in it.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+process.env.NODE_ENV = 'production'; // as the bin does, before React loads
+const [resultFile, ...argv] = process.argv.slice(2);
+if (!resultFile || argv.length === 0) {
+  console.error('usage: throughput.mjs RESULT.json PROGRAM [ARG...]');
+  process.exit(2);
+}
+const dist = new URL('../../dist/', import.meta.url);
+const load = (rel) => import(new URL(rel, dist).href);
+const [{ createRunner }, { openTranscript }, { EventBus }, { App }, { render }, { createElement }] = await Promise.all([
+  load('system/runner.js'), load('system/transcript.js'), load('ui/event-bus.js'), load('ui/ink/App.js'), import('ink'), import('react'),
+]);
+
+const sessionDir = await mkdtemp(path.join(os.tmpdir(), 'synapse-upgrade-bench-'));
+try {
+  const transcript = openTranscript(path.join(sessionDir, 'transcript.log'));
+  const bus = new EventBus(true);
+  const app = render(createElement(App, { subscribe: (listener) => bus.subscribe(listener), onAnswer: () => {}, onQuit: () => {}, color: true }), {
+    exitOnCtrlC: false,
+    patchConsole: false,
+  });
+  const runner = createRunner({ dryRun: false, transcript, emit: bus.emit, sessionDir });
+  bus.emit({ type: 'step.started', step: 'install', title: 'Install the new version' });
+  const started = performance.now();
+  const result = await runner.run({ argv, title: 'output flood' });
+  bus.emit({ type: 'step.finished', step: 'install', status: 'done', summary: `exit ${result.exitCode}` });
+  await new Promise((resolve) => setTimeout(resolve, 60)); // one more flush of the screen's event queue
+  app.unmount();
+  await app.waitUntilExit();
+  await transcript.close();
+  const wallMs = performance.now() - started;
+  const text = await readFile(transcript.path, 'utf8');
+  let lines = 0;
+  for (let at = text.indexOf('\n  | '); at !== -1; at = text.indexOf('\n  | ', at + 1)) lines++;
+  await writeFile(resultFile, JSON.stringify({ wall_ms: wallMs, peak_rss_mb: process.resourceUsage().maxRSS / 1024, transcript_lines: lines, exit_code: result.exitCode }));
+} finally {
+  await rm(sessionDir, { recursive: true, force: true });
+}
