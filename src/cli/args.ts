@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { usageError } from '../core/errors.js';
 
-export const COMMANDS = ['wizard', 'detect', 'status', 'notes', 'plan', 'rollback'] as const;
+export const COMMANDS = ['wizard', 'detect', 'status', 'notes', 'plan', 'resume', 'rollback'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface CliOptions {

@@ -19,7 +19,10 @@ Usage:
         --backup-dir DIR                 where the database backup goes (default: backups/ in the state folder)
         --no-backup                      skip the database backup (a warning stays in the summary)
   synapse-upgrade detect [--json]        what is installed, where, which version, which version is running
-  synapse-upgrade status [--json]        the last or current upgrade session, from the journal
+  synapse-upgrade resume [--yes]         carry on an interrupted upgrade: re-attach to its running command,
+                                         skip what is already done, finish and verify
+  synapse-upgrade status [--json]        the last or current upgrade session, from the journal: where an
+                                         interrupted one stopped and whether its command still runs
   synapse-upgrade notes --from V --to V [--config PATH] [--json]
                                          the upgrade notes between two versions that apply to this server
   synapse-upgrade plan [--target V] [--script FILE]

@@ -6,6 +6,8 @@ import { VERSION } from './version.js';
 
 /** The thin entry: parse, dispatch, turn any error into its sentence and exit code. */
 export async function main(argv: readonly string[], io: CliIO = processIO): Promise<number> {
+  // Hidden: the supervisor of one detached command (src/system/supervisor.ts), started by the runner.
+  if (argv[0] === '__supervise') return (await import('../system/supervisor.js')).supervise(argv[1]);
   try {
     const opts = parseCli(argv);
     if (opts.version) {
@@ -27,6 +29,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
         return await (await import('./plan-command.js')).runPlan(opts, io);
       case 'notes':
         return await (await import('./notes-command.js')).runNotesCommand(opts.rest, io);
+      case 'resume':
       default:
         return await (await import('./wizard-command.js')).runWizardCommand(opts, io);
     }

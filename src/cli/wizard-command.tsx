@@ -1,6 +1,10 @@
 import { render } from 'ink';
-import { ExitCode, usageError } from '../core/errors.js';
+import { usageError } from '../core/errors.js';
 import type { WizardOptions } from '../engine/context.js';
+import { SessionControl } from '../engine/control.js';
+import { recordedInstall } from '../engine/resume.js';
+import { resolveStateRoot } from '../system/state-dir.js';
+import type { Result } from '../core/events.js';
 import { runWizard } from '../engine/wizard.js';
 import { EventBus } from '../ui/event-bus.js';
 import { App } from '../ui/ink/App.js';
@@ -10,6 +14,7 @@ import { colorEnabled, isInteractive } from '../ui/terminal.js';
 import type { CliOptions } from './args.js';
 import { wizardOptions } from './wizard-options.js';
 import type { CliIO } from './output.js';
+import { detachOnSignals } from './signals.js';
 
 /** The default command: picks the renderer (Ink, plain lines or JSON) and runs the wizard. */
 export async function runWizardCommand(opts: CliOptions, io: CliIO): Promise<number> {
@@ -44,7 +49,20 @@ export async function runWizardCommand(opts: CliOptions, io: CliIO): Promise<num
     });
     return answer === 'demo' ? startDemo() : undefined;
   };
-  let options = wizardOptions(opts);
+  let options: WizardOptions = { ...wizardOptions(opts), ...(opts.command === 'resume' ? { resume: 'only' as const } : {}) };
+  // Without --venv/--config, an unfinished session in the state folder says which install it was.
+  if (!opts.venv && !opts.configPaths.length && !opts.demo) options = { ...options, ...(await recordedInstall(resolveStateRoot(opts.stateDir))) };
+  // SIGHUP/SIGTERM (and SIGINT without a screen) detach: the journal records it, the command runs on, exit 3.
+  const control = new SessionControl(bus.emit);
+  detachOnSignals(control, { sigint: opts.json || !interactive });
+  /** The session's result, or the interruption's; after an interruption nothing may linger (a wait loop). */
+  const settle = async (running: Promise<Result>, beforeExit?: () => Promise<unknown>): Promise<number> => {
+    const result = await Promise.race([running, control.ended]);
+    if (result.outcome !== 'interrupted') return result.exitCode;
+    await Promise.race([beforeExit?.(), new Promise((resolve) => setTimeout(resolve, 1000))]);
+    await stopDemo();
+    process.exit(result.exitCode);
+  };
   if (opts.demo) options = { ...options, ...(await startDemo()) };
   if (opts.json) {
     bus.subscribe(createJsonRenderer(io.stdout));
@@ -52,20 +70,20 @@ export async function runWizardCommand(opts: CliOptions, io: CliIO): Promise<num
     bus.subscribe(createPlainRenderer(io.stdout));
   } else {
     const app = render(
-      <App subscribe={(l) => bus.subscribe(l)} onAnswer={(id, v) => bus.answer(id, v)} onQuit={() => quit()} color={colorEnabled()} />,
+      <App subscribe={(l) => bus.subscribe(l)} onAnswer={(id, v) => bus.answer(id, v)} onQuit={(how) => quit(how)} color={colorEnabled()} />,
       { exitOnCtrlC: false, patchConsole: false },
     );
-    const quit = (): void => {
-      app.unmount();
-      io.stderr('Quit at your request. `synapse-upgrade status` shows where things stand.');
-      process.exit(ExitCode.interrupted);
+    // Ctrl+C, then "leave it running" (or quit between commands): detach; "stop the command": SIGTERM to it.
+    const quit = (how: 'leave' | 'stop' = 'leave'): void => {
+      if (how === 'stop' && control.stopCommand()) return;
+      control.detach('quit at your request');
     };
-    const result = await runWizard(options, { emit: bus.emit, ask: bus.ask, offerDemo });
+    const code = await settle(runWizard(options, { emit: bus.emit, ask: bus.ask, offerDemo, control }), () => app.waitUntilExit());
     await app.waitUntilExit();
     await stopDemo();
-    return result.exitCode;
+    return code;
   }
-  const result = await runWizard(options, { emit: bus.emit, ask: bus.ask });
+  const code = await settle(runWizard(options, { emit: bus.emit, ask: bus.ask, control }));
   await stopDemo();
-  return result.exitCode;
+  return code;
 }

@@ -21,7 +21,7 @@ export interface InstallSummary {
   venv?: string;
 }
 
-export type Outcome = 'upgraded' | 'already-current' | 'failed' | 'aborted' | 'dry-run' | 'rolled-back';
+export type Outcome = 'upgraded' | 'already-current' | 'failed' | 'aborted' | 'dry-run' | 'interrupted' | 'abandoned' | 'rolled-back';
 
 export interface Result {
   outcome: Outcome;
@@ -46,7 +46,7 @@ export interface NoteEvent {
 
 /** Everything the wizard reports flows as these events to the Ink, plain and JSON renderers. */
 export type WizardEvent =
-  | { type: 'session.started'; sessionId: string; dryRun: boolean; stateDir: string }
+  | { type: 'session.started'; sessionId: string; dryRun: boolean; stateDir: string; resumed?: boolean }
   | { type: 'detected'; install: InstallSummary }
   | { type: 'step.started'; step: StepId; title: string }
   | { type: 'step.finished'; step: StepId; status: 'done' | 'failed' | 'skipped'; summary?: string }

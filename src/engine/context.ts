@@ -20,6 +20,8 @@ export interface WizardOptions {
   /** Note ids the admin accepted up front (`--accept-notes`). */
   acceptNotes?: string[];
   acceptAllNotes?: boolean;
+  /** An unfinished session: 'ask' (default) shows it with Resume / Abandon; 'only' (`synapse-upgrade resume`) resumes it or says there is none. */
+  resume?: 'ask' | 'only';
   /** Where database backups go (`--backup-dir`); default `backups/` in the state folder. */
   backupDir?: string;
   /** `--no-backup`: skip the backup, with a warning in the summary. */
@@ -29,6 +31,8 @@ export interface WizardOptions {
 export interface WizardDeps {
   emit: Emit;
   ask: Ask;
+  /** Signals and the Ctrl+C question reach the session through this: detach (exit 3) or stop the command. */
+  control?: import('./control.js').SessionControl;
   /** Offered when no install is found: returns options pointing at a demo sandbox, or nothing. */
   offerDemo?: (why: string) => Promise<Partial<WizardOptions> | undefined>;
 }

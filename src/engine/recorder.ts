@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { InstallSummary, Outcome } from '../core/events.js';
-import type { StepId, StepStatus } from '../core/steps.js';
+import { AdminError, ExitCode } from '../core/errors.js';
+import { MUTATING_STEPS, STEP_TITLES, type StepId, type StepStatus } from '../core/steps.js';
+import { faultPoint } from '../system/fault.js';
+import type { JobRecord } from '../system/jobs.js';
+import { ensureStateRoom, type FreeBytes } from '../system/state-room.js';
 import type { BackupRecord } from '../system/backup.js';
-import { JOURNAL_FORMAT, writeJournal, type Journal, type JournalStep } from '../system/journal.js';
+import { JOURNAL_FORMAT, journalPath, writeJournal, type Journal, type JournalEvent, type JournalStep } from '../system/journal.js';
 
 /**
  * Keeps the journal of one session up to date: written before a step starts (with its exact
@@ -11,14 +15,22 @@ import { JOURNAL_FORMAT, writeJournal, type Journal, type JournalStep } from '..
  */
 export class SessionRecorder {
   readonly journal: Journal;
+  /** Saves run one after another, so an older state never lands after a newer one. */
+  private saving: Promise<void> = Promise.resolve();
+  /** Once the session is interrupted, nothing more is written (a step still finishing in the background must not). */
+  private sealed = false;
+  private readonly freeBytes: FreeBytes | undefined;
 
+  /** `options.resume`: carry on the journal of an interrupted session instead of starting a new one. */
   constructor(
     readonly sessionDir: string,
     readonly dryRun: boolean,
     install: InstallSummary,
+    options: { resume?: Journal; freeBytes?: FreeBytes } = {},
   ) {
     const now = new Date().toISOString();
-    this.journal = {
+    this.freeBytes = options.freeBytes;
+    this.journal = options.resume ?? {
       format: JOURNAL_FORMAT,
       sessionId: randomUUID(),
       startedAt: now,
@@ -50,12 +62,37 @@ export class SessionRecorder {
   }
 
   async step(id: StepId, status: StepStatus, extra: Partial<JournalStep> = {}): Promise<void> {
+    if (status === 'running' && MUTATING_STEPS.has(id) && !this.dryRun) {
+      await ensureStateRoom(this.sessionDir, `the step "${STEP_TITLES[id]}"`, ...(this.freeBytes ? [this.freeBytes] : []));
+    }
     const now = new Date().toISOString();
     const existing = this.journal.steps.find((s) => s.id === id);
     const timing = status === 'running' ? { startedAt: now } : { endedAt: now };
     if (existing) Object.assign(existing, { status, ...timing, ...extra });
     else this.journal.steps.push({ id, status, ...timing, ...extra });
     await this.save();
+    faultPoint(`${id}:${status}`);
+  }
+
+  /** The job of a step's command, recorded before the command starts (see system/runner.ts). */
+  async setJob(id: StepId | undefined, job: JobRecord): Promise<void> {
+    const step = id ? this.journal.steps.find((s) => s.id === id) : undefined;
+    if (!step) return;
+    step.job = job;
+    await this.save();
+  }
+
+  async event(kind: JournalEvent['kind'], extra: { reason?: string; step?: StepId } = {}): Promise<void> {
+    (this.journal.events ??= []).push({ at: new Date().toISOString(), kind, ...extra, pid: process.pid });
+    await this.save();
+  }
+
+  /** Records that the wizard left while `step` was running (its command, if any, carries on), then writes nothing more. */
+  async interrupted(reason: string, step: StepId | undefined): Promise<void> {
+    (this.journal.events ??= []).push({ at: new Date().toISOString(), kind: 'interrupted', reason, ...(step ? { step } : {}), pid: process.pid });
+    this.journal.outcome = 'interrupted';
+    await this.save();
+    this.sealed = true;
   }
 
   async finish(outcome: Outcome): Promise<void> {
@@ -63,7 +100,17 @@ export class SessionRecorder {
     await this.save();
   }
 
-  private async save(): Promise<void> {
-    if (!this.dryRun) await writeJournal(this.sessionDir, this.journal);
+  private save(): Promise<void> {
+    if (this.dryRun || this.sealed) return Promise.resolve();
+    const snapshot = JSON.parse(JSON.stringify(this.journal)) as Journal;
+    const next = this.saving.catch(() => {}).then(() => writeJournal(this.sessionDir, snapshot));
+    this.saving = next;
+    return next.catch((error: NodeJS.ErrnoException) => {
+      throw new AdminError(`The journal ${journalPath(this.sessionDir)} cannot be written (${error.code ?? error.message}). The wizard stops here: an upgrade whose journal cannot be written cannot be resumed.`, {
+        exitCode: ExitCode.usage,
+        nextStep: 'Free space in the state folder or fix its permissions (or choose another with --state-dir), then run synapse-upgrade again.',
+        cause: error,
+      });
+    });
   }
 }

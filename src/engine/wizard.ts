@@ -9,7 +9,9 @@ import { ensureWritableDir } from '../system/writable.js';
 import { Steps, type SessionContext, type WizardDeps, type WizardOptions } from './context.js';
 import { FLOW } from './flow.js';
 import { inspectServer, summarize, type ServerPicture } from './inspect.js';
-import { SessionRecorder } from './recorder.js';
+import { faultPoint } from '../system/fault.js';
+import type { HeldLock } from '../system/lock.js';
+import { openSession, resumedTarget, runFlow, SessionEnded, whenDetached } from './resume.js';
 import { checkAnswering } from './step-answering.js';
 import { offerRollbackAfterFailure } from './rollback.js';
 import { chooseTarget } from './step-target.js';
@@ -39,11 +41,13 @@ export async function runWizard(opts: WizardOptions, deps: WizardDeps): Promise<
   let transcript: Transcript | undefined;
   let from: string | undefined;
   let to: string | undefined;
+  let lock: HeldLock | undefined;
   let ctx: SessionContext | undefined;
   const finish = async (outcome: Outcome, exitCode: number, lines: string[], downtimeMs?: number): Promise<Result> => {
     const result: Result = { outcome, exitCode, from, to, totalMs: Date.now() - started, downtimeMs, lines };
     await steps.recorder?.finish(outcome).catch(() => {});
     await transcript?.close();
+    lock?.release();
     deps.emit({ type: 'result', result });
     return result;
   };
@@ -55,25 +59,36 @@ export async function runWizard(opts: WizardOptions, deps: WizardDeps): Promise<
     deps.emit({ type: 'detected', install: summary });
     const sessionDir = join(resolveStateRoot(options.stateDir), homeserverKey(picture.serverName, picture.install.configPaths[0] ?? ''));
     await ensureWritableDir(sessionDir);
-    steps.recorder = new SessionRecorder(sessionDir, opts.dryRun, summary);
+    // The lock, the journal of an unfinished session and the resume question (engine/resume.ts).
+    const session = await openSession({ opts, deps, sessionDir, install: summary });
+    lock = session.lock;
+    steps.recorder = session.recorder;
+    const resumed = session.resume;
+    if (resumed) from = resumed.journal.from ?? from;
     transcript = openTranscript(steps.recorder.journal.transcript);
-    deps.emit({ type: 'session.started', sessionId: steps.recorder.journal.sessionId, dryRun: opts.dryRun, stateDir: sessionDir });
-    await steps.done('detect', `Synapse ${from} (${picture.install.method}) at ${picture.install.venv}`);
-    await checkAnswering(picture, deps);
+    if (deps.control) deps.control.onDetach(whenDetached({ steps, control: deps.control, transcriptPath: () => transcript?.path, finish: (lines) => finish('interrupted', ExitCode.interrupted, lines) }));
+    deps.emit({ type: 'session.started', sessionId: steps.recorder.journal.sessionId, dryRun: opts.dryRun, stateDir: sessionDir, ...(resumed ? { resumed: true } : {}) });
+    await steps.done('detect', `Synapse ${picture.install.installedVersion} (${picture.install.method}) at ${picture.install.venv}`);
+    if (!resumed) await checkAnswering(picture, deps);
 
-    const decision = await chooseTarget(opts, deps, steps, picture);
+    const decision = resumed ? await resumedTarget(steps, resumed) : await chooseTarget(opts, deps, steps, picture);
     to = decision.target;
-    await steps.recorder.setTarget(to);
+    if (!resumed) await steps.recorder.setTarget(to);
     if (decision.kind === 'already-current') return finish('already-current', ExitCode.ok, [`Already at ${to}: nothing to do.`], 0);
 
     ctx = {
       opts, deps, steps, picture, decision, from, sessionDir,
       method: methodFor(picture.install),
-      runner: createRunner({ dryRun: opts.dryRun, transcript, emit: deps.emit }),
+      runner: createRunner({
+        dryRun: opts.dryRun, transcript, emit: deps.emit, sessionDir, session: steps.recorder.journal.sessionId,
+        onJob: (job) => steps.recorder!.setJob(steps.current, job),
+        onLaunched: () => faultPoint(`${steps.current}:spawned`),
+      }),
       transcriptPath: transcript.path,
       summary: [],
     };
-    for (const step of FLOW) await step.run(ctx);
+    deps.control?.attach(ctx.runner);
+    await runFlow(FLOW, ctx, resumed);
     const done = ctx;
 
     if (opts.dryRun) return finish('dry-run', ExitCode.ok, [`Dry run: nothing was changed. The plan above would upgrade ${from} to ${to}.`, ...done.summary]);
@@ -84,6 +99,9 @@ export async function runWizard(opts: WizardOptions, deps: WizardDeps): Promise<
     ], done.downtimeMs);
   } catch (error) {
     const lines = describeError(error);
+    // Detached (SIGHUP, SIGTERM, "leave it running"): the control's handler writes the journal and the result.
+    if (error instanceof AdminError && error.code === 'interrupted' && deps.control) return deps.control.ended;
+    if (error instanceof SessionEnded) return finish(error.outcome, error.exitCode, lines);
     if (error instanceof AdminError && error.code === 'stopped') return finish('aborted', error.exitCode, lines);
     await steps.fail(lines[0] ?? 'failed');
     // A failure after the restart began: offer the rollback at once (automatic with --yes; exit stays 1).

@@ -1,22 +1,29 @@
-import { open, rename, mkdir } from 'node:fs/promises';
-import { dirname, basename, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 
 /**
  * Writes a file so that a crash at any instant leaves either the old or the new content:
- * temp file, fsync, rename over the target, fsync of the folder. Mode 0600.
+ * temp file, fsync, rename over the target, fsync of the folder. Mode 0600. A failed write
+ * (a full disk) removes its temp file and leaves the old content in place.
  */
 export async function writeFileAtomic(path: string, content: string): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  const handle = await open(temp, 'w', 0o600);
+  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    await handle.writeFile(content, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
+    const handle = await open(temp, 'wx', 0o600);
+    try {
+      await handle.writeFile(content, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true }).catch(() => {});
+    throw error;
   }
-  await rename(temp, path);
   const folder = await open(dir, 'r');
   try {
     await folder.sync();

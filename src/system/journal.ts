@@ -4,9 +4,22 @@ import { AdminError, ExitCode } from '../core/errors.js';
 import type { InstallSummary, Outcome } from '../core/events.js';
 import type { StepId, StepStatus } from '../core/steps.js';
 import { writeFileAtomic } from './atomic-write.js';
+import type { JobRecord } from './jobs.js';
 import type { BackupRecord } from './backup.js';
 
-export const JOURNAL_FORMAT = 1;
+/** 2: steps name their job (`job`), and interruptions and resumes are recorded (`events`). 1 still loads. */
+export const JOURNAL_FORMAT = 2;
+
+/** Something that happened to the session as a whole: it was interrupted, resumed, or abandoned. */
+export interface JournalEvent {
+  at: string;
+  kind: 'interrupted' | 'resumed' | 'abandoned';
+  /** `SIGHUP`, `SIGTERM`, `quit at the admin's request`… */
+  reason?: string;
+  /** The step running at the time. */
+  step?: StepId;
+  pid: number;
+}
 
 export interface JournalStep {
   id: StepId;
@@ -17,6 +30,8 @@ export interface JournalStep {
   command?: string[];
   exitCode?: number;
   summary?: string;
+  /** The step's command as a detached job (`jobs/NNNN` in the session folder), recorded before it starts. */
+  job?: JobRecord;
 }
 
 /** The durable record of one upgrade session; written after every step. */
@@ -36,6 +51,8 @@ export interface Journal {
   backup?: BackupRecord;
   outcome: Outcome | undefined;
   transcript: string;
+  /** Interruptions, resumes and an abandonment, oldest first. */
+  events?: JournalEvent[];
 }
 
 export const journalPath = (sessionDir: string): string => join(sessionDir, 'journal.json');
@@ -54,20 +71,56 @@ export async function readJournal(sessionDir: string): Promise<Journal | undefin
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new AdminError(`The journal ${path} cannot be read: ${(error as Error).message}`, { exitCode: ExitCode.usage });
   }
-  let data: Partial<Journal>;
+  let data: Partial<Journal> | null;
   try {
-    data = JSON.parse(text) as Partial<Journal>;
+    data = JSON.parse(text) as Partial<Journal> | null;
   } catch {
-    throw new AdminError(`The journal ${path} is damaged (not valid JSON). It was left as it is.`, {
+    throw new AdminError(`The journal ${path} is damaged (not valid JSON). Nothing was changed and the file was left as it is.`, {
       exitCode: ExitCode.usage,
-      nextStep: 'Move it aside to start a new session, or restore it from a copy.',
+      nextStep: 'Restore it from a copy, or move it aside to start a new session (synapse-upgrade status then shows none).',
     });
   }
-  if (typeof data.format !== 'number' || data.format > JOURNAL_FORMAT) {
-    throw new AdminError(`The journal ${path} was written by a newer synapse-upgrade (format ${String(data.format)}).`, {
+  if (typeof data?.format === 'number' && data.format > JOURNAL_FORMAT) {
+    throw new AdminError(`The journal ${path} was written by a newer synapse-upgrade (format ${data.format}; this one reads up to ${JOURNAL_FORMAT}). Nothing was changed and the file was left as it is.`, {
       exitCode: ExitCode.usage,
-      nextStep: 'Use the newer synapse-upgrade that wrote it; the file was left as it is.',
+      nextStep: 'Use the newer synapse-upgrade that wrote it (synapse-upgrade --version shows this one).',
+    });
+  }
+  const problem = journalShapeProblem(data);
+  if (problem) {
+    throw new AdminError(`The journal ${path} is damaged (${problem}). Nothing was changed and the file was left as it is.`, {
+      exitCode: ExitCode.usage,
+      nextStep: 'Restore it from a copy, or move it aside to start a new session (synapse-upgrade status then shows none).',
     });
   }
   return data as Journal;
+}
+
+const STATUSES = new Set(['pending', 'running', 'done', 'failed', 'skipped']);
+
+/** What is wrong with a parsed journal, in a few words, or undefined when it has the shape this version writes. */
+export function journalShapeProblem(data: unknown): string | undefined {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return 'not a JSON object';
+  const j = data as Record<string, unknown>;
+  if (typeof j.format !== 'number' || !Number.isInteger(j.format) || j.format < 1) return `"format" is ${JSON.stringify(j.format)}, not a format number`;
+  for (const key of ['sessionId', 'startedAt', 'transcript'] as const) {
+    if (typeof j[key] !== 'string') return `"${key}" is missing or not text`;
+  }
+  if (typeof j.dryRun !== 'boolean') return '"dryRun" is missing or not true/false';
+  for (const key of ['from', 'to', 'outcome'] as const) {
+    if (j[key] !== undefined && j[key] !== null && typeof j[key] !== 'string') return `"${key}" is not text`;
+  }
+  if (!Array.isArray(j.steps)) return '"steps" is not a list';
+  for (const [index, step] of j.steps.entries()) {
+    const s = step as Record<string, unknown> | null;
+    if (typeof s !== 'object' || s === null || typeof s.id !== 'string' || typeof s.status !== 'string' || !STATUSES.has(s.status)) {
+      return `step ${index + 1} has no valid "id" and "status"`;
+    }
+    const job = s.job as Record<string, unknown> | undefined;
+    if (job !== undefined && (typeof job !== 'object' || job === null || typeof job.dir !== 'string' || !/^jobs\/\d+$/.test(job.dir) || !Array.isArray(job.argv))) {
+      return `step "${s.id}" names a job that is not a jobs/NNNN folder`;
+    }
+  }
+  if (j.events !== undefined && !Array.isArray(j.events)) return '"events" is not a list';
+  return undefined;
 }

@@ -1,8 +1,15 @@
-import { userInfo } from 'node:os';
-import { execa } from 'execa';
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir, userInfo } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AdminError, ExitCode } from '../core/errors.js';
 import type { Emit } from '../core/events.js';
 import type { CommandResult, CommandSpec } from './command.js';
+import { createJob, followJob, inspectJob, JOB_FILES, type JobRecord, type JobState } from './jobs.js';
 import { displayArgv, displayEnv } from './redact.js';
+import type { SupervisorInput } from './supervisor.js';
 import type { Transcript } from './transcript.js';
 
 const TAIL_LINES = 40;
@@ -15,27 +22,186 @@ const currentUser = (): string => {
   }
 };
 
+/** The command the runner is following now, for the Ctrl+C question. */
+export interface RunningCommand {
+  argv: string[];
+  pid: number | undefined;
+  job: JobRecord;
+  output: string;
+}
+
 export interface Runner {
   readonly dryRun: boolean;
   /** Runs a command that changes the system (or, in a dry run, shows it and runs nothing). */
   run(spec: CommandSpec, onLine?: (line: string) => void): Promise<CommandResult>;
+  /**
+   * A job of an interrupted session: the next `run()` of the same command follows it (still running) or
+   * takes its recorded result (ended) instead of starting the command a second time.
+   */
+  adopt(job: JobRecord): void;
+  /** The command running now, if any. */
+  current(): RunningCommand | undefined;
+  /** Asks the running command to stop (SIGTERM to its process group); false when none runs. */
+  stop(): boolean;
+  /** Stops following for good: a pending `run()` rejects with `reason`, no new command starts. The command itself keeps running. */
+  detach(reason: unknown): void;
+}
+
+export interface RunnerOptions {
+  dryRun: boolean;
+  transcript: Transcript;
+  emit: Emit;
+  /**
+   * The session folder: each command gets a job folder under `jobs/` with its output and exit status.
+   * Default: the transcript's folder (which is the session folder), else a temporary folder.
+   */
+  sessionDir?: string;
+  /** Called before a command starts, with its job: the journal records it, so a later run can find it. */
+  onJob?: (job: JobRecord) => Promise<void>;
+  /** Called right after a command was launched. */
+  onLaunched?: (job: JobRecord) => void;
+  /** The session id, written as a header line so the transcript shows which session (and run) each command belongs to. */
+  session?: string;
+}
+
+/** How to start the supervisor: this same program with the hidden `__supervise` command. */
+function supervisorCommand(jobPath: string): [string, string[]] {
+  try {
+    const sea = createRequire(import.meta.url)('node:sea') as { isSea?: () => boolean };
+    if (sea.isSea?.()) return [process.execPath, ['__supervise', jobPath]];
+  } catch {
+    // not a single executable
+  }
+  const self = fileURLToPath(import.meta.url);
+  // In the single-file bundle this module *is* the CLI; otherwise (dist/system, src/system) bin/ is two folders up.
+  const entry = basename(self) === 'synapse-upgrade.mjs' ? self : resolve(dirname(self), '..', '..', 'bin', 'synapse-upgrade.mjs');
+  return [process.execPath, [entry, '__supervise', jobPath]];
+}
+
+/** Launches the supervisor of a job in a new session (setsid): no terminal, not in the wizard's process group. */
+function launch(jobPath: string, spec: CommandSpec): Promise<void> {
+  const [file, args] = supervisorCommand(jobPath);
+  const log = openSync(join(jobPath, JOB_FILES.supervisorLog), 'a', 0o600);
+  try {
+    const child = spawn(file, args, { detached: true, stdio: ['pipe', 'ignore', log], cwd: spec.cwd ?? process.cwd(), env: process.env });
+    const input: SupervisorInput = { argv: [...spec.argv], ...(spec.cwd ? { cwd: spec.cwd } : {}), ...(spec.env ? { env: { ...spec.env } } : {}) };
+    return new Promise((resolvePromise, reject) => {
+      child.once('error', reject);
+      child.once('spawn', () => {
+        child.unref();
+        child.stdin?.end(JSON.stringify(input), () => resolvePromise());
+      });
+      child.stdin?.on('error', () => {}); // a supervisor that died at once is reported through its job files
+    });
+  } finally {
+    closeSync(log);
+  }
 }
 
 /**
- * The one place that spawns processes which change the system. It honours dry-run,
- * writes every command and all its output to the transcript, and streams lines as events.
+ * The one place that starts processes which change the system. It honours dry-run, writes every command
+ * and all its output to the transcript, and streams lines as events. Each command runs detached from the
+ * wizard (supervisor.ts): if the wizard is killed or its terminal hangs up, the command carries on, and a
+ * later run re-attaches to it through the journal instead of starting it again.
  */
-export function createRunner(opts: { dryRun: boolean; transcript: Transcript; emit: Emit }): Runner {
+export function createRunner(opts: RunnerOptions): Runner {
   let nextId = 1;
   const { transcript, emit } = opts;
+  const sessionDir = opts.sessionDir ?? (transcript.path ? dirname(transcript.path) : join(tmpdir(), `synapse-upgrade-${process.pid}`));
+  const adopted: JobRecord[] = [];
+  if (opts.session) transcript.write(`=== ${new Date().toISOString()} session ${opts.session}, wizard pid ${process.pid}${opts.dryRun ? ' (dry run)' : ''}`);
+  let running: RunningCommand | undefined;
+  const detached = new AbortController();
+
+  const sameArgv = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+
+  /** Follows a job to its end, sending its lines to the transcript, the screen and `onLine`. */
+  async function follow(id: number, job: JobRecord, onLine: ((line: string) => void) | undefined): Promise<{ exitCode: number; tail: string[]; note?: string }> {
+    const path = join(sessionDir, job.dir);
+    const tail: string[] = [];
+    running = { argv: job.argv, pid: undefined, job, output: join(path, JOB_FILES.output) };
+    const state = await inspectJob(path);
+    if (state.state === 'running') running.pid = state.started.pid;
+    try {
+      const end = await followJob(path, {
+        signal: detached.signal,
+        onLine: (text) => {
+          transcript.write(`  | ${text}`);
+          tail.push(text);
+          if (tail.length > TAIL_LINES) tail.shift();
+          onLine?.(text);
+          emit({ type: 'command.output', id, line: text });
+        },
+      });
+      if (end.exit) {
+        const note = end.exit.error ? ` (${end.exit.error})` : end.exit.signal ? ` (signal ${end.exit.signal})` : '';
+        return { exitCode: end.exit.exitCode, tail, ...(note ? { note } : {}) };
+      }
+      const why = end.notStarted ? 'the command never started' : 'the command ended while nothing watched it; its exit status is unknown';
+      tail.push(why);
+      return { exitCode: 255, tail, note: ` (${why})` };
+    } finally {
+      running = undefined;
+    }
+  }
 
   return {
     dryRun: opts.dryRun,
+
+    adopt(job) {
+      adopted.push(job);
+    },
+
+    current: () => running,
+
+    stop() {
+      if (!running) return false;
+      void inspectJob(join(sessionDir, running.job.dir), 0).then((state: JobState) => {
+        if (state.state !== 'running') return;
+        const target = state.supervised ? state.started.supervisorPid : -state.started.pid;
+        try {
+          process.kill(target, 'SIGTERM');
+        } catch {
+          // already gone
+        }
+      });
+      return true;
+    },
+
+    detach(reason) {
+      if (!detached.signal.aborted) detached.abort(reason);
+    },
+
     async run(spec, onLine) {
       const id = nextId++;
       const argv = displayArgv(spec);
       const env = displayEnv(spec);
       const envNames = Object.keys(env);
+      if (detached.signal.aborted) throw detached.signal.reason;
+
+      // A job of the interrupted session with this very command: follow it (or take its result), never start it twice.
+      const mine = adopted.findIndex((job) => sameArgv(job.argv, argv));
+      if (!opts.dryRun && mine >= 0) {
+        const job = adopted.splice(mine, 1)[0]!;
+        emit({ type: 'command.started', id, argv, cwd: spec.cwd, title: spec.title, dryRun: false, user: currentUser(), envNames, env });
+        transcript.write(`=== ${new Date().toISOString()} re-attached to ${job.dir}, started by an earlier run: ${JSON.stringify(argv)}`);
+        const started = performance.now();
+        const result = await follow(id, job, onLine);
+        const durationMs = Math.round(performance.now() - started);
+        transcript.write(`=== exit ${result.exitCode} (${job.dir})${result.note ?? ''}`);
+        emit({ type: 'command.finished', id, exitCode: result.exitCode, durationMs });
+        return { exitCode: result.exitCode, durationMs, tail: result.tail };
+      }
+      // A job of the interrupted session that runs another command: let it end first, never two at once.
+      for (const job of adopted.splice(0)) {
+        const state = await inspectJob(join(sessionDir, job.dir));
+        if (state.state !== 'running') continue;
+        emit({ type: 'message', level: 'warn', text: `A command of the interrupted session still runs (pid ${state.started.pid}): ${job.argv.join(' ')}. Waiting for it to end first.` });
+        transcript.write(`=== ${new Date().toISOString()} waiting for ${job.dir} of an earlier run to end: ${JSON.stringify(job.argv)}`);
+        const end = await follow(id, job, undefined);
+        transcript.write(`=== exit ${end.exitCode} (${job.dir})${end.note ?? ''}`);
+      }
+
       emit({ type: 'command.started', id, argv, cwd: spec.cwd, title: spec.title, dryRun: opts.dryRun, user: currentUser(), envNames, env });
       transcript.write(`=== ${new Date().toISOString()} ${opts.dryRun ? 'DRY RUN (not run) ' : ''}$ ${JSON.stringify(argv)}`);
       transcript.write(`    cwd=${spec.cwd ?? process.cwd()}${envNames.length ? ` env=${envNames.join(',')}` : ''}`);
@@ -43,36 +209,24 @@ export function createRunner(opts: { dryRun: boolean; transcript: Transcript; em
         emit({ type: 'command.finished', id, exitCode: 0, durationMs: 0 });
         return { exitCode: 0, durationMs: 0, tail: [] };
       }
+      if (!spec.argv[0]) throw new Error('empty command');
+      const { record, path } = await createJob(sessionDir, { argv, cwd: spec.cwd, title: spec.title, createdAt: new Date().toISOString(), wizardPid: process.pid });
+      transcript.write(`    job=${record.dir}`);
+      await opts.onJob?.(record);
+      if (detached.signal.aborted) throw detached.signal.reason;
+      await transcript.flush(); // the command is on record before it can change anything
       const started = performance.now();
-      const tail: string[] = [];
-      const [file, ...args] = spec.argv;
-      if (!file) throw new Error('empty command');
-      const child = execa(file, args, {
-        cwd: spec.cwd,
-        env: spec.env ? { ...spec.env } : {},
-        extendEnv: true,
-        stdin: 'ignore',
-        all: true,
-        buffer: false,
-        reject: false,
-        stripFinalNewline: false,
-      });
-      for await (const line of child.iterable({ from: 'all' })) {
-        const text = String(line);
-        transcript.write(`  | ${text}`);
-        tail.push(text);
-        if (tail.length > TAIL_LINES) tail.shift();
-        onLine?.(text);
-        emit({ type: 'command.output', id, line: text });
+      try {
+        await launch(path, spec);
+      } catch (error) {
+        throw new AdminError(`The command could not be started: ${(error as Error).message}`, { exitCode: ExitCode.failed, serverState: 'the command did not run' });
       }
-      const result = await child;
-      const exitCode = result.exitCode ?? (result.signal ? 128 : 1);
+      opts.onLaunched?.(record);
+      const result = await follow(id, record, onLine);
       const durationMs = Math.round(performance.now() - started);
-      const failure = result.failed && result.exitCode === undefined ? ` (${result.shortMessage})` : '';
-      transcript.write(`=== exit ${exitCode} after ${durationMs} ms${failure}`);
-      emit({ type: 'command.finished', id, exitCode, durationMs });
-      if (failure && result.shortMessage) tail.push(result.shortMessage);
-      return { exitCode, durationMs, tail };
+      transcript.write(`=== exit ${result.exitCode} after ${durationMs} ms${result.note ?? ''}`);
+      emit({ type: 'command.finished', id, exitCode: result.exitCode, durationMs });
+      return { exitCode: result.exitCode, durationMs, tail: result.tail };
     },
   };
 }

@@ -18,6 +18,8 @@ export interface LayoutInput {
 export interface Layout {
   /** Finished steps shown as one summary line. */
   foldDone: boolean;
+  /** Steps still to come shown as one summary line (only when a question needs the room). */
+  foldPending: boolean;
   /** How many of the question's detail lines are shown. */
   details: number;
   tailHeight: number;
@@ -30,9 +32,10 @@ export function wrappedRows(line: string, columns: number): number {
   return Math.max(1, Math.ceil([...line].length / Math.max(1, columns)));
 }
 
-function stepRows(steps: LayoutInput['steps'], fold: boolean): number {
+function stepRows(steps: LayoutInput['steps'], foldDone: boolean, foldPending = false): number {
   const done = steps.filter((s) => s.status === 'done' || s.status === 'skipped').length;
-  return fold && done > 0 ? steps.length - done + 1 : steps.length;
+  const pending = steps.filter((s) => s.status === 'pending').length;
+  return steps.length - (foldDone && done > 0 ? done - 1 : 0) - (foldPending && pending > 0 ? pending - 1 : 0);
 }
 
 export function layout(input: LayoutInput): Layout {
@@ -41,17 +44,17 @@ export function layout(input: LayoutInput): Layout {
   if (!question) {
     const foldDone = stepRows(input.steps, false) + input.quitRows + 4 > available;
     const used = stepRows(input.steps, foldDone) + input.quitRows + (input.heading ? 1 : 0);
-    return { foldDone, details: 0, tailHeight: Math.max(0, Math.min(MAX_TAIL, available - used)) };
+    return { foldDone, foldPending: false, details: 0, tailHeight: Math.max(0, Math.min(MAX_TAIL, available - used)) };
   }
   const fixed = 1 + wrappedRows(`? ${question.text}`, input.columns) + question.choices + input.quitRows;
   const detailRows = (count: number): number =>
     question.details.slice(0, count).reduce((sum, line) => sum + wrappedRows(`  ${line}`, input.columns), 0) + (count < question.details.length ? 1 : 0);
-  for (const foldDone of [false, true]) {
-    const room = available - stepRows(input.steps, foldDone) - fixed;
-    if (detailRows(question.details.length) <= room) return { foldDone, details: question.details.length, tailHeight: 0 };
+  for (const [foldDone, foldPending] of [[false, false], [true, false], [true, true]] as const) {
+    const room = available - stepRows(input.steps, foldDone, foldPending) - fixed;
+    if (detailRows(question.details.length) <= room) return { foldDone, foldPending, details: question.details.length, tailHeight: 0 };
   }
-  const room = available - stepRows(input.steps, true) - fixed;
+  const room = available - stepRows(input.steps, true, true) - fixed;
   let details = question.details.length;
   while (details > 0 && detailRows(details) > room) details--;
-  return { foldDone: true, details, tailHeight: 0 };
+  return { foldDone: true, foldPending: true, details, tailHeight: 0 };
 }

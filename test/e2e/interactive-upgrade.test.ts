@@ -15,6 +15,8 @@ const STEP_TITLES = [
   'Find the Synapse install', 'Choose the version to upgrade to', 'Read the upgrade notes that apply', 'Confirm the plan',
   'Install the new version', 'Restart Synapse', 'Wait until Synapse answers', 'Verify the running version',
 ];
+/** The step ids, in the same order: a small screen folds steps into "✔ N steps done: id, …" / "· N steps to come: id, …". */
+const STEP_IDS = ['detect', 'target', 'notes', 'confirm', 'install', 'restart', 'wait', 'verify'];
 
 const servers: StandinInstall[] = [];
 const sessions: TmuxSession[] = [];
@@ -125,9 +127,13 @@ function layoutCheck(where: string[]) {
     assert.deepEqual(wide, [], `lines wider than ${COLUMNS} columns (${where.at(-1)}):\n${screen}`);
     const visible = screen.split('\n');
     if (visible.every((l) => l.trim() === '')) return; // before the first frame
-    for (const title of STEP_TITLES) {
-      assert.ok(visible.some((l) => /^[·▸✔✘–] /.test(l) && l.includes(title)), `step "${title}" is not on screen (${where.at(-1)}):\n${screen}`);
-    }
+    const folded = visible
+      .filter((l) => /^✔ \d+ steps done: /.test(l))
+      .flatMap((l) => l.replace(/^✔ \d+ steps done: /, '').split(', '));
+    const toCome = Number(/^· (\d+) steps to come: /m.exec(screen)?.[1] ?? 0);
+    const missing = STEP_TITLES.filter((title, index) => !visible.some((l) => /^[·▸✔✘–] /.test(l) && l.includes(title)) && !folded.includes(STEP_IDS[index] ?? ''));
+    // Steps still to come may be folded into one "· N steps to come: …" line (cut at the screen's edge).
+    assert.ok(missing.length <= toCome, `steps not on screen (${where.at(-1)}): ${missing.join(', ')}\n${screen}`);
   };
 }
 
@@ -162,24 +168,16 @@ test('interactive 1.46.0 → 1.47.0 in an 80×24 terminal: pick from the list, r
   stage.push('plan');
   screen = await acknowledgeNotesUntilPlan(session, '1.46.0', '1.47.0', watch);
   await snapshot();
-  assert.match(screen, /✔ Choose the version to upgrade to {2}\(1\.46\.0 → 1\.47\.0\)/);
+  assert.match(screen, /^\? Upgrade Synapse 1\.46\.0 → 1\.47\.0\?$/m);
   const install = `1. Install: ${hs.venv}/bin/pip install --disable-pip-version-check --upgrade matrix-synapse==1.47.0`;
   const restart = `2. Restart: ${hs.venv}/bin/synctl restart ${hs.configPath}`;
-  for (const command of [install, restart]) {
-    // At 80 columns a long command is cut with "…": what shows must be the exact command's beginning.
-    const prefix = command.slice(0, 20);
-    const line = screen.split('\n').find((l) => l.trimStart().startsWith(prefix));
-    assert.ok(line, `no plan line for ${prefix}:\n${screen}`);
-    const shown = line.trim();
-    assert.ok(shown === command || (shown.endsWith('…') && command.startsWith(shown.slice(0, -1))), `plan line ${JSON.stringify(shown)} is not ${JSON.stringify(command)}`);
-  }
   assert.match(screen, new RegExp(`3\\. Wait until ${escape(hs.url)}/_synapse/admin/v1/server_version answers`));
   assert.match(screen, /4\. Verify that it reports 1\.47\.0/);
-  await t.test('at 80 columns the plan shows the pip and synctl commands in full', {
-    todo: 'QuestionView cuts details with wrap="truncate-end", so the exact commands end in "…" at 80 columns',
-  }, async () => {
+  await t.test('at 80 columns the plan shows the pip and synctl commands in full', async () => {
     const joined = await session.capture({ joined: true });
-    assert.ok(joined.includes(install) && joined.includes(restart), joined);
+    // Ink wraps long lines at spaces: compare with white space squeezed out.
+    const squash = (text: string): string => text.replace(/\s+/g, '');
+    assert.ok(squash(joined).includes(squash(install)) && squash(joined).includes(squash(restart)), joined);
   });
   assert.equal(choiceLines(screen).lines[choiceLines(screen).selected], '❯ Upgrade now');
   await choose(session, /Upgrade now/);
@@ -197,9 +195,7 @@ test('interactive 1.46.0 → 1.47.0 in an 80×24 terminal: pick from the list, r
   assert.match(screen, /^[✔–] Read the upgrade notes that apply/m);
   assert.equal(await hs.serverVersion(), '1.47.0');
 
-  await t.test('NO_COLOR=1: no colour escape codes on any screen (capture-pane -e)', {
-    todo: 'ink-select-input draws the selected choice (❯ and its label) blue whatever NO_COLOR says',
-  }, () => {
+  await t.test('NO_COLOR=1: no colour escape codes on any screen (capture-pane -e)', () => {
     assert.deepEqual(coloured, []);
   });
 
@@ -214,19 +210,20 @@ test('interactive 1.46.0 → 1.47.0 in an 80×24 terminal: pick from the list, r
   screen = await again.waitFor(/^\? .*trust_identity_server_for_password_resets/m, 20_000, { joined: true, onScreen: watch });
   assert.ok(notesQuestion(screen), screen);
   await snapshot(again);
-  assert.match(screen, /^ {2}\/.*\/homeserver\.yaml:\d+: trust_identity_server/m);
-  assert.match(screen, /^ {2}What to do: Remove trust_identity_server_for_password_resets/m);
-  await t.test('at 80 columns the note to acknowledge shows its finding and what to do in full', {
-    todo: 'QuestionView cuts details with wrap="truncate-end": the finding and "What to do" end in "…" at 80 columns',
-  }, () => {
-    assert.match(screen, /homeserver\.yaml:\d+: trust_identity_server_for_password_resets is true$/m);
-    assert.match(screen, /What to do: Remove trust_identity_server_for_password_resets and configure account_threepid_delegates\.email or SMTP instead\.$/m);
+  // Ink wraps long detail lines at spaces: read the question with its line breaks folded back.
+  const unwrapped = screen.replace(/\s*\n(?![ ❯?])/g, ' ');
+  assert.match(unwrapped, /^ {2}\/.*\/homeserver\.yaml:\d+: trust_identity_server/m);
+  assert.match(unwrapped, /^ {2}What to do: Remove trust_identity_server_for_password_resets/m);
+  await t.test('at 80 columns the note to acknowledge shows its finding and what to do in full', () => {
+    assert.match(unwrapped, /homeserver\.yaml:\d+: trust_identity_server_for_password_resets is true$/m);
+    assert.match(unwrapped, /What to do: Remove trust_identity_server_for_password_resets and configure account_threepid_delegates\.email or SMTP instead\.$/m);
   });
   stage.push('second run: plan');
   screen = await acknowledgeNotesUntilPlan(again, '1.47.0', '1.48.0', watch);
-  assert.match(screen, /✔ Read the upgrade notes that apply .*1 apply, .*1 acknowledg/);
   await again.resize(200, 40);
   screen = await again.waitFor(/^ {2}2\. Restart: .*homeserver\.yaml$/m, 5000);
+  // With room enough, the finished steps are no longer folded: the notes step tells what was acknowledged.
+  assert.match(screen, /✔ Read the upgrade notes that apply .*1 apply, .*1 acknowledg/);
   const planLines = screen.split('\n').map((l) => l.trim());
   assert.ok(planLines.includes(install.replace('1.47.0', '1.48.0')), screen);
   assert.ok(planLines.includes(restart), screen);

@@ -32,6 +32,15 @@ export function App({ subscribe, onAnswer, onQuit, color, flushMs = 50 }: AppPro
   const { exit } = useApp();
   const { isRawModeSupported } = useStdin();
   const { stdout } = useStdout();
+  const [, setSize] = useState(0);
+  useEffect(() => {
+    // The layout depends on the terminal's size: draw again when it changes.
+    const onResize = (): void => setSize((n) => n + 1);
+    stdout.on('resize', onResize);
+    return () => {
+      stdout.off('resize', onResize);
+    };
+  }, [stdout]);
   const rows = stdout.rows || 24;
   const columns = stdout.columns || 80;
 
@@ -82,7 +91,7 @@ export function App({ subscribe, onAnswer, onQuit, color, flushMs = 50 }: AppPro
         )}
       </Static>
       <Box flexDirection="column">
-        <StepList steps={view.steps} color={color} foldDone={fit.foldDone} />
+        <StepList steps={view.steps} color={color} foldDone={fit.foldDone} foldPending={fit.foldPending} />
         {view.result ? null : <LiveTail lines={view.tail} height={view.question ? 0 : tailHeight} heading={heading} />}
         {confirmQuit && !view.result ? (
           <Box flexDirection="column" marginTop={1}>

@@ -11,12 +11,13 @@ const finished = (status: StepStatus): boolean => status === 'done' || status ==
  * The steps with their state: a pure function of the view. With `foldDone`, the finished steps
  * are one line, so a question or the output tail fits a small terminal.
  */
-export function StepList({ steps, color, foldDone = false }: { steps: SessionView['steps']; color: boolean; foldDone?: boolean }) {
-  const done = steps.filter((step) => finished(step.status));
-  const shown = foldDone && done.length > 0 ? steps.filter((step) => !finished(step.status)) : steps;
+export function StepList({ steps, color, foldDone = false, foldPending = false }: { steps: SessionView['steps']; color: boolean; foldDone?: boolean; foldPending?: boolean }) {
+  const done = foldDone ? steps.filter((step) => finished(step.status)) : [];
+  const pending = foldPending ? steps.filter((step) => step.status === 'pending') : [];
+  const shown = steps.filter((step) => !done.includes(step) && !pending.includes(step));
   return (
     <Box flexDirection="column">
-      {shown.length < steps.length ? (
+      {done.length ? (
         <Text {...(color ? { color: 'green' } : {})} wrap="truncate-end">
           ✔ {done.length} steps done: {done.map((step) => step.id).join(', ')}
         </Text>
@@ -27,6 +28,11 @@ export function StepList({ steps, color, foldDone = false }: { steps: SessionVie
           {step.summary ? `  (${step.summary})` : ''}
         </Text>
       ))}
+      {pending.length ? (
+        <Text {...(color ? { color: 'gray' } : {})} wrap="truncate-end">
+          · {pending.length} steps to come: {pending.map((step) => step.id).join(', ')}
+        </Text>
+      ) : null}
     </Box>
   );
 }

@@ -1,0 +1,322 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AdminError, ExitCode } from '../core/errors.js';
+import type { InstallSummary, Outcome, Result } from '../core/events.js';
+import { STEP_TITLES, type StepId } from '../core/steps.js';
+import type { TargetDecision } from '../core/target.js';
+import { compareVersions } from '../core/version.js';
+import { writeFileAtomic } from '../system/atomic-write.js';
+import { probeServerVersion } from '../system/http.js';
+import { inspectJob, JOB_FILES, jobStateText, type JobState } from '../system/jobs.js';
+import { readJournal, type Journal, type JournalStep } from '../system/journal.js';
+import { acquireLock, describeHolder, type HeldLock } from '../system/lock.js';
+import { shellQuote } from '../system/redact.js';
+import type { RunningCommand } from '../system/runner.js';
+import { ensureStateRoom } from '../system/state-room.js';
+import type { FlowStep, SessionContext, Steps, WizardDeps, WizardOptions } from './context.js';
+import type { SessionControl } from './control.js';
+import { SessionRecorder } from './recorder.js';
+
+/** A session that did not reach an end: killed, hung up, or left with its command running. */
+export const isUnfinished = (journal: Journal): boolean => !journal.dryRun && (journal.outcome === undefined || journal.outcome === 'interrupted');
+
+/** Where an unfinished session stands, as shown before resuming and by `status`. */
+export interface Interruption {
+  sessionId: string;
+  from: string | undefined;
+  to: string | undefined;
+  startedAt: string;
+  /** The step that was running, or the last one recorded. */
+  step: StepId | undefined;
+  stepStatus: JournalStep['status'] | undefined;
+  title: string | undefined;
+  command: string[] | undefined;
+  /** When the wizard was last heard of: the interruption it recorded, else the journal's last write. */
+  lastSeen: string;
+  /** `SIGHUP`, … when the wizard recorded why it left; undefined when it was killed outright. */
+  reason: string | undefined;
+  job: JobState | undefined;
+  jobDir: string | undefined;
+  output: string | undefined;
+}
+
+export async function describeInterruption(sessionDir: string, journal: Journal): Promise<Interruption> {
+  const running = [...journal.steps].reverse().find((s) => s.status === 'running');
+  const last = running ?? journal.steps.at(-1);
+  const jobDir = running?.job ? join(sessionDir, running.job.dir) : undefined;
+  const job = jobDir ? await inspectJob(jobDir) : undefined;
+  const interrupted = [...(journal.events ?? [])].reverse().find((e) => e.kind === 'interrupted');
+  return {
+    sessionId: journal.sessionId,
+    from: journal.from,
+    to: journal.to,
+    startedAt: journal.startedAt,
+    step: last?.id,
+    stepStatus: last?.status,
+    title: last ? (STEP_TITLES[last.id] ?? last.id) : undefined,
+    command: running?.command,
+    lastSeen: interrupted && interrupted.at > journal.updatedAt ? interrupted.at : journal.updatedAt,
+    reason: interrupted?.reason,
+    job,
+    jobDir,
+    output: jobDir ? join(jobDir, JOB_FILES.output) : undefined,
+  };
+}
+
+export const ago = (iso: string | undefined, now = Date.now()): string => {
+  const ms = iso ? now - Date.parse(iso) : NaN;
+  if (!Number.isFinite(ms)) return 'a while';
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  return s < 172_800 ? `${Math.round(s / 3600)} h` : `${Math.round(s / 86_400)} days`;
+};
+
+/** The picture in lines: what was being done, how long ago, and what became of its command. */
+export function interruptionLines(i: Interruption, now = Date.now()): string[] {
+  const lines = [`Unfinished upgrade ${i.from ?? '?'} → ${i.to ?? '?'}, started ${ago(i.startedAt, now)} ago (session ${i.sessionId.slice(0, 8)}).`];
+  if (i.stepStatus === 'running') {
+    lines.push(`It stopped in the step "${i.title}", ${ago(i.lastSeen, now)} ago${i.reason ? ` (${i.reason})` : ' (the wizard was killed or lost)'}.`);
+  } else if (i.step) {
+    lines.push(`Its last recorded step, "${i.title}", is ${i.stepStatus}; it stopped ${ago(i.lastSeen, now)} ago${i.reason ? ` (${i.reason})` : ''}.`);
+  }
+  if (i.command) lines.push(`Command: ${i.command.map(shellQuote).join(' ')}`);
+  if (i.job) lines.push(`That command ${jobStateText(i.job, now)}.${i.output ? ` Output: ${i.output}` : ''}`);
+  else if (i.command) lines.push('That command had not been started.');
+  return lines;
+}
+
+/** Ends the session at once with this outcome and exit code (the message is the result's first line). */
+export class SessionEnded extends AdminError {
+  constructor(
+    message: string,
+    readonly outcome: Outcome,
+    exitCode: (typeof ExitCode)[keyof typeof ExitCode],
+    extra: { serverState?: string; nextStep?: string } = {},
+  ) {
+    super(message, { exitCode, code: 'session-ended', ...extra });
+  }
+}
+
+/**
+ * Extension point for "Roll back" at the resume question. The rollback feature sets `rollback`; the choice
+ * is then offered next to Resume and Abandon. It gets the interrupted session and the lock is held while it
+ * runs; it ends the session by returning the outcome, exit code and result lines.
+ */
+export const resumeHooks: {
+  rollback?: (input: { sessionDir: string; journal: Journal; opts: WizardOptions; deps: WizardDeps }) => Promise<{ outcome: Outcome; exitCode: (typeof ExitCode)[keyof typeof ExitCode]; lines: string[] }>;
+} = {};
+
+export interface ResumeState {
+  journal: Journal;
+  interruption: Interruption;
+}
+
+export interface OpenedSession {
+  recorder: SessionRecorder;
+  lock: HeldLock | undefined;
+  /** Set when this run carries on an interrupted session. */
+  resume: ResumeState | undefined;
+}
+
+/**
+ * Opens the session of this run: takes the homeserver's lock (a live one refuses, a stale one is taken over),
+ * loads the journal (a damaged or future one is a clear error and stays as it is), and when the last session
+ * is unfinished shows where it stopped and asks Resume / Abandon (`synapse-upgrade resume` resumes at once).
+ */
+export async function openSession(input: { opts: WizardOptions; deps: WizardDeps; sessionDir: string; install: InstallSummary }): Promise<OpenedSession> {
+  const { opts, deps, sessionDir, install } = input;
+  const warn = (text: string): void => deps.emit({ type: 'message', level: 'warn', text });
+  const only = opts.resume === 'only';
+  if (opts.dryRun) {
+    const journal = await readJournal(sessionDir);
+    if (journal && isUnfinished(journal)) warn(`An unfinished upgrade ${journal.from ?? '?'} → ${journal.to ?? '?'} is recorded; this dry run leaves it as it is (synapse-upgrade resume carries it on).`);
+    return { recorder: new SessionRecorder(sessionDir, true, install), lock: undefined, resume: undefined };
+  }
+  const lock = acquireLock(sessionDir, only ? 'resume' : 'wizard');
+  try {
+    if (lock.tookOver) warn(`A lock left by a synapse-upgrade that is gone (${describeHolder(lock.tookOver)}) was stale; this run took it over.`);
+    const journal = await readJournal(sessionDir);
+    await ensureStateRoom(sessionDir, 'the upgrade');
+    if (!journal || !isUnfinished(journal)) {
+      if (only) throw new SessionEnded(`Nothing to resume: ${journal ? `the last session ended (${journal.outcome})` : 'no upgrade session is recorded'} for this homeserver.`, 'aborted', ExitCode.ok);
+      return { recorder: new SessionRecorder(sessionDir, false, install), lock, resume: undefined };
+    }
+    if (!journal.to) {
+      // Stopped before a target was chosen: nothing had changed, there is nothing to carry on.
+      deps.emit({ type: 'message', level: 'info', text: 'The last session stopped before a target version was chosen; nothing had changed. Starting a new session.' });
+      if (only) throw new SessionEnded('Nothing to resume: the last session stopped before a target version was chosen, and nothing had changed.', 'aborted', ExitCode.ok);
+      return { recorder: new SessionRecorder(sessionDir, false, install), lock, resume: undefined };
+    }
+    const interruption = await describeInterruption(sessionDir, journal);
+    const lines = interruptionLines(interruption);
+    for (const line of lines) deps.emit({ type: 'message', level: 'warn', text: line });
+    if (opts.target && !only && opts.target !== 'latest' && opts.target !== journal.to && opts.yes) {
+      throw new AdminError(`An unfinished upgrade to ${journal.to} is recorded; --target ${opts.target} asks for another version.`, {
+        exitCode: ExitCode.usage,
+        serverState: 'this run changed nothing',
+        nextStep: `Finish it first (synapse-upgrade resume --yes), or run synapse-upgrade in a terminal and choose Abandon.`,
+      });
+    }
+    const running = interruption.job?.state === 'running';
+    let choice = 'resume';
+    if (!only) {
+      choice = await deps.ask({
+        id: 'resume',
+        text: `An upgrade to ${journal.to} was interrupted. Carry it on?`,
+        details: lines,
+        choices: [
+          { value: 'resume', label: running ? 'Resume: follow the running command, then finish the upgrade' : 'Resume: check what is already done, then finish the upgrade' },
+          ...(resumeHooks.rollback ? [{ value: 'rollback', label: `Roll back to ${journal.from ?? 'the previous version'}` }] : []),
+          running
+            ? { value: 'quit', label: 'Quit: leave the command running (run synapse-upgrade again later)' }
+            : { value: 'abandon', label: 'Abandon it: keep the server as it is now and start a new session' },
+        ],
+        safeDefault: 'resume',
+      });
+    }
+    if (choice === 'quit') throw new SessionEnded('Left as it is: the command keeps running.', 'interrupted', ExitCode.interrupted, { nextStep: 'Run synapse-upgrade again (or synapse-upgrade resume) to follow it and finish.' });
+    if (choice === 'rollback' && resumeHooks.rollback) {
+      const end = await resumeHooks.rollback({ sessionDir, journal, opts, deps });
+      throw new SessionEnded(end.lines[0] ?? 'Rolled back.', end.outcome, end.exitCode);
+    }
+    if (choice === 'abandon') {
+      const archived = join(sessionDir, `journal-${journal.sessionId}.json`);
+      const events = [...(journal.events ?? []), { at: new Date().toISOString(), kind: 'abandoned' as const, pid: process.pid }];
+      await writeFileAtomic(archived, `${JSON.stringify({ ...journal, outcome: 'abandoned', events }, null, 2)}\n`);
+      deps.emit({ type: 'message', level: 'info', text: `Abandoned; its journal is kept as ${archived}. Starting a new session from what is installed now.` });
+      return { recorder: new SessionRecorder(sessionDir, false, install), lock, resume: undefined };
+    }
+    const recorder = new SessionRecorder(sessionDir, false, install, { resume: journal });
+    journal.outcome = undefined;
+    await recorder.event('resumed', interruption.step ? { step: interruption.step } : {});
+    return { recorder, lock, resume: { journal, interruption } };
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+/**
+ * Whether a step's effect is already there, re-checked on the real system before the step would run again.
+ * Returns why it counts as done, or undefined to run it. To teach resume about a new step, add its rule here;
+ * a step without one is skipped when the journal says it finished, and run again otherwise.
+ */
+async function alreadyDone(step: StepId, ctx: SessionContext, entry: JournalStep | undefined): Promise<string | undefined> {
+  const target = ctx.decision.target;
+  switch (step) {
+    case 'install': {
+      const installed = await ctx.method.installedVersion(ctx.picture.install).catch(() => undefined);
+      return installed && compareVersions(installed, target) === 0 ? `matrix-synapse ${target} is installed` : undefined;
+    }
+    case 'restart': {
+      const probe = await probeServerVersion(ctx.picture.url, 3000);
+      if (!probe.ok || compareVersions(probe.answer.version, target) !== 0) return undefined;
+      const now = Date.now();
+      ctx.restart = { startedAt: now, ready: Promise.resolve({ readyAt: now, answer: probe.answer }) };
+      return `Synapse already runs ${target}`;
+    }
+    case 'wait':
+    case 'verify':
+      return undefined; // read-only and cheap: always checked again
+    default:
+      return entry && (entry.status === 'done' || entry.status === 'skipped') ? (entry.summary ?? entry.status) : undefined;
+  }
+}
+
+/**
+ * Runs the flow. For a resumed session, each step is first checked: a step whose command still runs is
+ * re-attached (its output followed until it ends); a step whose effect is already there is not run again;
+ * a step whose command ended while the wizard was away takes that command's recorded result.
+ */
+export async function runFlow(flow: readonly FlowStep[], ctx: SessionContext, resume: ResumeState | undefined): Promise<void> {
+  if (!resume) {
+    for (const step of flow) await step.run(ctx);
+    return;
+  }
+  const { emit } = ctx.deps;
+  const installed = ctx.picture.install.installedVersion;
+  const answering = ctx.picture.running.ok ? `Synapse answers ${ctx.picture.running.answer.version}` : 'Synapse does not answer';
+  emit({ type: 'message', level: 'info', text: `Resuming the upgrade ${resume.journal.from ?? '?'} → ${ctx.decision.target}. Now: matrix-synapse ${installed} is installed; ${answering}.` });
+  for (const step of flow) {
+    const entry = resume.journal.steps.find((s) => s.id === step.id);
+    const job = entry?.job && entry.status === 'running' ? await inspectJob(join(ctx.sessionDir, entry.job.dir)) : undefined;
+    if (entry?.job && job?.state === 'running') {
+      emit({ type: 'message', level: 'info', text: `The command of "${STEP_TITLES[step.id]}" kept running while the wizard was away (pid ${job.started.pid}): re-attaching to it.` });
+      ctx.runner.adopt(entry.job);
+      await step.run(ctx);
+      continue;
+    }
+    const done = await alreadyDone(step.id, ctx, entry);
+    if (done !== undefined) {
+      if (entry?.status === 'done' || entry?.status === 'skipped') {
+        emit({ type: 'step.finished', step: step.id, status: entry.status, summary: `${done} (before the interruption)` });
+      } else {
+        await ctx.steps.done(step.id, `${done}: not run again`);
+      }
+      continue;
+    }
+    if (entry?.job && job?.state === 'exited') {
+      emit({ type: 'message', level: 'info', text: `The command of "${STEP_TITLES[step.id]}" ${jobStateText(job)} while the wizard was away: taking its result.` });
+      ctx.runner.adopt(entry.job);
+    }
+    await step.run(ctx);
+  }
+}
+
+/** The result lines of a session that was detached: where it stopped, and what still runs. */
+export function detachedLines(reason: string, step: StepId | undefined, running: RunningCommand | undefined, transcriptPath: string | undefined): string[] {
+  const lines = [`Interrupted (${reason})${step ? ` during "${STEP_TITLES[step]}"` : ''}: the wizard stopped here, and the journal records where.`];
+  if (running) {
+    lines.push(`The command keeps running on its own${running.pid ? ` (pid ${running.pid})` : ''}: ${running.argv.map(shellQuote).join(' ')}`);
+    lines.push(`Its output goes to ${running.output}.`);
+  } else {
+    lines.push('No command was running.');
+  }
+  lines.push('Next: run synapse-upgrade again (or synapse-upgrade resume) to carry on from there; synapse-upgrade status shows where things stand.');
+  if (transcriptPath) lines.push(`Transcript: ${transcriptPath}`);
+  return lines;
+}
+
+/**
+ * The handler a session registers with its SessionControl: records the interruption (step still running, its
+ * job named) and ends with exit 3. Does nothing once the session has ended on its own.
+ */
+export function whenDetached(input: {
+  steps: Steps;
+  control: SessionControl;
+  transcriptPath: () => string | undefined;
+  finish: (lines: string[]) => Promise<Result>;
+}): (reason: string, running: RunningCommand | undefined) => Promise<Result | undefined> {
+  return async (reason, running) => {
+    const recorder = input.steps.recorder;
+    if (recorder && recorder.journal.outcome !== undefined && recorder.journal.outcome !== 'interrupted') return undefined;
+    const step = input.steps.current;
+    await recorder?.interrupted(reason, step).catch(() => {});
+    return input.finish(detachedLines(reason, step, running, input.transcriptPath()));
+  };
+}
+
+/** The target of a resumed session is the one recorded: shown as the target step, not asked again. */
+export async function resumedTarget(steps: Steps, resume: ResumeState): Promise<TargetDecision> {
+  const to = resume.journal.to!;
+  await steps.done('target', `${resume.journal.from ?? '?'} → ${to} (the interrupted session's target)`);
+  return { kind: 'upgrade', target: to };
+}
+
+/**
+ * Without --venv or --config, an unfinished session recorded in the state folder says which install to look at:
+ * `synapse-upgrade resume` (and `synapse-upgrade`) then find it even when nothing else would point there.
+ * Only when exactly one homeserver has an unfinished session; damaged journals are left to the normal path.
+ */
+export async function recordedInstall(stateRoot: string): Promise<Pick<WizardOptions, 'venv' | 'configPaths'> | undefined> {
+  const folders = await readdir(stateRoot, { withFileTypes: true }).catch(() => []);
+  const found: Journal[] = [];
+  for (const folder of folders.filter((d) => d.isDirectory())) {
+    const journal = await readJournal(join(stateRoot, folder.name)).catch(() => undefined);
+    if (journal && isUnfinished(journal) && journal.to && journal.install?.configPaths.length) found.push(journal);
+  }
+  const only = found.length === 1 ? found[0]?.install : undefined;
+  if (!only) return undefined;
+  return { ...(only.venv ? { venv: only.venv } : {}), configPaths: [...only.configPaths] };
+}
