@@ -32,7 +32,10 @@ try {
   tmux('new-session', '-d', '-s', 'shot', '-x', '80', '-y', '24', ...args);
   save('1-choose-target', await waitFor(/Upgrade to which version/), 'synapse-upgrade: choose the version');
   await sleep(500);
-  tmux('send-keys', '-t', 'shot', 'Down', 'Down', 'Enter'); // 1.49.0: crosses a schema migration
+  for (const key of ['Down', 'Down', 'Enter']) {
+    tmux('send-keys', '-t', 'shot', key); // 1.49.0: crosses a schema migration
+    await sleep(150);
+  }
   let screen = await waitFor(/\? (Upgrade Synapse|\[)/);
   while (/\? \[/.test(screen.replace(/\u001b\[[0-9;]*m/g, ''))) {
     save('2-note', screen, 'synapse-upgrade: an upgrade note that applies');
