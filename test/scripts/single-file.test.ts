@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { copyFile, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { createStandinInstall, freePort, type StandinInstall } from '../../src/demo/standin.js';
+import { wizardEnv } from '../helpers/cli.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BUNDLE = join(ROOT, 'dist', 'synapse-upgrade.mjs');
+const { version } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+
+let dir: string;
+let single: string;
+let hs: StandinInstall | undefined;
+
+/** Runs the copied single file from its empty folder, with no NODE_PATH (nothing to find dependencies through). */
+async function runSingle(args: string[], env: Record<string, string>, timeout = 60_000) {
+  const { NODE_PATH: _, NODE_OPTIONS: __, ...clean } = env;
+  const result = await execa(process.execPath, [single, ...args], { cwd: dir, env: clean, extendEnv: false, reject: false, timeout, stdin: 'ignore', all: true });
+  return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), all: String(result.all) };
+}
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'su-single-'));
+  single = join(dir, 'synapse-upgrade.mjs');
+  await copyFile(BUNDLE, single); // only this file: no node_modules, no steps/, no package.json anywhere above
+});
+after(async () => {
+  await hs?.kill().catch(() => {});
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('the single file is alone in its folder and answers --help and --version', async () => {
+  assert.deepEqual(await readdir(dir), ['synapse-upgrade.mjs']);
+  const help = await runSingle(['--help'], { PATH: process.env.PATH ?? '' });
+  assert.equal(help.exitCode, 0, help.all);
+  assert.match(help.stdout, /^Usage:/m);
+  assert.match(help.stdout, /synapse-upgrade detect/);
+  const ver = await runSingle(['--version'], { PATH: process.env.PATH ?? '' });
+  assert.equal(ver.exitCode, 0, ver.all);
+  assert.equal(ver.stdout.trim(), version);
+});
+
+test('the single file reads the embedded upgrade notes (no steps/ folder next to it)', async () => {
+  const run = await runSingle(['notes', '--from', '1.46.0', '--to', '1.60.0', '--json'], { PATH: process.env.PATH ?? '' });
+  assert.equal(run.exitCode, 0, run.all);
+  assert.match(run.stdout, /1\.48\.0/);
+});
+
+test('the single file runs --dry-run --yes against a stand-in homeserver and changes nothing', { timeout: 90_000 }, async () => {
+  const root = join(dir, 'hs');
+  hs = await createStandinInstall({ root, version: '1.46.0', port: await freePort() });
+  await hs.start();
+  assert.deepEqual((await readdir(dir)).sort(), ['hs', 'synapse-upgrade.mjs']);
+  const env = wizardEnv(hs.wheelhouse, join(root, 'state'));
+  const run = await runSingle(['--venv', hs.venv, '-c', hs.configPath, '--target', '1.47.0', '--dry-run', '--yes'], env);
+  assert.equal(run.exitCode, 0, run.all);
+  assert.match(run.stdout, /1\.46\.0 → 1\.47\.0/);
+  assert.match(run.stdout, /[Dd]ry run/);
+  assert.equal(await hs.serverVersion(), '1.46.0');
+  const installed = await execa(hs.bin('python'), ['-c', 'import importlib.metadata as m; print(m.version("matrix-synapse"))']);
+  assert.equal(installed.stdout.trim(), '1.46.0');
+});
