@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFile, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -30,6 +30,18 @@ before(async () => {
 });
 after(async () => {
   await hs?.kill().catch(() => {});
+  // A demo sandbox that was left running (a failed run): stop it by its pid file.
+  const demoTmp = join(dir, 'tmp');
+  for (const name of await readdir(demoTmp).catch(() => [] as string[])) {
+    const pid = Number((await readFile(join(demoTmp, name, 'homeserver.pid'), 'utf8').catch(() => '')).trim());
+    if (Number.isInteger(pid) && pid > 0) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -63,4 +75,18 @@ test('the single file runs --dry-run --yes against a stand-in homeserver and cha
   assert.equal(await hs.serverVersion(), '1.46.0');
   const installed = await execa(hs.bin('python'), ['-c', 'import importlib.metadata as m; print(m.version("matrix-synapse"))']);
   assert.equal(installed.stdout.trim(), '1.46.0');
+});
+
+test('--demo works from the single file: the embedded stand-in sources build the wheels', { timeout: 90_000 }, async () => {
+  // A fresh TMPDIR: no wheelhouse or sources cached from other runs, so the embedded copy is what gets built.
+  const demoTmp = join(dir, 'tmp');
+  await mkdir(demoTmp);
+  const env = wizardEnv('/nonexistent', join(dir, 'demo-state'), { TMPDIR: demoTmp });
+  for (const key of ['PIP_NO_INDEX', 'PIP_FIND_LINKS']) delete env[key]; // the demo points pip at its own wheelhouse
+  const run = await runSingle(['--demo', '--yes', '--target', '1.47.0'], env, 85_000);
+  assert.equal(run.exitCode, 0, run.all);
+  assert.match(run.stdout, /Synapse now runs 1\.47\.0 \(was 1\.46\.0\)/);
+  const cached = await readdir(demoTmp);
+  assert.ok(cached.some((name) => name.startsWith('synapse-upgrade-standin-src-')), cached.join(' '));
+  assert.ok(cached.some((name) => name.startsWith('synapse-upgrade-standin-wheels-')), cached.join(' '));
 });
