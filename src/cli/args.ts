@@ -1,5 +1,11 @@
 import { parseArgs } from 'node:util';
 import { usageError } from '../core/errors.js';
+import { METHOD_NAMES, type MethodName } from '../methods/types.js';
+
+const parseMethod = (value: string): MethodName => {
+  if (!(METHOD_NAMES as readonly string[]).includes(value)) throw usageError(`--method ${value} is not an install method.`, `Use one of: ${METHOD_NAMES.join(', ')}.`);
+  return value as MethodName;
+};
 
 export const COMMANDS = ['wizard', 'detect', 'status', 'notes', 'plan', 'resume', 'rollback'] as const;
 export type Command = (typeof COMMANDS)[number];
@@ -8,6 +14,8 @@ export interface CliOptions {
   command: Command;
   configPaths: string[];
   venv: string | undefined;
+  /** `--method pip|git|debian|docker`: which kind of install to upgrade (detection asks otherwise). */
+  method?: MethodName;
   target: string | undefined;
   url: string | undefined;
   stateDir: string | undefined;
@@ -33,6 +41,7 @@ export interface CliOptions {
 const OPTIONS = {
   config: { type: 'string', short: 'c', multiple: true },
   venv: { type: 'string' },
+  method: { type: 'string' },
   target: { type: 'string' },
   url: { type: 'string' },
   'state-dir': { type: 'string' },
@@ -70,6 +79,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     command,
     configPaths: v.config ?? [],
     venv: v.venv,
+    ...(v.method ? { method: parseMethod(v.method) } : {}),
     target: v.target,
     url: v.url,
     stateDir: v['state-dir'],

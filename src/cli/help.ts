@@ -3,7 +3,9 @@ export const USAGE = `synapse-upgrade: upgrade a Matrix Synapse homeserver, guid
 Usage:
   synapse-upgrade [options]              the interactive wizard (the default command)
     -c, --config PATH                    homeserver.yaml (may repeat, or a conf.d directory)
-        --venv PATH                      the virtualenv of a pip install
+        --venv PATH                      the virtualenv of a pip install or a git checkout
+        --method pip|git|debian|docker   which kind of install to upgrade (found from evidence
+                                         otherwise; asked when two are equally plausible)
         --target VERSION | latest        the version to upgrade to
         --url URL                        base URL of a listener with the \`client\` resource
         --state-dir DIR                  where journals, transcripts and backups live

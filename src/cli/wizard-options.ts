@@ -5,6 +5,7 @@ import type { CliOptions } from './args.js';
 export function wizardOptions(opts: CliOptions): WizardOptions {
   return {
     ...(opts.venv ? { venv: opts.venv } : {}),
+    ...(opts.method ? { method: opts.method } : {}),
     ...(opts.configPaths.length ? { configPaths: opts.configPaths } : {}),
     ...(opts.target ? { target: opts.target } : {}),
     ...(opts.url ? { url: opts.url } : {}),

@@ -4,11 +4,13 @@ import type { TargetDecision } from '../core/target.js';
 import type { CommandSpec } from '../system/command.js';
 import { displayArgv } from '../system/redact.js';
 import type { Runner } from '../system/runner.js';
-import type { InstallMethod } from '../methods/types.js';
+import type { InstallMethod, MethodName, MethodPlan } from '../methods/types.js';
 import type { ServerPicture } from './inspect.js';
 import type { SessionRecorder } from './recorder.js';
 
 export interface WizardOptions {
+  /** `--method`: which kind of install to look for (pip, git, debian, docker). */
+  method?: MethodName;
   venv?: string;
   configPaths?: string[];
   target?: string;
@@ -59,6 +61,8 @@ export interface SessionContext {
   preflight?: import('../core/preflight.js').PreflightCheck[];
   /** Set by the backup step: the verified backup a rollback can restore. */
   backup?: import('../system/backup.js').BackupRecord;
+  /** Set by the prepare step: every command of the upgrade, from the install method. */
+  plan?: MethodPlan;
   /** Lines the steps add to the final summary. */
   summary: string[];
 }

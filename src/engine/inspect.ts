@@ -3,7 +3,8 @@ import type { InstallSummary } from '../core/events.js';
 import { loadHomeserverConfig, type HomeserverConfig } from '../config/homeserver-config.js';
 import { clientListenerUrl } from '../config/listener.js';
 import { homeserverLogFile } from '../config/log-file.js';
-import { detectPipInstall, type DetectInputs } from '../methods/pip-detect.js';
+import { completeInstall, detectInstall, installLocation, type DetectOptions } from '../methods/detect.js';
+import { visiblePath, visibleUrl } from '../methods/docker-detect.js';
 import type { Install } from '../methods/types.js';
 import { probeServerVersion, type VersionProbe } from '../system/http.js';
 
@@ -17,21 +18,25 @@ export interface ServerPicture {
   running: VersionProbe;
   logFile: string | undefined;
   pidFile: string | undefined;
+  /** Every plausible install found (the chosen one first), and what was looked at. */
+  detection?: { candidates: Install[]; ambiguous: boolean; looked: string[] };
 }
 
-export interface InspectOptions extends DetectInputs {
+export interface InspectOptions extends DetectOptions {
   url?: string;
 }
 
 export async function inspectServer(opts: InspectOptions): Promise<ServerPicture> {
-  const install = await detectPipInstall(opts);
+  const detection = await detectInstall(opts);
+  const install = detection.install;
   if (!install.configPaths.length) {
-    throw new AdminError(`Found Synapse ${install.installedVersion} in ${install.venv}, but no homeserver.yaml.`, {
+    throw new AdminError(`Found Synapse ${install.installedVersion} (${install.method}: ${installLocation(install)}), but no homeserver.yaml.`, {
       exitCode: ExitCode.usage,
       nextStep: 'Pass --config PATH to the homeserver.yaml this install uses.',
     });
   }
   const config = await loadHomeserverConfig(install.configPaths);
+  await completeInstall(install, config, { ...(opts.root ? { root: opts.root } : {}), ...(opts.procRoot ? { procRoot: opts.procRoot } : {}) });
   let url = opts.url;
   let urlEvidence = '--url';
   if (!url) {
@@ -42,7 +47,7 @@ export async function inspectServer(opts: InspectOptions): Promise<ServerPicture
         nextStep: 'Pass --url with the base URL of a listener that serves the client API (e.g. --url http://127.0.0.1:8008).',
       });
     }
-    url = listener.url;
+    url = visibleUrl(install, listener.url);
     urlEvidence = `listener at ${listener.file}${listener.line ? `:${listener.line}` : ''}`;
   }
   const running = await probeServerVersion(url);
@@ -56,7 +61,8 @@ export async function inspectServer(opts: InspectOptions): Promise<ServerPicture
     urlEvidence,
     running,
     logFile: await homeserverLogFile(config),
-    pidFile: typeof pidFile === 'string' ? pidFile : undefined,
+    pidFile: typeof pidFile === 'string' ? visiblePath(install, pidFile) : undefined,
+    detection: { candidates: detection.candidates, ambiguous: detection.ambiguous, looked: detection.looked },
   };
 }
 

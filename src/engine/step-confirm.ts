@@ -1,20 +1,26 @@
 import { AdminError, ExitCode } from '../core/errors.js';
+import type { CommandSpec } from '../system/command.js';
 import { displayArgv, shellQuote } from '../system/redact.js';
 import type { FlowStep, SessionContext } from './context.js';
 import { backupDirOf } from './step-preflight.js';
 
 /** The plan as lines: every command exactly as it will run. */
-export function planLines(ctx: Pick<SessionContext, 'method' | 'picture'> & Partial<Pick<SessionContext, 'opts' | 'sessionDir'>>, target: string): string[] {
+export function planLines(ctx: Pick<SessionContext, 'method' | 'picture'> & Partial<Pick<SessionContext, 'opts' | 'sessionDir' | 'plan'>>, target: string): string[] {
   const { method, picture } = ctx;
   const show = (argv: string[]): string => argv.map(shellQuote).join(' ');
+  // The method's plan (prepare step) lists every command; without it, the main ones.
+  const commands = (label: string, specs: CommandSpec[]): string[] => specs.map((s, i) => `${i === 0 ? label : ' '.repeat(label.length)} ${show(displayArgv(s))}`);
+  const plan = ctx.plan;
   const safety = ctx.opts && ctx.sessionDir !== undefined;
   return [
     ...(safety ? [ctx.opts?.noBackup ? 'Before: NO database backup (--no-backup)' : `Before: back up the database into ${backupDirOf({ opts: ctx.opts!, sessionDir: ctx.sessionDir! })} and verify the copy`] : []),
-    `1. Install: ${show(displayArgv(method.installCommand(picture.install, target)))}`,
+    ...commands('1. Install:', plan ? [...plan.before, ...plan.install] : [method.installCommand(picture.install, target)]),
     ...(safety ? ['   then check the config with the new version; if it is rejected, no restart (the old version keeps serving)'] : []),
-    `2. Restart: ${show(displayArgv(method.restartCommand(picture.install)))}`,
+    ...commands('2. Restart:', plan ? plan.restart : [method.restartCommand(picture.install)]),
     `3. Wait until ${picture.url}/_synapse/admin/v1/server_version answers (database migrations run first)`,
     `4. Verify that it reports ${target}`,
+    ...(picture.install.workers.some((w) => w.url) ? [`5. Verify that the workers with a client listener report ${target} too`] : []),
+    ...(plan?.details ?? []),
   ];
 }
 

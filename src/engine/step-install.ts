@@ -3,6 +3,7 @@ import { compareVersions } from '../core/version.js';
 import type { CommandSpec } from '../system/command.js';
 import { readOnly } from '../system/probe.js';
 import type { FlowStep, SessionContext } from './context.js';
+import { ensureMethodPlan } from './method-plan.js';
 
 const tailText = (lines: string[], count = 8): string => lines.slice(-count).map((l) => `  ${l}`).join('\n');
 
@@ -25,15 +26,19 @@ export const installStep: FlowStep = {
     const spec = method.installCommand(picture.install, target);
     await steps.start('install', spec);
     if (runner.dryRun && method.dryRunCheck) await checkInstallable(ctx, method.dryRunCheck(picture.install, target));
-    const result = await runner.run(spec);
-    if (result.exitCode !== 0) {
-      throw new AdminError(`The install command failed (exit ${result.exitCode}) while installing ${target}. Its last lines:\n${tailText(result.tail)}`, {
-        serverState: `nothing was restarted; Synapse ${from} keeps serving`,
-        nextStep: `Read the full output in ${ctx.transcriptPath}, fix the cause, then run synapse-upgrade again.`,
-      });
+    // Every command of the method's plan: what a rollback needs first, then the install itself.
+    const plan = await ensureMethodPlan(ctx);
+    for (const command of [...plan.before, ...plan.install]) {
+      const result = await runner.run(command);
+      if (result.exitCode !== 0) {
+        throw new AdminError(`The install command failed (exit ${result.exitCode}) while installing ${target}${command.title ? ` (${command.title})` : ''}. Its last lines:\n${tailText(result.tail)}`, {
+          serverState: `nothing was restarted; Synapse ${from} keeps serving`,
+          nextStep: `Read the full output in ${ctx.transcriptPath}, fix the cause, then run synapse-upgrade again.`,
+        });
+      }
     }
     if (!runner.dryRun) {
-      const now = await method.installedVersion(picture.install);
+      const now = await (method.versionAfterInstall ? method.versionAfterInstall(picture.install, target) : method.installedVersion(picture.install));
       if (compareVersions(now, target) !== 0) {
         throw new AdminError(`After the install finished, matrix-synapse ${now} is installed, not ${target}.`, {
           serverState: `nothing was restarted; Synapse ${from} keeps serving`,

@@ -2,6 +2,7 @@ import { AdminError } from '../core/errors.js';
 import { probeServerVersion } from '../system/http.js';
 import { lastLines } from '../system/log-tail.js';
 import type { FlowStep } from './context.js';
+import { ensureMethodPlan } from './method-plan.js';
 import { waitUntilReady } from './wait-ready.js';
 
 const tailText = (lines: string[]): string => lines.slice(-8).map((l) => `  ${l}`).join('\n');
@@ -14,7 +15,8 @@ export const restartStep: FlowStep = {
   id: 'restart',
   async run(ctx) {
     const { steps, runner, method, picture, deps } = ctx;
-    const spec = method.restartCommand(picture.install);
+    const plan = await ensureMethodPlan(ctx);
+    const spec = plan.restart.at(-1) ?? method.restartCommand(picture.install);
     await steps.start('restart', spec);
     const startedAt = Date.now();
     let restartDone = false;
@@ -31,7 +33,13 @@ export const restartStep: FlowStep = {
         });
     ready?.catch(() => {}); // observed by the wait step; never an unhandled rejection meanwhile
     ctx.restart = { startedAt, ready };
-    const result = await runner.run(spec);
+    // Usually one command; Docker recreates a container in a few (stop, rename aside, run).
+    let result = { exitCode: 0, durationMs: 0, tail: [] as string[] };
+    for (const command of plan.restart) {
+      const one = await runner.run(command);
+      result = { ...one, durationMs: result.durationMs + one.durationMs };
+      if (one.exitCode !== 0) break;
+    }
     restartDone = true;
     if (runner.dryRun) {
       await steps.done('restart', 'not run (dry run)');
@@ -41,7 +49,7 @@ export const restartStep: FlowStep = {
       const log = picture.logFile ? await lastLines(picture.logFile, 6) : [];
       throw new AdminError(`The restart failed (exit ${result.exitCode}):\n${tailText([...result.tail, ...log])}`, {
         serverState: `matrix-synapse ${ctx.decision.target} is installed and Synapse is not running`,
-        nextStep: `To go back: ${method.installCommand(picture.install, ctx.from).argv.join(' ')} then ${spec.argv.join(' ')}`,
+        nextStep: `To go back: ${plan.rollback.join(' && ')}`,
       });
     }
     await steps.done('restart', `restart command finished in ${(result.durationMs / 1000).toFixed(1)} s`, { exitCode: result.exitCode });

@@ -12,6 +12,7 @@ import { inspectServer, summarize, type ServerPicture } from './inspect.js';
 import { faultPoint } from '../system/fault.js';
 import type { HeldLock } from '../system/lock.js';
 import { openSession, resumedTarget, runFlow, SessionEnded, whenDetached } from './resume.js';
+import { chooseInstallBy } from './choose-install.js';
 import { checkAnswering } from './step-answering.js';
 import { offerRollbackAfterFailure } from './rollback.js';
 import { chooseTarget } from './step-target.js';
@@ -19,13 +20,13 @@ import { chooseTarget } from './step-target.js';
 /** Finds the install; where there is none, an interactive admin may try the demo sandbox instead. */
 async function detectOrDemo(opts: WizardOptions, deps: WizardDeps): Promise<{ picture: ServerPicture; options: WizardOptions }> {
   try {
-    return { picture: await inspectServer(opts), options: opts };
+    return { picture: await inspectServer({ ...opts, choose: chooseInstallBy(deps.ask) }), options: opts };
   } catch (error) {
     if (!(error instanceof AdminError) || error.code !== 'no-install' || !deps.offerDemo || opts.yes) throw error;
     const demo = await deps.offerDemo(error.message);
     if (!demo) throw error;
     const options = { ...opts, ...demo };
-    return { picture: await inspectServer(options), options };
+    return { picture: await inspectServer({ ...options, choose: chooseInstallBy(deps.ask) }), options };
   }
 }
 

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { AdminError } from '../core/errors.js';
 import { sortNewestFirst } from '../core/version.js';
 import { readOnly } from '../system/probe.js';
-import type { InstallMethod } from './types.js';
+import { managerRestart } from './restart/index.js';
+import type { Install, InstallMethod, PipInstall } from './types.js';
 import { readVenvFacts } from './venv-facts.js';
 
 /** `matrix-synapse[postgres,redis]==1.47.0`, keeping the extras already in use. */
@@ -16,10 +17,16 @@ export function parsePipIndexVersions(stdout: string): string[] {
   return sortNewestFirst(line.slice('Available versions:'.length).split(',').map((v) => v.trim()).filter(Boolean));
 }
 
+const asPip = (install: Install): PipInstall => {
+  if (install.method !== 'pip') throw new Error(`pip method used for a ${install.method} install`);
+  return install;
+};
+
 export const pipMethod: InstallMethod = {
   name: 'pip',
 
-  async availableVersions(install, { pre }) {
+  async availableVersions(any, { pre }) {
+    const install = asPip(any);
     // pip's own index query honours the admin's pip configuration (PIP_INDEX_URL, PIP_FIND_LINKS, PIP_NO_INDEX, pip.conf).
     const argv = [install.python, '-m', 'pip', 'index', 'versions', 'matrix-synapse', '--disable-pip-version-check', ...(pre ? ['--pre'] : [])];
     const result = await readOnly(argv, { timeoutMs: 120_000 });
@@ -34,20 +41,23 @@ export const pipMethod: InstallMethod = {
     return versions;
   },
 
-  async installedVersion(install) {
+  async installedVersion(any) {
+    const install = asPip(any);
     const facts = await readVenvFacts(install.python);
     if (!facts.version) throw new AdminError(`matrix-synapse is no longer installed in ${install.venv}.`);
     return facts.version;
   },
 
-  installCommand(install, target) {
+  installCommand(any, target) {
+    const install = asPip(any);
     return {
       argv: [join(install.venv, 'bin', 'pip'), 'install', '--disable-pip-version-check', '--upgrade', requirement(install.extras, target)],
       title: `Install matrix-synapse ${target} into ${install.venv}`,
     };
   },
 
-  dryRunCheck(install, target) {
+  dryRunCheck(any, target) {
+    const install = asPip(any);
     return {
       argv: [join(install.venv, 'bin', 'pip'), 'install', '--dry-run', '--no-cache-dir', '--disable-pip-version-check', '--upgrade', requirement(install.extras, target)],
       title: `Check that pip can install matrix-synapse ${target} (changes nothing)`,
@@ -55,7 +65,6 @@ export const pipMethod: InstallMethod = {
   },
 
   restartCommand(install) {
-    const config = install.configPaths[0] ?? 'homeserver.yaml';
-    return { argv: [join(install.venv, 'bin', 'synctl'), 'restart', config], title: 'Restart Synapse with synctl' };
+    return managerRestart(install);
   },
 };

@@ -1,26 +1,187 @@
+import type { Ask, Emit } from '../core/events.js';
 import type { CommandSpec } from '../system/command.js';
 
-/** A Synapse install as detected: everything later steps need, with the evidence shown to the admin. */
-export interface Install {
-  method: 'pip';
+/** The four ways admins install Synapse (docs: pip/virtualenv, a git checkout, the Debian package, Docker). */
+export const METHOD_NAMES = ['pip', 'git', 'debian', 'docker'] as const;
+export type MethodName = (typeof METHOD_NAMES)[number];
+
+/** How sure detection is: `high` when the running process or the package manager says so. */
+export type Confidence = 'high' | 'medium' | 'low';
+
+/** What restarts Synapse, with what it needs to do so. */
+export type RestartManager =
+  | {
+      kind: 'synctl';
+      synctl: string;
+      config: string;
+      /** `-a DIR`: the folder of worker configs restarted with the main process. */
+      workersDir: string | undefined;
+    }
+  | {
+      kind: 'systemd';
+      /** `matrix-synapse.service`, or `matrix-synapse.target` when worker units exist. */
+      unit: string;
+      /** The main unit (where a TimeoutStartSec drop-in goes). */
+      mainUnit: string;
+      mainUnitFile: string | undefined;
+      workerUnits: string[];
+      /** TimeoutStartSec of the main unit in seconds (90 = systemd's default), Infinity for `infinity`. */
+      timeoutStartSec: number;
+      restartPolicy: string | undefined;
+      /** `/etc/systemd/system/<mainUnit>.d` (under the detection root). */
+      dropInDir: string;
+    }
+  | { kind: 'docker'; container: string; compose: boolean };
+export type RestartManagerName = RestartManager['kind'];
+
+/** A worker process: from its config file, a systemd unit, the running processes or `instance_map`. */
+export interface Worker {
+  name: string;
+  app: string | undefined;
+  configPath: string | undefined;
+  unit: string | undefined;
+  /** Base URL of its listener with the `client` resource (checked for the target version afterwards). */
+  url: string | undefined;
+  /** Where it was found. */
+  from: string;
+}
+
+interface InstallBase {
+  /** Why this method was chosen, one finding a line, shown to the admin. */
   evidence: string[];
-  venv: string;
-  python: string;
+  confidence: Confidence;
   configPaths: string[];
   installedVersion: string;
   /** Extras in use (`postgres`, `redis`…), kept on upgrade. */
   extras: string[];
   pythonVersion: string | undefined;
   sqliteVersion: string | undefined;
+  /** The virtualenv holding Synapse on this host (none for Docker). */
+  venv: string | undefined;
+  /** Its Python interpreter (none for Docker). */
+  python: string | undefined;
+  restart: RestartManager;
+  workers: Worker[];
+}
+
+export interface PipInstall extends InstallBase {
+  method: 'pip';
+  venv: string;
+  python: string;
+}
+
+export interface GitInstall extends InstallBase {
+  method: 'git';
+  venv: string;
+  python: string;
+  /** The checkout's top folder. */
+  repo: string;
+  /** Installed with `pip install -e` (kept on upgrade). */
+  editable: boolean;
+  /** The remote tags come from (`origin` unless the checkout says otherwise). */
+  remote: string | undefined;
+}
+
+export interface DebianInstall extends InstallBase {
+  method: 'debian';
+  venv: string;
+  python: string;
+  /** `matrix-synapse-py3`. */
+  package: string;
+  /** The installed package version, e.g. `1.47.0+bookworm1`. */
+  packageVersion: string;
+  /** Detection root (`/` on a real host; a folder in tests). */
+  root: string;
+  /** Synapse version → package version (`1.47.0` → `1.47.0+bookworm1`), filled from `apt-cache policy`. */
+  packageVersions: Record<string, string>;
+}
+
+export interface DockerMount {
+  source: string;
+  destination: string;
+  type: string;
+  name: string | undefined;
+  rw: boolean;
+}
+
+export interface ComposeInfo {
+  project: string;
+  service: string;
+  workingDir: string | undefined;
+  files: string[];
+}
+
+export interface DockerInstall extends InstallBase {
+  method: 'docker';
+  venv: undefined;
+  python: undefined;
+  container: string;
+  containerId: string;
+  /** The image reference the container was created from, e.g. `matrixdotorg/synapse:v1.46.0`. */
+  image: string;
+  /** The repository part: `matrixdotorg/synapse` or `ghcr.io/element-hq/synapse`. */
+  imageRepo: string;
+  mounts: DockerMount[];
+  /** Published ports (`8008/tcp` → host bindings), to reach its listeners from this host. */
+  ports: Record<string, { HostIp?: string; HostPort?: string }[]>;
+  compose: ComposeInfo | undefined;
+  /** `docker run` arguments that recreate the container as it was created (image left out). */
+  runArgs: string[];
+  /** Arguments after the image, when the container overrides the image's command. */
+  runCommand: string[];
+}
+
+/** A Synapse install as detected: everything later steps need, with the evidence shown to the admin. */
+export type Install = PipInstall | GitInstall | DebianInstall | DockerInstall;
+
+/** What a method needs while it prepares the plan: questions, messages, a folder of its own. */
+export interface PlanContext {
+  ask: Ask;
+  emit: Emit;
+  /** The session's folder in the state dir: kept copies (a .deb, a compose file) go here. */
+  sessionDir: string;
+  dryRun: boolean;
+  /** The installed version (what a rollback goes back to). */
+  from: string;
+  /** Environment for the checks (PATH decides which rustc, git, docker). */
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * Every change an upgrade makes, in order, as commands the runner runs (and a dry run shows):
+ * `before` keeps what a rollback needs or prepares (stash, a copy of the .deb, a systemd drop-in),
+ * `install` puts the target in place without touching the running server, `restart` switches over.
+ */
+export interface MethodPlan {
+  before: CommandSpec[];
+  install: CommandSpec[];
+  restart: CommandSpec[];
+  /** What was checked while planning (shown with the plan). */
+  checks: string[];
+  /** Extra lines for the plan (a compose diff). */
+  details: string[];
+  /** How to go back to the installed version, for the summary and for failures. */
+  rollback: string[];
+  /** Lines for the final summary (where a kept copy is). */
+  summary?: string[];
 }
 
 /** One install method: how to list versions, install one and restart. Pure command builders + probes. */
 export interface InstallMethod {
-  name: Install['method'];
+  name: MethodName;
   availableVersions(install: Install, opts: { pre: boolean }): Promise<string[]>;
   installedVersion(install: Install): Promise<string>;
+  /** The version the install step put in place (default: installedVersion; Docker reads the pulled image). */
+  versionAfterInstall?(install: Install, target: string): Promise<string>;
+  /** The main install command (what `install` in the plan centres on). */
   installCommand(install: Install, target: string): CommandSpec;
+  /** The main restart command. */
   restartCommand(install: Install): CommandSpec;
   /** A read-only command proving the install would work (e.g. `pip install --dry-run`); run for real by --dry-run. */
   dryRunCheck?(install: Install, target: string): CommandSpec;
+  /**
+   * Read-only checks and questions before anything changes (root, apt lock, a dirty work tree, Rust,
+   * the Docker daemon), then every command of the upgrade. Throws an AdminError when it must refuse.
+   */
+  plan?(install: Install, target: string, ctx: PlanContext): Promise<MethodPlan>;
 }

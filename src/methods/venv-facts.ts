@@ -6,13 +6,15 @@ export interface VenvFacts {
   extras: string[];
   python: string;
   sqlite: string;
+  /** PEP 610 `direct_url.json`: where pip installed matrix-synapse from when not from an index (a checkout). */
+  directUrl: { url: string; editable: boolean } | undefined;
 }
 
 /** Asks the venv's own Python, through package metadata (never by scraping `pip show`). */
 const SCRIPT = String.raw`
 import json, re, sys, sqlite3
 from importlib import metadata as m
-out = {"installed": False, "version": None, "extras": [], "python": "%d.%d.%d" % sys.version_info[:3], "sqlite": sqlite3.sqlite_version}
+out = {"installed": False, "version": None, "extras": [], "python": "%d.%d.%d" % sys.version_info[:3], "sqlite": sqlite3.sqlite_version, "directUrl": None}
 def have(name):
     try:
         m.distribution(name); return True
@@ -30,6 +32,12 @@ try:
             out["extras"].append(extra)
     if "all" in out["extras"]:
         out["extras"] = ["all"]
+    try:
+        direct = json.loads(d.read_text("direct_url.json") or "null")
+    except ValueError:
+        direct = None
+    if isinstance(direct, dict) and isinstance(direct.get("url"), str):
+        out["directUrl"] = {"url": direct["url"], "editable": bool((direct.get("dir_info") or {}).get("editable"))}
 except m.PackageNotFoundError:
     pass
 print(json.dumps(out))
@@ -40,6 +48,6 @@ export async function readVenvFacts(python: string): Promise<VenvFacts> {
   if (result.exitCode !== 0) {
     throw new Error(`${python} could not be run (exit ${result.exitCode}): ${result.stderr.trim().split('\n').at(-1) ?? ''}`);
   }
-  const data = JSON.parse(result.stdout) as { installed: boolean; version: string | null; extras: string[]; python: string; sqlite: string };
-  return { ...data, version: data.version ?? undefined };
+  const data = JSON.parse(result.stdout) as { installed: boolean; version: string | null; extras: string[]; python: string; sqlite: string; directUrl: VenvFacts['directUrl'] | null };
+  return { ...data, version: data.version ?? undefined, directUrl: data.directUrl ?? undefined };
 }

@@ -10,11 +10,12 @@ export interface ProbeResult {
  * Runs a read-only command (a version query, an index query). Never used for anything that
  * changes the system: that is the runner's job. Never throws for a failing command.
  */
-export async function readOnly(argv: readonly string[], opts: { cwd?: string; timeoutMs?: number; input?: string } = {}): Promise<ProbeResult> {
+export async function readOnly(argv: readonly string[], opts: { cwd?: string; timeoutMs?: number; input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<ProbeResult> {
   const [file, ...args] = argv;
   if (!file) throw new Error('empty command');
   const result = await execa(file, args, {
     cwd: opts.cwd,
+    ...(opts.env ? { env: opts.env, extendEnv: false } : {}),
     reject: false,
     timeout: opts.timeoutMs ?? 60_000,
     ...(opts.input === undefined ? { stdin: 'ignore' as const } : { input: opts.input }),

@@ -1,0 +1,58 @@
+import { AdminError } from '../core/errors.js';
+import { compareVersions } from '../core/version.js';
+import { probeServerVersion } from '../system/http.js';
+import type { Worker } from '../methods/types.js';
+import type { FlowStep } from './context.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Workers come up after the main process has migrated (they refuse an older schema), so each one
+ * with a `client` listener is asked for its version until it answers, for up to `timeoutMs`.
+ */
+export async function waitForWorker(worker: Worker & { url: string }, target: string, timeoutMs = 120_000, pollMs = 250): Promise<{ ok: boolean; seen: string }> {
+  const deadline = Date.now() + timeoutMs;
+  let seen = 'no answer';
+  for (;;) {
+    const probe = await probeServerVersion(worker.url, 2000);
+    if (probe.ok) {
+      seen = probe.answer.raw;
+      if (compareVersions(probe.answer.version, target) === 0) return { ok: true, seen };
+    } else {
+      seen = probe.reason;
+    }
+    if (Date.now() > deadline) return { ok: false, seen };
+    await sleep(pollMs);
+  }
+}
+
+/** After the main process: every worker with a client listener must answer the target version too. */
+export const workersStep: FlowStep = {
+  id: 'workers',
+  async run(ctx) {
+    const { steps, picture } = ctx;
+    const target = ctx.decision.target;
+    const workers = picture.install.workers;
+    if (!workers.length) {
+      await steps.skip('workers', 'no workers');
+      return;
+    }
+    const checkable = workers.filter((w): w is Worker & { url: string } => typeof w.url === 'string');
+    if (ctx.runner.dryRun || !ctx.restart?.ready) {
+      await steps.skip('workers', `assumed: ${checkable.length} worker(s) with a client listener would answer ${target}`);
+      return;
+    }
+    await steps.start('workers');
+    const results = await Promise.all(checkable.map(async (w) => ({ worker: w, ...(await waitForWorker(w, target)) })));
+    const failed = results.filter((r) => !r.ok);
+    if (failed.length) {
+      throw new AdminError(`${failed.length} worker(s) do not answer ${target}: ${failed.map((f) => `${f.worker.name} at ${f.worker.url} (${f.seen})`).join('; ')}.`, {
+        serverState: `the main process runs ${target}; those workers are down or older`,
+        nextStep: 'Read the workers\' logs; a worker on an older version refuses the migrated database, so restart it with the new version.',
+      });
+    }
+    const unchecked = workers.length - checkable.length;
+    for (const r of results) ctx.deps.emit({ type: 'message', level: 'info', text: `worker ${r.worker.name} answers ${r.seen} at ${r.worker.url}` });
+    await steps.done('workers', `${results.length} worker(s) answer ${target}${unchecked ? `; ${unchecked} without a client listener not checked` : ''}`);
+  },
+};

@@ -1,0 +1,153 @@
+import { resolve } from 'node:path';
+import type { HomeserverConfig } from '../config/homeserver-config.js';
+import { AdminError, ExitCode } from '../core/errors.js';
+import { detectDebianInstall } from './debian-detect.js';
+import { detectDockerInstalls } from './docker-detect.js';
+import { gitInstallFrom } from './git-detect.js';
+import { findSynapseVenv, noInstallError, pipInstallFrom, type DetectInputs } from './pip-detect.js';
+import { synctlManager } from './restart/synctl.js';
+import { detectSystemd } from './restart/systemd.js';
+import type { Confidence, Install, MethodName } from './types.js';
+import { METHOD_NAMES } from './types.js';
+import { findWorkers } from './workers.js';
+
+export interface DetectOptions extends DetectInputs {
+  /** `--method`: look only for this kind of install. */
+  method?: MethodName;
+  /** Where system paths are looked up (`/`; a folder in tests). */
+  root?: string;
+  /** Asked when two installs are equally plausible; without it the first is taken and `ambiguous` is set. */
+  choose?: (candidates: Install[]) => Promise<Install>;
+}
+
+export interface Detection {
+  install: Install;
+  /** Every plausible install, the chosen one first. */
+  candidates: Install[];
+  /** Everything looked at, for "no Synapse install found". */
+  looked: string[];
+  /** Two or more installs were equally plausible. */
+  ambiguous: boolean;
+}
+
+const RANK: Record<Confidence, number> = { high: 3, medium: 2, low: 1 };
+
+export function isMethodName(value: string): value is MethodName {
+  return (METHOD_NAMES as readonly string[]).includes(value);
+}
+
+/** The candidates, most plausible first; ties keep the order pip, git, debian, docker is not used: found order wins. */
+export function rankCandidates(candidates: Install[]): Install[] {
+  return [...candidates].sort((a, b) => RANK[b.confidence] - RANK[a.confidence]);
+}
+
+/** A one-line label for a candidate, for questions and reports. */
+export function candidateLabel(install: Install): string {
+  switch (install.method) {
+    case 'pip':
+      return `pip install in the virtualenv ${install.venv}`;
+    case 'git':
+      return `git checkout ${install.repo} installed into ${install.venv}`;
+    case 'debian':
+      return `Debian package ${install.package} ${install.packageVersion}`;
+    case 'docker':
+      return `Docker container ${install.container} (${install.image})`;
+  }
+}
+
+/** Where the install lives, in a few words (for the detect step's summary). */
+export function installLocation(install: Install): string {
+  switch (install.method) {
+    case 'pip':
+      return install.venv;
+    case 'git':
+      return `${install.repo} (virtualenv ${install.venv})`;
+    case 'debian':
+      return `${install.package} ${install.packageVersion} (${install.venv})`;
+    case 'docker':
+      return `container ${install.container}`;
+  }
+}
+
+/**
+ * Looks for every kind of install and keeps the plausible ones. A virtualenv that is the Debian
+ * package's, or that pip filled from a git checkout, counts once (as Debian, as git). When the most
+ * plausible are equally so (a checkout with a venv from PyPI, a package next to a stray venv), `choose` decides.
+ */
+export async function detectInstall(opts: DetectOptions): Promise<Detection> {
+  const env = opts.env ?? process.env;
+  const root = opts.root ?? '/';
+  const wants = (m: MethodName): boolean => !opts.method || opts.method === m;
+  const looked: string[] = [];
+  const candidates: Install[] = [];
+
+  const debian = wants('debian') ? await detectDebianInstall({ root, env, ...(opts.configPaths?.length ? { configPaths: opts.configPaths } : {}), ...(opts.procRoot ? { procRoot: opts.procRoot } : {}) }, looked) : undefined;
+  const venv = wants('pip') || wants('git') ? await findSynapseVenv({ ...opts, env }, looked) : undefined;
+  if (debian) {
+    if (venv && resolve(venv.venv) === resolve(debian.venv) && venv.runningPid !== undefined && debian.confidence !== 'high') {
+      debian.confidence = 'high';
+      debian.evidence.push(`the running homeserver (pid ${venv.runningPid}) runs from the package's virtualenv`);
+    }
+    if (opts.method === 'debian') debian.confidence = 'high';
+    candidates.push(debian);
+  }
+  if (venv && !(debian && resolve(venv.venv) === resolve(debian.venv))) {
+    const git = wants('git') ? await gitInstallFrom(venv, env) : undefined;
+    const fromCheckout = git && venv.facts.directUrl?.url.startsWith('file://');
+    if (git) candidates.push(git);
+    if (wants('pip') && !fromCheckout) candidates.push(await pipInstallFrom(venv));
+    if (opts.method === 'git' && !git) looked.push(`${venv.venv} (matrix-synapse in it was not installed from a git checkout)`);
+  } else if (venv && debian && opts.method && opts.method !== 'debian') {
+    looked.push(`${venv.venv} (the Debian package's virtualenv)`);
+  }
+  if (wants('docker')) candidates.push(...(await detectDockerInstalls({ env, required: opts.method === 'docker', ...(opts.configPaths?.length ? { configPaths: opts.configPaths } : {}) }, looked)));
+
+  if (!candidates.length) {
+    if (opts.method) {
+      throw new AdminError(`--method ${opts.method} was given, but no ${opts.method} install of Synapse was found. Looked at: ${looked.join('; ')}.`, {
+        exitCode: ExitCode.usage,
+        code: 'no-install',
+        serverState: 'nothing was changed',
+        nextStep: opts.method === 'pip' || opts.method === 'git' ? 'Point the wizard at it with --venv PATH and --config PATH.' : 'Check the method, or leave out --method to let the wizard look for every kind of install.',
+      });
+    }
+    throw noInstallError(looked);
+  }
+  const ranked = rankCandidates(candidates);
+  const top = ranked[0] as Install;
+  const tied = ranked.filter((c) => c.confidence === top.confidence);
+  let chosen = top;
+  if (tied.length > 1 && opts.choose) chosen = await opts.choose(tied);
+  return { install: chosen, candidates: [chosen, ...ranked.filter((c) => c !== chosen)], looked, ambiguous: tied.length > 1 };
+}
+
+/**
+ * What needs the config: the restart manager of a virtualenv install (a systemd unit running it, or
+ * synctl) and the workers (from units, a workers/ folder, running processes and instance_map).
+ */
+export async function completeInstall(install: Install, config: HomeserverConfig | undefined, opts: { root?: string; procRoot?: string } = {}): Promise<Install> {
+  const root = opts.root ?? '/';
+  if (install.method === 'pip' || install.method === 'git') {
+    const systemd = await detectSystemd(root, install.venv);
+    if (systemd) {
+      install.restart = systemd.manager;
+      install.evidence.push(...systemd.evidence);
+    }
+  }
+  const found = await findWorkers({
+    root,
+    configPaths: install.configPaths,
+    config,
+    restart: install.restart,
+    ...(opts.procRoot ? { procRoot: opts.procRoot } : {}),
+    ...(install.method === 'debian' ? { extraDirs: [resolve(root, 'etc/matrix-synapse/workers')] } : {}),
+  });
+  install.workers = found.workers;
+  install.evidence.push(...found.evidence);
+  if (install.restart.kind === 'synctl') {
+    const venv = install.venv ?? '';
+    install.restart = await synctlManager(venv, install.configPaths, found.workersDir, install.method === 'git' ? install.repo : undefined);
+    if (found.workersDir) install.evidence.push(`restart with synctl -a ${found.workersDir} (worker configs there)`);
+  }
+  return install;
+}

@@ -1,0 +1,284 @@
+import { access } from 'node:fs/promises';
+import { delimiter, join, posix } from 'node:path';
+import { AdminError, ExitCode } from '../core/errors.js';
+import { parseVersion } from '../core/version.js';
+import { readOnly } from '../system/probe.js';
+import type { ComposeInfo, Confidence, DockerInstall, DockerMount, Install } from './types.js';
+
+/** The image repositories Synapse is published to (Docker Hub; GitHub's registry since ~v1.99). */
+export const SYNAPSE_IMAGES = ['matrixdotorg/synapse', 'ghcr.io/element-hq/synapse', 'ghcr.io/matrix-org/synapse'];
+export const VERSION_LABEL = 'org.opencontainers.image.version';
+
+const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
+
+/** `docker.io/matrixdotorg/synapse:v1.47.0@sha256:…` → repo `matrixdotorg/synapse`, tag `v1.47.0`. */
+export function parseImageRef(image: string): { repo: string; tag: string | undefined; written: string } {
+  const noDigest = image.split('@')[0] ?? image;
+  const slash = noDigest.lastIndexOf('/');
+  const colon = noDigest.lastIndexOf(':');
+  const tag = colon > slash ? noDigest.slice(colon + 1) : undefined;
+  const written = colon > slash ? noDigest.slice(0, colon) : noDigest;
+  const repo = written.replace(/^(docker\.io|index\.docker\.io|registry-1\.docker\.io)\//, '');
+  return { repo, tag, written };
+}
+
+export const isSynapseImage = (image: string): boolean => SYNAPSE_IMAGES.includes(parseImageRef(image).repo);
+
+/** Docker's own words when the daemon cannot be reached, with what to do about it. */
+export function daemonProblem(stderr: string): AdminError {
+  const line = stderr.trim().split('\n').find((l) => /daemon|socket|connect|permission/i.test(l)) ?? stderr.trim().split('\n').at(-1) ?? 'no answer';
+  const permission = /permission denied/i.test(line);
+  return new AdminError(`The Docker daemon is not reachable: ${line}`, {
+    exitCode: ExitCode.usage,
+    serverState: 'nothing was changed',
+    nextStep: permission
+      ? 'Run synapse-upgrade as root or as a member of the docker group (sudo usermod -aG docker $USER, then log in again).'
+      : 'Start Docker (systemctl start docker), or point DOCKER_HOST at the right socket, then run synapse-upgrade again.',
+  });
+}
+
+export interface ContainerInspect {
+  Id: string;
+  Name: string;
+  Image: string;
+  Config: {
+    Image: string;
+    Env?: string[] | null;
+    Labels?: Record<string, string> | null;
+    Cmd?: string[] | null;
+    Entrypoint?: string[] | null;
+    User?: string;
+  };
+  HostConfig?: {
+    Binds?: string[] | null;
+    PortBindings?: Record<string, { HostIp?: string; HostPort?: string }[] | null> | null;
+    NetworkMode?: string;
+    RestartPolicy?: { Name?: string; MaximumRetryCount?: number };
+    Mounts?: { Type?: string; Source?: string; Target?: string; ReadOnly?: boolean }[] | null;
+    ExtraHosts?: string[] | null;
+  };
+  Mounts?: { Type: string; Source: string; Destination: string; RW: boolean; Name?: string }[];
+  State?: { Running?: boolean; Status?: string };
+}
+
+export interface ImageInspect {
+  Id?: string;
+  RepoTags?: string[];
+  Config?: { Env?: string[] | null; Labels?: Record<string, string> | null; Cmd?: string[] | null; Entrypoint?: string[] | null; User?: string };
+}
+
+const sameList = (a: readonly string[] | null | undefined, b: readonly string[] | null | undefined): boolean => JSON.stringify(a ?? []) === JSON.stringify(b ?? []);
+
+/** `docker run` arguments (without `--name` and the image) that recreate the container as it was created. */
+export function recreateArgs(container: ContainerInspect, image: ImageInspect | undefined): string[] {
+  const args: string[] = [];
+  const imageEnv = new Set(image?.Config?.Env ?? []);
+  for (const e of container.Config.Env ?? []) if (!imageEnv.has(e)) args.push('-e', e);
+  const binds = container.HostConfig?.Binds ?? [];
+  for (const b of binds) args.push('-v', b);
+  for (const m of container.Mounts ?? []) {
+    if (m.Type === 'volume' && m.Name && !binds.some((b) => b.split(':')[1] === m.Destination) && !(container.HostConfig?.Mounts ?? []).some((x) => x.Target === m.Destination)) {
+      args.push('-v', `${m.Name}:${m.Destination}${m.RW ? '' : ':ro'}`);
+    }
+  }
+  for (const m of container.HostConfig?.Mounts ?? []) {
+    args.push('--mount', [`type=${m.Type ?? 'volume'}`, ...(m.Source ? [`source=${m.Source}`] : []), `target=${m.Target ?? ''}`, ...(m.ReadOnly ? ['readonly'] : [])].join(','));
+  }
+  for (const [port, bindings] of Object.entries(container.HostConfig?.PortBindings ?? {})) {
+    const [number, proto = 'tcp'] = port.split('/');
+    for (const b of bindings ?? []) {
+      const host = b.HostIp ? `${b.HostIp.includes(':') ? `[${b.HostIp}]` : b.HostIp}:` : '';
+      args.push('-p', `${host}${b.HostPort ?? ''}:${number}${proto === 'tcp' ? '' : `/${proto}`}`);
+    }
+  }
+  const network = container.HostConfig?.NetworkMode;
+  if (network && network !== 'default' && network !== 'bridge') args.push('--network', network);
+  const restart = container.HostConfig?.RestartPolicy;
+  if (restart?.Name && restart.Name !== 'no') args.push('--restart', restart.Name === 'on-failure' && restart.MaximumRetryCount ? `on-failure:${restart.MaximumRetryCount}` : restart.Name);
+  for (const h of container.HostConfig?.ExtraHosts ?? []) args.push('--add-host', h);
+  const imageLabels = image?.Config?.Labels ?? {};
+  for (const [k, v] of Object.entries(container.Config.Labels ?? {})) if (imageLabels[k] !== v) args.push('--label', `${k}=${v}`);
+  if (container.Config.User && container.Config.User !== (image?.Config?.User ?? '')) args.push('--user', container.Config.User);
+  const entrypointChanged = !sameList(container.Config.Entrypoint, image?.Config?.Entrypoint);
+  if (entrypointChanged && container.Config.Entrypoint?.[0]) args.push('--entrypoint', container.Config.Entrypoint[0]);
+  return args;
+}
+
+/** The command arguments after the image, when the container overrides the image's CMD (or its entrypoint's extra words). */
+export function recreateCommand(container: ContainerInspect, image: ImageInspect | undefined): string[] {
+  const entry = container.Config.Entrypoint ?? [];
+  const extraEntry = !sameList(entry, image?.Config?.Entrypoint) ? entry.slice(1) : [];
+  const cmd = !sameList(container.Config.Cmd, image?.Config?.Cmd) || extraEntry.length ? container.Config.Cmd ?? [] : [];
+  return [...extraEntry, ...cmd];
+}
+
+/** A path inside the container as seen on this host, through the container's mounts; undefined when not mounted. */
+export function hostPath(mounts: readonly DockerMount[], containerPath: string): string | undefined {
+  const sorted = [...mounts].sort((a, b) => b.destination.length - a.destination.length);
+  for (const m of sorted) {
+    const dest = m.destination.replace(/\/$/, '');
+    if (containerPath === dest || containerPath.startsWith(`${dest}/`)) return join(m.source, posix.relative(dest, containerPath));
+  }
+  return undefined;
+}
+
+/** The host side of a listener URL, through the container's published ports. */
+export function publishedUrl(container: Pick<ContainerInspect, 'HostConfig'>, url: string): string {
+  const parsed = new URL(url);
+  const bindings = container.HostConfig?.PortBindings?.[`${parsed.port || (parsed.protocol === 'https:' ? 443 : 80)}/tcp`];
+  const binding = bindings?.[0];
+  if (!binding?.HostPort) return url;
+  const host = binding.HostIp && binding.HostIp !== '0.0.0.0' && binding.HostIp !== '::' ? (binding.HostIp.includes(':') ? `[${binding.HostIp}]` : binding.HostIp) : '127.0.0.1';
+  return `${parsed.protocol}//${host}:${binding.HostPort}`;
+}
+
+/** A listener URL as this host reaches it (Docker: through the published ports). */
+export function visibleUrl(install: Install, url: string): string {
+  return install.method === 'docker' ? publishedUrl({ HostConfig: { PortBindings: install.ports } }, url) : url;
+}
+
+/** Where the wizard can see a path of the install (Docker: through the mounts). */
+export function visiblePath(install: Install, path: string | undefined): string | undefined {
+  if (!path || install.method !== 'docker') return path;
+  return hostPath(install.mounts, path);
+}
+
+export const dockerOnPath = async (env: NodeJS.ProcessEnv): Promise<boolean> => {
+  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) if (await exists(join(dir, 'docker'))) return true;
+  return false;
+};
+
+const dockerJson = async <T>(argv: string[], env: NodeJS.ProcessEnv): Promise<T | undefined> => {
+  const result = await readOnly(['docker', ...argv], { timeoutMs: 60_000, env });
+  if (result.exitCode !== 0) return undefined;
+  try {
+    return JSON.parse(result.stdout) as T;
+  } catch {
+    return undefined;
+  }
+};
+
+/** Synapse's version in a running container (for images without the version label, before v1.90). */
+async function versionInside(container: string, env: NodeJS.ProcessEnv): Promise<{ version?: string; python?: string; sqlite?: string }> {
+  const script = 'import json,sqlite3,sys\ntry:\n    import synapse; v=synapse.__version__\nexcept Exception:\n    v=None\nprint(json.dumps({"version": v, "python": "%d.%d.%d" % sys.version_info[:3], "sqlite": sqlite3.sqlite_version}))';
+  const result = await readOnly(['docker', 'exec', container, 'python', '-c', script], { timeoutMs: 60_000, env });
+  if (result.exitCode !== 0) return {};
+  try {
+    const data = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '{}') as { version?: string | null; python?: string; sqlite?: string };
+    return { ...(data.version ? { version: data.version } : {}), ...(data.python ? { python: data.python } : {}), ...(data.sqlite ? { sqlite: data.sqlite } : {}) };
+  } catch {
+    return {};
+  }
+}
+
+export interface DockerDetectInputs {
+  env?: NodeJS.ProcessEnv;
+  configPaths?: string[];
+  /** Fail with the daemon's words instead of noting it (when --method docker was asked for). */
+  required?: boolean;
+}
+
+/**
+ * Synapse containers: `docker ps -a`, then `docker inspect` for those made from a Synapse image.
+ * Running containers first; the version from the image label, else from inside the container.
+ */
+export async function detectDockerInstalls(inputs: DockerDetectInputs, looked: string[] = []): Promise<DockerInstall[]> {
+  const env = inputs.env ?? process.env;
+  if (!(await dockerOnPath(env))) {
+    looked.push('Docker containers (no docker command on PATH)');
+    if (inputs.required) throw new AdminError('--method docker was given, but there is no docker command on PATH.', { exitCode: ExitCode.usage, serverState: 'nothing was changed' });
+    return [];
+  }
+  const ps = await readOnly(['docker', 'ps', '-a', '--no-trunc', '--format', '{{.ID}}'], { timeoutMs: 60_000, env });
+  if (ps.exitCode !== 0) {
+    const problem = daemonProblem(ps.stderr);
+    looked.push(`Docker containers (${problem.message.replace(/\.$/, '')})`);
+    if (inputs.required) throw problem;
+    return [];
+  }
+  looked.push('Docker containers from matrixdotorg/synapse or ghcr.io/element-hq/synapse');
+  const ids = ps.stdout.split('\n').map((s) => s.trim()).filter(Boolean);
+  if (!ids.length) return [];
+  const containers = (await dockerJson<ContainerInspect[]>(['container', 'inspect', ...ids], env)) ?? [];
+  const found: DockerInstall[] = [];
+  for (const c of containers.filter((x) => isSynapseImage(x.Config.Image))) {
+    const image = (await dockerJson<ImageInspect[]>(['image', 'inspect', c.Image], env))?.[0];
+    const name = c.Name.replace(/^\//, '');
+    const ref = parseImageRef(c.Config.Image);
+    const running = c.State?.Running === true;
+    const evidence = [`container ${name} (${running ? 'running' : c.State?.Status ?? 'stopped'}) from the image ${c.Config.Image}`];
+    const label = image?.Config?.Labels?.[VERSION_LABEL];
+    const inside = running ? await versionInside(name, env) : {};
+    let version = label ? parseVersion(label)?.text : undefined;
+    if (version) evidence.push(`image label ${VERSION_LABEL}=${label}`);
+    else if (inside.version) {
+      version = parseVersion(inside.version)?.text;
+      evidence.push(`synapse.__version__ inside the container is ${inside.version}`);
+    } else if (ref.tag && parseVersion(ref.tag)) {
+      version = parseVersion(ref.tag)?.text;
+      evidence.push(`the image tag ${ref.tag} (no version label, container not running)`);
+    }
+    if (!version) {
+      looked.push(`container ${name} (its Synapse version could not be read)`);
+      continue;
+    }
+    const mounts: DockerMount[] = (c.Mounts ?? []).map((m) => ({ source: m.Source, destination: m.Destination, type: m.Type, name: m.Name, rw: m.RW }));
+    const envMap = Object.fromEntries((c.Config.Env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+    const containerConfig = envMap.SYNAPSE_CONFIG_PATH ?? `${envMap.SYNAPSE_CONFIG_DIR ?? '/data'}/homeserver.yaml`;
+    let configPaths = inputs.configPaths ?? [];
+    if (!configPaths.length) {
+      const onHost = hostPath(mounts, containerConfig);
+      if (onHost && (await exists(onHost))) {
+        configPaths = [onHost];
+        evidence.push(`config ${containerConfig} in the container is ${onHost} on this host`);
+      } else {
+        evidence.push(`config ${containerConfig} in the container is not on a mount this host can read`);
+      }
+    }
+    const labels = c.Config.Labels ?? {};
+    let compose: ComposeInfo | undefined;
+    if (labels['com.docker.compose.project'] && labels['com.docker.compose.service']) {
+      compose = {
+        project: labels['com.docker.compose.project'],
+        service: labels['com.docker.compose.service'],
+        workingDir: labels['com.docker.compose.project.working_dir'],
+        files: (labels['com.docker.compose.project.config_files'] ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+      };
+      evidence.push(`compose project ${compose.project}, service ${compose.service}${compose.files.length ? ` (${compose.files.join(', ')})` : ''}`);
+    }
+    const confidence: Confidence = running ? 'high' : 'medium';
+    found.push({
+      method: 'docker',
+      evidence,
+      confidence,
+      venv: undefined,
+      python: undefined,
+      container: name,
+      containerId: c.Id,
+      image: c.Config.Image,
+      imageRepo: ref.written,
+      mounts,
+      ports: Object.fromEntries(Object.entries(c.HostConfig?.PortBindings ?? {}).map(([k, v]) => [k, v ?? []])),
+      compose,
+      runArgs: recreateArgs(c, image),
+      runCommand: recreateCommand(c, image),
+      configPaths,
+      installedVersion: version,
+      extras: [],
+      pythonVersion: inside.python,
+      sqliteVersion: inside.sqlite,
+      restart: { kind: 'docker', container: name, compose: Boolean(compose) },
+      workers: [],
+    });
+  }
+  return found.sort((a, b) => (a.confidence === b.confidence ? 0 : a.confidence === 'high' ? -1 : 1));
+}
+
+/** The inspect data of one container (to re-read its state or recreate it). */
+export async function inspectContainer(name: string, env: NodeJS.ProcessEnv = process.env): Promise<ContainerInspect | undefined> {
+  return (await dockerJson<ContainerInspect[]>(['container', 'inspect', name], env))?.[0];
+}
+
+export async function inspectImage(ref: string, env: NodeJS.ProcessEnv = process.env): Promise<ImageInspect | undefined> {
+  return (await dockerJson<ImageInspect[]>(['image', 'inspect', ref], env))?.[0];
+}

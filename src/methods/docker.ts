@@ -1,0 +1,216 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { isMap, isScalar, parseDocument } from 'yaml';
+import { AdminError, ExitCode } from '../core/errors.js';
+import { parseVersion, sortNewestFirst } from '../core/version.js';
+import type { CommandSpec } from '../system/command.js';
+import { readOnly } from '../system/probe.js';
+import { daemonProblem, inspectContainer, inspectImage, parseImageRef, VERSION_LABEL } from './docker-detect.js';
+import { composeCommand, dockerRecreate, dockerRollback, previousName } from './restart/docker.js';
+import type { DockerInstall, Install, InstallMethod, MethodPlan, PlanContext } from './types.js';
+
+const asDocker = (install: Install): DockerInstall => {
+  if (install.method !== 'docker') throw new Error(`docker method used for a ${install.method} install`);
+  return install;
+};
+
+export const targetImage = (install: Pick<DockerInstall, 'imageRepo'>, target: string): string => `${install.imageRepo}:v${parseVersion(target)?.text ?? target}`;
+
+/** Where a repository's registry API is: Docker Hub, ghcr.io, or `$SYNAPSE_UPGRADE_REGISTRY_MIRROR` (a pull-through cache). */
+export function registryFor(repo: string, env: NodeJS.ProcessEnv = process.env): { base: string; path: string } {
+  const { repo: name } = parseImageRef(repo);
+  const first = name.split('/')[0] ?? '';
+  const hasHost = name.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
+  const path = hasHost ? name.slice(first.length + 1) : name.includes('/') ? name : `library/${name}`;
+  const base = env.SYNAPSE_UPGRADE_REGISTRY_MIRROR?.replace(/\/$/, '') ?? (hasHost ? `https://${first}` : 'https://registry-1.docker.io');
+  return { base, path };
+}
+
+/** Reads a `WWW-Authenticate: Bearer realm=…,service=…,scope=…` challenge. */
+export function parseChallenge(header: string): Record<string, string> | undefined {
+  if (!/^Bearer\s/i.test(header)) return undefined;
+  const out: Record<string, string> = {};
+  for (const m of header.matchAll(/(\w+)="([^"]*)"/g)) if (m[1] && m[2] !== undefined) out[m[1]] = m[2];
+  return out;
+}
+
+/** Every tag of a repository through the registry API (token auth, `Link` pagination). */
+export async function listRegistryTags(repo: string, env: NodeJS.ProcessEnv = process.env, fetcher: typeof fetch = fetch): Promise<string[]> {
+  const { base, path } = registryFor(repo, env);
+  let url: string | undefined = `${base}/v2/${path}/tags/list?n=1000`;
+  let token: string | undefined;
+  const tags: string[] = [];
+  for (let page = 0; url && page < 50; page++) {
+    let response: Response = await fetcher(url, { headers: token ? { Authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(30_000) });
+    if (response.status === 401 && !token) {
+      const challenge = parseChallenge(response.headers.get('www-authenticate') ?? '');
+      if (!challenge?.realm) throw new Error(`the registry at ${base} asks for credentials`);
+      const tokenUrl = new URL(challenge.realm);
+      if (challenge.service) tokenUrl.searchParams.set('service', challenge.service);
+      tokenUrl.searchParams.set('scope', challenge.scope ?? `repository:${path}:pull`);
+      const t = (await (await fetcher(tokenUrl, { signal: AbortSignal.timeout(30_000) })).json()) as { token?: string; access_token?: string };
+      token = t.token ?? t.access_token;
+      response = await fetcher(url, { headers: token ? { Authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(30_000) });
+    }
+    if (!response.ok) throw new Error(`${url} answered HTTP ${response.status}`);
+    const body = (await response.json()) as { tags?: string[] | null };
+    tags.push(...(body.tags ?? []));
+    const next = /<([^>]+)>;\s*rel="next"/.exec(response.headers.get('link') ?? '')?.[1];
+    url = next ? new URL(next, base).toString() : undefined;
+  }
+  return tags;
+}
+
+/** Release versions among image tags (`v1.47.0`, `v1.47.0rc1`); `latest`, `develop`, `sha-…` are not releases. */
+export function versionsFromImageTags(tags: readonly string[], pre: boolean): string[] {
+  return sortNewestFirst(
+    tags
+      .filter((t) => /^v\d+\.\d+\.\d+(rc\d+)?$/.test(t))
+      .map((t) => parseVersion(t))
+      .filter((v) => v && (pre || !v.prerelease))
+      .map((v) => v!.text),
+  );
+}
+
+export interface ComposeEdit {
+  file: string;
+  before: string;
+  after: string;
+  diff: string[];
+}
+
+/** The compose file text with the service's image moved to `newImage`: only that value changes, the rest stays byte for byte. */
+export function editComposeImage(file: string, text: string, service: string, newImage: string): ComposeEdit | undefined {
+  const doc = parseDocument(text, { keepSourceTokens: true });
+  const services = doc.get('services', true);
+  if (!isMap(services)) return undefined;
+  const svc = services.get(service, true);
+  if (!isMap(svc)) return undefined;
+  const node = svc.get('image', true);
+  if (!isScalar(node) || !node.range) return undefined;
+  const old = String(node.value);
+  if (/\$\{?\w/.test(old)) {
+    throw new AdminError(`The compose file ${file} takes the image of ${service} from a variable (${old}), so the wizard cannot pin it.`, {
+      exitCode: ExitCode.usage,
+      serverState: 'nothing was changed',
+      nextStep: `Set that variable to ${newImage} (e.g. in the .env file next to ${file}), then run synapse-upgrade again.`,
+    });
+  }
+  if (old === newImage) return undefined;
+  const [start, end] = node.range;
+  const quote = node.type === 'QUOTE_DOUBLE' ? '"' : node.type === 'QUOTE_SINGLE' ? "'" : '';
+  const after = `${text.slice(0, start)}${quote}${newImage}${quote}${text.slice(end)}`;
+  const lineNo = text.slice(0, start).split('\n').length;
+  const beforeLine = text.split('\n')[lineNo - 1] ?? '';
+  const afterLine = after.split('\n')[lineNo - 1] ?? '';
+  return { file, before: text, after, diff: [`--- ${file}`, `+++ ${file} (proposed)`, `@@ line ${lineNo} @@`, `-${beforeLine}`, `+${afterLine}`] };
+}
+
+async function daemonReachable(env: NodeJS.ProcessEnv): Promise<string> {
+  const result = await readOnly(['docker', 'version', '--format', '{{.Server.Version}}'], { timeoutMs: 60_000, env });
+  if (result.exitCode !== 0 || !result.stdout.trim()) throw daemonProblem(result.stderr || 'no server version');
+  return result.stdout.trim();
+}
+
+export const dockerMethod: InstallMethod = {
+  name: 'docker',
+
+  async availableVersions(install, { pre }) {
+    const d = asDocker(install);
+    let tags: string[] = [];
+    let problem: string | undefined;
+    try {
+      tags = await listRegistryTags(d.imageRepo);
+    } catch (error) {
+      problem = (error as Error).message;
+    }
+    // Images already pulled count too (an offline host, or a private mirror).
+    const local = await readOnly(['docker', 'image', 'ls', '--format', '{{.Tag}}', d.imageRepo], { timeoutMs: 60_000 });
+    if (local.exitCode === 0) tags.push(...local.stdout.split('\n').map((s) => s.trim()));
+    const versions = versionsFromImageTags(tags, pre);
+    if (!versions.length) {
+      throw new AdminError(`No release tags of ${d.imageRepo} could be listed${problem ? `: ${problem}` : ''}.`, {
+        serverState: 'nothing was changed',
+        nextStep: `Check the network, or pull the image you want first (docker pull ${d.imageRepo}:vX.Y.Z) and pass --target X.Y.Z.`,
+      });
+    }
+    return versions;
+  },
+
+  async installedVersion(install) {
+    const d = asDocker(install);
+    const container = await inspectContainer(d.container);
+    if (!container) throw new AdminError(`The container ${d.container} is gone.`);
+    const image = await inspectImage(container.Image);
+    const label = image?.Config?.Labels?.[VERSION_LABEL];
+    return parseVersion(label ?? parseImageRef(container.Config.Image).tag ?? '')?.text ?? d.installedVersion;
+  },
+
+  async versionAfterInstall(install, target) {
+    const d = asDocker(install);
+    const ref = targetImage(d, target);
+    const image = await inspectImage(ref);
+    if (!image) throw new AdminError(`After the pull, the image ${ref} is not there.`, { serverState: `nothing was restarted; Synapse ${d.installedVersion} keeps serving` });
+    const label = image.Config?.Labels?.[VERSION_LABEL];
+    return parseVersion(label ?? `v${target}`)?.text ?? target;
+  },
+
+  installCommand(install, target) {
+    const d = asDocker(install);
+    const ref = targetImage(d, target);
+    if (d.compose) return composeCommand(d.compose, ['pull', d.compose.service], `Pull ${ref} for the compose service ${d.compose.service}`);
+    return { argv: ['docker', 'pull', ref], title: `Pull ${ref}` };
+  },
+
+  restartCommand(install) {
+    const d = asDocker(install);
+    return dockerRecreate(d, d.image).at(-1) as CommandSpec;
+  },
+
+  async plan(install, target, ctx: PlanContext): Promise<MethodPlan> {
+    const d = asDocker(install);
+    const server = await daemonReachable(ctx.env);
+    const ref = targetImage(d, target);
+    const checks = [`the Docker daemon answers (server ${server})`];
+    const before: CommandSpec[] = [];
+    const details: string[] = [];
+    const summary: string[] = [];
+    const rollback: string[] = [];
+    if (d.compose) {
+      const files = d.compose.files;
+      if (!files.length) throw new AdminError(`The container ${d.container} belongs to the compose project ${d.compose.project}, but its labels name no compose file.`, { exitCode: ExitCode.usage, serverState: 'nothing was changed', nextStep: 'Upgrade it with docker compose by hand, or recreate it with its compose file.' });
+      let edit: ComposeEdit | undefined;
+      for (const file of files) {
+        const text = await readFile(file, 'utf8').catch(() => {
+          throw new AdminError(`The compose file ${file} (from the container's labels) cannot be read.`, { exitCode: ExitCode.usage, serverState: 'nothing was changed' });
+        });
+        edit = editComposeImage(file, text, d.compose.service, ref) ?? edit;
+        if (edit?.file === file) break;
+      }
+      if (edit) {
+        const dir = join(ctx.sessionDir, 'compose');
+        await mkdir(dir, { recursive: true });
+        const kept = join(dir, `${basename(edit.file)}.before-v${target}`);
+        const proposed = join(dir, `${basename(edit.file)}.proposed-v${target}`);
+        await writeFile(proposed, edit.after);
+        details.push('The compose file changes like this (a copy of it is kept first):', ...edit.diff);
+        for (const line of edit.diff) ctx.emit({ type: 'message', level: 'info', text: line });
+        before.push({ argv: ['cp', '-p', edit.file, kept], title: `Keep a copy of ${edit.file}` });
+        before.push({ argv: ['cp', proposed, edit.file], title: `Pin ${d.compose.service} to ${ref} in ${edit.file}` });
+        rollback.push(`cp ${kept} ${edit.file}`);
+        summary.push(`The compose file ${edit.file} now pins ${ref}; the previous one is kept at ${kept}.`);
+        checks.push(`compose service ${d.compose.service} pins ${d.image} in ${edit.file}`);
+      } else {
+        checks.push(`compose service ${d.compose.service} already names ${ref}`);
+      }
+      const install_ = [composeCommand(d.compose, ['pull', d.compose.service], `Pull ${ref} for the compose service ${d.compose.service}`)];
+      const restart = dockerRecreate(d, ref);
+      rollback.push(composeCommand(d.compose, ['up', '-d', '--no-deps', d.compose.service], '').argv.join(' '));
+      return { before, install: install_, restart, checks, details, rollback, summary };
+    }
+    details.push(`The container is recreated with: docker run -d --name ${d.container} ${[...d.runArgs, ref, ...d.runCommand].join(' ')}`);
+    summary.push(`The previous container is kept, stopped, as ${previousName(d)}: remove it (docker rm ${previousName(d)}) once you are satisfied.`);
+    rollback.push(...dockerRollback(d));
+    return { before, install: [{ argv: ['docker', 'pull', ref], title: `Pull ${ref}` }], restart: dockerRecreate(d, ref), checks, details, rollback, summary };
+  },
+};

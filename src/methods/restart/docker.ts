@@ -1,0 +1,37 @@
+import type { CommandSpec } from '../../system/command.js';
+import type { ComposeInfo, DockerInstall } from '../types.js';
+
+/** `docker compose -p PROJECT -f FILE… SUBCOMMAND`, run in the project's folder. */
+export function composeCommand(compose: ComposeInfo, args: string[], title: string): CommandSpec {
+  return {
+    argv: ['docker', 'compose', '-p', compose.project, ...compose.files.flatMap((f) => ['-f', f]), ...args],
+    ...(compose.workingDir ? { cwd: compose.workingDir } : {}),
+    title,
+  };
+}
+
+/** The name the previous container keeps after a recreate (stopped, for a rollback). */
+export const previousName = (install: Pick<DockerInstall, 'container' | 'installedVersion'>): string => `${install.container}-synapse-${install.installedVersion}`;
+
+/**
+ * Switch the container to the new image the way it was created: compose recreates its service;
+ * a plain container is stopped, renamed aside (kept for a rollback) and run again with the same arguments.
+ */
+export function dockerRecreate(install: DockerInstall, newImage: string): CommandSpec[] {
+  if (install.compose) {
+    return [composeCommand(install.compose, ['up', '-d', '--no-deps', install.compose.service], `Recreate the compose service ${install.compose.service} with ${newImage}`)];
+  }
+  return [
+    { argv: ['docker', 'stop', install.container], title: `Stop the container ${install.container}` },
+    { argv: ['docker', 'rename', install.container, previousName(install)], title: `Keep the old container as ${previousName(install)} (for a rollback)` },
+    {
+      argv: ['docker', 'run', '-d', '--name', install.container, ...install.runArgs, newImage, ...install.runCommand],
+      title: `Recreate ${install.container} from ${newImage} with the same settings`,
+    },
+  ];
+}
+
+export function dockerRollback(install: DockerInstall): string[] {
+  if (install.compose) return [];
+  return [`docker rm -f ${install.container}`, `docker rename ${previousName(install)} ${install.container}`, `docker start ${install.container}`];
+}
