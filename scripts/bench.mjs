@@ -7,7 +7,8 @@
 //               vs the same child writing to /dev/null; with the wizard's peak RSS; every line must reach the transcript
 //   probe       `synapse-upgrade detect --json` on a local stand-in install, wall time
 // Prints a table and writes bench-results.json at the repository root ($BENCH_OUTPUT to write elsewhere).
-// BENCH_SIZE=tiny: a quick run (fewer runs, 20,000 lines). Timings are reported, never asserted.
+// BENCH_SIZE=tiny: a quick run (fewer runs, 20,000 lines). BENCH_ONLY=downtime,probe: only those, table only
+// (no file written). Timings are reported, never asserted.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, openSync, closeSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -23,6 +24,9 @@ const RUNS = {
   tiny: { startup: 3, downtime: 1, throughput: 1, lines: 20_000, probe: 1 },
 }[SIZE];
 const OUTPUT = path.resolve(process.env.BENCH_OUTPUT ?? path.join(root, 'bench-results.json'));
+const SECTIONS = ['startup', 'downtime', 'throughput', 'probe'];
+const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((x) => x.trim()) : SECTIONS;
+for (const name of ONLY) if (!SECTIONS.includes(name)) throw new Error(`BENCH_ONLY: unknown section ${name} (${SECTIONS.join(', ')})`);
 const GOALS = { startup: 3.0, downtime: 1.1, throughput: 1.5, peakRssMb: 150, probeMs: 1000 };
 const FROM = '1.46.0';
 const TO = '1.47.0';
@@ -216,14 +220,16 @@ async function benchProbe(tmp, hs, wheelhouse) {
 }
 
 function table(results) {
+  const { startup, downtime, throughput, probe } = results;
+  const row = (name, r, goal, met) => (r ? [name, r.wizard_ms, r.baseline_ms, r.ratio, goal, met(r)] : [name, '-', '-', '-', goal, '-']);
   const rows = [
     ['', 'wizard', 'baseline', 'ratio', 'goal', 'met'],
-    ['startup (ms)', results.startup.wizard_ms, results.startup.baseline_ms, results.startup.ratio, `≤ ${GOALS.startup}`, results.startup.ratio <= GOALS.startup],
-    ['downtime (ms)', results.downtime.wizard_ms, results.downtime.baseline_ms, results.downtime.ratio, `≤ ${GOALS.downtime}`, results.downtime.ratio <= GOALS.downtime],
-    ['throughput (ms)', results.throughput.wizard_ms, results.throughput.baseline_ms, results.throughput.ratio, `≤ ${GOALS.throughput}`, results.throughput.ratio <= GOALS.throughput],
-    ['  peak RSS (MB)', results.throughput.peak_rss_mb, '', '', `≤ ${GOALS.peakRssMb}`, results.throughput.peak_rss_mb <= GOALS.peakRssMb],
-    ['probe (ms)', results.probe.wizard_ms, '', '', `≤ ${GOALS.probeMs}`, results.probe.wizard_ms <= GOALS.probeMs],
-  ].map((row) => row.map((cell) => (cell === true ? 'yes' : cell === false ? 'NO' : String(cell))));
+    row('startup (ms)', startup, `≤ ${GOALS.startup}`, (r) => r.ratio <= GOALS.startup),
+    row('downtime (ms)', downtime, `≤ ${GOALS.downtime}`, (r) => r.ratio <= GOALS.downtime),
+    row('throughput (ms)', throughput, `≤ ${GOALS.throughput}`, (r) => r.ratio <= GOALS.throughput),
+    ['  peak RSS (MB)', throughput?.peak_rss_mb ?? '-', '', '', `≤ ${GOALS.peakRssMb}`, throughput ? throughput.peak_rss_mb <= GOALS.peakRssMb : '-'],
+    ['probe (ms)', probe?.wizard_ms ?? '-', '', '', `≤ ${GOALS.probeMs}`, probe ? probe.wizard_ms <= GOALS.probeMs : '-'],
+  ].map((cells) => cells.map((cell) => (cell === true ? 'yes' : cell === false ? 'NO' : String(cell))));
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   const line = (r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
@@ -248,21 +254,27 @@ async function main() {
     const wheelhouse = await buildWheelhouse();
     hs = await createStandinInstall({ root: path.join(tmp, 'hs'), version: FROM, port: await freePort(), wheelhouse });
     await hs.start();
-    log('startup…');
-    const startup = await benchStartup(tmp, hs, wheelhouse);
-    log('probe…');
-    const probe = await benchProbe(tmp, hs, wheelhouse);
-    log('downtime…');
-    const downtime = await benchDowntime(tmp, hs, wheelhouse);
-    log('throughput…');
-    const throughput = await benchThroughput(tmp);
-    const strip = ({ runs, ...figures }) => figures;
+    const step = async (name, fn) => {
+      if (!ONLY.includes(name)) return undefined;
+      log(`${name}…`);
+      return fn();
+    };
+    const startup = await step('startup', () => benchStartup(tmp, hs, wheelhouse));
+    const probe = await step('probe', () => benchProbe(tmp, hs, wheelhouse));
+    const downtime = await step('downtime', () => benchDowntime(tmp, hs, wheelhouse));
+    const throughput = await step('throughput', () => benchThroughput(tmp));
+    const strip = (section) => {
+      if (!section) return undefined;
+      const { runs, ...figures } = section;
+      return figures;
+    };
     const results = { startup: strip(startup), downtime: strip(downtime), throughput: strip(throughput), probe: strip(probe) };
-    await writeFile(OUTPUT, `${JSON.stringify(results, null, 2)}\n`);
+    if (ONLY.length === SECTIONS.length) await writeFile(OUTPUT, `${JSON.stringify(results, null, 2)}\n`);
     console.log(table(results));
     console.log(`\nsize ${SIZE}; medians of ${RUNS.startup} (startup), ${RUNS.downtime} (downtime), ${RUNS.throughput} (throughput, ${RUNS.lines} lines), ${RUNS.probe} (probe) runs; load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-    console.log(`runs (ms): startup wizard ${startup.runs.wizard.map(Math.round).join(' ')} | node -e 0 ${startup.runs.baseline.map(Math.round).join(' ')}`);
-    console.log(`written to ${path.relative(process.cwd(), OUTPUT) || OUTPUT}`);
+    if (startup) console.log(`runs (ms): startup wizard ${startup.runs.wizard.map(Math.round).join(' ')} | node -e 0 ${startup.runs.baseline.map(Math.round).join(' ')}`);
+    if (ONLY.length === SECTIONS.length) console.log(`written to ${path.relative(process.cwd(), OUTPUT) || OUTPUT}`);
+    else console.log(`BENCH_ONLY=${ONLY.join(',')}: nothing written`);
   } finally {
     await hs?.kill().catch(() => {});
     await rm(tmp, { recursive: true, force: true });
