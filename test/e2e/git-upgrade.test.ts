@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { chmod, mkdir, mkdtemp, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { freePort } from '../../src/demo/standin.js';
+import { runCli, wizardEnv } from '../helpers/cli.js';
+import { createGitStandin, git, type GitStandin } from '../helpers/git-standin.js';
+import { needTools, which } from '../helpers/tools.js';
+
+const started: GitStandin[] = [];
+after(async () => {
+  await Promise.all(started.map((s) => s.kill().catch(() => {})));
+});
+
+async function checkout(opts: { version?: string; later?: string[]; installFrom?: 'checkout' | 'index' } = {}) {
+  const root = await mkdtemp(join(tmpdir(), 'su-git-'));
+  const hs = await createGitStandin({ root, port: await freePort(), version: opts.version ?? '1.46.0', later: opts.later ?? ['1.47.0', '1.68.0'], ...(opts.installFrom ? { installFrom: opts.installFrom } : {}) });
+  started.push(hs);
+  await hs.start();
+  return { hs, root, env: wizardEnv(hs.wheelhouse, join(root, 'state')) };
+}
+
+/** A bin folder for PATH holding git (and, when asked, stand-in rustc/cargo printing `version`): no other Rust can be found. */
+async function binDir(root: string, rust?: string): Promise<string> {
+  const bin = join(root, 'bin');
+  await mkdir(bin, { recursive: true });
+  await symlink(which('git') as string, join(bin, 'git'));
+  if (rust) {
+    for (const tool of ['rustc', 'cargo']) {
+      await writeFile(join(bin, tool), `#!/bin/sh\n# stand-in ${tool}: only answers --version\necho "${tool} ${rust} (stand-in 2024-01-01)"\n`);
+      await chmod(join(bin, tool), 0o755);
+    }
+  }
+  return bin;
+}
+
+const transcriptOf = async (state: string): Promise<string> => {
+  const [folder] = await readdir(state);
+  const journal = JSON.parse(await readFile(join(state, folder as string, 'journal.json'), 'utf8'));
+  return readFile(journal.transcript, 'utf8');
+};
+
+test('git checkout: fetch --tags, checkout v1.47.0, pip install . into its venv, synctl restart; then to v1.68.0 with the Rust check (stand-in rustc 1.82.0)', async (t) => {
+  if (!needTools(t, ['git'])) return;
+  const { hs, root, env } = await checkout();
+  const detect = await runCli(['detect', '--json', '--venv', hs.venv], env);
+  assert.equal(detect.exitCode, 0, detect.stderr);
+  const report = JSON.parse(detect.stdout);
+  assert.equal(report.method, 'git');
+  assert.equal(report.confidence, 'high');
+  assert.equal(report.repo, hs.checkout);
+  assert.ok(report.evidence.some((e: string) => /installed matrix-synapse from the git checkout .* \(direct_url\.json\)/.test(e)), report.evidence.join('\n'));
+  assert.equal(report.restart, 'synctl');
+
+  const first = await runCli(['--venv', hs.venv, '--target', '1.47.0', '--yes'], env);
+  assert.equal(first.exitCode, 0, first.stdout + first.stderr);
+  assert.equal(await hs.describe(), 'v1.47.0');
+  assert.equal(await hs.serverVersion(), '1.47.0');
+  const transcript = await transcriptOf(join(root, 'state'));
+  assert.match(transcript, /"git","-C","[^"]+","fetch","--tags","origin"\]/);
+  assert.match(transcript, /\* \[new tag\]\s+v1\.47\.0/);
+  assert.match(transcript, /"checkout","v1\.47\.0"\]/);
+  assert.match(transcript, /"install","--disable-pip-version-check","--upgrade","\."\]/);
+  assert.match(transcript, /Successfully installed matrix-synapse-1\.47\.0/);
+
+  const bin = await binDir(root, '1.82.0');
+  const second = await runCli(['--venv', hs.venv, '--target', '1.68.0', '--yes', '--accept-all-notes'], { ...env, PATH: bin });
+  assert.equal(second.exitCode, 0, second.stdout + second.stderr);
+  assert.match(second.stdout, /Rust: rustc 1\.82\.0 and cargo 1\.82\.0 \(Synapse 1\.68\.0 needs 1\.58\.1 or later\)/);
+  assert.equal(await hs.describe(), 'v1.68.0');
+  assert.equal(await hs.serverVersion(), '1.68.0');
+});
+
+test('git refusals change nothing: a dirty work tree (exit 2, offers a stash), a tag that does not exist, no Rust for 1.68', async (t) => {
+  if (!needTools(t, ['git'])) return;
+  const { hs, root, env } = await checkout();
+  const pid = hs.pid();
+  const head = await git(hs.checkout, 'rev-parse', 'HEAD');
+  const unchanged = async (): Promise<void> => {
+    assert.equal(hs.pid(), pid, 'Synapse was not restarted');
+    assert.equal(await git(hs.checkout, 'rev-parse', 'HEAD'), head, 'the checkout did not move');
+    assert.equal(await hs.serverVersion(), '1.46.0');
+  };
+
+  const tracked = join(hs.checkout, 'synapse', '__init__.py');
+  const original = await readFile(tracked, 'utf8');
+  await writeFile(tracked, `${original}\n# a local patch\n`);
+  const dirty = await runCli(['--venv', hs.venv, '--target', '1.47.0', '--yes'], env);
+  assert.equal(dirty.exitCode, 2, dirty.stdout + dirty.stderr);
+  assert.match(dirty.stdout, /The checkout .* has local changes \(synapse\/__init__\.py\), so it cannot check out v1\.47\.0\./);
+  assert.match(dirty.stdout, /Server state: nothing was changed/);
+  assert.match(dirty.stdout, /stash push/);
+  assert.match(await readFile(tracked, 'utf8'), /# a local patch/);
+  await unchanged();
+  await writeFile(tracked, original);
+
+  const missing = await runCli(['--venv', hs.venv, '--target', '1.49.1', '--yes'], env);
+  assert.equal(missing.exitCode, 2, missing.stdout + missing.stderr);
+  assert.match(missing.stdout, /Synapse 1\.49\.1 is not available; the nearest available versions are 1\.47\.0/);
+  await unchanged();
+
+  const noRust = await runCli(['--venv', hs.venv, '--target', '1.68.0', '--yes', '--accept-all-notes'], { ...env, PATH: await binDir(root) });
+  assert.equal(noRust.exitCode, 2, noRust.stdout + noRust.stderr);
+  assert.match(noRust.stdout, /Building Synapse 1\.68\.0 from source needs Rust 1\.58\.1 or later, and rustc and cargo are not on PATH\./);
+  assert.match(noRust.stdout, /rustup/);
+  await unchanged();
+
+  const oldRust = await runCli(['--venv', hs.venv, '--target', '1.68.0', '--yes', '--accept-all-notes'], { ...env, PATH: await binDir(join(root, 'old'), '1.50.0') });
+  assert.equal(oldRust.exitCode, 2, oldRust.stdout + oldRust.stderr);
+  assert.match(oldRust.stdout, /needs Rust 1\.58\.1 or later; rustc on PATH is 1\.50\.0/);
+  await unchanged();
+});
+
+test('ambiguous layout: a venv inside a Synapse checkout holding matrix-synapse from the index: detect says so, --yes stops (exit 2), --method chooses', async (t) => {
+  if (!needTools(t, ['git'])) return;
+  const { hs, env } = await checkout({ installFrom: 'index', later: [] });
+  const detect = await runCli(['detect', '--json', '--venv', hs.venv], env);
+  assert.equal(detect.exitCode, 0, detect.stderr);
+  const report = JSON.parse(detect.stdout);
+  assert.equal(report.ambiguous, true);
+  assert.deepEqual([report.method, ...report.candidates.map((c: { method: string }) => c.method)].sort(), ['git', 'pip']);
+  const refused = await runCli(['--venv', hs.venv, '--target', '1.47.0', '--yes'], env);
+  assert.equal(refused.exitCode, 2, refused.stdout + refused.stderr);
+  assert.match(refused.stdout, /More than one Synapse install looks plausible: .*git.*pip|pip.*git/);
+  assert.match(refused.stdout, /--method (git\|pip|pip\|git)/);
+  const pip = await runCli(['detect', '--json', '--venv', hs.venv, '--method', 'pip'], env);
+  assert.equal(JSON.parse(pip.stdout).method, 'pip');
+  const chosen = await runCli(['--venv', hs.venv, '--method', 'pip', '--target', '1.47.0', '--yes', '--dry-run'], env);
+  assert.equal(chosen.exitCode, 0, chosen.stdout + chosen.stderr);
+  assert.match(chosen.stdout, /matrix-synapse==1\.47\.0/);
+});

@@ -1,0 +1,30 @@
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import type { TestContext } from 'node:test';
+
+/** The full path of a program on PATH, or undefined. */
+export function which(tool: string, path = process.env.PATH ?? ''): string | undefined {
+  for (const dir of path.split(delimiter).filter(Boolean)) {
+    try {
+      accessSync(join(dir, tool), constants.X_OK);
+      return join(dir, tool);
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Tools a test needs. Missing ones skip the test on a developer's machine; in CI
+ * (SYNAPSE_UPGRADE_NO_SKIP set) a missing tool fails it instead. Returns false when skipped.
+ */
+export function needTools(t: TestContext, tools: string[], also: { root?: boolean } = {}): boolean {
+  const missing = tools.filter((tool) => !which(tool));
+  if (also.root && process.getuid?.() !== 0) missing.push('root (uid 0)');
+  if (!missing.length) return true;
+  const why = `needs ${missing.join(', ')}`;
+  if (process.env.SYNAPSE_UPGRADE_NO_SKIP) throw new Error(`${why}, and SYNAPSE_UPGRADE_NO_SKIP forbids skipping`);
+  t.skip(why);
+  return false;
+}
