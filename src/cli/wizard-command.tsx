@@ -51,7 +51,7 @@ export async function runWizardCommand(opts: CliOptions, io: CliIO): Promise<num
   };
   let options: WizardOptions = { ...wizardOptions(opts), ...(opts.command === 'resume' ? { resume: 'only' as const } : {}) };
   // Without --venv/--config, an unfinished session in the state folder says which install it was.
-  if (!opts.venv && !opts.configPaths.length && !opts.demo) options = { ...options, ...(await recordedInstall(resolveStateRoot(opts.stateDir))) };
+  if (!opts.venv && !opts.configPaths.length && !opts.demo) options = { ...options, ...(await recordedInstall(resolveStateRoot(opts.stateDir), options.resume)) };
   // SIGHUP/SIGTERM (and SIGINT without a screen) detach: the journal records it, the command runs on, exit 3.
   const control = new SessionControl(bus.emit);
   detachOnSignals(control, { sigint: opts.json || !interactive });

@@ -79,6 +79,7 @@ export class SessionRecorder {
     const step = id ? this.journal.steps.find((s) => s.id === id) : undefined;
     if (!step) return;
     step.job = job;
+    step.jobs = [...(step.jobs ?? []), job];
     await this.save();
   }
 

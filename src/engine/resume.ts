@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AdminError, ExitCode } from '../core/errors.js';
 import type { InstallSummary, Outcome, Result } from '../core/events.js';
-import { STEP_TITLES, type StepId } from '../core/steps.js';
+import { MUTATING_STEPS, STEP_TITLES, type StepId } from '../core/steps.js';
 import type { TargetDecision } from '../core/target.js';
 import { compareVersions } from '../core/version.js';
 import { writeFileAtomic } from '../system/atomic-write.js';
@@ -197,13 +197,21 @@ export async function openSession(input: { opts: WizardOptions; deps: WizardDeps
   }
 }
 
+/** Steps whose only effect is the admin's word, recorded in the journal: not asked again once done. */
+const ANSWERED_STEPS: ReadonlySet<StepId> = new Set<StepId>(['notes', 'confirm']);
+
 /**
  * Whether a step's effect is already there, re-checked on the real system before the step would run again.
- * Returns why it counts as done, or undefined to run it. To teach resume about a new step, add its rule here;
- * a step without one is skipped when the journal says it finished, and run again otherwise.
+ * Returns why it counts as done, or undefined to run it. Rules, to extend when a step joins the flow:
+ * - install, restart: by what is installed and what answers over HTTP (never by the journal alone);
+ * - backup: a verified backup recorded in the journal (it is put back in the context for a rollback);
+ * - notes, confirm: the journal says they were answered;
+ * - any other step that changes the system (MUTATING_STEPS): the journal says it finished;
+ * - any other (read-only) step: run again, it is cheap and sets up what later steps read.
  */
-async function alreadyDone(step: StepId, ctx: SessionContext, entry: JournalStep | undefined): Promise<string | undefined> {
+async function alreadyDone(step: StepId, ctx: SessionContext, entry: JournalStep | undefined, journal: Journal): Promise<string | undefined> {
   const target = ctx.decision.target;
+  const finished = entry?.status === 'done' || entry?.status === 'skipped';
   switch (step) {
     case 'install': {
       const installed = await ctx.method.installedVersion(ctx.picture.install).catch(() => undefined);
@@ -216,18 +224,21 @@ async function alreadyDone(step: StepId, ctx: SessionContext, entry: JournalStep
       ctx.restart = { startedAt: now, ready: Promise.resolve({ readyAt: now, answer: probe.answer }) };
       return `Synapse already runs ${target}`;
     }
-    case 'wait':
-    case 'verify':
-      return undefined; // read-only and cheap: always checked again
+    case 'backup':
+      if (!finished) return undefined;
+      if (journal.backup) ctx.backup = journal.backup;
+      return entry.summary ?? 'done';
     default:
-      return entry && (entry.status === 'done' || entry.status === 'skipped') ? (entry.summary ?? entry.status) : undefined;
+      if (ANSWERED_STEPS.has(step) || MUTATING_STEPS.has(step)) return finished ? (entry.summary ?? entry.status) : undefined;
+      return undefined;
   }
 }
 
 /**
  * Runs the flow. For a resumed session, each step is first checked: a step whose command still runs is
  * re-attached (its output followed until it ends); a step whose effect is already there is not run again;
- * a step whose command ended while the wizard was away takes that command's recorded result.
+ * a step whose commands ended while the wizard was away takes their recorded results instead of running
+ * them again (the runner matches them by their exact command).
  */
 export async function runFlow(flow: readonly FlowStep[], ctx: SessionContext, resume: ResumeState | undefined): Promise<void> {
   if (!resume) {
@@ -238,16 +249,20 @@ export async function runFlow(flow: readonly FlowStep[], ctx: SessionContext, re
   const installed = ctx.picture.install.installedVersion;
   const answering = ctx.picture.running.ok ? `Synapse answers ${ctx.picture.running.answer.version}` : 'Synapse does not answer';
   emit({ type: 'message', level: 'info', text: `Resuming the upgrade ${resume.journal.from ?? '?'} → ${ctx.decision.target}. Now: matrix-synapse ${installed} is installed; ${answering}.` });
+  if (resume.journal.acknowledgedNotes?.length) ctx.summary.push(`Notes acknowledged before the interruption: ${resume.journal.acknowledgedNotes.join(', ')}.`);
   for (const step of flow) {
     const entry = resume.journal.steps.find((s) => s.id === step.id);
-    const job = entry?.job && entry.status === 'running' ? await inspectJob(join(ctx.sessionDir, entry.job.dir)) : undefined;
-    if (entry?.job && job?.state === 'running') {
-      emit({ type: 'message', level: 'info', text: `The command of "${STEP_TITLES[step.id]}" kept running while the wizard was away (pid ${job.started.pid}): re-attaching to it.` });
-      ctx.runner.adopt(entry.job);
+    const records = entry?.status === 'running' ? (entry.jobs ?? (entry.job ? [entry.job] : [])) : [];
+    const jobs = await Promise.all(records.map(async (record) => ({ record, state: await inspectJob(join(ctx.sessionDir, record.dir)) })));
+    const adoptable = jobs.filter((j) => j.state.state === 'running' || j.state.state === 'exited');
+    const live = jobs.find((j) => j.state.state === 'running');
+    if (live && live.state.state === 'running') {
+      emit({ type: 'message', level: 'info', text: `The command of "${STEP_TITLES[step.id]}" kept running while the wizard was away (pid ${live.state.started.pid}): re-attaching to it.` });
+      for (const j of adoptable) ctx.runner.adopt(j.record);
       await step.run(ctx);
       continue;
     }
-    const done = await alreadyDone(step.id, ctx, entry);
+    const done = await alreadyDone(step.id, ctx, entry, resume.journal);
     if (done !== undefined) {
       if (entry?.status === 'done' || entry?.status === 'skipped') {
         emit({ type: 'step.finished', step: step.id, status: entry.status, summary: `${done} (before the interruption)` });
@@ -256,10 +271,11 @@ export async function runFlow(flow: readonly FlowStep[], ctx: SessionContext, re
       }
       continue;
     }
-    if (entry?.job && job?.state === 'exited') {
-      emit({ type: 'message', level: 'info', text: `The command of "${STEP_TITLES[step.id]}" ${jobStateText(job)} while the wizard was away: taking its result.` });
-      ctx.runner.adopt(entry.job);
+    const last = jobs.at(-1);
+    if (last && last.state.state === 'exited') {
+      emit({ type: 'message', level: 'info', text: `The command of "${STEP_TITLES[step.id]}" ${jobStateText(last.state)} while the wizard was away: taking its result.` });
     }
+    for (const j of adoptable) ctx.runner.adopt(j.record);
     await step.run(ctx);
   }
 }
@@ -309,13 +325,16 @@ export async function resumedTarget(steps: Steps, resume: ResumeState): Promise<
  * `synapse-upgrade resume` (and `synapse-upgrade`) then find it even when nothing else would point there.
  * Only when exactly one homeserver has an unfinished session; damaged journals are left to the normal path.
  */
-export async function recordedInstall(stateRoot: string): Promise<Pick<WizardOptions, 'venv' | 'configPaths'> | undefined> {
-  const folders = await readdir(stateRoot, { withFileTypes: true }).catch(() => []);
+export async function recordedInstall(stateRoot: string, mode: 'ask' | 'only' = 'ask'): Promise<Pick<WizardOptions, 'venv' | 'configPaths'> | undefined> {
+  const folders = (await readdir(stateRoot, { withFileTypes: true }).catch(() => [])).filter((d) => d.isDirectory());
   const found: Journal[] = [];
-  for (const folder of folders.filter((d) => d.isDirectory())) {
-    const journal = await readJournal(join(stateRoot, folder.name)).catch(() => undefined);
+  const damaged: unknown[] = [];
+  for (const folder of folders) {
+    const journal = await readJournal(join(stateRoot, folder.name)).catch((error: unknown) => void damaged.push(error));
     if (journal && isUnfinished(journal) && journal.to && journal.install?.configPaths.length) found.push(journal);
   }
+  // `resume` with nothing else to go by: a journal it cannot read is the answer (a clear error, the file kept).
+  if (mode === 'only' && found.length === 0 && damaged.length > 0) throw damaged[0];
   const only = found.length === 1 ? found[0]?.install : undefined;
   if (!only) return undefined;
   return { ...(only.venv ? { venv: only.venv } : {}), configPaths: [...only.configPaths] };

@@ -22,7 +22,7 @@ export const describeBackup = (b: BackupRecord): string =>
  * the journal. Every failure removes what was written and throws before anything else happens.
  * The folder is made through the runner too, so a dry run's plan script has every command.
  */
-export async function takeBackup(input: { runner: Runner; python: string; info: DatabaseInfo; dir: string; version: string; emit: Emit }): Promise<BackupRecord | undefined> {
+export async function takeBackup(input: { runner: Runner; python: string; info: DatabaseInfo; dir: string; version: string; emit: Emit; at?: Date }): Promise<BackupRecord | undefined> {
   const { runner, info, dir } = input;
   await runner.run({ argv: ['mkdir', '-p', '-m', '700', dir], title: `Create the backup folder ${dir}` });
   const problem = runner.dryRun ? undefined : await writableDirProblem(dir);
@@ -33,7 +33,7 @@ export async function takeBackup(input: { runner: Runner; python: string; info: 
       nextStep: 'Choose a writable folder with --backup-dir, or fix its permissions.',
     });
   }
-  const dest = join(dir, backupFileName(input.version, info.engine));
+  const dest = join(dir, backupFileName(input.version, info.engine, input.at));
   const spec = info.engine === 'sqlite3' ? sqliteBackupCommand(input.python, info.sqlitePath ?? '', dest) : pgDumpCommand(info.pg!, dest);
   const result = await runner.run(spec);
   if (runner.dryRun) return undefined;
@@ -85,7 +85,9 @@ export const backupStep: FlowStep = {
     }
     const dir = backupDirOf(ctx);
     await steps.start('backup');
-    const record = await takeBackup({ runner: ctx.runner, python: ctx.picture.install.python ?? 'python3', info, dir, version: ctx.from, emit: deps.emit });
+    // Named after the session's start: a resumed session re-attaches to (or takes the result of) the same backup command.
+    const at = steps.recorder ? new Date(steps.recorder.journal.startedAt) : undefined;
+    const record = await takeBackup({ runner: ctx.runner, python: ctx.picture.install.python ?? 'python3', info, dir, version: ctx.from, emit: deps.emit, ...(at ? { at } : {}) });
     if (!record) {
       await steps.done('backup', `not run (dry run): would back up ${info.where} into ${dir}`);
       return;

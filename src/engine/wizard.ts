@@ -81,7 +81,7 @@ export async function runWizard(opts: WizardOptions, deps: WizardDeps): Promise<
       opts, deps, steps, picture, decision, from, sessionDir,
       method: methodFor(picture.install),
       runner: createRunner({
-        dryRun: opts.dryRun, transcript, emit: deps.emit, sessionDir, session: steps.recorder.journal.sessionId,
+        dryRun: opts.dryRun, transcript, emit: deps.emit, sessionDir, session: steps.recorder.journal.sessionId, step: () => steps.current,
         onJob: (job) => steps.recorder!.setJob(steps.current, job),
         onLaunched: () => faultPoint(`${steps.current}:spawned`),
       }),

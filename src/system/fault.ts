@@ -1,10 +1,21 @@
+import { appendFileSync } from 'node:fs';
+
 /**
- * Test-only fault injection: with SYNAPSE_UPGRADE_TEST_KILL_AT=<point>[,<point>…] the process kills itself with
- * SIGKILL when it reaches that point, to prove that a kill at any step boundary leaves a session that resumes.
- * Points: `<step>:<status>` right after the journal recorded that step status (e.g. `install:running`,
- * `install:done`), and `<step>:spawned` right after a step's command was launched. Unset, it does nothing.
+ * Test-only fault injection; does nothing unless SYNAPSE_UPGRADE_TEST_KILL_AT is set. The process then kills
+ * itself with SIGKILL at a named point, to prove that a kill at any step boundary leaves a session that resumes.
+ * Points: `<step>:<status>` right after the journal recorded that status (`install:running`, `install:done`),
+ * and `<step>:spawned` right after one of the step's commands was launched.
+ *   SYNAPSE_UPGRADE_TEST_KILL_AT=install:running,restart:spawned   kill at the first of these reached
+ *   SYNAPSE_UPGRADE_TEST_KILL_AT=*                                 kill at the first point not listed in
+ *     SYNAPSE_UPGRADE_TEST_KILL_SKIP (comma-separated), which lets a test walk every boundary run after run
+ *   SYNAPSE_UPGRADE_TEST_KILL_TRACE=FILE                            append the point to FILE before the kill
  */
 export function faultPoint(point: string): void {
   const wanted = process.env.SYNAPSE_UPGRADE_TEST_KILL_AT;
-  if (wanted && wanted.split(',').includes(point)) process.kill(process.pid, 'SIGKILL');
+  if (!wanted) return;
+  const hit = wanted === '*' ? !(process.env.SYNAPSE_UPGRADE_TEST_KILL_SKIP ?? '').split(',').includes(point) : wanted.split(',').includes(point);
+  if (!hit) return;
+  const trace = process.env.SYNAPSE_UPGRADE_TEST_KILL_TRACE;
+  if (trace) appendFileSync(trace, `${point}\n`);
+  process.kill(process.pid, 'SIGKILL');
 }

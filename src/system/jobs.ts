@@ -119,11 +119,11 @@ const ago = (iso: string | undefined, now: number): string => {
   return s < 120 ? `${s} s` : s < 7200 ? `${Math.round(s / 60)} min` : `${Math.round(s / 3600)} h`;
 };
 
-/** One phrase for the admin: "still running (pid 123, for 2 min)", "ended with exit code 0 (4 s ago)". */
+/** One phrase for the admin: "is still running (pid 123, for 2 min)", "ended with exit code 0 (4 s ago)". */
 export function jobStateText(job: JobState, now = Date.now()): string {
   switch (job.state) {
     case 'running':
-      return `still running (pid ${job.started.pid}, for ${ago(job.started.startedAt, now)})${job.supervised ? '' : '; its supervisor is gone, so its exit code will not be known'}`;
+      return `is still running (pid ${job.started.pid}, for ${ago(job.started.startedAt, now)})${job.supervised ? '' : '; its supervisor is gone, so its exit code will not be known'}`;
     case 'exited':
       return `ended with ${job.exit.signal ? `signal ${job.exit.signal} (exit ${job.exit.exitCode})` : `exit code ${job.exit.exitCode}`} ${ago(job.exit.endedAt, now)} ago${job.exit.error ? ` (${job.exit.error})` : ''}`;
     case 'lost':

@@ -30,8 +30,10 @@ export interface JournalStep {
   command?: string[];
   exitCode?: number;
   summary?: string;
-  /** The step's command as a detached job (`jobs/NNNN` in the session folder), recorded before it starts. */
+  /** The step's latest command as a detached job (`jobs/NNNN` in the session folder), recorded before it starts. */
   job?: JobRecord;
+  /** All of the step's commands so far, in order (`job` is the last). */
+  jobs?: JobRecord[];
 }
 
 /** The durable record of one upgrade session; written after every step. */

@@ -62,6 +62,8 @@ export interface RunnerOptions {
   onLaunched?: (job: JobRecord) => void;
   /** The session id, written as a header line so the transcript shows which session (and run) each command belongs to. */
   session?: string;
+  /** The step running now, named in each command's header line (`=== <time> [install] $ [...]`). */
+  step?: () => string | undefined;
 }
 
 /** How to start the supervisor: this same program with the hidden `__supervise` command. */
@@ -203,7 +205,8 @@ export function createRunner(opts: RunnerOptions): Runner {
       }
 
       emit({ type: 'command.started', id, argv, cwd: spec.cwd, title: spec.title, dryRun: opts.dryRun, user: currentUser(), envNames, env });
-      transcript.write(`=== ${new Date().toISOString()} ${opts.dryRun ? 'DRY RUN (not run) ' : ''}$ ${JSON.stringify(argv)}`);
+      const step = opts.step?.();
+      transcript.write(`=== ${new Date().toISOString()} ${step ? `[${step}] ` : ''}${opts.dryRun ? 'DRY RUN (not run) ' : ''}$ ${JSON.stringify(argv)}`);
       transcript.write(`    cwd=${spec.cwd ?? process.cwd()}${envNames.length ? ` env=${envNames.join(',')}` : ''}`);
       if (opts.dryRun) {
         emit({ type: 'command.finished', id, exitCode: 0, durationMs: 0 });

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import { MUTATING_STEPS } from '../../src/core/steps.js';
 import { BIN } from './cli.js';
 
 /**
@@ -70,22 +71,28 @@ export async function journalOf(stateDir: string): Promise<JournalLike> {
   return JSON.parse(await readFile(join(await sessionDirOf(stateDir), 'journal.json'), 'utf8')) as JournalLike;
 }
 
-/** Every command the transcript says was started (`=== <time> $ [argv]`), in order; only those of `session` when given. */
-export async function startedCommands(transcriptPath: string, session?: string): Promise<string[][]> {
-  const commands: string[][] = [];
+/** The steps whose commands change something: each may run only once per session. */
+export const CHANGING_STEPS = new Set([...MUTATING_STEPS, 'backup']);
+
+/** Every command the transcript says was started (`=== <time> [step] $ [argv]`), in order; only those of `session` when given. */
+export async function startedCommands(transcriptPath: string, session?: string): Promise<{ step: string | undefined; argv: string[] }[]> {
+  const commands: { step: string | undefined; argv: string[] }[] = [];
   let current: string | undefined;
   for (const line of (await readFile(transcriptPath, 'utf8')).split('\n')) {
     const header = /^=== \S+ session (\S+),/.exec(line);
     if (header) current = header[1];
-    const started = /^=== \S+ \$ (\[.*\])$/.exec(line);
-    if (started && (session === undefined || current === session)) commands.push(JSON.parse(started[1]!) as string[]);
+    const started = /^=== \S+ (?:\[(\S+)\] )?\$ (\[.*\])$/.exec(line);
+    if (started && (session === undefined || current === session)) commands.push({ step: started[1], argv: JSON.parse(started[2]!) as string[] });
   }
   return commands;
 }
 
-/** Fails when a command was started twice in one session (across all its runs); returns them, one line each. */
+/**
+ * Fails when a command of a step that changes something (install, restart, backup…) was started twice in one
+ * session, across all its runs. Returns those commands, one line each.
+ */
 export async function assertNoDuplicateCommand(journal: { transcript: string; sessionId: string }): Promise<string[]> {
-  const lines = (await startedCommands(journal.transcript, journal.sessionId)).map((argv) => argv.join(' '));
+  const lines = (await startedCommands(journal.transcript, journal.sessionId)).filter((c) => c.step && CHANGING_STEPS.has(c.step as never)).map((c) => `[${c.step}] ${c.argv.join(' ')}`);
   const seen = new Set<string>();
   for (const line of lines) {
     assert.ok(!seen.has(line), `started twice: ${line}\nall: ${lines.join('\n')}`);
