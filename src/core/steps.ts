@@ -1,5 +1,5 @@
 /** The steps of an upgrade session, in order. The state machine in session.ts moves through them. */
-export const STEP_IDS = ['detect', 'target', 'notes', 'preflight', 'prepare', 'confirm', 'backup', 'install', 'config-check', 'restart', 'wait', 'verify', 'workers'] as const;
+export const STEP_IDS = ['detect', 'target', 'notes', 'prepare', 'preflight', 'confirm', 'backup', 'install', 'config-check', 'restart', 'wait', 'verify', 'workers'] as const;
 /** The steps of a rollback (offered after a failure, or `synapse-upgrade rollback`), journalled like the others. */
 export const ROLLBACK_STEP_IDS = ['rollback-stop', 'rollback-install', 'rollback-restore', 'rollback-sql', 'rollback-restart', 'rollback-verify'] as const;
 export type StepId = (typeof STEP_IDS)[number] | (typeof ROLLBACK_STEP_IDS)[number];

@@ -14,4 +14,4 @@ import { workersStep } from './step-workers.js';
  * The steps after the target is chosen, in order. To add a step: give it an id in
  * core/steps.ts, write a FlowStep in its own file, and put it here.
  */
-export const FLOW: readonly FlowStep[] = [notesStep, preflightStep, prepareStep, confirmStep, backupStep, installStep, configCheckStep, restartStep, waitStep, verifyStep, workersStep];
+export const FLOW: readonly FlowStep[] = [notesStep, prepareStep, preflightStep, confirmStep, backupStep, installStep, configCheckStep, restartStep, waitStep, verifyStep, workersStep];

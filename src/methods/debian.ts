@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, readdir, readFile, readlink, rm, stat } from 'node:fs/promises';
+import { mkdtemp, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { AdminError, ExitCode } from '../core/errors.js';
@@ -83,28 +83,42 @@ export interface LockHolder {
   command: string | undefined;
 }
 
+/** Asks the kernel who holds each lock (fcntl F_GETLK): read-only, unlike trying to take it. */
+const LOCK_QUERY = String.raw`
+import fcntl, json, os, struct, sys
+out = []
+for path in sys.argv[1:]:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        continue
+    try:
+        res = fcntl.fcntl(fd, fcntl.F_GETLK, struct.pack("hhqqi4x", fcntl.F_WRLCK, 0, 0, 0, 0))
+        kind, _, _, _, pid = struct.unpack("hhqqi4x", res)
+        if kind != fcntl.F_UNLCK:
+            out.append({"lock": path, "pid": pid})
+    finally:
+        os.close(fd)
+print(json.dumps(out))
+`;
+
 /**
- * Who holds dpkg's or apt's lock, read from /proc/locks (read-only; trying the lock would take it).
- * Matches the lock files' device and inode against the lock table.
+ * Who holds dpkg's or apt's locks (apt-get, unattended-upgrades, another admin), without taking
+ * them: `python -c` with fcntl F_GETLK, the same query apt makes before it says "Could not get lock".
  */
-export async function aptLockHolders(root = '/', procRoot = '/proc'): Promise<LockHolder[]> {
-  const table = await readFile(join(procRoot, 'locks'), 'utf8').catch(() => '');
+export async function aptLockHolders(root = '/', python = 'python3', procRoot = '/proc'): Promise<LockHolder[]> {
+  const result = await readOnly([python, '-c', LOCK_QUERY, ...APT_LOCKS.map((rel) => join(root, rel))], { timeoutMs: 30_000 });
+  if (result.exitCode !== 0) return [];
+  let found: { lock: string; pid: number }[];
+  try {
+    found = JSON.parse(result.stdout) as { lock: string; pid: number }[];
+  } catch {
+    return [];
+  }
   const holders: LockHolder[] = [];
-  for (const rel of APT_LOCKS) {
-    const path = join(root, rel);
-    const info = await stat(path).catch(() => undefined);
-    if (!info) continue;
-    const major = Math.floor(info.dev / 256) & 0xfff;
-    const minor = (info.dev & 0xff) | ((info.dev >> 12) & 0xfff00);
-    for (const line of table.split('\n')) {
-      // "1: POSIX  ADVISORY  WRITE 1234 08:01:5678 0 EOF" (device numbers in hex)
-      const m = /^\d+:\s+(?:->\s+)?\S+\s+\S+\s+\S+\s+(\d+)\s+([0-9a-f]+):([0-9a-f]+):(\d+)\s/.exec(line);
-      if (!m) continue;
-      const [, pid, maj, min, inode] = m;
-      if (Number(inode) !== info.ino || parseInt(maj ?? '', 16) !== major || parseInt(min ?? '', 16) !== minor) continue;
-      const comm = (await readFile(join(procRoot, String(pid), 'comm'), 'utf8').catch(() => '')).trim() || undefined;
-      holders.push({ lock: path, pid: Number(pid), command: comm });
-    }
+  for (const { lock, pid } of found) {
+    const command = pid > 0 ? (await readFile(join(procRoot, String(pid), 'comm'), 'utf8').catch(() => '')).trim() || undefined : undefined;
+    holders.push({ lock, pid, command });
   }
   return holders;
 }
@@ -141,7 +155,7 @@ async function freshPolicy(pkg: string): Promise<{ policy: AptPolicy; updateOutp
 function aptInstall(install: DebianInstall, target: string): CommandSpec {
   const version = install.packageVersions[target] ?? target;
   return {
-    argv: ['apt-get', 'install', '-y', '--only-upgrade', '-o', 'Dpkg::Options::=--force-confold', `${install.package}=${version}`],
+    argv: ['apt-get', 'install', '-y', '--only-upgrade', '-o', 'Dpkg::Options::=--force-confold', '-o', 'DPkg::Lock::Timeout=60', `${install.package}=${version}`],
     env: { DEBIAN_FRONTEND: 'noninteractive' },
     title: `Upgrade ${install.package} to ${version}, keeping your config files`,
   };
@@ -196,10 +210,10 @@ export const debianMethod: InstallMethod = {
     } else {
       checks.push('running as root (apt-get and dpkg need it)');
     }
-    const holders = await aptLockHolders(d.root);
+    const holders = await aptLockHolders(d.root, d.python);
     if (holders.length) {
       const h = holders[0] as LockHolder;
-      throw new AdminError(`The package manager is busy: ${h.lock} is held by pid ${h.pid}${h.command ? ` (${h.command})` : ''}.`, {
+      throw new AdminError(`The package manager is busy: ${h.lock} is held by ${h.pid > 0 ? `pid ${h.pid}` : 'another process'}${h.command ? ` (${h.command})` : ''}.`, {
         serverState: 'nothing was changed',
         nextStep: `Wait for that ${h.command ?? 'process'} to finish (unattended-upgrades can take minutes), then run synapse-upgrade again. Do not delete the lock files.`,
       });
@@ -211,7 +225,7 @@ export const debianMethod: InstallMethod = {
     if (cached) {
       before.push({ argv: ['mkdir', '-p', keep], title: 'Make a folder for the kept package' });
       before.push({ argv: ['cp', '-p', cached, keep], title: `Keep the installed ${d.package} ${d.packageVersion} (.deb from apt's cache) for a rollback` });
-      rollback.push(`dpkg -i ${join(keep, basename(cached))}`);
+      rollback.push(`dpkg -i --force-confold ${join(keep, basename(cached))}`);
       checks.push(`the installed package is in apt's cache: ${cached}`);
     } else {
       const policy = parseAptPolicy((await readOnly(['apt-cache', 'policy', d.package], { timeoutMs: 60_000 })).stdout);
@@ -220,7 +234,7 @@ export const debianMethod: InstallMethod = {
       if (downloadable) {
         before.push({ argv: ['mkdir', '-p', keep], title: 'Make a folder for the kept package' });
         before.push({ argv: ['apt-get', 'download', `${d.package}=${d.packageVersion}`], cwd: keep, title: `Keep the installed ${d.package} ${d.packageVersion} (apt-get download) for a rollback` });
-        rollback.push(`dpkg -i ${join(keep, `${d.package}_${archiveVersion(d.packageVersion)}_*.deb`)}`);
+        rollback.push(`dpkg -i --force-confold ${join(keep, `${d.package}_${archiveVersion(d.packageVersion)}_*.deb`)}`);
         checks.push(`the installed version ${d.packageVersion} can still be downloaded: it is kept before the upgrade`);
       } else {
         const pool = `https://packages.matrix.org/debian/pool/main/m/${d.package}/${d.package}_${d.packageVersion}_amd64.deb`;
@@ -235,7 +249,7 @@ export const debianMethod: InstallMethod = {
           safeDefault: 'continue',
         });
         if (answer !== 'continue') throw new AdminError('Stopped before any change.', { code: 'stopped', serverState: 'nothing was changed' });
-        rollback.push(`wget ${pool} && dpkg -i ${basename(pool)}`);
+        rollback.push(`wget ${pool} && dpkg -i --force-confold ${basename(pool)}`);
         checks.push(`no copy of ${d.packageVersion} could be kept; a rollback needs ${pool}`);
       }
     }
@@ -245,10 +259,5 @@ export const debianMethod: InstallMethod = {
     return { before, install: [aptInstall(d, target)], restart: [managerRestart(d)], checks, details: [], rollback };
   },
 };
-
-/** The process name of a pid (for messages), from /proc. */
-export async function processName(pid: number, procRoot = '/proc'): Promise<string | undefined> {
-  return (await readlink(join(procRoot, String(pid), 'exe')).catch(() => undefined)) ?? undefined;
-}
 
 export { DEBIAN_PACKAGE };

@@ -1,0 +1,192 @@
+import assert from 'node:assert/strict';
+import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+import { buildWheelhouse, freePort } from '../../src/demo/standin.js';
+import { BIN } from '../helpers/cli.js';
+import { openPrivateRoot, type PrivateRoot } from '../helpers/private-root.js';
+import { needTools } from '../helpers/tools.js';
+
+const FIXTURES = fileURLToPath(new URL('../fixtures/debian/', import.meta.url));
+const ARCH_DEB = (version: string, arch: string) => `matrix-synapse-py3_${version}+bookworm1_${arch}.deb`;
+
+const WORKER_TEMPLATE = `[Unit]
+Description=Synapse %i
+AssertPathExists=/etc/matrix-synapse/workers/%i.yaml
+PartOf=matrix-synapse.target
+After=matrix-synapse.service
+
+[Service]
+Type=notify
+User=matrix-synapse
+WorkingDirectory=/var/lib/matrix-synapse
+ExecStart=/opt/venvs/matrix-synapse/bin/python -m synapse.app.generic_worker --config-path=/etc/matrix-synapse/homeserver.yaml --config-path=/etc/matrix-synapse/conf.d/ --config-path=/etc/matrix-synapse/workers/%i.yaml
+Restart=always
+RestartSec=3
+
+[Install]
+WantedBy=matrix-synapse.target
+`;
+
+const version = async (port: number): Promise<string> => {
+  const res = await fetch(`http://127.0.0.1:${port}/_synapse/admin/v1/server_version`, { signal: AbortSignal.timeout(3000) });
+  return ((await res.json()) as { server_version: string }).server_version;
+};
+
+test('Debian package (real dpkg and apt-get, local repository, private mount namespace; stand-in systemctl): detection, refusals, upgrade with the .deb kept, confold, TimeoutStartSec drop-in, target with a worker', async (t) => {
+  if (!needTools(t, ['unshare', 'nsenter', 'setpriv', 'dpkg', 'dpkg-deb', 'dpkg-scanpackages', 'apt-get', 'apt-cache', 'gzip'], { root: true })) return;
+  const work = await mkdtemp(join(tmpdir(), 'su-debian-'));
+  await chmod(work, 0o755);
+  const wheels = await buildWheelhouse();
+  const port = await freePort();
+  const workerPort = await freePort();
+  const bin = join(work, 'bin');
+  await mkdir(bin);
+  await copyFile(join(FIXTURES, 'systemctl-standin.py'), join(bin, 'systemctl'));
+  await chmod(join(bin, 'systemctl'), 0o755);
+  const state = join(work, 'state');
+  await mkdir(state, { recursive: true, mode: 0o777 });
+  await chmod(state, 0o777);
+  const systemctlLog = join(work, 'systemctl.log');
+  const env = {
+    PATH: `${bin}:/usr/sbin:/usr/bin:/sbin:/bin`,
+    HOME: work,
+    LANG: 'C.UTF-8',
+    SYNAPSE_UPGRADE_STATE_DIR: state,
+    STANDIN_SYSTEMCTL_LOG: systemctlLog,
+  };
+  const ns: PrivateRoot = await openPrivateRoot(work);
+  t.after(() => ns.close());
+  const sh = async (script: string) => {
+    const r = await ns.run('bash', ['-euo', 'pipefail', '-c', script], { env });
+    assert.equal(r.exitCode, 0, `${script}\n${r.stdout}\n${r.stderr}`);
+    return r.stdout.trim();
+  };
+  const wizard = (args: string[], extraEnv: Record<string, string> = {}) => ns.run(process.execPath, [BIN, ...args], { env: { ...env, ...extraEnv } });
+
+  const arch = await sh('dpkg --print-architecture');
+  await sh(`bash ${FIXTURES}/build-debs.sh ${work} ${wheels} ${port} 1.46.0 1.49.0`);
+  await sh(
+    [
+      // Only the local repository: no network, no other package lists. (docker-clean would empty apt's cache.)
+      'rm -f /etc/apt/sources.list.d/* /etc/apt/apt.conf.d/docker-clean',
+      `echo 'deb [trusted=yes] file:${work}/repo ./' > /etc/apt/sources.list`,
+      'rm -rf /var/lib/apt/lists/*',
+    ].join('\n'),
+  );
+
+  await t.test('no install yet: "No Synapse install found", listing what was looked at (exit 2)', async () => {
+    const r = await wizard(['detect']);
+    assert.equal(r.exitCode, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, /No Synapse install found\. Looked at: the Debian package matrix-synapse-py3 \(dpkg-query\); running homeserver processes in \/proc; synctl on PATH; .*\/synapse\/env; \/opt\/synapse\/env; Docker containers/);
+    assert.match(r.stderr, /--method debian/);
+  });
+
+  // As installed from packages.matrix.org some time ago: 1.46.0 with its .deb in apt's cache; the
+  // repository now lists only 1.49.0. The admin edited the conffile; a worker runs under the target.
+  await sh(
+    [
+      `bash ${FIXTURES}/repo.sh ${work}/repo ${work}/debs/${ARCH_DEB('1.49.0', arch)}`,
+      `dpkg -i ${work}/debs/${ARCH_DEB('1.46.0', arch)} >/dev/null`,
+      `cp ${work}/debs/${ARCH_DEB('1.46.0', arch)} /var/cache/apt/archives/`,
+      "echo '# edited by the admin: keep me' >> /etc/matrix-synapse/homeserver.yaml",
+      'apt-get -q update >/dev/null',
+      'mkdir -p /etc/matrix-synapse/workers /etc/systemd/system/matrix-synapse.target.wants',
+      `printf '[Unit]\\nDescription=Synapse parent target\\n\\n[Install]\\nWantedBy=multi-user.target\\n' > /etc/systemd/system/matrix-synapse.target`,
+      `cat > /etc/systemd/system/matrix-synapse-worker@.service <<'UNIT'\n${WORKER_TEMPLATE}UNIT`,
+      'ln -s /etc/systemd/system/matrix-synapse-worker@.service /etc/systemd/system/matrix-synapse.target.wants/matrix-synapse-worker@client1.service',
+      `printf 'worker_app: synapse.app.generic_worker\\nworker_name: client1\\nworker_pid_file: /var/lib/matrix-synapse/client1.pid\\nworker_log_config: /etc/matrix-synapse/log.yaml\\nworker_listeners:\\n  - type: http\\n    port: ${workerPort}\\n    bind_addresses: [127.0.0.1]\\n    resources:\\n      - names: [client]\\n' > /etc/matrix-synapse/workers/client1.yaml`,
+      'systemctl start matrix-synapse.target',
+    ].join('\n'),
+  );
+  assert.equal(await version(port), '1.46.0');
+  assert.equal(await version(workerPort), '1.46.0');
+
+  await t.test('detect --json: debian, high confidence, systemd target with the worker', async () => {
+    const r = await wizard(['detect', '--json']);
+    assert.equal(r.exitCode, 0, r.stderr);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.method, 'debian');
+    assert.equal(report.confidence, 'high');
+    assert.equal(report.installedVersion, '1.46.0');
+    assert.equal(report.packageVersion, '1.46.0+bookworm1');
+    assert.equal(report.runningVersion, '1.46.0');
+    assert.deepEqual(report.configPaths, ['/etc/matrix-synapse/homeserver.yaml', '/etc/matrix-synapse/conf.d']);
+    assert.equal(report.database, 'sqlite3');
+    assert.equal(report.restart, 'systemd');
+    assert.equal(report.restartDetails.unit, 'matrix-synapse.target');
+    assert.equal(report.restartDetails.timeoutStartSec, 90);
+    assert.deepEqual(report.workers.map((w: { name: string; url: string; unit: string }) => [w.name, w.unit, w.url]), [['client1', 'matrix-synapse-worker@client1.service', `http://127.0.0.1:${workerPort}`]]);
+    assert.ok(report.evidence.some((e: string) => /dpkg: matrix-synapse-py3 1\.46\.0\+bookworm1 is installed/.test(e)));
+  });
+
+  await t.test('not root: a clear sentence, exit 2, nothing changed', async () => {
+    const r = await ns.run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--', process.execPath, BIN, '--target', '1.49.0', '--yes'], { env });
+    assert.equal(r.exitCode, 2, r.stdout + r.stderr);
+    assert.match(r.stdout, /Upgrading the Debian package matrix-synapse-py3 needs root, and synapse-upgrade runs as uid 65534\./);
+    assert.match(r.stdout, /sudo/);
+    assert.equal(await sh("dpkg-query -W -f='${Version}' matrix-synapse-py3"), '1.46.0+bookworm1');
+  });
+
+  await t.test('apt lock held by another process: says who holds it, exit 1, nothing changed', async () => {
+    const ready = join(work, 'locked');
+    const release = join(work, 'release-lock');
+    const locker = ns.spawn('/usr/bin/python3', ['-c', `import fcntl,os,time; f=open('/var/lib/dpkg/lock-frontend','w'); fcntl.lockf(f, fcntl.LOCK_EX); open('${ready}','w').close()\nwhile not os.path.exists('${release}'): time.sleep(0.05)`]);
+    try {
+      for (let i = 0; i < 100 && !(await readFile(ready).then(() => true, () => false)); i++) await new Promise((r) => setTimeout(r, 50));
+      const r = await wizard(['--target', '1.49.0', '--yes']);
+      assert.equal(r.exitCode, 1, r.stdout + r.stderr);
+      assert.match(r.stdout, /The package manager is busy: \/var\/lib\/dpkg\/lock-frontend is held by pid \d+ \(python3\)\./);
+      assert.match(r.stdout, /Server state: nothing was changed/);
+      assert.equal(await sh("dpkg-query -W -f='${Version}' matrix-synapse-py3"), '1.46.0+bookworm1');
+    } finally {
+      await writeFile(release, '');
+      await locker;
+    }
+  });
+
+  await t.test('upgrade 1.46.0 → 1.49.0: keeps the .deb from the cache, apt-get --only-upgrade --force-confold, drop-in for the 90 s timeout, restarts the target, checks the worker', async () => {
+    const r = await wizard(['--target', '1.49.0', '--yes']);
+    assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /migrates the database schema \(v65 → v66\) while Synapse starts\. matrix-synapse\.service allows 90 s to start and has Restart=always/);
+    assert.match(r.stdout, /\[ok\] workers: 1 worker\(s\) answer 1\.49\.0/);
+    assert.equal(await sh("dpkg-query -W -f='${Version}' matrix-synapse-py3"), '1.49.0+bookworm1');
+    assert.equal(await version(port), '1.49.0');
+    assert.equal(await version(workerPort), '1.49.0');
+    assert.match(await sh('cat /etc/matrix-synapse/homeserver.yaml'), /# edited by the admin: keep me/);
+    assert.match(await sh('ls /etc/matrix-synapse/'), /homeserver\.yaml\.dpkg-dist/);
+    assert.match(await sh('cat /etc/systemd/system/matrix-synapse.service.d/synapse-upgrade-timeout.conf'), /^TimeoutStartSec=3600$/m);
+    const calls = (await readFile(systemctlLog, 'utf8')).trim().split('\n').map((l) => JSON.parse(l).argv.join(' '));
+    assert.deepEqual(calls.slice(-2), ['daemon-reload', 'restart matrix-synapse.target']);
+    const [folder] = await readdir(state);
+    const kept = await readdir(join(state, folder as string, 'packages'));
+    assert.deepEqual(kept, [ARCH_DEB('1.46.0', arch)]);
+    const journal = JSON.parse(await readFile(join(state, folder as string, 'journal.json'), 'utf8'));
+    const transcript = await readFile(journal.transcript, 'utf8');
+    assert.match(transcript, /\["cp","-p","\/var\/cache\/apt\/archives\/matrix-synapse-py3_1\.46\.0\+bookworm1_\w+\.deb",/);
+    assert.match(transcript, /\["apt-get","install","-y","--only-upgrade","-o","Dpkg::Options::=--force-confold","-o","DPkg::Lock::Timeout=60","matrix-synapse-py3=1\.49\.0\+bookworm1"\]\n {4}cwd=\S+ env=DEBIAN_FRONTEND/);
+    // The kept package is a working rollback: dpkg takes it back.
+    await sh(`dpkg -i --force-confold ${join(state, folder as string, 'packages', ARCH_DEB('1.46.0', arch))} >/dev/null`);
+    assert.equal(await sh("dpkg-query -W -f='${Version}' matrix-synapse-py3"), '1.46.0+bookworm1');
+  });
+
+  await t.test('not in the cache but still offered by the repository: apt-get download keeps it; the drop-in is read back (no question)', async () => {
+    const [folder] = await readdir(state);
+    await sh(
+      [
+        `rm -rf ${join(state, folder as string, 'packages')} /var/cache/apt/archives/*.deb`,
+        `bash ${FIXTURES}/repo.sh ${work}/repo ${work}/debs/${ARCH_DEB('1.46.0', arch)} ${work}/debs/${ARCH_DEB('1.49.0', arch)}`,
+        'apt-get -q update >/dev/null',
+      ].join('\n'),
+    );
+    const r = await wizard(['--target', '1.49.0', '--yes']);
+    assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+    assert.doesNotMatch(r.stdout, /allows 90 s to start/);
+    assert.match(r.stdout, /apt-get download matrix-synapse-py3=1\.46\.0\+bookworm1/);
+    assert.deepEqual(await readdir(join(state, folder as string, 'packages')), [ARCH_DEB('1.46.0', arch)]);
+    assert.equal(await sh("dpkg-query -W -f='${Version}' matrix-synapse-py3"), '1.49.0+bookworm1');
+    assert.equal(await version(port), '1.49.0');
+  });
+});
