@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AdminError, ExitCode } from '../core/errors.js';
 import type { InstallSummary, Outcome, Result } from '../core/events.js';
@@ -136,6 +136,10 @@ export async function openSession(input: { opts: WizardOptions; deps: WizardDeps
   const lock = acquireLock(sessionDir, only ? 'resume' : 'wizard');
   try {
     if (lock.tookOver) warn(`A lock left by a synapse-upgrade that is gone (${describeHolder(lock.tookOver)}) was stale; this run took it over.`);
+    // Temp files of journal writes cut short by a kill (the journal itself is always whole): ours to clear now.
+    for (const name of await readdir(sessionDir).catch(() => [] as string[])) {
+      if (/^\.journal\.json\.\d+\.[0-9a-f]+\.tmp$/.test(name)) await rm(join(sessionDir, name), { force: true });
+    }
     const journal = await readJournal(sessionDir);
     await ensureStateRoom(sessionDir, 'the upgrade');
     if (!journal || !isUnfinished(journal)) {
@@ -150,8 +154,10 @@ export async function openSession(input: { opts: WizardOptions; deps: WizardDeps
     }
     const interruption = await describeInterruption(sessionDir, journal);
     const lines = interruptionLines(interruption);
-    for (const line of lines) deps.emit({ type: 'message', level: 'warn', text: line });
+    // Shown once: as the question's details when asking, as messages when `resume` carries on without asking.
+    if (only) for (const line of lines) deps.emit({ type: 'message', level: 'warn', text: line });
     if (opts.target && !only && opts.target !== 'latest' && opts.target !== journal.to && opts.yes) {
+      for (const line of lines) deps.emit({ type: 'message', level: 'warn', text: line });
       throw new AdminError(`An unfinished upgrade to ${journal.to} is recorded; --target ${opts.target} asks for another version.`, {
         exitCode: ExitCode.usage,
         serverState: 'this run changed nothing',

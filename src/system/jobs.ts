@@ -157,25 +157,32 @@ export interface FollowEnd {
  * Rejects with `signal.reason` when aborted (the command itself keeps running).
  */
 export async function followJob(path: string, opts: { onLine: (line: string) => void; signal?: AbortSignal; pollMs?: number; offset?: number }): Promise<FollowEnd> {
-  const pollMs = opts.pollMs ?? 100;
+  const pollMs = opts.pollMs ?? 25;
   const output = join(path, JOB_FILES.output);
+  // Read at most this much before yielding: a flood of output then flows through the transcript
+  // and the screen in slices, instead of piling up in memory while the loop reads it all.
+  const sliceBytes = 256 * 1024;
   const decoder = new StringDecoder('utf8');
   const buffer = Buffer.alloc(64 * 1024);
   let position = opts.offset ?? 0;
   let partial = '';
   let fd: number | undefined;
   let lastCheck = 0;
-  const drain = (): void => {
+  /** Reads what is there (up to `limit` bytes); true when more may be waiting. */
+  const drain = (limit = Infinity): boolean => {
     if (fd === undefined) {
       try {
         fd = openSync(output, 'r');
       } catch {
-        return; // not created yet
+        return false; // not created yet
       }
     }
+    let read = 0;
     for (;;) {
+      if (read >= limit) return true;
       const n = readSync(fd, buffer, 0, buffer.length, position);
-      if (n <= 0) break;
+      if (n <= 0) return false;
+      read += n;
       position += n;
       const text = partial + decoder.write(buffer.subarray(0, n));
       const lines = text.split('\n');
@@ -186,10 +193,13 @@ export async function followJob(path: string, opts: { onLine: (line: string) => 
   try {
     for (;;) {
       if (opts.signal?.aborted) throw opts.signal.reason;
-      drain();
+      if (drain(sliceBytes)) {
+        await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
       const exit = await readJson<JobExit>(join(path, JOB_FILES.exit));
       if (exit) {
-        drain();
+        while (drain(sliceBytes)) await new Promise((resolve) => setImmediate(resolve));
         const rest = partial + decoder.end();
         if (rest) opts.onLine(rest);
         return { exit: exit.notStarted ? undefined : exit, notStarted: exit.notStarted === true };
@@ -198,7 +208,7 @@ export async function followJob(path: string, opts: { onLine: (line: string) => 
         lastCheck = Date.now();
         const state = await inspectJob(path);
         if (state.state === 'lost' || state.state === 'not-started') {
-          drain();
+          while (drain(sliceBytes)) await new Promise((resolve) => setImmediate(resolve));
           const rest = partial + decoder.end();
           if (rest) opts.onLine(rest);
           return { exit: undefined, notStarted: state.state === 'not-started' };
