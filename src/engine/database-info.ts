@@ -3,6 +3,7 @@ import { databaseFromConfig, type ReadOnlyDatabase } from '../system/database.js
 import { sqliteFilesSize } from '../system/disk.js';
 import { pgConnection, type PgConnection } from '../system/pg-connection.js';
 import type { ServerPicture } from './inspect.js';
+import { helperPython, hostDatabaseValues } from '../methods/docker-detect.js';
 
 /** The homeserver's database as the preflight, the backup and the rollback see it. */
 export interface DatabaseInfo {
@@ -17,9 +18,10 @@ export interface DatabaseInfo {
 }
 
 export function databaseInfo(picture: Pick<ServerPicture, 'config' | 'install'>): DatabaseInfo | { error: string } {
-  const values = picture.config.values;
+  // Docker: the database file as this host sees it, through the container's mounts.
+  const values = hostDatabaseValues(picture.install, picture.config.values);
   const baseDir = dirname(picture.config.files[0]?.path ?? '.');
-  const ro = databaseFromConfig(values, { python: picture.install.python, baseDir });
+  const ro = databaseFromConfig(values, { python: helperPython(picture.install), baseDir });
   if ('error' in ro) return ro;
   const db = (values.database ?? {}) as Record<string, unknown>;
   const args = (db.args ?? {}) as Record<string, unknown>;

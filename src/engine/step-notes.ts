@@ -10,6 +10,7 @@ import { gatherNoteFacts } from '../system/note-facts.js';
 import { loadSteps } from '../system/steps-loader.js';
 import type { FlowStep, SessionContext } from './context.js';
 import type { ServerPicture } from './inspect.js';
+import { helperPython, hostDatabaseValues } from '../methods/docker-detect.js';
 
 export interface NotesReview {
   results: NoteResult[];
@@ -39,7 +40,7 @@ export async function evaluateServerNotes(picture: ServerPicture, target: string
   const selected = selectNotes(data.notes, mustParseVersion(picture.install.installedVersion), mustParseVersion(target));
   const wanted = new Set(queryIdsOf(selected));
   const base = dirname(picture.config.files[0]?.path ?? '.');
-  const db = databaseFromConfig(picture.config.values, { python: picture.install.python, baseDir: base });
+  const db = databaseFromConfig(hostDatabaseValues(picture.install, picture.config.values), { python: helperPython(picture.install), baseDir: base });
   const { facts, warnings } = await gatherNoteFacts({
     config: picture.config,
     installMethod: picture.install.method,

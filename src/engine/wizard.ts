@@ -13,6 +13,7 @@ import { faultPoint } from '../system/fault.js';
 import type { HeldLock } from '../system/lock.js';
 import { openSession, resumedTarget, runFlow, SessionEnded, whenDetached } from './resume.js';
 import { chooseInstallBy } from './choose-install.js';
+import { installLocation } from '../methods/detect.js';
 import { checkAnswering } from './step-answering.js';
 import { offerRollbackAfterFailure } from './rollback.js';
 import { chooseTarget } from './step-target.js';
@@ -69,7 +70,7 @@ export async function runWizard(opts: WizardOptions, deps: WizardDeps): Promise<
     transcript = openTranscript(steps.recorder.journal.transcript);
     if (deps.control) deps.control.onDetach(whenDetached({ steps, control: deps.control, transcriptPath: () => transcript?.path, finish: (lines) => finish('interrupted', ExitCode.interrupted, lines) }));
     deps.emit({ type: 'session.started', sessionId: steps.recorder.journal.sessionId, dryRun: opts.dryRun, stateDir: sessionDir, ...(resumed ? { resumed: true } : {}) });
-    await steps.done('detect', `Synapse ${picture.install.installedVersion} (${picture.install.method}) at ${picture.install.venv}`);
+    await steps.done('detect', `Synapse ${picture.install.installedVersion} (${picture.install.method}) at ${installLocation(picture.install)}`);
     if (!resumed) await checkAnswering(picture, deps);
 
     const decision = resumed ? await resumedTarget(steps, resumed) : await chooseTarget(opts, deps, steps, picture);

@@ -282,3 +282,20 @@ export async function inspectContainer(name: string, env: NodeJS.ProcessEnv = pr
 export async function inspectImage(ref: string, env: NodeJS.ProcessEnv = process.env): Promise<ImageInspect | undefined> {
   return (await dockerJson<ImageInspect[]>(['image', 'inspect', ref], env))?.[0];
 }
+
+/**
+ * The config values with the database file as this host sees it: a Docker container's SQLite
+ * path (`/data/homeserver.db`) is mapped through its mounts; other installs are returned as they are.
+ */
+export function hostDatabaseValues(install: Install, values: Record<string, unknown>): Record<string, unknown> {
+  if (install.method !== 'docker') return values;
+  const db = values.database as { name?: unknown; args?: Record<string, unknown> } | undefined;
+  const raw = db?.args?.database ?? values.database_path;
+  if (typeof raw !== 'string' || (db?.name !== undefined && db.name !== 'sqlite3')) return values;
+  const mapped = hostPath(install.mounts, raw);
+  if (!mapped) return values;
+  return db ? { ...values, database: { ...db, args: { ...db.args, database: mapped } } } : { ...values, database_path: mapped };
+}
+
+/** A Python on this host for read-only helper work (SQLite reads) when the install has none of its own. */
+export const helperPython = (install: Install): string | undefined => install.python ?? (install.method === 'docker' ? 'python3' : undefined);

@@ -152,7 +152,12 @@ export const dockerMethod: InstallMethod = {
     const image = await inspectImage(ref);
     if (!image) throw new AdminError(`After the pull, the image ${ref} is not there.`, { serverState: `nothing was restarted; Synapse ${d.installedVersion} keeps serving` });
     const label = image.Config?.Labels?.[VERSION_LABEL];
-    return parseVersion(label ?? `v${target}`)?.text ?? target;
+    if (label) return parseVersion(label)?.text ?? label;
+    // Images before v1.90 carry no version label: ask the image itself, in a throw-away container.
+    const inside = await readOnly(['docker', 'run', '--rm', '--entrypoint', 'python', ref, '-c', 'import synapse; print(synapse.__version__)'], { timeoutMs: 120_000 });
+    const version = parseVersion(inside.stdout.trim().split('\n').at(-1) ?? '');
+    if (inside.exitCode !== 0 || !version) throw new AdminError(`The pulled image ${ref} has no version label and its Synapse version could not be read: ${inside.stderr.trim().split('\n').at(-1) ?? ''}`, { serverState: `nothing was restarted; Synapse ${d.installedVersion} keeps serving` });
+    return version.text;
   },
 
   installCommand(install, target) {
