@@ -78,3 +78,28 @@ export function reduceView(view: SessionView, event: WizardEvent): SessionView {
       return view;
   }
 }
+
+/**
+ * Folds a batch of events, taking each run of output lines in one step: a flood of output
+ * costs one copy of the tail per batch instead of one per line.
+ */
+export function reduceEvents(view: SessionView, events: readonly WizardEvent[]): SessionView {
+  let current = view;
+  let lines: string[] = [];
+  const flushLines = (): void => {
+    if (lines.length === 0) return;
+    current = { ...current, tail: [...current.tail, ...lines.slice(-TAIL_LIMIT)].slice(-TAIL_LIMIT) };
+    lines = [];
+  };
+  for (const event of events) {
+    if (event.type === 'command.output') {
+      lines.push(event.line);
+      if (lines.length > TAIL_LIMIT * 4) lines = lines.slice(-TAIL_LIMIT);
+      continue;
+    }
+    flushLines();
+    current = reduceView(current, event);
+  }
+  flushLines();
+  return current;
+}

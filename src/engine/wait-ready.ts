@@ -37,7 +37,7 @@ async function serverProcessAlive(pidFile: string | undefined): Promise<boolean 
  * may take hours. It gives up only when the server process is gone, and asks when the log stalls.
  */
 export async function waitUntilReady(opts: WaitOptions): Promise<{ answer: ServerVersionAnswer; readyAt: number }> {
-  const pollMs = opts.pollMs ?? 200;
+  const pollMs = opts.pollMs ?? 50;
   const stallMs = opts.stallMs ?? 15 * 60_000;
   const deadMs = opts.deadMs ?? 8_000;
   let lastReport = 0;

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 
 /**
  * The append-only record of every command: argv, cwd, exit code, duration and all output.
- * Lines are buffered by the stream, so a flood of output costs little; `flush()` waits until everything
+ * Lines are gathered into large writes, so a flood of output costs little; `flush()` waits until everything
  * written so far has reached the file (the runner calls it before starting a command).
  */
 export interface Transcript {
@@ -21,17 +21,42 @@ export function openTranscript(path: string): Transcript {
   stream.on('error', (error) => {
     failed = error;
   });
+  // Lines are gathered into one write per 64 KiB or per turn of the event loop: a flood of
+  // output then costs a few hundred writes, not one per line.
+  let pending: string[] = [];
+  let pendingBytes = 0;
+  let scheduled = false;
+  const writePending = (): void => {
+    scheduled = false;
+    if (pending.length === 0) return;
+    const chunk = pending.join('');
+    pending = [];
+    pendingBytes = 0;
+    if (!failed && !stream.destroyed) stream.write(chunk);
+  };
   return {
     path,
     write: (line) => {
-      if (!failed && !stream.destroyed) stream.write(`${line}\n`);
+      pending.push(`${line}\n`);
+      pendingBytes += line.length + 1;
+      if (pendingBytes >= 64 * 1024) writePending();
+      else if (!scheduled) {
+        scheduled = true;
+        setImmediate(writePending);
+      }
     },
     flush: () =>
       new Promise((resolve) => {
+        writePending();
         if (failed || stream.destroyed) return resolve();
         stream.write('', () => resolve());
       }),
-    close: () => new Promise((resolve) => (failed || stream.destroyed ? resolve() : stream.end(resolve))),
+    close: () =>
+      new Promise((resolve) => {
+        writePending();
+        if (failed || stream.destroyed) resolve();
+        else stream.end(resolve);
+      }),
   };
 }
 

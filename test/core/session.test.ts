@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { WizardEvent } from '../../src/core/events.js';
-import { initialView, reduceView, TAIL_LIMIT } from '../../src/core/session.js';
+import { initialView, reduceEvents, reduceView, TAIL_LIMIT } from '../../src/core/session.js';
 
 const fold = (events: WizardEvent[]) => events.reduce(reduceView, initialView());
 
@@ -53,4 +53,13 @@ test('questions come and go; the result ends waiting and running', () => {
   view = reduceView(view, { type: 'result', result: { outcome: 'upgraded', exitCode: 0, from: '1', to: '2', totalMs: 1, downtimeMs: 1, lines: [] } });
   assert.equal(view.waiting, undefined);
   assert.equal(view.result?.outcome, 'upgraded');
+});
+
+test('reduceEvents folds a batch like reduceView event by event, output runs included', () => {
+  const events: WizardEvent[] = [{ type: 'command.started', id: 1, argv: ['pip'], cwd: undefined, title: undefined, dryRun: false }];
+  for (let i = 0; i < 1000; i++) events.push({ type: 'command.output', id: 1, line: `line ${i}` });
+  events.push({ type: 'message', level: 'info', text: 'between' });
+  for (let i = 0; i < 3; i++) events.push({ type: 'command.output', id: 1, line: `more ${i}` });
+  events.push({ type: 'command.finished', id: 1, exitCode: 0, durationMs: 1 });
+  assert.deepEqual(reduceEvents(initialView(), events), fold(events));
 });

@@ -1,7 +1,7 @@
 import { Box, Static, Text, useApp, useInput, useStdin, useStdout } from 'ink';
 import { useEffect, useRef, useState } from 'react';
 import type { WizardEvent } from '../../core/events.js';
-import { initialView, reduceView, type SessionView } from '../../core/session.js';
+import { initialView, reduceEvents, type SessionView } from '../../core/session.js';
 import { LiveTail } from './LiveTail.js';
 import { QuestionView } from './QuestionView.js';
 import { ResultView } from './ResultView.js';
@@ -49,7 +49,7 @@ export function App({ subscribe, onAnswer, onQuit, color, flushMs = 50 }: AppPro
       if (queue.current.length === 0) return;
       const events = queue.current;
       queue.current = [];
-      setView((current) => events.reduce(reduceView, current));
+      setView((current) => reduceEvents(current, events));
     };
     const timer = setInterval(flush, flushMs);
     const unsubscribe = subscribe((event) => {
