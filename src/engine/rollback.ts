@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { AdminError } from '../core/errors.js';
 import { planRollback, type RollbackPlan } from '../core/rollback-plan.js';
 import type { StepId } from '../core/steps.js';
@@ -118,7 +119,11 @@ export async function runRollback(input: RollbackInput, plan: RollbackPlan): Pro
     const stop = stopCommand(method, install);
     if (stop) await runStep(input, 'rollback-stop', stop, 'Stopping Synapse failed', state(`matrix-synapse ${input.current} is installed`));
   }
-  await runStep(input, 'rollback-install', method.installCommand(install, back), `Installing ${back} failed`, state(`matrix-synapse ${input.current} may still be installed`));
+  // The method's own way back when it has one (git: check the tag out again; Debian: the kept .deb; Docker: the kept container).
+  const backTo = await method.rollbackCommands?.(install, back, dirname(input.transcriptPath));
+  for (const spec of backTo?.install ?? [method.installCommand(install, back)]) {
+    await runStep(input, 'rollback-install', spec, `Installing ${back} failed`, state(`matrix-synapse ${input.current} may still be installed`));
+  }
   if (!runner.dryRun) {
     const now = await method.installedVersion(install);
     if (compareVersions(now, back) !== 0) throw new AdminError(`After reinstalling, matrix-synapse ${now} is installed, not ${back}.`, { serverState: state('the old version is not back') });
@@ -182,7 +187,7 @@ export async function runRollback(input: RollbackInput, plan: RollbackPlan): Pro
     return { lines, downtimeMs: 0 };
   }
 
-  const restart = method.restartCommand(install);
+  const restart = backTo?.restart ?? method.restartCommand(install);
   await steps.start('rollback-restart', restart);
   const restartStarted = Date.now();
   let restartDone = false;

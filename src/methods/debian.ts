@@ -197,6 +197,21 @@ export const debianMethod: InstallMethod = {
     return managerRestart(install);
   },
 
+  async rollbackCommands(install, back, sessionDir) {
+    const d = asDebian(install);
+    const keep = join(sessionDir, 'packages');
+    const kept = (await readdir(keep).catch(() => [] as string[])).find((n) => n.startsWith(`${d.package}_`) && n.endsWith('.deb') && parseVersion(decodeURIComponent(n.split('_')[1] ?? ''))?.text === parseVersion(back)?.text);
+    const env = { DEBIAN_FRONTEND: 'noninteractive' };
+    const put: CommandSpec = kept
+      ? { argv: ['dpkg', '-i', '--force-confold', join(keep, kept)], env, title: `Put back the kept ${kept}` }
+      : {
+          argv: ['apt-get', 'install', '-y', '--allow-downgrades', '-o', 'Dpkg::Options::=--force-confold', '-o', 'DPkg::Lock::Timeout=60', `${d.package}=${d.packageVersions[back] ?? `${back}*`}`],
+          env,
+          title: `Install ${d.package} ${back} again from the repository`,
+        };
+    return { install: [put], restart: managerRestart(d) };
+  },
+
   async plan(install, target, ctx: PlanContext): Promise<MethodPlan> {
     const d = asDebian(install);
     const checks: string[] = [];

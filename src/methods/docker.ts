@@ -172,6 +172,53 @@ export const dockerMethod: InstallMethod = {
     return dockerRecreate(d, d.image).at(-1) as CommandSpec;
   },
 
+  stopCommand(install: Install): CommandSpec {
+    const d = asDocker(install);
+    if (d.compose) return composeCommand(d.compose, ['stop', d.compose.service], `Stop the compose service ${d.compose.service}`);
+    return { argv: ['docker', 'stop', d.container], title: `Stop the container ${d.container}` };
+  },
+
+  async rollbackCommands(install, back, sessionDir) {
+    const d = asDocker(install);
+    const ref = targetImage(d, back);
+    if (d.compose) {
+      const install_: CommandSpec[] = [];
+      for (const file of d.compose.files) {
+        const text = await readFile(file, 'utf8').catch(() => undefined);
+        const edit = text === undefined ? undefined : editComposeImage(file, text, d.compose.service, ref);
+        if (!edit) continue;
+        const dir = join(sessionDir, 'compose');
+        await mkdir(dir, { recursive: true });
+        const proposed = join(dir, `${basename(file)}.rollback-v${back}`);
+        await writeFile(proposed, edit.after);
+        install_.push({ argv: ['cp', proposed, file], title: `Pin ${d.compose.service} back to ${ref} in ${file}` });
+        break;
+      }
+      install_.push(composeCommand(d.compose, ['pull', d.compose.service], `Pull ${ref}`));
+      return { install: install_, restart: composeCommand(d.compose, ['up', '-d', '--no-deps', d.compose.service], `Recreate ${d.compose.service} with ${ref}`) };
+    }
+    const kept = previousName(d, parseVersion(back)?.text ?? back);
+    const aside = `${d.container}-failed-${new Date().toISOString().replace(/[^0-9]/g, '').slice(0, 14)}`;
+    if (await inspectContainer(kept)) {
+      return {
+        install: [
+          { argv: ['docker', 'stop', d.container], title: `Stop ${d.container}` },
+          { argv: ['docker', 'rename', d.container, aside], title: `Set the failed container aside as ${aside}` },
+          { argv: ['docker', 'rename', kept, d.container], title: `Bring back the kept container ${kept}` },
+        ],
+        restart: { argv: ['docker', 'start', d.container], title: `Start ${d.container} (${back})` },
+      };
+    }
+    return {
+      install: [
+        { argv: ['docker', 'pull', ref], title: `Pull ${ref}` },
+        { argv: ['docker', 'stop', d.container], title: `Stop ${d.container}` },
+        { argv: ['docker', 'rename', d.container, aside], title: `Set the failed container aside as ${aside}` },
+      ],
+      restart: { argv: ['docker', 'run', '-d', '--name', d.container, ...d.runArgs, ref, ...d.runCommand], title: `Recreate ${d.container} from ${ref}` },
+    };
+  },
+
   async plan(install, target, ctx: PlanContext): Promise<MethodPlan> {
     const d = asDocker(install);
     const server = await daemonReachable(ctx.env);

@@ -123,6 +123,15 @@ export const gitMethod: InstallMethod = {
     return managerRestart(install);
   },
 
+  async rollbackCommands(install, back) {
+    const g = asGit(install);
+    const tag = `v${parseVersion(back)?.text ?? back}`;
+    return {
+      install: [{ argv: git(g, '-c', 'advice.detachedHead=false', 'checkout', tag), title: `Check out ${tag} again` }, pipInstall(g)],
+      restart: managerRestart(g),
+    };
+  },
+
   async plan(install, target, ctx: PlanContext): Promise<MethodPlan> {
     const g = asGit(install);
     const tag = `v${parseVersion(target)?.text ?? target}`;

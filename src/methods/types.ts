@@ -177,6 +177,8 @@ export interface InstallMethod {
   installCommand(install: Install, target: string): CommandSpec;
   /** The main restart command. */
   restartCommand(install: Install): CommandSpec;
+  /** Stops Synapse (default: the restart command with `restart` turned into `stop`). */
+  stopCommand?(install: Install): CommandSpec;
   /** A read-only command proving the install would work (e.g. `pip install --dry-run`); run for real by --dry-run. */
   dryRunCheck?(install: Install, target: string): CommandSpec;
   /**
@@ -184,4 +186,10 @@ export interface InstallMethod {
    * the Docker daemon), then every command of the upgrade. Throws an AdminError when it must refuse.
    */
   plan?(install: Install, target: string, ctx: PlanContext): Promise<MethodPlan>;
+  /**
+   * Going back to `back` after an upgrade (the rollback): the commands that put it in place and the
+   * one that starts it. Without it the rollback uses installCommand(install, back) and restartCommand.
+   * `sessionDir` holds what the upgrade kept (a .deb, a compose file).
+   */
+  rollbackCommands?(install: Install, back: string, sessionDir: string): Promise<{ install: CommandSpec[]; restart: CommandSpec }>;
 }

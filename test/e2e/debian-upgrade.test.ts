@@ -189,4 +189,14 @@ test('Debian package (real dpkg and apt-get, local repository, private mount nam
     assert.equal(await sh("dpkg-query -W -f='${Version}' matrix-synapse-py3"), '1.49.0+bookworm1');
     assert.equal(await version(port), '1.49.0');
   });
+
+  await t.test('rollback: the kept .deb goes back in with dpkg -i --force-confold and the target restarts', async () => {
+    const r = await wizard(['rollback', '--yes']);
+    assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /dpkg -i --force-confold \S+\/packages\/matrix-synapse-py3_1\.46\.0\+bookworm1_\w+\.deb/);
+    assert.equal(await sh("dpkg-query -W -f='${Version}' matrix-synapse-py3"), '1.46.0+bookworm1');
+    assert.equal(await version(port), '1.46.0');
+    assert.equal(await version(workerPort), '1.46.0');
+    assert.match(await sh('cat /etc/matrix-synapse/homeserver.yaml'), /# edited by the admin: keep me/);
+  });
 });

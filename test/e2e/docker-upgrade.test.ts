@@ -79,6 +79,14 @@ test('stand-in docker: a plain container is pulled to the target tag and recreat
   const kept = JSON.parse((await docker.docker(['container', 'inspect', 'synapse-synapse-1.46.0'])).stdout)[0];
   assert.equal(kept.Config.Image, 'matrixdotorg/synapse:v1.46.0');
   assert.equal(kept.State.Running, false);
+
+  // The rollback swaps the kept container back in (no pull, its settings untouched).
+  const back = await runCli(['rollback', '--method', 'docker', '--yes'], env);
+  assert.equal(back.exitCode, 0, back.stdout + back.stderr);
+  assert.equal(await serverVersion(port), '1.46.0');
+  const restored = JSON.parse((await docker.docker(['container', 'inspect', 'synapse'])).stdout)[0];
+  assert.equal(restored.Config.Image, 'matrixdotorg/synapse:v1.46.0');
+  assert.ok((await docker.calls()).some((c) => c.join(' ') === 'rename synapse-synapse-1.46.0 synapse'));
 });
 
 test('stand-in docker compose: the pinned tag changes only after the diff is shown and a copy kept; the service is recreated', async () => {

@@ -41,7 +41,7 @@ const transcriptOf = async (state: string): Promise<string> => {
   return readFile(journal.transcript, 'utf8');
 };
 
-test('git checkout: fetch --tags, checkout v1.47.0, pip install . into its venv, synctl restart; then to v1.68.0 with the Rust check (stand-in rustc 1.82.0)', async (t) => {
+test('git checkout: fetch --tags, checkout v1.47.0, pip install . into its venv, synctl restart; rollback checks v1.46.0 out again; then to v1.68.0 with the Rust check (stand-in rustc 1.82.0)', async (t) => {
   if (!needTools(t, ['git'])) return;
   const { hs, root, env } = await checkout();
   const detect = await runCli(['detect', '--json', '--venv', hs.venv], env);
@@ -63,6 +63,13 @@ test('git checkout: fetch --tags, checkout v1.47.0, pip install . into its venv,
   assert.match(transcript, /"checkout","v1\.47\.0"\]/);
   assert.match(transcript, /"install","--disable-pip-version-check","--upgrade","\."\]/);
   assert.match(transcript, /Successfully installed matrix-synapse-1\.47\.0/);
+
+  // The rollback goes back the git way: the old tag checked out again and installed from the checkout.
+  const back = await runCli(['rollback', '--venv', hs.venv, '--yes'], env);
+  assert.equal(back.exitCode, 0, back.stdout + back.stderr);
+  assert.match(back.stdout, /checkout v1\.46\.0/);
+  assert.equal(await hs.describe(), 'v1.46.0');
+  assert.equal(await hs.serverVersion(), '1.46.0');
 
   const bin = await binDir(root, '1.82.0');
   const second = await runCli(['--venv', hs.venv, '--target', '1.68.0', '--yes', '--accept-all-notes'], { ...env, PATH: bin });

@@ -11,7 +11,7 @@ export function composeCommand(compose: ComposeInfo, args: string[], title: stri
 }
 
 /** The name the previous container keeps after a recreate (stopped, for a rollback). */
-export const previousName = (install: Pick<DockerInstall, 'container' | 'installedVersion'>): string => `${install.container}-synapse-${install.installedVersion}`;
+export const previousName = (install: Pick<DockerInstall, 'container' | 'installedVersion'>, version = install.installedVersion): string => `${install.container}-synapse-${version}`;
 
 /**
  * Switch the container to the new image the way it was created: compose recreates its service;
