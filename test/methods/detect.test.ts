@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { createStandinInstall, freePort, type StandinInstall } from '../../src/demo/standin.js';
+import { AdminError } from '../../src/core/errors.js';
+import { detectInstall } from '../../src/methods/detect.js';
+import { dataDir, dockerStandin } from '../helpers/docker-standin.js';
+import { needTools, which } from '../helpers/tools.js';
+
+// Layouts built in temporary folders: a detection root standing for `/`, a home folder, a fake /proc,
+// and a PATH holding only the tools a layout needs (so the machine's own installs never count).
+let base: string;
+let pip: StandinInstall;
+before(async () => {
+  base = await mkdtemp(join(tmpdir(), 'su-detect-'));
+  pip = await createStandinInstall({ root: join(base, 'home', 'synapse'), version: '1.46.0', port: await freePort() });
+});
+
+const emptyProc = async (): Promise<string> => {
+  const dir = await mkdtemp(join(base, 'proc-'));
+  return dir;
+};
+
+async function pathWith(tools: string[]): Promise<string> {
+  const bin = await mkdtemp(join(base, 'bin-'));
+  for (const tool of tools) {
+    const full = which(tool);
+    if (full) await symlink(full, join(bin, tool));
+  }
+  return bin;
+}
+
+async function debianRoot(): Promise<string> {
+  const root = await mkdtemp(join(base, 'root-'));
+  await mkdir(join(root, 'var/lib/dpkg/info'), { recursive: true });
+  await mkdir(join(root, 'var/lib/dpkg/updates'), { recursive: true });
+  await writeFile(join(root, 'var/lib/dpkg/status'), 'Package: matrix-synapse-py3\nStatus: install ok installed\nPriority: optional\nSection: net\nMaintainer: t <t@example.test>\nArchitecture: amd64\nVersion: 1.46.0+bookworm1\nDescription: stand-in\n\n');
+  await mkdir(join(root, 'etc/matrix-synapse/conf.d'), { recursive: true });
+  await writeFile(join(root, 'etc/matrix-synapse/homeserver.yaml'), 'server_name: debian.test\n');
+  await mkdir(join(root, 'lib/systemd/system'), { recursive: true });
+  await writeFile(join(root, 'lib/systemd/system/matrix-synapse.service'), '[Service]\nExecStart=/opt/venvs/matrix-synapse/bin/python -m synapse.app.homeserver --config-path=/etc/matrix-synapse/homeserver.yaml --config-path=/etc/matrix-synapse/conf.d/\nRestart=always\n');
+  return root;
+}
+
+/** A fake /proc entry: a homeserver started with `argv`. */
+async function fakeProcess(procRoot: string, pid: number, argv: string[]): Promise<void> {
+  await mkdir(join(procRoot, String(pid)), { recursive: true });
+  await writeFile(join(procRoot, String(pid), 'cmdline'), `${argv.join('\0')}\0`);
+  await symlink('/', join(procRoot, String(pid), 'cwd'));
+}
+
+test('pip layout at the usual place (~/synapse/env): pip, medium confidence, evidence says where', async () => {
+  const found = await detectInstall({ root: await debianRootless(), home: join(base, 'home'), procRoot: await emptyProc(), env: { PATH: await pathWith([]) } });
+  assert.equal(found.install.method, 'pip');
+  assert.equal(found.install.confidence, 'medium');
+  assert.equal(found.ambiguous, false);
+  assert.ok(found.install.evidence.includes(`virtualenv found at the usual place ${pip.venv}`));
+  assert.deepEqual(found.install.configPaths, [pip.configPath]);
+});
+
+async function debianRootless(): Promise<string> {
+  return mkdtemp(join(base, 'empty-root-'));
+}
+
+test('the running homeserver decides: a pip venv it runs from is high confidence', async () => {
+  const proc = await emptyProc();
+  await fakeProcess(proc, 4242, [join(pip.venv, 'bin', 'python'), '-m', 'synapse.app.homeserver', '-c', pip.configPath]);
+  const found = await detectInstall({ root: await debianRootless(), home: join(base, 'nohome'), procRoot: proc, env: { PATH: await pathWith([]) } });
+  assert.equal(found.install.method, 'pip');
+  assert.equal(found.install.confidence, 'high');
+  assert.ok(found.install.evidence.some((e) => e.startsWith('virtualenv of the running homeserver (pid 4242)')));
+});
+
+test('Debian layout in a temporary root (real dpkg-query --admindir): package version, config + conf.d, systemd', async (t) => {
+  if (!needTools(t, ['dpkg-query'])) return;
+  const root = await debianRoot();
+  const found = await detectInstall({ root, home: join(base, 'nohome'), procRoot: await emptyProc(), env: { PATH: await pathWith(['dpkg-query']) } });
+  const install = found.install;
+  assert.equal(install.method, 'debian');
+  assert.equal(install.installedVersion, '1.46.0');
+  assert.equal(install.method === 'debian' && install.packageVersion, '1.46.0+bookworm1');
+  assert.deepEqual(install.configPaths, [join(root, 'etc/matrix-synapse/homeserver.yaml'), join(root, 'etc/matrix-synapse/conf.d')]);
+  assert.equal(install.restart.kind, 'systemd');
+  assert.equal(found.ambiguous, false);
+});
+
+test('ambiguous: a Debian package next to a stray venv — both medium, so the wizard asks; a running package process settles it', async (t) => {
+  if (!needTools(t, ['dpkg-query'])) return;
+  const root = await debianRoot();
+  const env = { PATH: await pathWith(['dpkg-query']) };
+  const plain = await detectInstall({ root, home: join(base, 'home'), procRoot: await emptyProc(), env });
+  assert.equal(plain.ambiguous, true);
+  assert.deepEqual(plain.candidates.map((c) => c.method).sort(), ['debian', 'pip']);
+  let offered: string[] = [];
+  const chosen = await detectInstall({ root, home: join(base, 'home'), procRoot: await emptyProc(), env, choose: async (c) => ((offered = c.map((x) => x.method)), c.find((x) => x.method === 'pip')!) });
+  assert.deepEqual(offered.sort(), ['debian', 'pip']);
+  assert.equal(chosen.install.method, 'pip');
+  const proc = await emptyProc();
+  await fakeProcess(proc, 77, [join(root, 'opt/venvs/matrix-synapse/bin/python'), '-m', 'synapse.app.homeserver', '--config-path=/etc/matrix-synapse/homeserver.yaml']);
+  const running = await detectInstall({ root, home: join(base, 'home'), procRoot: proc, env });
+  assert.equal(running.install.method, 'debian');
+  assert.equal(running.install.confidence, 'high');
+  assert.equal(running.ambiguous, false);
+  const forced = await detectInstall({ root, home: join(base, 'home'), procRoot: await emptyProc(), env, method: 'pip' });
+  assert.equal(forced.install.method, 'pip');
+});
+
+test('Docker layout (stand-in docker): a running Synapse container wins over a stray venv', async () => {
+  const docker = await dockerStandin(await mkdtemp(join(base, 'docker-')), pip.wheelhouse);
+  const port = await freePort();
+  const data = join(base, 'docker-data');
+  await dataDir(data, port);
+  assert.equal((await docker.docker(['run', '-d', '--name', 'synapse', '-v', `${data}:/data`, '-p', `${port}:${port}`, 'matrixdotorg/synapse:v1.47.0'])).exitCode, 0);
+  after(() => docker.docker(['rm', '-f', 'synapse']));
+  const found = await detectInstall({ root: await debianRootless(), home: join(base, 'home'), procRoot: await emptyProc(), env: { PATH: docker.bin, ...docker.env } });
+  assert.equal(found.install.method, 'docker');
+  assert.equal(found.install.confidence, 'high');
+  assert.equal(found.install.installedVersion, '1.47.0');
+  assert.deepEqual(found.candidates.map((c) => c.method), ['docker', 'pip']);
+  assert.equal(found.ambiguous, false);
+});
+
+test('unknown layout: "No Synapse install found", listing everything looked at and how to point the wizard at it', async () => {
+  const error = await detectInstall({ root: await debianRootless(), home: join(base, 'nohome'), procRoot: await emptyProc(), env: { PATH: await pathWith([]) } }).catch((e: unknown) => e);
+  assert.ok(error instanceof AdminError);
+  assert.equal(error.exitCode, 2);
+  assert.equal(error.code, 'no-install');
+  assert.match(error.message, /^No Synapse install found\. Looked at: the Debian package matrix-synapse-py3 \(dpkg-query\): dpkg-query is not installed; running homeserver processes in \/proc; synctl on PATH; .*nohome\/synapse\/env; \/opt\/synapse\/env; Docker containers \(no docker command on PATH\)\.$/);
+  assert.match(error.nextStep ?? '', /--venv PATH and --config PATH .* --method debian .* --method docker/);
+});
+
+test('--method that does not match the layout, and a Docker daemon that does not answer: exit 2 with the reason', async () => {
+  const gitErr = await detectInstall({ root: await debianRootless(), home: join(base, 'home'), procRoot: await emptyProc(), env: { PATH: await pathWith([]) }, method: 'git' }).catch((e: unknown) => e);
+  assert.ok(gitErr instanceof AdminError);
+  assert.match(gitErr.message, /--method git was given, but no git install of Synapse was found\. .*\(matrix-synapse in it was not installed from a git checkout\)/);
+  const docker = await dockerStandin(await mkdtemp(join(base, 'docker-down-')), pip.wheelhouse);
+  const down = await detectInstall({ root: await debianRootless(), home: join(base, 'nohome'), procRoot: await emptyProc(), env: { PATH: docker.bin, ...docker.env, DOCKER_HOST: 'unix:///nonexistent.sock' }, method: 'docker' }).catch((e: unknown) => e);
+  assert.ok(down instanceof AdminError);
+  assert.equal(down.exitCode, 2);
+  assert.match(down.message, /The Docker daemon is not reachable: Cannot connect to the Docker daemon at unix:\/\/\/nonexistent\.sock/);
+});
