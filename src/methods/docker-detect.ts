@@ -262,6 +262,7 @@ export async function detectDockerInstalls(inputs: DockerDetectInputs, looked: s
       compose,
       runArgs: recreateArgs(c, image),
       runCommand: recreateCommand(c, image),
+      containerConfigPath: containerConfig,
       configPaths,
       installedVersion: version,
       extras: [],

@@ -172,6 +172,21 @@ export const dockerMethod: InstallMethod = {
     return dockerRecreate(d, d.image).at(-1) as CommandSpec;
   },
 
+  configCheckCommand(install: Install): CommandSpec {
+    const d = asDocker(install);
+    const image = d.pendingImage ?? d.image;
+    // The container's own mounts (-v / --mount), so the config is read where Synapse reads it.
+    const mounts: string[] = [];
+    for (let i = 0; i < d.runArgs.length; i++) {
+      const arg = d.runArgs[i] as string;
+      if ((arg === '-v' || arg === '--mount') && d.runArgs[i + 1]) mounts.push(arg, d.runArgs[i + 1] as string);
+    }
+    return {
+      argv: ['docker', 'run', '--rm', '--entrypoint', 'python', ...mounts, image, '-m', 'synapse.config', '-c', d.containerConfigPath],
+      title: `Check the config with ${image} (a throw-away container; changes nothing)`,
+    };
+  },
+
   stopCommand(install: Install): CommandSpec {
     const d = asDocker(install);
     if (d.compose) return composeCommand(d.compose, ['stop', d.compose.service], `Stop the compose service ${d.compose.service}`);
@@ -223,6 +238,7 @@ export const dockerMethod: InstallMethod = {
     const d = asDocker(install);
     const server = await daemonReachable(ctx.env);
     const ref = targetImage(d, target);
+    d.pendingImage = ref;
     const checks = [`the Docker daemon answers (server ${server})`];
     const before: CommandSpec[] = [];
     const details: string[] = [];

@@ -129,6 +129,10 @@ export interface DockerInstall extends InstallBase {
   runArgs: string[];
   /** Arguments after the image, when the container overrides the image's command. */
   runCommand: string[];
+  /** The config path inside the container (SYNAPSE_CONFIG_PATH, else /data/homeserver.yaml). */
+  containerConfigPath: string;
+  /** Set by the plan: the image the upgrade pulls (the config check runs it). */
+  pendingImage?: string;
 }
 
 /** A Synapse install as detected: everything later steps need, with the evidence shown to the admin. */
@@ -179,6 +183,8 @@ export interface InstallMethod {
   restartCommand(install: Install): CommandSpec;
   /** Stops Synapse (default: the restart command with `restart` turned into `stop`). */
   stopCommand?(install: Install): CommandSpec;
+  /** The new code's own config check (`python -m synapse.config -c …`), run after the install and before the restart. */
+  configCheckCommand?(install: Install): CommandSpec | undefined;
   /** A read-only command proving the install would work (e.g. `pip install --dry-run`); run for real by --dry-run. */
   dryRunCheck?(install: Install, target: string): CommandSpec;
   /**

@@ -67,6 +67,8 @@ test('stand-in docker: a plain container is pulled to the target tag and recreat
   assert.equal(upgrade.exitCode, 0, upgrade.stdout + upgrade.stderr);
   assert.equal(await serverVersion(port), '1.47.0');
   assert.match(upgrade.stdout, /The previous container is kept, stopped, as synapse-synapse-1\.46\.0/);
+  // The new image checked the config before the switch, in a throw-away container with the same mounts.
+  assert.match(upgrade.stdout, /\[ok\] config-check: 1\.47\.0 accepts the config \(Config parses OK!\)/);
   const calls = (await docker.calls()).map((c) => c.join(' '));
   assert.ok(calls.includes('pull matrixdotorg/synapse:v1.47.0'), calls.join('\n'));
   const stop = calls.indexOf('stop synapse');
