@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createStandinInstall, freePort, type StandinInstall } from '../../src/demo/standin.js';
 import { BIN, wizardEnv } from '../helpers/cli.js';
-import { jobsOf, journalOf, missingTool, runWizard, sessionDirOf, waitUntil, assertNoDuplicateCommand, processGone } from '../helpers/resume.js';
+import { jobsOf, journalOf, missingTool, runReattaching, sessionDirOf, waitUntil, assertNoDuplicateCommand, processGone } from '../helpers/resume.js';
 import { slowIndexEnv, startSlowIndex, type SlowIndex } from '../helpers/slow-index.js';
 import { TmuxSession, tmuxAvailable } from '../helpers/tmux.js';
 
@@ -67,8 +67,7 @@ test('Ctrl+C, "leave the command running": exit 3, pip carries on; resume finish
   const pip = (await jobsOf(await sessionDirOf(state))).at(-1)!;
   assert.ok(pip.started && !pip.exit, 'pip still runs');
 
-  setTimeout(() => index!.release(), 1000);
-  const resumed = await runWizard(['resume', '--yes'], wizardEnv(hs!.wheelhouse, state, slowIndexEnv(index!)));
+  const resumed = await runReattaching(['resume', '--yes'], wizardEnv(hs!.wheelhouse, state, slowIndexEnv(index!)), () => index!.release());
   assert.equal(resumed.code, 0, resumed.output);
   assert.equal(await hs!.serverVersion(), '1.47.0');
   await assertNoDuplicateCommand(await journalOf(state));

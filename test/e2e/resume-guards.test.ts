@@ -12,7 +12,7 @@ import { createStandinInstall, freePort, type StandinInstall } from '../../src/d
 import { homeserverKey } from '../../src/system/state-dir.js';
 import { BIN, runCli, wizardEnv } from '../helpers/cli.js';
 import { needPrivateMounts, withTmpfs } from '../helpers/namespace.js';
-import { assertNoDuplicateCommand, journalOf, runWizard, sessionDirOf, startWizard, whileRunning } from '../helpers/resume.js';
+import { assertNoDuplicateCommand, journalOf, runReattaching, runWizard, sessionDirOf, startWizard, whileRunning } from '../helpers/resume.js';
 import { slowIndexEnv, startSlowIndex, type SlowIndex } from '../helpers/slow-index.js';
 
 let hs: StandinInstall;
@@ -110,8 +110,7 @@ test('two wizards at once: the second refuses naming the first; after a kill -9 
 
   first.child.kill('SIGKILL');
   await first.done;
-  setTimeout(() => index.release(), 1000);
-  const third = await runWizard(['resume', '--yes'], env);
+  const third = await runReattaching(['resume', '--yes'], env, () => index.release());
   assert.equal(third.code, 0, third.output);
   assert.match(third.output, new RegExp(`A lock left by a synapse-upgrade that is gone \\(pid ${first.child.pid} on \\S+, started \\S+ \\(\\d+ s ago\\)\\) was stale; this run took it over\\.`));
   assert.match(third.output, /re-attaching/);

@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import { createStandinInstall, freePort, type StandinInstall } from '../../src/demo/standin.js';
 import { runCli, wizardEnv } from '../helpers/cli.js';
 import {
-  assertNoDuplicateCommand, journalOf, jobsOf, processGone, runWizard, sessionDirOf, startWizard, waitUntil, whileRunning,
+  assertNoDuplicateCommand, journalOf, jobsOf, processGone, runReattaching, runWizard, sessionDirOf, startWizard, waitUntil, whileRunning,
 } from '../helpers/resume.js';
 import { slowIndexEnv, startSlowIndex, type SlowIndex } from '../helpers/slow-index.js';
 
@@ -76,10 +76,8 @@ test('kill -9 while pip installs: the install carries on; the next run re-attach
   assert.equal(report.interruption.job.state, 'running');
   assert.match((await runCli(['status'], env)).stdout, /still running \(pid \d+/);
 
-  // The slow mirror finishes a moment after the next run has re-attached.
-  setTimeout(() => index.release(), 1500);
-  const second = await runWizard(['resume', '--yes'], env);
-  assert.match(second.output, /re-attaching/);
+  // The slow mirror finishes once the next run has re-attached.
+  const second = await runReattaching(['resume', '--yes'], env, () => index.release());
   await assertUpgraded('1.47.0', second);
   assert.equal(index.downloads.get(wheel('1.47.0')), 1, 'the wheel was downloaded (installed) once');
 });
@@ -114,7 +112,7 @@ test('SIGHUP while pip installs: exit 3 at once, pip carries on; `synapse-upgrad
 
 for (const [signal, from, to, schema] of [['SIGKILL', '1.48.0', '1.49.0', 66], ['SIGHUP', '1.49.0', '1.50.0', 67]] as const) {
   test(`${signal} during the restart's database migration (${from} → ${to}): the restart carries on; the next run follows it to the end`, async () => {
-    await hs.writeConfig({ migrationSeconds: 4 });
+    await hs.writeConfig({ migrationSeconds: 6 });
     const first = startWizard(['--venv', hs.venv, '--target', to, '--yes'], env);
     await whileRunning(first, waitUntil(async () => (await hs.readLog()).includes(`Applying schema deltas for v${schema}`), 60_000, 'the migration to start'));
     const journal = await journalOf(state);

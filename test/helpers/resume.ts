@@ -154,3 +154,20 @@ export async function whileRunning<T>(run: WizardRun, what: Promise<T>, timeoutM
     clearTimeout(timer);
   }
 }
+
+/**
+ * Runs the wizard and, once its output shows it re-attached to the running command, calls `then` (e.g. to let a
+ * held download finish): so the test knows the command was still running when the new run took it up.
+ */
+export async function runReattaching(args: string[], env: Record<string, string>, then: () => void, timeoutMs = 90_000) {
+  const run = startWizard(args, env);
+  const timer = setTimeout(() => run.child.kill('SIGKILL'), timeoutMs);
+  try {
+    await whileRunning(run, waitUntil(() => /re-attaching/.test(run.output()), timeoutMs, 're-attaching'), timeoutMs);
+  } finally {
+    then();
+  }
+  const end = await run.done;
+  clearTimeout(timer);
+  return end;
+}
