@@ -1,4 +1,4 @@
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AdminError, ExitCode } from '../core/errors.js';
 import type { InstallSummary, Outcome, Result } from '../core/events.js';
@@ -10,12 +10,14 @@ import { probeServerVersion } from '../system/http.js';
 import { inspectJob, JOB_FILES, jobStateText, type JobState } from '../system/jobs.js';
 import { readJournal, type Journal, type JournalStep } from '../system/journal.js';
 import { acquireLock, describeHolder, type HeldLock } from '../system/lock.js';
+import { isSameProcessAlive } from '../system/proc-identity.js';
 import { shellQuote } from '../system/redact.js';
 import type { RunningCommand } from '../system/runner.js';
 import { ensureStateRoom } from '../system/state-room.js';
 import type { FlowStep, SessionContext, Steps, WizardDeps, WizardOptions } from './context.js';
 import type { SessionControl } from './control.js';
 import { SessionRecorder } from './recorder.js';
+import { waitUntilReady } from './wait-ready.js';
 
 /** A session that did not reach an end: killed, hung up, or left with its command running. */
 export const isUnfinished = (journal: Journal): boolean => !journal.dryRun && (journal.outcome === undefined || journal.outcome === 'interrupted');
@@ -203,6 +205,13 @@ export async function openSession(input: { opts: WizardOptions; deps: WizardDeps
   }
 }
 
+/** Whether the process in Synapse's pid file runs: 'gone' only when there is a pid file and nothing alive behind it. */
+async function serverPid(pidFile: string | undefined): Promise<'alive' | 'gone' | 'unknown'> {
+  if (!pidFile) return 'unknown';
+  const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
+  return Number.isInteger(pid) && pid > 0 && isSameProcessAlive({ pid }) ? 'alive' : 'gone';
+}
+
 /** Steps whose only effect is the admin's word, recorded in the journal: not asked again once done. */
 const ANSWERED_STEPS: ReadonlySet<StepId> = new Set<StepId>(['notes', 'confirm']);
 
@@ -225,10 +234,21 @@ async function alreadyDone(step: StepId, ctx: SessionContext, entry: JournalStep
     }
     case 'restart': {
       const probe = await probeServerVersion(ctx.picture.url, 3000);
-      if (!probe.ok || compareVersions(probe.answer.version, target) !== 0) return undefined;
       const now = Date.now();
-      ctx.restart = { startedAt: now, ready: Promise.resolve({ readyAt: now, answer: probe.answer }) };
-      return `Synapse already runs ${target}`;
+      if (probe.ok && compareVersions(probe.answer.version, target) === 0) {
+        ctx.restart = { startedAt: now, ready: Promise.resolve({ readyAt: now, answer: probe.answer }) };
+        return `Synapse already runs ${target}`;
+      }
+      if (!finished) return undefined;
+      // The restart command finished but Synapse does not answer the target yet (a long migration under a service
+      // manager): restarting again would cut the migration short. While its process lives, wait for it instead
+      // (wait and verify judge it); a server that is not running at all is started again by the restart step.
+      const { picture, deps } = ctx;
+      if ((await serverPid(picture.pidFile)) === 'gone') return undefined;
+      const ready = waitUntilReady({ url: picture.url, logFile: picture.logFile, pidFile: picture.pidFile, emit: deps.emit, ask: deps.ask, restartDone: () => true, startedAt: now });
+      ready.catch(() => {}); // observed by the wait step
+      ctx.restart = { startedAt: now, ready };
+      return 'the restart command finished before the interruption; Synapse is not restarted again';
     }
     case 'backup':
       if (!finished) return undefined;

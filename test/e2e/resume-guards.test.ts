@@ -12,7 +12,7 @@ import { createStandinInstall, freePort, type StandinInstall } from '../../src/d
 import { homeserverKey } from '../../src/system/state-dir.js';
 import { BIN, runCli, wizardEnv } from '../helpers/cli.js';
 import { needPrivateMounts, withTmpfs } from '../helpers/namespace.js';
-import { assertNoDuplicateCommand, journalOf, runReattaching, runWizard, sessionDirOf, startWizard, whileRunning } from '../helpers/resume.js';
+import { assertNoDuplicateCommand, journalOf, runReattaching, runWizard, sessionDirOf, startWizard, waitUntil, whileRunning } from '../helpers/resume.js';
 import { slowIndexEnv, startSlowIndex, type SlowIndex } from '../helpers/slow-index.js';
 
 let hs: StandinInstall;
@@ -119,4 +119,28 @@ test('two wizards at once: the second refuses naming the first; after a kill -9 
   assert.equal(journal.outcome, 'upgraded');
   await assertNoDuplicateCommand(journal);
   assert.equal(index.downloads.get('matrix_synapse-1.47.0-py3-none-any.whl'), 1);
+});
+
+test('killed after the restart finished while Synapse does not answer yet: resume waits for it, never restarts twice', async () => {
+  const state = join(root, 'state-wait');
+  const env = wizardEnv(hs.wheelhouse, state);
+  const killed = await runWizard(['--venv', hs.venv, '--target', '1.48.0', '--yes'], { ...env, SYNAPSE_UPGRADE_TEST_KILL_AT: 'restart:done' });
+  assert.equal(killed.signal, 'SIGKILL', killed.output);
+  // Alive but silent, as during a long migration under a service manager.
+  const server = hs.pid()!;
+  process.kill(server, 'SIGSTOP');
+  try {
+    const resumed = startWizard(['resume', '--yes'], env);
+    await whileRunning(resumed, waitUntil(() => /the restart command finished before the interruption; Synapse is not restarted again/.test(resumed.output()), 30_000, 'the wait'));
+    await new Promise((r) => setTimeout(r, 1500));
+    process.kill(server, 'SIGCONT');
+    const end = await resumed.done;
+    assert.equal(end.code, 0, end.output);
+  } finally {
+    process.kill(server, 'SIGCONT');
+  }
+  assert.equal(await hs.serverVersion(), '1.48.0');
+  assert.equal(hs.pid(), server, 'the same server process: it was not restarted again');
+  const restarts = (await assertNoDuplicateCommand(await journalOf(state))).filter((c) => c.startsWith('[restart]'));
+  assert.equal(restarts.length, 1, restarts.join('\n'));
 });
