@@ -156,7 +156,11 @@ export interface FollowEnd {
  * Follows a job's output file from `offset`, line by line, until the job has ended and every line is read.
  * Rejects with `signal.reason` when aborted (the command itself keeps running).
  */
-export async function followJob(path: string, opts: { onLine: (line: string) => void; signal?: AbortSignal; pollMs?: number; offset?: number }): Promise<FollowEnd> {
+export async function followJob(
+  path: string,
+  opts: { onLine: (line: string) => void; onStarted?: (started: JobStarted) => void; signal?: AbortSignal; pollMs?: number; offset?: number },
+): Promise<FollowEnd> {
+  let started = false;
   const pollMs = opts.pollMs ?? 25;
   const output = join(path, JOB_FILES.output);
   // Read at most this much before yielding: a flood of output then flows through the transcript
@@ -193,6 +197,13 @@ export async function followJob(path: string, opts: { onLine: (line: string) => 
   try {
     for (;;) {
       if (opts.signal?.aborted) throw opts.signal.reason;
+      if (!started && opts.onStarted) {
+        const record = await readJson<JobStarted>(join(path, JOB_FILES.started));
+        if (record) {
+          started = true;
+          opts.onStarted(record);
+        }
+      }
       if (drain(sliceBytes)) {
         await new Promise((resolve) => setImmediate(resolve));
         continue;

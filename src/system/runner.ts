@@ -121,12 +121,12 @@ export function createRunner(opts: RunnerOptions): Runner {
   async function follow(id: number, job: JobRecord, onLine: ((line: string) => void) | undefined): Promise<{ exitCode: number; tail: string[]; note?: string }> {
     const path = join(sessionDir, job.dir);
     const tail: string[] = [];
-    running = { argv: job.argv, pid: undefined, job, output: join(path, JOB_FILES.output) };
-    const state = await inspectJob(path);
-    if (state.state === 'running') running.pid = state.started.pid;
+    const current: RunningCommand = { argv: job.argv, pid: undefined, job, output: join(path, JOB_FILES.output) };
+    running = current;
     try {
       const end = await followJob(path, {
         signal: detached.signal,
+        onStarted: (started) => (current.pid = started.pid),
         onLine: (text) => {
           transcript.write(`  | ${text}`);
           tail.push(text);
