@@ -87,8 +87,10 @@ test('SIGHUP while pip installs: exit 3 at once, pip carries on; `synapse-upgrad
   const held = index.held();
   const first = startWizard(['--venv', hs.venv, '--target', '1.48.0', '--yes'], env);
   await whileRunning(first, held);
+  const hungUpAt = performance.now();
   first.child.kill('SIGHUP');
   const hung = await first.done;
+  console.log(`SIGHUP → journal written, exit 3 in ${Math.round(performance.now() - hungUpAt)} ms`);
   assert.equal(hung.code, 3, hung.output);
   assert.match(hung.output, /Interrupted \(SIGHUP\) during "Install the new version"/);
   assert.match(hung.output, /The command keeps running on its own \(pid \d+\)/);
