@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { buildWheelhouse, freePort } from '../../src/demo/standin.js';
 import { BIN } from '../helpers/cli.js';
-import { openPrivateRoot, type PrivateRoot } from '../helpers/private-root.js';
+import { needPrivateRoot, openPrivateRoot, type PrivateRoot } from '../helpers/private-root.js';
 import { needTools } from '../helpers/tools.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/debian/', import.meta.url));
@@ -37,6 +37,7 @@ const version = async (port: number): Promise<string> => {
 
 test('Debian package (real dpkg and apt-get, local repository, private mount namespace; stand-in systemctl): detection, refusals, upgrade with the .deb kept, confold, TimeoutStartSec drop-in, target with a worker', async (t) => {
   if (!needTools(t, ['unshare', 'nsenter', 'setpriv', 'dpkg', 'dpkg-deb', 'dpkg-scanpackages', 'apt-get', 'apt-cache', 'gzip'], { root: true })) return;
+  if (!(await needPrivateRoot(t))) return;
   const work = await mkdtemp(join(tmpdir(), 'su-debian-'));
   await chmod(work, 0o755);
   const wheels = await buildWheelhouse();

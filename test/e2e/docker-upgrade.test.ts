@@ -7,6 +7,7 @@ import { execa } from 'execa';
 import { buildWheelhouse, freePort } from '../../src/demo/standin.js';
 import { BIN, runCli, wizardEnv } from '../helpers/cli.js';
 import { dataDir, dockerStandin, registryStub, type DockerStandin } from '../helpers/docker-standin.js';
+import { needPrivateRoot } from '../helpers/private-root.js';
 import { needTools, which } from '../helpers/tools.js';
 
 const stops: (() => Promise<unknown>)[] = [];
@@ -141,7 +142,7 @@ test('Docker daemon not reachable: a clear sentence naming the socket, exit 2, n
 });
 
 test('auto-detection finds the container in a private pid namespace (no other homeserver visible); --yes with no --method', async (t) => {
-  if (!needTools(t, ['unshare'], { root: true })) return;
+  if (!needTools(t, ['unshare'], { root: true }) || !(await needPrivateRoot(t))) return;
   const { root, docker, port, env } = await setup();
   const data = join(root, 'data');
   await dataDir(data, port);
