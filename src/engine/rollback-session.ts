@@ -1,4 +1,4 @@
-import { AdminError, describeError, ExitCode } from '../core/errors.js';
+import { AdminError, describeError, ExitCode, type ExitCodeValue } from '../core/errors.js';
 import type { Result } from '../core/events.js';
 import { compareVersions } from '../core/version.js';
 import { methodFor } from '../methods/registry.js';
@@ -82,4 +82,14 @@ export async function runRollbackSession(opts: WizardOptions, deps: WizardDeps):
     if (transcript?.path) lines.push(`Full transcript: ${transcript.path}`);
     return finish(steps.recorder ? 'failed' : 'aborted', error instanceof AdminError ? error.exitCode : ExitCode.failed, lines);
   }
+}
+
+/**
+ * "Roll back" at the resume question: the same rollback as `synapse-upgrade rollback`, its result
+ * folded into the interrupted session's (so the stream still ends with one result).
+ */
+export async function rollbackFromResume(input: { opts: WizardOptions; deps: WizardDeps }): Promise<{ outcome: Result['outcome']; exitCode: ExitCodeValue; lines: string[] }> {
+  const inner: WizardDeps = { ...input.deps, emit: (event) => event.type !== 'result' && input.deps.emit(event) };
+  const result = await runRollbackSession(input.opts, inner);
+  return { outcome: result.outcome, exitCode: result.exitCode as ExitCodeValue, lines: result.lines };
 }

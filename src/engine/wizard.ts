@@ -11,12 +11,16 @@ import { FLOW } from './flow.js';
 import { inspectServer, summarize, type ServerPicture } from './inspect.js';
 import { faultPoint } from '../system/fault.js';
 import type { HeldLock } from '../system/lock.js';
-import { openSession, resumedTarget, runFlow, SessionEnded, whenDetached } from './resume.js';
+import { openSession, resumedTarget, resumeHooks, runFlow, SessionEnded, whenDetached } from './resume.js';
+import { rollbackFromResume } from './rollback-session.js';
 import { chooseInstallBy } from './choose-install.js';
 import { installLocation } from '../methods/detect.js';
 import { checkAnswering } from './step-answering.js';
 import { offerRollbackAfterFailure } from './rollback.js';
 import { chooseTarget } from './step-target.js';
+
+// The resume question offers "Roll back" through this hook (engine/resume.ts).
+resumeHooks.rollback = rollbackFromResume;
 
 /** Finds the install; where there is none, an interactive admin may try the demo sandbox instead. */
 async function detectOrDemo(opts: WizardOptions, deps: WizardDeps): Promise<{ picture: ServerPicture; options: WizardOptions }> {
