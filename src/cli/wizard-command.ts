@@ -1,5 +1,3 @@
-import { render } from 'ink';
-import { usageError } from '../core/errors.js';
 import type { WizardOptions } from '../engine/context.js';
 import { SessionControl } from '../engine/control.js';
 import { recordedInstall } from '../engine/resume.js';
@@ -7,10 +5,8 @@ import { resolveStateRoot } from '../system/state-dir.js';
 import type { Result } from '../core/events.js';
 import { runWizard } from '../engine/wizard.js';
 import { EventBus } from '../ui/event-bus.js';
-import { App } from '../ui/ink/App.js';
-import { createJsonRenderer } from '../ui/json.js';
-import { createPlainRenderer } from '../ui/plain.js';
-import { colorEnabled, isInteractive } from '../ui/terminal.js';
+import { isInteractive } from '../ui/terminal.js';
+import { ensureAnswerable, showSession } from './show-session.js';
 import type { CliOptions } from './args.js';
 import { wizardOptions } from './wizard-options.js';
 import type { CliIO } from './output.js';
@@ -19,12 +15,7 @@ import { detachOnSignals } from './signals.js';
 /** The default command: picks the renderer (Ink, plain lines or JSON) and runs the wizard. */
 export async function runWizardCommand(opts: CliOptions, io: CliIO): Promise<number> {
   const interactive = isInteractive();
-  if (!opts.yes && (!interactive || opts.json)) {
-    throw usageError(
-      opts.json ? '--json needs --yes: questions cannot be answered on a JSON stream.' : 'There is no terminal to ask questions on.',
-      'Run it in a terminal, or pass --yes to take the safe default at every question.',
-    );
-  }
+  ensureAnswerable(opts, interactive, 'take the safe default at every question');
   const bus = new EventBus(opts.yes);
   let sandbox: { stop(): Promise<void>; root: string } | undefined;
   const startDemo = async (): Promise<Partial<WizardOptions>> => {
@@ -64,26 +55,14 @@ export async function runWizardCommand(opts: CliOptions, io: CliIO): Promise<num
     process.exit(result.exitCode);
   };
   if (opts.demo) options = { ...options, ...(await startDemo()) };
-  if (opts.json) {
-    bus.subscribe(createJsonRenderer(io.stdout));
-  } else if (!interactive) {
-    bus.subscribe(createPlainRenderer(io.stdout));
-  } else {
-    const app = render(
-      <App subscribe={(l) => bus.subscribe(l)} onAnswer={(id, v) => bus.answer(id, v)} onQuit={(how) => quit(how)} color={colorEnabled()} />,
-      { exitOnCtrlC: false, patchConsole: false },
-    );
-    // Ctrl+C, then "leave it running" (or quit between commands): detach; "stop the command": SIGTERM to it.
-    const quit = (how: 'leave' | 'stop' = 'leave'): void => {
-      if (how === 'stop' && control.stopCommand()) return;
-      control.detach('quit at your request');
-    };
-    const code = await settle(runWizard(options, { emit: bus.emit, ask: bus.ask, offerDemo, control }), () => app.waitUntilExit());
-    await app.waitUntilExit();
-    await stopDemo();
-    return code;
-  }
-  const code = await settle(runWizard(options, { emit: bus.emit, ask: bus.ask, control }));
+  // Ctrl+C on the screen, then "leave it running" (or quit between commands): detach; "stop the command": SIGTERM to it.
+  const screen = showSession(bus, { json: opts.json, interactive }, io, (how = 'leave') => {
+    if (how === 'stop' && control.stopCommand()) return;
+    control.detach('quit at your request');
+  });
+  const canOfferDemo = interactive && !opts.json;
+  const code = await settle(runWizard(options, { emit: bus.emit, ask: bus.ask, control, ...(canOfferDemo ? { offerDemo } : {}) }), screen.closed);
+  await screen.closed();
   await stopDemo();
   return code;
 }

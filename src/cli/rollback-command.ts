@@ -1,0 +1,22 @@
+import { ExitCode } from '../core/errors.js';
+import { runRollbackSession } from '../engine/rollback-session.js';
+import { EventBus } from '../ui/event-bus.js';
+import { isInteractive } from '../ui/terminal.js';
+import type { CliOptions } from './args.js';
+import type { CliIO } from './output.js';
+import { ensureAnswerable, showSession } from './show-session.js';
+import { wizardOptions } from './wizard-options.js';
+
+/** `synapse-upgrade rollback`: the same renderers as the wizard (Ink, plain lines or JSON). */
+export async function runRollbackCommand(opts: CliOptions, io: CliIO): Promise<number> {
+  const interactive = isInteractive();
+  ensureAnswerable(opts, interactive, 'roll back without questions');
+  const bus = new EventBus(opts.yes);
+  const screen = showSession(bus, { json: opts.json, interactive }, io, () => {
+    io.stderr('Quit at your request. `synapse-upgrade status` shows where things stand.');
+    process.exit(ExitCode.interrupted);
+  });
+  const result = await runRollbackSession(wizardOptions(opts), { emit: bus.emit, ask: bus.ask });
+  await screen.closed();
+  return result.exitCode;
+}

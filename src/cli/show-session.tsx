@@ -1,0 +1,43 @@
+import { render } from 'ink';
+import { usageError } from '../core/errors.js';
+import type { EventBus } from '../ui/event-bus.js';
+import { App } from '../ui/ink/App.js';
+import { createJsonRenderer } from '../ui/json.js';
+import { createPlainRenderer } from '../ui/plain.js';
+import { colorEnabled } from '../ui/terminal.js';
+import type { CliOptions } from './args.js';
+import type { CliIO } from './output.js';
+
+/** A session that may ask questions needs a terminal, or --yes to take the safe defaults (exit 2 otherwise). */
+export function ensureAnswerable(opts: Pick<CliOptions, 'yes' | 'json'>, interactive: boolean, yesMeans: string): void {
+  if (opts.yes || (interactive && !opts.json)) return;
+  throw usageError(
+    opts.json ? '--json needs --yes: questions cannot be answered on a JSON stream.' : 'There is no terminal to ask questions on.',
+    `Run it in a terminal, or pass --yes to ${yesMeans}.`,
+  );
+}
+
+/**
+ * Shows a session's events: JSON lines (--json), plain lines (no terminal) or the Ink screen, whose
+ * answers go back through the bus. Returns a promise that settles when the screen has closed.
+ */
+export function showSession(
+  bus: EventBus,
+  opts: Pick<CliOptions, 'json'> & { interactive: boolean },
+  io: CliIO,
+  onQuit: (how?: 'leave' | 'stop') => void,
+): { closed: () => Promise<void> } {
+  if (opts.json || !opts.interactive) {
+    bus.subscribe(opts.json ? createJsonRenderer(io.stdout) : createPlainRenderer(io.stdout));
+    return { closed: async () => {} };
+  }
+  const app = render(
+    <App subscribe={(l) => bus.subscribe(l)} onAnswer={(id, v) => bus.answer(id, v)} onQuit={onQuit} color={colorEnabled()} />,
+    { exitOnCtrlC: false, patchConsole: false },
+  );
+  return {
+    closed: async () => {
+      await app.waitUntilExit();
+    },
+  };
+}
