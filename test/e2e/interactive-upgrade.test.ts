@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, test, type TestContext } from 'node:test';
 import { buildWheelhouse, createStandinInstall, freePort, type StandinInstall } from '../../src/demo/standin.js';
 import { BIN, wizardEnv } from '../helpers/cli.js';
+import { missingTool } from '../helpers/resume.js';
 import { colourCodes, linesWiderThan, TmuxSession, tmuxAvailable } from '../helpers/tmux.js';
 
 const COLUMNS = 80;
@@ -138,7 +139,7 @@ function layoutCheck(where: string[]) {
 }
 
 test('interactive 1.46.0 → 1.47.0 in an 80×24 terminal: pick from the list, read the plan, verified; NO_COLOR=1', async (t: TestContext) => {
-  if (!tmuxAvailable()) return t.skip('tmux not installed');
+  if (missingTool(t, tmuxAvailable() ? undefined : 'tmux not installed')) return;
   const { hs, state } = await standin('1.46.0', 2);
   const session = await wizard(hs, state, { NO_COLOR: '1' });
   const coloured: string[] = [];
@@ -234,7 +235,7 @@ test('interactive 1.46.0 → 1.47.0 in an 80×24 terminal: pick from the list, r
 });
 
 test('interactive 1.45.0 → 1.46.0: the migration shows in the terminal; Ctrl+C, "Keep going", verified', async (t: TestContext) => {
-  if (!tmuxAvailable()) return t.skip('tmux not installed');
+  if (missingTool(t, tmuxAvailable() ? undefined : 'tmux not installed')) return;
   const { hs, state } = await standin('1.45.0', 8);
   const session = await wizard(hs, state);
   const stage = ['start'];

@@ -1,6 +1,7 @@
 // Without a terminal to ask on (and without --yes) the wizard must refuse at once: exit 2, a sentence naming
 // --yes, nothing changed. Needs `npm run build` first (it runs bin/synapse-upgrade.mjs).
 import assert from 'node:assert/strict';
+import { missingTool } from '../helpers/resume.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,7 +57,7 @@ test('no terminal and no --yes: exit 2 with a sentence telling to use --yes, not
 });
 
 test('a terminal but CI set, or TERM=dumb, counts as no terminal: exit 2 naming --yes', async (t: TestContext) => {
-  if (!tmuxAvailable()) return t.skip('tmux not installed');
+  if (missingTool(t, tmuxAvailable() ? undefined : 'tmux not installed')) return;
   const pid = hs.pid();
   for (const extra of [{ CI: 'true' }, { TERM: 'dumb' }] as Record<string, string>[]) {
     const session = await TmuxSession.start([process.execPath, BIN, '--venv', hs.venv], { env: { ...env, TERM: 'xterm-256color', ...extra } });
