@@ -43,3 +43,54 @@ Exit codes: 0 upgraded and verified (or already at the target); 1 the upgrade fa
 A failure after the restart offers the rollback at once (with --yes it is done; the exit stays 1).
 $SYNAPSE_UPGRADE_STEPS_DIR: a folder with a newer copy of the upgrade data (steps/) to use instead.
 `;
+
+const SHARED = `  Also: -c/--config PATH, --venv PATH, --method M, --url URL, --state-dir DIR (as for the wizard).`;
+
+/** `synapse-upgrade COMMAND --help`: what the command does, its options and an example. */
+export const COMMAND_HELP: Readonly<Record<string, string>> = {
+  detect: `Usage: synapse-upgrade detect [--json] [options]
+
+Finds the Synapse install and reports, without changing anything: the method with its evidence and
+confidence, the installed and the running version, the config files, the listener URL, the database
+engine, the restart manager and the workers.
+  --json    one JSON object (method, evidence, installedVersion, runningVersion, configPaths, url,
+            database, restart, workers, …)
+${SHARED}
+Example:
+  synapse-upgrade detect --json -c /etc/matrix-synapse/homeserver.yaml`,
+  status: `Usage: synapse-upgrade status [--json] [options]
+
+Shows the last or current upgrade session from the journal, without acting: versions, each step with
+its command, where an interrupted session stopped, whether its command still runs, who holds the lock.
+  --json    the journal as JSON, for scripts
+${SHARED}
+Example:
+  synapse-upgrade status --state-dir /var/lib/synapse-upgrade`,
+  resume: `Usage: synapse-upgrade resume [--yes] [options]
+
+Carries on an interrupted upgrade: re-attaches to a command that still runs and follows it, checks the
+real state before each step and skips what is already done, then finishes and verifies.
+  -y, --yes   resume without asking
+${SHARED}
+Example:
+  synapse-upgrade resume --yes`,
+  plan: `Usage: synapse-upgrade plan [--target VERSION|latest] [--script FILE] [options]
+
+A dry run written as a POSIX sh script (set -eu), with a comment for each note and check and the exact
+commands, to review and run by hand. Nothing is changed.
+  --target V      the version to plan for (default: latest)
+  --script FILE   write the script there (default: standard output)
+${SHARED}
+Example:
+  synapse-upgrade plan --target 1.47.0 --script upgrade.sh && sh -n upgrade.sh`,
+  rollback: `Usage: synapse-upgrade rollback [--yes] [--dry-run] [options]
+
+Puts back the version from before the last upgrade the install method's way, restores the backup when
+the database is too new for that version (saying first what data would be lost), applies the guide's
+schema-rollback SQL where it applies, restarts and proves the old version answers.
+  -y, --yes    roll back without asking
+  --dry-run    show the rollback, change nothing
+${SHARED}
+Example:
+  synapse-upgrade rollback --dry-run`,
+};

@@ -1,6 +1,6 @@
 import { describeError, ExitCode, type AdminError } from '../core/errors.js';
 import { parseCli } from './args.js';
-import { USAGE } from './help.js';
+import { COMMAND_HELP, USAGE } from './help.js';
 import { processIO, type CliIO } from './output.js';
 import { VERSION } from './version.js';
 
@@ -15,7 +15,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
       return ExitCode.ok;
     }
     if (opts.help && opts.command !== 'notes') {
-      io.stdout(USAGE);
+      io.stdout(COMMAND_HELP[opts.command] ?? USAGE);
       return ExitCode.ok;
     }
     switch (opts.command) {
