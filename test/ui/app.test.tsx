@@ -122,3 +122,28 @@ test('the result is shown', async () => {
   const drawn = app.frames.filter((frame) => /Downtime/.test(frame)).at(-1) ?? app.lastFrame() ?? '';
   assert.match(drawn, /Synapse now runs 1\.47\.0 \(was 1\.46\.0\)\.\nDowntime 1\.0 s/);
 });
+
+test('a note to acknowledge shows its evidence and what to do; Enter acknowledges it', async () => {
+  const { bus, app } = mount();
+  const answer = bus.ask({
+    id: 'note:v1-48-top-level-trust-identity-server-error',
+    text: '[breaking] v1.48.0: Top-level trust_identity_server_for_password_resets is a config error',
+    details: [
+      'Setting it at the top level now stops Synapse at startup.',
+      '/etc/matrix-synapse/homeserver.yaml:22: trust_identity_server_for_password_resets is true',
+      'What to do: Remove trust_identity_server_for_password_resets.',
+    ],
+    choices: [
+      { value: 'ack', label: 'I have read this and dealt with it: continue' },
+      { value: 'stop', label: 'Stop here and change nothing' },
+    ],
+    safeDefault: 'ack',
+  });
+  const frame = await frameMatching(app, /What to do/);
+  assert.match(frame, /\? \[breaking\] v1\.48\.0: Top-level trust_identity_server_for_password_resets/);
+  assert.match(frame, /homeserver\.yaml:22: trust_identity_server_for_password_resets is true/);
+  assert.match(frame, /❯ I have read this and dealt with it: continue/);
+  await tick();
+  app.stdin.write(ENTER);
+  assert.equal(await answer, 'ack');
+});
