@@ -58,9 +58,13 @@ test('a question is answered with the arrow keys and Enter', async () => {
     choices: [{ value: '1.47.1', label: '1.47.1 (newest)' }, { value: '1.47.0', label: '1.47.0' }],
   });
   assert.match(await frameMatching(app, /Upgrade to which/), /\? Upgrade to which version\?/);
-  await tick();
-  app.stdin.write(DOWN);
-  await tick();
+  // Keys are read once the select has attached its input handler (an effect): press Down until it moves.
+  for (let i = 0; i < 50 && !/❯ 1\.47\.0$/m.test(app.lastFrame() ?? ''); i++) {
+    if (i % 10 === 0) app.stdin.write(DOWN);
+    await tick(10);
+  }
+  assert.match(app.lastFrame() ?? '', /❯ 1\.47\.0$/m);
+  await tick(); // the select re-attaches its key handler with the new selection after the frame
   app.stdin.write(ENTER);
   assert.equal(await answer, '1.47.0');
   await tick();
