@@ -1,3 +1,4 @@
+import { missingTool } from '../helpers/tools.js';
 // The wizard driven by keystrokes in a real terminal (tmux, 80×24), upgrading a stand-in Synapse with real pip
 // and checking it over real HTTP. Needs `npm run build` first (it runs bin/synapse-upgrade.mjs).
 import assert from 'node:assert/strict';
@@ -7,7 +8,6 @@ import { join } from 'node:path';
 import { after, test, type TestContext } from 'node:test';
 import { buildWheelhouse, createStandinInstall, freePort, type StandinInstall } from '../../src/demo/standin.js';
 import { BIN, wizardEnv } from '../helpers/cli.js';
-import { missingTool } from '../helpers/resume.js';
 import { colourCodes, linesWiderThan, TmuxSession, tmuxAvailable } from '../helpers/tmux.js';
 
 const COLUMNS = 80;

@@ -1,7 +1,7 @@
+import { missingTool } from '../helpers/tools.js';
 // Without a terminal to ask on (and without --yes) the wizard must refuse at once: exit 2, a sentence naming
 // --yes, nothing changed. Needs `npm run build` first (it runs bin/synapse-upgrade.mjs).
 import assert from 'node:assert/strict';
-import { missingTool } from '../helpers/resume.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

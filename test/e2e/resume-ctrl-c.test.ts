@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createStandinInstall, freePort, type StandinInstall } from '../../src/demo/standin.js';
 import { BIN, wizardEnv } from '../helpers/cli.js';
-import { jobsOf, journalOf, missingTool, runReattaching, sessionDirOf, waitUntil, assertNoDuplicateCommand, processGone } from '../helpers/resume.js';
+import { jobsOf, journalOf, runReattaching, sessionDirOf, waitUntil, assertNoDuplicateCommand, processGone } from '../helpers/resume.js';
+import { missingTool } from '../helpers/tools.js';
 import { slowIndexEnv, startSlowIndex, type SlowIndex } from '../helpers/slow-index.js';
 import { TmuxSession, tmuxAvailable } from '../helpers/tmux.js';
 

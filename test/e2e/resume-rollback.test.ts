@@ -1,3 +1,4 @@
+import { missingTool } from '../helpers/tools.js';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -5,7 +6,6 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { createStandinInstall, freePort, type StandinInstall } from '../../src/demo/standin.js';
 import { BIN, runCli, wizardEnv } from '../helpers/cli.js';
-import { missingTool } from '../helpers/resume.js';
 import { TmuxSession, tmuxAvailable } from '../helpers/tmux.js';
 
 let hs: StandinInstall | undefined;

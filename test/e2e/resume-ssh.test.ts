@@ -16,7 +16,8 @@ import { execa } from 'execa';
 import { createStandinInstall, freePort, type StandinInstall } from '../../src/demo/standin.js';
 import { shellQuote } from '../../src/system/redact.js';
 import { BIN, wizardEnv } from '../helpers/cli.js';
-import { hasCommand, jobsOf, journalOf, missingTool, sessionDirOf, assertNoDuplicateCommand, waitUntil } from '../helpers/resume.js';
+import { hasCommand, jobsOf, journalOf, sessionDirOf, assertNoDuplicateCommand, waitUntil } from '../helpers/resume.js';
+import { missingTool } from '../helpers/tools.js';
 import { slowIndexEnv, startSlowIndex, type SlowIndex } from '../helpers/slow-index.js';
 import { TmuxSession, tmuxAvailable } from '../helpers/tmux.js';
 

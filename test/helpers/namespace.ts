@@ -1,5 +1,6 @@
 // Runs a command in its own mount namespace with a small tmpfs mounted on a folder: a full or
 // read-only filesystem that only that command sees (root and unshare(1) needed).
+import { missingTool } from './tools.js';
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import type { TestContext } from 'node:test';
@@ -8,10 +9,7 @@ import type { TestContext } from 'node:test';
 export async function needPrivateMounts(t: TestContext): Promise<boolean> {
   const why = process.getuid?.() !== 0 ? 'not root' : !existsSync('/usr/bin/unshare') && !existsSync('/bin/unshare') ? 'no unshare' : undefined;
   const works = why ? false : (await execa('unshare', ['-m', 'true'], { reject: false })).exitCode === 0;
-  if (works) return true;
-  if (process.env.SYNAPSE_UPGRADE_NO_SKIP) throw new Error(`private mounts are needed (unshare -m as root): ${why ?? 'unshare -m failed'}`);
-  t.skip(`private mounts unavailable: ${why ?? 'unshare -m failed'}`);
-  return false;
+  return works || !missingTool(t, `private mounts (unshare -m as root) unavailable: ${why ?? 'unshare -m failed'}`);
 }
 
 /** `argv` run with a tmpfs (`options`, e.g. `size=256k` or `ro`) mounted on `dir`, visible to it alone. */

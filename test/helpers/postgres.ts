@@ -1,5 +1,6 @@
 // A throw-away PostgreSQL cluster from Debian's packages, in a temp folder, on its own port, with its
 // unix socket in that folder. As root, initdb and the server run as the `postgres` user (runuser).
+import { missingTool } from './tools.js';
 import { execa } from 'execa';
 import { existsSync, readdirSync } from 'node:fs';
 import { chown, mkdtemp, rm } from 'node:fs/promises';
@@ -36,8 +37,7 @@ export function postgresBin(): string | undefined {
 export function needPostgres(t: TestContext): string | undefined {
   const bin = postgresBin();
   if (bin) return bin;
-  if (process.env.SYNAPSE_UPGRADE_NO_SKIP) throw new Error('PostgreSQL server binaries (/usr/lib/postgresql/N/bin) are missing: install the `postgresql` package');
-  t.skip('PostgreSQL is not installed');
+  missingTool(t, 'PostgreSQL server binaries (/usr/lib/postgresql/N/bin) are missing: install the `postgresql` package');
   return undefined;
 }
 

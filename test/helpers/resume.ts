@@ -7,17 +7,6 @@ import type { TestContext } from 'node:test';
 import { MUTATING_STEPS } from '../../src/core/steps.js';
 import { BIN } from './cli.js';
 
-/**
- * Skips a test because a tool is missing, saying why, except in CI: with SYNAPSE_UPGRADE_NO_SKIP set
- * (.ci/run sets it) a missing tool is a failure instead. Returns true when the test must stop.
- */
-export function missingTool(t: TestContext, why: string | undefined): boolean {
-  if (!why) return false;
-  if (process.env.SYNAPSE_UPGRADE_NO_SKIP) assert.fail(`${why} (SYNAPSE_UPGRADE_NO_SKIP is set: nothing may be skipped)`);
-  t.skip(why);
-  return true;
-}
-
 export const hasCommand = (cmd: string, args: string[] = ['--version']): boolean => {
   const r = spawnSync(cmd, args, { stdio: 'ignore' });
   return r.error === undefined;
