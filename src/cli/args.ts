@@ -59,6 +59,22 @@ const OPTIONS = {
   version: { type: 'boolean' },
 } as const;
 
+/** `--url`: http(s) only, and never with a user or password in it (it would be echoed and kept in logs; Synapse needs none). */
+function checkUrl(url: string): void {
+  // Whatever sits between `//` and the last `@` before the path is credentials: never shown.
+  const shown = url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1***@');
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (shown !== url || (parsed && (parsed.username || parsed.password))) {
+    throw usageError(`--url ${shown} has a user name or password in it; the wizard does not send credentials to Synapse and will not show or keep them.`, 'Give the URL without user:password@ (for example --url http://127.0.0.1:8008).');
+  }
+  if (!parsed || !/^https?:$/.test(parsed.protocol) || !/^https?:\/\/[^/]+/i.test(url)) throw usageError(`--url ${shown} is not an http(s) URL.`);
+}
+
 export function parseCli(argv: readonly string[]): CliOptions {
   const first = argv[0];
   const command: Command = first && (COMMANDS as readonly string[]).includes(first) ? (first as Command) : 'wizard';
@@ -74,7 +90,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     throw usageError(`Unknown command "${parsed.positionals[0]}".`, `Commands: ${COMMANDS.filter((c) => c !== 'wizard').join(', ')}; see --help.`);
   }
   const v = parsed.values;
-  if (v.url !== undefined && !/^https?:\/\/[^/]+/.test(v.url)) throw usageError(`--url ${v.url} is not an http(s) URL.`);
+  if (v.url !== undefined) checkUrl(v.url);
   return {
     command,
     configPaths: v.config ?? [],
