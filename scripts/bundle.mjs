@@ -92,6 +92,8 @@ const result = await esbuild.build({
   define: {
     'process.env.NODE_ENV': '"production"',
     __SYNAPSE_UPGRADE_VERSION__: JSON.stringify(pkg.version),
+    // The bundle knows it is the bundle under any file name (src/system/runner.ts starts its supervisor from it).
+    __SYNAPSE_UPGRADE_BUNDLE__: 'true',
   },
   plugins: [embedPlugin, yogaWasmPlugin],
   metafile: true,

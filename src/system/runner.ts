@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir, userInfo } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AdminError, ExitCode } from '../core/errors.js';
 import type { Emit } from '../core/events.js';
@@ -13,6 +13,10 @@ import type { SupervisorInput } from './supervisor.js';
 import type { Transcript } from './transcript.js';
 
 const TAIL_LINES = 40;
+
+/** True in the single-file bundle: scripts/bundle.mjs defines `__SYNAPSE_UPGRADE_BUNDLE__` as `true`. */
+const IS_BUNDLE: boolean = typeof __SYNAPSE_UPGRADE_BUNDLE__ === 'boolean' && __SYNAPSE_UPGRADE_BUNDLE__;
+declare const __SYNAPSE_UPGRADE_BUNDLE__: boolean | undefined;
 
 const currentUser = (): string => {
   try {
@@ -75,8 +79,9 @@ function supervisorCommand(jobPath: string): [string, string[]] {
     // not a single executable
   }
   const self = fileURLToPath(import.meta.url);
-  // In the single-file bundle this module *is* the CLI; otherwise (dist/system, src/system) bin/ is two folders up.
-  const entry = basename(self) === 'synapse-upgrade.mjs' ? self : resolve(dirname(self), '..', '..', 'bin', 'synapse-upgrade.mjs');
+  // In the single-file bundle (whatever its name) this module *is* the CLI; otherwise (dist/system, src/system)
+  // bin/ is two folders up. The bundle says so by a constant set when it is built, never by its file name.
+  const entry = IS_BUNDLE ? self : resolve(dirname(self), '..', '..', 'bin', 'synapse-upgrade.mjs');
   return [process.execPath, [entry, '__supervise', jobPath]];
 }
 

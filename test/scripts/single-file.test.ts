@@ -15,11 +15,12 @@ const { version } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8'
 let dir: string;
 let single: string;
 let hs: StandinInstall | undefined;
+let renamedHs: StandinInstall | undefined;
 
 /** Runs the copied single file from its empty folder, with no NODE_PATH (nothing to find dependencies through). */
-async function runSingle(args: string[], env: Record<string, string>, timeout = 60_000) {
+async function runSingle(args: string[], env: Record<string, string>, timeout = 60_000, file = single) {
   const { NODE_PATH: _, NODE_OPTIONS: __, ...clean } = env;
-  const result = await execa(process.execPath, [single, ...args], { cwd: dir, env: clean, extendEnv: false, reject: false, timeout, stdin: 'ignore', all: true });
+  const result = await execa(process.execPath, [file, ...args], { cwd: dir, env: clean, extendEnv: false, reject: false, timeout, stdin: 'ignore', all: true });
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), all: String(result.all) };
 }
 
@@ -30,6 +31,7 @@ before(async () => {
 });
 after(async () => {
   await hs?.kill().catch(() => {});
+  await renamedHs?.kill().catch(() => {});
   // A demo sandbox that was left running (a failed run): stop it by its pid file.
   const demoTmp = join(dir, 'tmp');
   for (const name of await readdir(demoTmp).catch(() => [] as string[])) {
@@ -89,4 +91,19 @@ test('--demo works from the single file: the embedded stand-in sources build the
   const cached = await readdir(demoTmp);
   assert.ok(cached.some((name) => name.startsWith('synapse-upgrade-standin-src-')), cached.join(' '));
   assert.ok(cached.some((name) => name.startsWith('synapse-upgrade-standin-wheels-')), cached.join(' '));
+});
+
+test('renamed and moved (x/su.mjs), the single file upgrades a stand-in homeserver for real: it starts its own supervisor', { timeout: 120_000 }, async () => {
+  // The bundle knows it is the bundle by a constant set at build time, not by its file name.
+  const renamed = join(dir, 'x', 'su.mjs');
+  await mkdir(join(dir, 'x'));
+  await copyFile(BUNDLE, renamed);
+  const root = join(dir, 'hs-renamed');
+  renamedHs = await createStandinInstall({ root, version: '1.46.0', port: await freePort() });
+  await renamedHs.start();
+  const env = wizardEnv(renamedHs.wheelhouse, join(root, 'state'));
+  const run = await runSingle(['--venv', renamedHs.venv, '-c', renamedHs.configPath, '--target', '1.47.0', '--yes'], env, 110_000, renamed);
+  assert.equal(run.exitCode, 0, run.all);
+  assert.doesNotMatch(run.all, /never started/);
+  assert.equal(await renamedHs.serverVersion(), '1.47.0');
 });
