@@ -14,10 +14,16 @@ export interface SynapseVersion {
   prerelease: boolean;
 }
 
-const PATTERN = /^v?(\d+)\.(\d+)(?:\.(\d+))?(?:[~.-]?(rc|a|b)\.?(\d+))?/i;
+// Each number at most 9 digits (a 100,000-digit "version" is not one, and Number() of it is Infinity).
+const PATTERN = /^v?(\d{1,9})\.(\d{1,9})(?:\.(\d{1,9}))?(?:[~.-]?(rc|a|b)\.?(\d{1,9}))?(?!\d)/i;
+/** Longer text is not a version (the git suffix `1.47.0 (b=…,t=…,abc123)` stays well below). */
+const MAX_VERSION_TEXT = 256;
 
 export function parseVersion(input: string): SynapseVersion | undefined {
-  const match = PATTERN.exec(input.trim());
+  if (input.length > MAX_VERSION_TEXT * 4) return undefined;
+  const trimmed = input.trim();
+  if (trimmed.length > MAX_VERSION_TEXT) return undefined;
+  const match = PATTERN.exec(trimmed);
   if (!match) return undefined;
   const [, major, minor, patch = '0', tag, tagNumber] = match;
   const core = `${Number(major)}.${Number(minor)}.${Number(patch)}`;

@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { AdminError, ExitCode } from '../core/errors.js';
 import type { InstallSummary, Outcome } from '../core/events.js';
 import type { StepId, StepStatus } from '../core/steps.js';
+import { parseVersion } from '../core/version.js';
 import { writeFileAtomic } from './atomic-write.js';
 import type { JobRecord } from './jobs.js';
 import type { BackupRecord } from './backup.js';
@@ -88,14 +89,15 @@ export async function readJournal(sessionDir: string): Promise<Journal | undefin
       nextStep: 'Use the newer synapse-upgrade that wrote it (synapse-upgrade --version shows this one).',
     });
   }
-  const problem = journalShapeProblem(data);
+  const problem = journalShapeProblem(data) ?? journalPathProblem(sessionDir, data as Journal);
   if (problem) {
     throw new AdminError(`The journal ${path} is damaged (${problem}). Nothing was changed and the file was left as it is.`, {
       exitCode: ExitCode.usage,
       nextStep: 'Restore it from a copy, or move it aside to start a new session (synapse-upgrade status then shows none).',
     });
   }
-  return data as Journal;
+  const journal = data as Journal;
+  return { ...journal, transcript: resolve(sessionDir, journal.transcript) };
 }
 
 const STATUSES = new Set(['pending', 'running', 'done', 'failed', 'skipped']);
@@ -124,5 +126,39 @@ export function journalShapeProblem(data: unknown): string | undefined {
     }
   }
   if (j.events !== undefined && !Array.isArray(j.events)) return '"events" is not a list';
+  for (const key of ['from', 'to'] as const) {
+    const version = j[key];
+    if (typeof version === 'string' && !isJournalVersion(version)) return `"${key}" is ${JSON.stringify(version.slice(0, 40))}${version.length > 40 ? '…' : ''}, not a Synapse version`;
+  }
+  const backup = j.backup as Record<string, unknown> | undefined;
+  if (backup !== undefined && (typeof backup !== 'object' || backup === null || typeof backup.path !== 'string' || typeof backup.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(backup.sha256))) {
+    return '"backup" has no valid "path" and "sha256"';
+  }
+  if (backup !== undefined && typeof backup.version === 'string' && !isJournalVersion(backup.version)) return '"backup.version" is not a Synapse version';
+  return undefined;
+}
+
+/** A version as the wizard records it: plain characters, short, and one parseVersion understands. */
+const isJournalVersion = (text: string): boolean => /^[0-9A-Za-z.+~-]{1,64}$/.test(text) && parseVersion(text) !== undefined;
+
+/** The backup file names the wizard writes (`homeserver-1.47.0-20260101T120000Z.db`). */
+const BACKUP_NAME = /^homeserver-[0-9A-Za-z.+~-]{1,64}-\d{8}T\d{6}Z\.(db|dump)$/;
+
+/**
+ * Paths a journal names must be ones the wizard writes: the transcript a plain file inside the session folder;
+ * the backup an absolute, normalised path to a file named as the wizard names backups (it may live in a
+ * `--backup-dir` outside the state folder; rollback checks that folder's owner and mode before using it).
+ * A tampered journal must not make a root wizard append to, or restore from, a file of someone else's choosing.
+ */
+export function journalPathProblem(sessionDir: string, journal: Pick<Journal, 'transcript' | 'backup'>): string | undefined {
+  const transcript = resolve(sessionDir, journal.transcript);
+  const inside = relative(resolve(sessionDir), transcript);
+  if (inside !== basename(transcript) || !/^(dry-run-)?transcript\.log$/.test(inside)) {
+    return `"transcript" is ${JSON.stringify(journal.transcript)}, not transcript.log in ${sessionDir}`;
+  }
+  const path = journal.backup?.path;
+  if (path !== undefined && (!isAbsolute(path) || resolve(path) !== path || !BACKUP_NAME.test(basename(path)))) {
+    return `"backup.path" is ${JSON.stringify(path)}, not a backup file the wizard writes`;
+  }
   return undefined;
 }

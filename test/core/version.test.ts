@@ -36,3 +36,14 @@ test('sortNewestFirst drops junk and duplicates', () => {
 test('nearestVersions names the closest available releases', () => {
   assert.deepEqual(nearestVersions('1.47.5', ['1.45.0', '1.46.0', '1.47.0', '1.47.1', '1.50.0'], 2), ['1.47.1', '1.47.0']);
 });
+
+test('a 100,000-digit number, or any very long text, is not a version (and parsing it is quick)', () => {
+  const started = performance.now();
+  assert.equal(parseVersion('9'.repeat(100_000)), undefined);
+  assert.equal(parseVersion(`1.${'9'.repeat(100_000)}.0`), undefined);
+  assert.equal(parseVersion(`${'1'.repeat(100_000)}.2.3`), undefined);
+  assert.equal(parseVersion(`1.47.0 ${'x'.repeat(100_000)}`), undefined);
+  assert.deepEqual(parseVersion('1.47.0rc1'.padEnd(300, ' ')), parseVersion('1.47.0rc1'));
+  assert.equal(parseVersion('999999999.0.0')?.text, '999999999.0.0');
+  assert.ok(performance.now() - started < 200);
+});

@@ -20,7 +20,7 @@ const tempDir = async () => {
 
 const journal = (n: number): Journal => ({
   format: JOURNAL_FORMAT, sessionId: `s-${n}`, startedAt: 't', updatedAt: 't', dryRun: false, install: undefined,
-  from: '1.46.0', to: '1.47.0', acknowledgedNotes: [], outcome: undefined, transcript: '/x/transcript.log',
+  from: '1.46.0', to: '1.47.0', acknowledgedNotes: [], outcome: undefined, transcript: 'transcript.log',
   // Sizes that vary run to run, so a torn write could not pass for a whole one.
   steps: Array.from({ length: n % 40 }, (_, i) => ({ id: 'install' as const, status: 'running' as const, summary: 'x'.repeat((n * 37 + i) % 3000) })),
 });
@@ -35,7 +35,7 @@ test('kill -9 at random instants while the journal is rewritten in a loop: it al
     for (let n = Number(process.argv[2]); ; n++) {
       if (n === Number(process.argv[2]) + 1) process.stdout.write('writing\\n');
       await writeJournal(dir, { format: JOURNAL_FORMAT, sessionId: 's-' + n, startedAt: 't', updatedAt: 't', dryRun: false, from: '1.46.0', to: '1.47.0',
-        acknowledgedNotes: [], transcript: '/x/transcript.log',
+        acknowledgedNotes: [], transcript: 'transcript.log',
         steps: Array.from({ length: n % 40 }, (_, i) => ({ id: 'install', status: 'running', summary: 'x'.repeat((n * 37 + i) % 3000) })) });
     }`;
   let start = 1;
@@ -69,6 +69,15 @@ test('a journal from a newer version or damaged by hand is a clear error (exit 2
     [JSON.stringify({ ...journal(1), sessionId: 7 }), /"sessionId" is missing or not text/],
     [JSON.stringify({ ...journal(1), steps: [{ id: 'install', status: 'half-done' }] }), /step 1 has no valid "id" and "status"/],
     [JSON.stringify({ ...journal(1), steps: [{ id: 'install', status: 'running', job: { dir: '../../etc', argv: [] } }] }), /names a job that is not a jobs\/NNNN folder/],
+    // Tampered by hand: paths outside the session folder, and versions that are not versions.
+    [JSON.stringify({ ...journal(1), transcript: '/etc/shadow' }), /"transcript" is "\/etc\/shadow", not transcript.log in /],
+    [JSON.stringify({ ...journal(1), transcript: '../other/transcript.log' }), /"transcript" is "..\/other\/transcript.log"/],
+    [JSON.stringify({ ...journal(1), transcript: join(dir, 'jobs', 'transcript.log') }), /"transcript" is /],
+    [JSON.stringify({ ...journal(1), to: '$(touch /tmp/pwned)' }), /"to" is "\$\(touch \/tmp\/pwned\)", not a Synapse version/],
+    [JSON.stringify({ ...journal(1), from: '1.46.0; reboot' }), /"from" is .*not a Synapse version/],
+    [JSON.stringify({ ...journal(1), to: '9'.repeat(100_000) }), /"to" is "9{40}"…, not a Synapse version/],
+    [JSON.stringify({ ...journal(1), backup: { path: '/etc/passwd', sha256: 'a'.repeat(64) } }), /"backup.path" is "\/etc\/passwd", not a backup file/],
+    [JSON.stringify({ ...journal(1), backup: { path: `${dir}/../x/homeserver-1.46.0-20260101T120000Z.db`, sha256: 'a'.repeat(64) } }), /"backup.path" is /],
   ];
   for (const [text, message] of cases) {
     await writeFile(join(dir, 'journal.json'), text);
@@ -85,4 +94,15 @@ test('journals of format 1 (before jobs and events) still load', async () => {
   assert.equal(journalShapeProblem({ ...journal(2) }), undefined);
   await writeJournal(dir, journal(5));
   assert.equal((await readJournal(dir))?.format, JOURNAL_FORMAT);
+});
+
+test('the paths the wizard itself writes load: its transcript (absolute or relative), a backup in a --backup-dir', async () => {
+  const dir = await tempDir();
+  const backup = { path: '/srv/backups/homeserver-1.46.0-20260101T120000Z.db', sha256: 'b'.repeat(64), version: '1.46.0' };
+  for (const transcript of [join(dir, 'transcript.log'), 'dry-run-transcript.log']) {
+    await writeFile(join(dir, 'journal.json'), JSON.stringify({ ...journal(2), transcript, backup }));
+    const loaded = await readJournal(dir);
+    assert.equal(loaded?.transcript, join(dir, transcript.replace(`${dir}/`, '')));
+    assert.equal(loaded?.backup?.path, backup.path);
+  }
 });
