@@ -1,3 +1,4 @@
+import { exactJson } from '../core/screen-text.js';
 import { candidateLabel, installLocation } from '../methods/detect.js';
 import { managerLabel } from '../methods/restart/index.js';
 import type { Install } from '../methods/types.js';
@@ -64,7 +65,7 @@ export async function runDetect(opts: CliOptions, io: CliIO): Promise<number> {
   });
   const report = detectReport(picture);
   if (opts.json) {
-    io.stdout(JSON.stringify(report, null, 2));
+    io.stdout(exactJson(report, 2));
     return 0;
   }
   const install = picture.install;

@@ -1,11 +1,12 @@
 import { describeError, ExitCode, type AdminError } from '../core/errors.js';
 import { parseCli } from './args.js';
 import { COMMAND_HELP, USAGE } from './help.js';
-import { processIO, type CliIO } from './output.js';
+import { processIO, terminalSafe, type CliIO } from './output.js';
 import { VERSION } from './version.js';
 
 /** The thin entry: parse, dispatch, turn any error into its sentence and exit code. */
-export async function main(argv: readonly string[], io: CliIO = processIO): Promise<number> {
+export async function main(argv: readonly string[], rawIO: CliIO = processIO): Promise<number> {
+  const io = terminalSafe(rawIO);
   // Hidden: the supervisor of one detached command (src/system/supervisor.ts), started by the runner.
   if (argv[0] === '__supervise') return (await import('../system/supervisor.js')).supervise(argv[1]);
   try {

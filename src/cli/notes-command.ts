@@ -1,3 +1,4 @@
+import { exactJson } from '../core/screen-text.js';
 import { parseArgs } from 'node:util';
 import { describeError, ExitCode } from '../core/errors.js';
 import { evaluateNotes, queryIdsOf } from '../core/notes/evaluate.js';
@@ -71,7 +72,7 @@ export async function runNotesCommand(args: string[], io: NotesIo, opts: { steps
   const results = evaluateNotes(selected, facts);
   for (const warning of warnings) io.stderr(`warning: ${warning}`);
   if (values.json) {
-    io.stdout(JSON.stringify(notesJson(range.from.text, range.to.text, results), null, 2));
+    io.stdout(exactJson(notesJson(range.from.text, range.to.text, results), 2));
   } else {
     io.stdout(renderNotesText(range.from.text, range.to.text, results, new Map(selected.map((n) => [n.id, n]))).join('\n'));
   }

@@ -28,7 +28,8 @@ export function showSession(
   onQuit: (how?: 'leave' | 'stop') => void,
 ): { closed: () => Promise<void> } {
   if (opts.json || !opts.interactive) {
-    bus.subscribe(opts.json ? createJsonRenderer(io.stdout) : createPlainRenderer(io.stdout));
+    if (opts.json) bus.subscribe(createJsonRenderer(io.stdout), { exact: true });
+    else bus.subscribe(createPlainRenderer(io.stdout));
     return { closed: async () => {} };
   }
   const app = render(

@@ -1,3 +1,4 @@
+import { exactJson } from '../core/screen-text.js';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { usageError } from '../core/errors.js';
@@ -78,6 +79,6 @@ export async function runStatus(opts: CliOptions, io: CliIO): Promise<number> {
   if (!journal) throw usageError(`No upgrade session is recorded in ${dir}.`);
   const report = await statusReport(dir, journal);
   const { journal: _journal, ...status } = report;
-  io.stdout(opts.json ? JSON.stringify({ ...journal, status }, null, 2) : statusLines(report).join('\n'));
+  io.stdout(opts.json ? exactJson({ ...journal, status }, 2) : statusLines(report).join('\n'));
   return 0;
 }

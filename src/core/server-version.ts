@@ -1,9 +1,10 @@
+import { capText, SHOWN_LIMITS } from './screen-text.js';
 import { parseVersion } from './version.js';
 
 export interface ServerVersionAnswer {
   /** The plain version, e.g. `1.47.0`. */
   version: string;
-  /** The full string the server reported, e.g. `1.47.0 (b=master,t=v1.47.0,abc123)`. */
+  /** The full string the server reported, e.g. `1.47.0 (b=master,t=v1.47.0,abc123)`, cut at SHOWN_LIMITS.version. */
   raw: string;
   python: string | undefined;
 }
@@ -27,12 +28,13 @@ export function parseServerVersionBody(status: number, contentType: string, body
   const raw = (data as { server_version?: unknown } | null)?.server_version;
   if (typeof raw !== 'string') throw new Error(`the version endpoint answered JSON without "server_version"${snippet(body)}`);
   const version = parseVersion(raw);
-  if (!version) throw new Error(`the server reported a version the wizard cannot read: "${raw}"`);
+  if (!version) throw new Error(`the server reported a version the wizard cannot read: "${capText(raw, SHOWN_LIMITS.version)}"`);
   const python = (data as { python_version?: unknown }).python_version;
-  return { version: version.text, raw, python: typeof python === 'string' ? python : undefined };
+  return { version: version.text, raw: capText(raw, SHOWN_LIMITS.version), python: typeof python === 'string' ? capText(python, SHOWN_LIMITS.version) : undefined };
 }
 
+/** The start of an error body, on one line, at most SHOWN_LIMITS.snippet characters. */
 function snippet(body: string): string {
-  const text = body.replace(/\s+/g, ' ').trim().slice(0, 80);
-  return text ? ` ("${text}${body.length > 80 ? '…' : ''}")` : '';
+  const text = capText(body.slice(0, SHOWN_LIMITS.snippet * 4).replace(/\s+/g, ' ').trim(), SHOWN_LIMITS.snippet);
+  return text ? ` ("${text}")` : '';
 }

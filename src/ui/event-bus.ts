@@ -1,11 +1,15 @@
 import type { Ask, Emit, Question, WizardEvent } from '../core/events.js';
 import { AdminError, ExitCode } from '../core/errors.js';
+import { screenValue } from '../core/screen-text.js';
 
 type Listener = (event: WizardEvent) => void;
 
 /**
  * Connects the engine to a renderer: events fan out to listeners, and questions wait for
  * `answer()` (from the screen) or are answered at once with the safe default under --yes.
+ * Every renderer gets its events here, so this is where outside text is made terminal-safe
+ * (src/core/screen-text.ts): listeners see events with escape sequences and control characters
+ * removed and lines capped, unless they subscribe `exact` (the JSON stream, whose encoding is safe).
  */
 export class EventBus {
   private listeners = new Set<Listener>();
@@ -15,12 +19,13 @@ export class EventBus {
 
   constructor(private readonly yes: boolean) {}
 
-  subscribe(listener: Listener): () => void {
-    this.listeners.add(listener);
+  subscribe(listener: Listener, opts: { exact?: boolean } = {}): () => void {
+    const deliver: Listener = opts.exact ? listener : (event) => listener(screenValue(event));
+    this.listeners.add(deliver);
     const early = this.early;
     this.early = [];
-    early.forEach(listener);
-    return () => this.listeners.delete(listener);
+    early.forEach(deliver);
+    return () => this.listeners.delete(deliver);
   }
 
   emit: Emit = (event) => {

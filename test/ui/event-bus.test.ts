@@ -35,3 +35,22 @@ test('events sent before the first listener are replayed to it', () => {
   bus.emit({ type: 'message', level: 'info', text: 'late' });
   assert.deepEqual(seen.map((e) => (e.type === 'message' ? e.text : '')), ['early', 'late']);
 });
+
+test('outside text is made terminal-safe here, for every renderer; a listener subscribed exact (JSON) gets it as it was', () => {
+  const bus = new EventBus(true);
+  const early: WizardEvent = { type: 'command.output', id: 1, line: '\x1b]2;pwned\x07\x1b[31mred\x1b[0m' };
+  bus.emit(early);
+  const screen: WizardEvent[] = [];
+  const exact: WizardEvent[] = [];
+  bus.subscribe((e) => screen.push(e));
+  bus.subscribe((e) => exact.push(e), { exact: true });
+  const waiting: WizardEvent = { type: 'waiting', elapsedMs: 1, logLines: ['\x9b2Jcleared', 'x'.repeat(9000)], progress: '\x1b[1mbold' };
+  bus.emit(waiting);
+  assert.deepEqual(screen[0], { type: 'command.output', id: 1, line: 'red' });
+  const shown = screen[1] as Extract<WizardEvent, { type: 'waiting' }>;
+  assert.equal(shown.logLines[0], 'cleared');
+  assert.equal(shown.logLines[1]!.length, 4096);
+  assert.equal(shown.progress, 'bold');
+  assert.deepEqual(exact, [waiting]);
+  assert.equal((waiting as { logLines: string[] }).logLines[0], '\x9b2Jcleared', 'the event itself is not changed');
+});
