@@ -13,10 +13,14 @@ import type { CliIO } from './output.js';
 import { detachOnSignals } from './signals.js';
 
 /** The default command: picks the renderer (Ink, plain lines or JSON) and runs the wizard. */
-export async function runWizardCommand(opts: CliOptions, io: CliIO): Promise<number> {
+export async function runWizardCommand(given: CliOptions, io: CliIO): Promise<number> {
   const interactive = isInteractive();
+  // A dry run changes nothing: where no one can answer, it takes the safe defaults without being told --yes.
+  const unattendedDryRun = given.dryRun && !given.yes && (given.json || !interactive);
+  const opts: CliOptions = unattendedDryRun ? { ...given, yes: true } : given;
   ensureAnswerable(opts, interactive, 'take the safe default at every question');
   const bus = new EventBus(opts.yes);
+  if (unattendedDryRun) bus.emit({ type: 'message', level: 'info', text: 'No one to answer questions here: this dry run takes the safe default at each, as with --yes.' });
   let sandbox: { stop(): Promise<void>; root: string } | undefined;
   const startDemo = async (): Promise<Partial<WizardOptions>> => {
     const { startDemoSandbox } = await import('../demo/sandbox.js');

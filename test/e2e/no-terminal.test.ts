@@ -70,3 +70,17 @@ test('a terminal but CI set, or TERM=dumb, counts as no terminal: exit 2 naming 
   }
   await assertUnchanged(pid);
 });
+
+test('--dry-run without a terminal needs no --yes: it walks the plan with the safe defaults and changes nothing', async () => {
+  const pid = hs.pid();
+  const run = await runCli(['--venv', hs.venv, '--target', '1.47.0', '--dry-run'], env, 60_000);
+  assert.equal(run.exitCode, 0, `${run.stdout}\n${run.stderr}`);
+  assert.match(run.stdout, /this dry run takes the safe default at each, as with --yes/);
+  assert.match(run.stdout, /\(dry run, not run\) \$ \S+\/pip install /);
+  assert.match(run.stdout, /Dry run: nothing was changed/);
+  const json = await runCli(['--venv', hs.venv, '--target', '1.47.0', '--dry-run', '--json'], env, 60_000);
+  assert.equal(json.exitCode, 0, `${json.stdout}\n${json.stderr}`);
+  const result = json.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; result?: { outcome: string } }).find((e) => e.type === 'result');
+  assert.equal(result?.result?.outcome, 'dry-run');
+  await assertUnchanged(pid);
+});
