@@ -5,7 +5,8 @@ const MARK = { done: '[ok]', failed: '[!!]', skipped: '[--]' } as const;
 
 /**
  * The line renderer for pipes, logs and --yes runs without a terminal: one plain line per
- * event, no escape codes. Waiting is reported when its progress changes or every 10 s.
+ * event, no escape codes. Waiting is reported when its progress changes or every 10 s (never a bare line
+ * before 10 s).
  */
 export function createPlainRenderer(write: (line: string) => void): (event: WizardEvent) => void {
   let lastProgress: string | undefined;
@@ -41,6 +42,8 @@ export function createPlainRenderer(write: (line: string) => void): (event: Wiza
         write(`${event.level === 'info' ? '' : `${event.level}: `}${event.text}`);
         break;
       case 'waiting':
+        // A bare "waiting 0 s" says nothing: without progress to report, the first line comes after 10 s.
+        if (event.progress === undefined && event.elapsedMs < 10_000) break;
         if (event.progress !== lastProgress || event.elapsedMs - lastWaitReport >= 10_000) {
           lastProgress = event.progress;
           lastWaitReport = event.elapsedMs;

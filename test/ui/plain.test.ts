@@ -46,3 +46,12 @@ test('the JSON renderer writes one parseable object per event, the result last',
   assert.equal(parsed.at(-1)?.type, 'result');
   assert.ok(parsed.every((event) => !Number.isNaN(Date.parse(event.time))));
 });
+
+test('the plain renderer writes no bare "waiting 0 s" lines: without progress, the first waiting line comes at 10 s', () => {
+  const lines: string[] = [];
+  const render = createPlainRenderer((line) => lines.push(line));
+  for (const elapsedMs of [0, 400, 1000, 6000, 10_200, 14_000, 20_300]) render({ type: 'waiting', elapsedMs, logLines: [], progress: undefined });
+  render({ type: 'waiting', elapsedMs: 21_000, logLines: [], progress: 'Synapse now listening on port 8008' });
+  assert.deepEqual(lines, ['     waiting 10 s', '     waiting 20 s', '     waiting 21 s: Synapse now listening on port 8008']);
+  assert.ok(lines.every((line) => !/waiting 0 s/.test(line)));
+});
