@@ -11,6 +11,7 @@ import { sha256File } from '../system/backup.js';
 import { sqliteExecCommand, sqliteRestoreCommand } from '../system/backup-sqlite.js';
 import type { CommandSpec } from '../system/command.js';
 import { probeHealth, probeServerVersion } from '../system/http.js';
+import { labelHarmlessShutdown } from '../core/log-progress.js';
 import { lastLines } from '../system/log-tail.js';
 import type { Runner } from '../system/runner.js';
 import { loadSteps } from '../system/steps-loader.js';
@@ -198,7 +199,7 @@ export async function runRollback(input: RollbackInput, plan: RollbackPlan): Pro
   const result = await runner.run(restart);
   restartDone = true;
   if (result.exitCode !== 0 && !runner.dryRun && !(await probeServerVersion(picture.url, 2000)).ok) {
-    const log = picture.logFile ? await lastLines(picture.logFile, 6) : [];
+    const log = picture.logFile ? labelHarmlessShutdown(await lastLines(picture.logFile, 40)).slice(-6) : [];
     throw new AdminError(`Starting ${back} failed (exit ${result.exitCode}):\n${tail([...result.tail, ...log], 10)}`, {
       serverState: `matrix-synapse ${back} is installed and Synapse is not running`,
       nextStep: `Read the homeserver log${picture.logFile ? ` (${picture.logFile})` : ''}.`,

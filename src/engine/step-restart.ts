@@ -1,5 +1,6 @@
 import { AdminError } from '../core/errors.js';
 import { probeServerVersion } from '../system/http.js';
+import { labelHarmlessShutdown } from '../core/log-progress.js';
 import { lastLines } from '../system/log-tail.js';
 import type { FlowStep } from './context.js';
 import { ensureMethodPlan } from './method-plan.js';
@@ -46,7 +47,7 @@ export const restartStep: FlowStep = {
       return;
     }
     if (result.exitCode !== 0 && !(await probeServerVersion(picture.url, 2000)).ok) {
-      const log = picture.logFile ? await lastLines(picture.logFile, 6) : [];
+      const log = picture.logFile ? labelHarmlessShutdown(await lastLines(picture.logFile, 40)).slice(-6) : [];
       throw new AdminError(`The restart failed (exit ${result.exitCode}):\n${tailText([...result.tail, ...log])}`, {
         serverState: `matrix-synapse ${ctx.decision.target} is installed and Synapse is not running`,
         nextStep: `To go back: ${plan.rollback.join(' && ')}`,

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { AdminError } from '../core/errors.js';
 import type { Ask, Emit } from '../core/events.js';
-import { migrationProgress, shortLogLine } from '../core/log-progress.js';
+import { labelHarmlessShutdown, migrationProgress, shortLogLine } from '../core/log-progress.js';
 import type { ServerVersionAnswer } from '../core/server-version.js';
 import { probeServerVersion } from '../system/http.js';
 import { lastLines } from '../system/log-tail.js';
@@ -59,13 +59,13 @@ export async function waitUntilReady(opts: WaitOptions): Promise<{ answer: Serve
     if (now - lastReport >= 1000) {
       lastReport = now;
       const lines = opts.logFile ? await lastLines(opts.logFile, 400, logStart) : [];
-      opts.emit({ type: 'waiting', elapsedMs: now - opts.startedAt, logLines: lines.slice(-8).map(shortLogLine), progress: migrationProgress(lines) });
+      opts.emit({ type: 'waiting', elapsedMs: now - opts.startedAt, logLines: labelHarmlessShutdown(lines).slice(-8).map(shortLogLine), progress: migrationProgress(lines) });
     }
     if (opts.restartDone() && !probe.reachable) {
       const alive = await serverProcessAlive(opts.pidFile);
       goneSince = alive === false ? (goneSince ?? now) : undefined;
       if (goneSince !== undefined && now - goneSince >= deadMs) {
-        const tail = opts.logFile ? await lastLines(opts.logFile, 6, logStart) : [];
+        const tail = opts.logFile ? labelHarmlessShutdown(await lastLines(opts.logFile, 40, logStart)).slice(-6) : [];
         throw new AdminError(`Synapse is not running after the restart and does not answer at ${opts.url}.`, {
           serverState: 'the new version is installed but Synapse is down',
           nextStep: `Read the homeserver log${opts.logFile ? ` (${opts.logFile})` : ''}; its last lines: ${tail.join(' | ') || '(none)'}`,
