@@ -1,5 +1,5 @@
 import { AdminError, ExitCode } from './errors.js';
-import { compareVersions, nearestVersions, parseVersion } from './version.js';
+import { compareVersions, nearestVersions, parseVersion, sortNewestFirst } from './version.js';
 
 export type TargetDecision =
   | { kind: 'upgrade'; target: string }
@@ -26,8 +26,8 @@ export function resolveTarget(
     if (!parsed) throw new AdminError(`--target ${wanted} is not a Synapse version (expected e.g. 1.47.0 or latest).`, { exitCode: ExitCode.usage });
     target = parsed.text;
     if (!available.includes(target) && compareVersions(target, installed) !== 0) {
-      const near = nearestVersions(target, available);
-      throw new AdminError(`Synapse ${target} is not available${near.length ? `; the nearest available versions are ${near.join(', ')}` : ''}.`, {
+      const near = nearestUpgrades(target, available, installed);
+      throw new AdminError(`Synapse ${target} is not available${near.length ? `; the nearest available versions are ${near.join(', ')}` : `, and nothing newer than the installed ${installed} is`}.`, {
         exitCode: ExitCode.usage,
         serverState: 'nothing was changed',
         nextStep: 'Pick one of the available versions with --target.',
@@ -55,4 +55,15 @@ export function upgradeChoices(available: readonly string[], installed: string, 
   return available
     .filter((v) => compareVersions(v, installed) > 0 && (pre || !parseVersion(v)?.prerelease))
     .slice(0, limit);
+}
+
+/**
+ * What to suggest for a version that is not available: only upgrades (newer than installed; pre-releases only
+ * when the wanted one is one), nearest first; for a version beyond every release, the newest ones.
+ */
+export function nearestUpgrades(wanted: string, available: readonly string[], installed: string, count = 3): string[] {
+  const pre = Boolean(parseVersion(wanted)?.prerelease);
+  const newer = sortNewestFirst(available.filter((v) => compareVersions(v, installed) > 0 && (pre || !parseVersion(v)?.prerelease)));
+  if (newer[0] !== undefined && compareVersions(wanted, newer[0]) > 0) return newer.slice(0, count);
+  return nearestVersions(wanted, newer, count);
 }
