@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { usageError } from '../core/errors.js';
+import { nearestName } from '../core/nearest-name.js';
 import { METHOD_NAMES, type MethodName } from '../methods/types.js';
 
 const parseMethod = (value: string): MethodName => {
@@ -75,6 +76,23 @@ function checkUrl(url: string): void {
   if (!parsed || !/^https?:$/.test(parsed.protocol) || !/^https?:\/\/[^/]+/i.test(url)) throw usageError(`--url ${shown} is not an http(s) URL.`);
 }
 
+/** Our own sentence for a mistyped or misused option, naming the nearest real option. */
+function optionError(error: Error & { code?: string }): Error {
+  const given = /^(?:Unknown option|Option) '(?:-\w, )?(-[^' ]+)/.exec(error.message)?.[1];
+  const names = Object.entries(OPTIONS).flatMap(([name, o]) => [`--${name}`, ...('short' in o ? [`-${o.short}`] : [])]);
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && given) {
+    const near = nearestName(given, names.filter((n) => n.startsWith('--') === given.startsWith('--')));
+    return usageError(`${given} is not an option of synapse-upgrade${near ? `; did you mean ${near}?` : '.'}`, `${near ? `Run it again with ${near}, or see` : 'See'} synapse-upgrade --help for every option.`);
+  }
+  if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && given) {
+    const option = Object.entries(OPTIONS).find(([name, o]) => `--${name}` === given || ('short' in o && `-${o.short}` === given));
+    return option?.[1].type === 'boolean'
+      ? usageError(`${given} is a switch and takes no value.`, `Give ${given} alone; see synapse-upgrade --help.`)
+      : usageError(`${given} needs a value.`, `Give it as ${given} VALUE; see synapse-upgrade --help.`);
+  }
+  return usageError(error.message.replace(/^TypeError \[\w+\]: /, ''), 'See synapse-upgrade --help.');
+}
+
 export function parseCli(argv: readonly string[]): CliOptions {
   const first = argv[0];
   const command: Command = first && (COMMANDS as readonly string[]).includes(first) ? (first as Command) : 'wizard';
@@ -84,7 +102,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
   try {
     parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
-    throw usageError((error as Error).message.replace(/^TypeError \[\w+\]: /, ''), 'See synapse-upgrade --help.');
+    throw optionError(error as Error & { code?: string });
   }
   if (parsed.positionals.length) {
     throw usageError(`Unknown command "${parsed.positionals[0]}".`, `Commands: ${COMMANDS.filter((c) => c !== 'wizard').join(', ')}; see --help.`);
