@@ -1,4 +1,5 @@
 import { compareDotted } from '../platform.js';
+import { ownKeyOf, redactSecrets } from '../secret-values.js';
 import type { Applies, Check, ConfigSource, Finding, KeyScope, KeyTest, NoteFacts, QueryTest, SourceMatch, SourceSet } from './types.js';
 
 /** A three-valued result: `unknown` whenever a needed fact is missing, never a silent `no`. */
@@ -114,16 +115,19 @@ function passes(test: KeyTest, value: unknown): boolean {
   }
 }
 
-export const show = (value: unknown): string => {
-  const text = JSON.stringify(value) ?? String(value);
+/** A value as note evidence: secrets masked (src/core/secret-values.ts), at most 80 characters. */
+export const show = (value: unknown, ownKey?: string): string => {
+  const shown = redactSecrets(value, ownKey);
+  const text = JSON.stringify(shown) ?? String(shown);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 };
 
 function describe(test: KeyTest, match: SourceMatch): string {
   const path = match.path.join('.');
   if (test.op === 'contains') return `${path} contains ${show(test.value)}`;
-  if (test.op === 'matches') return `${path} is ${show(match.value)} (matches /${test.value}/)`;
-  return `${path} is ${show(match.value)}`;
+  const key = ownKeyOf(match.path);
+  if (test.op === 'matches') return `${path} is ${show(match.value, key)} (matches /${test.value}/)`;
+  return `${path} is ${show(match.value, key)}`;
 }
 
 function evaluateQuery(id: string, test: QueryTest, facts: NoteFacts): Outcome {
@@ -131,12 +135,13 @@ function evaluateQuery(id: string, test: QueryTest, facts: NoteFacts): Outcome {
   if (!outcome) return unknown(`the read-only query "${id}" was not run`);
   if ('error' in outcome) return unknown(`the read-only query "${id}" failed: ${outcome.error}`);
   const rows = outcome.rows;
-  const first = rows[0] ? Object.values(rows[0])[0] : undefined;
+  const firstColumn = rows[0] ? Object.keys(rows[0])[0] : undefined;
+  const first = firstColumn !== undefined ? rows[0]![firstColumn] : undefined;
   const ok =
     test.op === 'rows_above' ? rows.length > test.value
     : test.op === 'value_equals' ? first !== undefined && same(first, test.value)
     : first !== undefined && first !== null && (test.op === 'value_above' ? Number(first) > test.value : Number(first) < test.value);
   if (!ok) return no;
-  const detail = test.op === 'rows_above' ? `${rows.length} row(s), first ${show(rows[0])}` : `value ${show(first)}`;
+  const detail = test.op === 'rows_above' ? `${rows.length} row(s), first ${show(rows[0])}` : `value ${show(first, firstColumn)}`;
   return yes([fact(`query ${id}: ${detail}`)]);
 }
