@@ -32,6 +32,20 @@ export function wrappedRows(line: string, columns: number): number {
   return Math.max(1, Math.ceil([...line].length / Math.max(1, columns)));
 }
 
+/** The columns a detail line's wrapped rows are indented by: its leading spaces and a `1. Install: ` label. */
+export function hangingIndent(line: string, columns = 80): number {
+  const prefix = /^(\s*)(\d+\.\s+[A-Za-z]+:\s+)?/.exec(line)?.[0].length ?? 0;
+  return Math.min(prefix, Math.floor(columns / 3));
+}
+
+/** Rows a question detail line takes (drawn after two spaces), its wrapped rows keeping its indent. */
+export function detailLineRows(line: string, columns: number): number {
+  const width = Math.max(1, columns - 2);
+  const indent = hangingIndent(line, width);
+  const rest = [...line].length - indent;
+  return Math.max(1, Math.ceil(rest / Math.max(1, width - indent)));
+}
+
 function stepRows(steps: LayoutInput['steps'], foldDone: boolean, foldPending = false): number {
   const done = steps.filter((s) => s.status === 'done' || s.status === 'skipped').length;
   const pending = steps.filter((s) => s.status === 'pending').length;
@@ -48,7 +62,7 @@ export function layout(input: LayoutInput): Layout {
   }
   const fixed = 1 + wrappedRows(`? ${question.text}`, input.columns) + question.choices + input.quitRows;
   const detailRows = (count: number): number =>
-    question.details.slice(0, count).reduce((sum, line) => sum + wrappedRows(`  ${line}`, input.columns), 0) + (count < question.details.length ? 1 : 0);
+    question.details.slice(0, count).reduce((sum, line) => sum + detailLineRows(line, input.columns), 0) + (count < question.details.length ? 1 : 0);
   for (const [foldDone, foldPending] of [[false, false], [true, false], [true, true]] as const) {
     const room = available - stepRows(input.steps, foldDone, foldPending) - fixed;
     if (detailRows(question.details.length) <= room) return { foldDone, foldPending, details: question.details.length, tailHeight: 0 };
