@@ -26,6 +26,7 @@ export function showSession(
   opts: Pick<CliOptions, 'json'> & { interactive: boolean },
   io: CliIO,
   onQuit: (how?: 'leave' | 'stop') => void,
+  onHold?: (held: boolean) => void,
 ): { closed: () => Promise<void> } {
   if (opts.json || !opts.interactive) {
     if (opts.json) bus.subscribe(createJsonRenderer(io.stdout), { exact: true });
@@ -33,7 +34,7 @@ export function showSession(
     return { closed: async () => {} };
   }
   const app = render(
-    <App subscribe={(l) => bus.subscribe(l)} onAnswer={(id, v) => bus.answer(id, v)} onQuit={onQuit} color={colorEnabled()} />,
+    <App subscribe={(l) => bus.subscribe(l)} onAnswer={(id, v) => bus.answer(id, v)} onQuit={onQuit} {...(onHold ? { onHold } : {})} color={colorEnabled()} />,
     { exitOnCtrlC: false, patchConsole: false },
   );
   return {

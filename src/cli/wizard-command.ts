@@ -60,10 +60,17 @@ export async function runWizardCommand(given: CliOptions, io: CliIO): Promise<nu
   };
   if (opts.demo) options = { ...options, ...(await startDemo()) };
   // Ctrl+C on the screen, then "leave it running" (or quit between commands): detach; "stop the command": SIGTERM to it.
-  const screen = showSession(bus, { json: opts.json, interactive }, io, (how = 'leave') => {
-    if (how === 'stop' && control.stopCommand()) return;
-    control.detach('quit at your request');
-  });
+  // While "Quit the wizard now?" is open, no next step or command starts (the control's hold).
+  const screen = showSession(
+    bus,
+    { json: opts.json, interactive },
+    io,
+    (how = 'leave') => {
+      if (how === 'stop' && control.stopCommand()) return control.release();
+      control.detach('quit at your request');
+    },
+    (held) => (held ? control.hold() : control.release()),
+  );
   const canOfferDemo = interactive && !opts.json;
   const code = await settle(runWizard(options, { emit: bus.emit, ask: bus.ask, control, ...(canOfferDemo ? { offerDemo } : {}) }), screen.closed);
   await screen.closed();

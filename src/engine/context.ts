@@ -78,9 +78,14 @@ export class Steps {
   current: StepId | undefined;
   recorder: SessionRecorder | undefined;
 
-  constructor(private readonly emit: Emit) {}
+  /** `gate`: awaited before each step starts (held while the admin is asked whether to quit). */
+  constructor(
+    private readonly emit: Emit,
+    private readonly gate?: () => Promise<void>,
+  ) {}
 
   async start(id: StepId, command?: CommandSpec): Promise<void> {
+    await this.gate?.();
     this.current = id;
     this.emit({ type: 'step.started', step: id, title: STEP_TITLES[id] });
     await this.recorder?.step(id, 'running', command ? { command: displayArgv(command) } : {});

@@ -16,6 +16,8 @@ export class SessionControl {
   private handler: DetachHandler | undefined;
   private reasonText: string | undefined;
   private resolveEnded!: (result: Result) => void;
+  /** Set while the admin is being asked whether to quit: the next step or command waits on it. */
+  private held: { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void } | undefined;
   /** Resolves only when the session was detached: the result to end with. */
   readonly ended: Promise<Result> = new Promise((resolve) => (this.resolveEnded = resolve));
 
@@ -44,9 +46,39 @@ export class SessionControl {
     return new AdminError(`Interrupted (${this.reasonText ?? 'detached'}).`, { exitCode: ExitCode.interrupted, code: 'interrupted' });
   }
 
+  /** The admin is being asked whether to quit: no next step or command starts until `release()` or `detach()`. */
+  hold(): void {
+    if (this.held || this.reasonText !== undefined) return;
+    let resolve!: () => void;
+    let reject!: (error: Error) => void;
+    const promise = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    promise.catch(() => {}); // nobody may be waiting on it
+    this.held = { promise, resolve, reject };
+    this.emit?.({ type: 'message', level: 'info', text: 'Holding: no next step starts until you answer.' });
+  }
+
+  /** The admin chose to keep going (or to stop the command): whatever waits on the hold carries on. */
+  release(): void {
+    const held = this.held;
+    this.held = undefined;
+    held?.resolve();
+  }
+
+  /** Resolves at once unless held; a detach while held rejects it with the interruption. */
+  gate(): Promise<void> {
+    if (this.reasonText !== undefined) return Promise.reject(this.interruption());
+    return this.held?.promise ?? Promise.resolve();
+  }
+
   detach(reason: string): void {
     if (this.reasonText !== undefined) return;
     this.reasonText = reason;
+    const held = this.held;
+    this.held = undefined;
+    held?.reject(this.interruption());
     const running = this.runner?.current(); // before detaching: following stops and forgets it
     this.runner?.detach(this.interruption());
     const handler = this.handler;

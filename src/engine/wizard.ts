@@ -43,7 +43,7 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
  */
 export async function runWizard(opts: WizardOptions, deps: WizardDeps): Promise<Result> {
   const started = Date.now();
-  const steps = new Steps(deps.emit);
+  const steps = new Steps(deps.emit, deps.control ? () => deps.control!.gate() : undefined);
   let transcript: Transcript | undefined;
   let from: string | undefined;
   let to: string | undefined;
@@ -89,6 +89,7 @@ export async function runWizard(opts: WizardOptions, deps: WizardDeps): Promise<
         dryRun: opts.dryRun, transcript, emit: deps.emit, sessionDir, session: steps.recorder.journal.sessionId, step: () => steps.current,
         onJob: (job) => steps.recorder!.setJob(steps.current, job),
         onLaunched: () => faultPoint(`${steps.current}:spawned`),
+        ...(deps.control ? { gate: () => deps.control!.gate() } : {}),
       }),
       transcriptPath: transcript.path,
       summary: [],

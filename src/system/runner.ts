@@ -53,6 +53,8 @@ export interface Runner {
 
 export interface RunnerOptions {
   dryRun: boolean;
+  /** Awaited before each command starts: held while the admin is asked whether to quit (it may reject: detached). */
+  gate?: () => Promise<void>;
   transcript: Transcript;
   emit: Emit;
   /**
@@ -184,6 +186,7 @@ export function createRunner(opts: RunnerOptions): Runner {
       const argv = displayArgv(spec);
       const env = displayEnv(spec);
       const envNames = Object.keys(env);
+      await opts.gate?.();
       if (detached.signal.aborted) throw detached.signal.reason;
 
       // A job of the interrupted session with this very command: follow it (or take its result), never start it twice.

@@ -100,3 +100,30 @@ test('Ctrl+C, "stop the command": pip is stopped, the install fails, nothing is 
   assert.equal(await hs!.serverVersion(), '1.47.0');
   assert.equal(hs!.pid(), pid);
 });
+
+test('Ctrl+C, question left open: pip ends, but no next step starts until it is answered; "Keep going" then finishes', async (t) => {
+  if (missingTool(t, tmuxAvailable() ? undefined : 'tmux is not installed')) return;
+  const state = join(root!, 'state-hold');
+  const pid = hs!.pid();
+  const from = await hs!.serverVersion();
+  index!.hold(/^matrix_synapse-1\.48\.0-py3-none-any\.whl$/);
+  const held = index!.held();
+  const session = await onScreen('1.48.0', state);
+  await held;
+  await session.waitFor(/Install the new version/, 10_000);
+  await session.sendKeys('C-c');
+  await session.waitFor(/Quit the wizard now\?/, 5000, { joined: true });
+  index!.release(); // pip finishes while the question is open
+  const dir = await sessionDirOf(state);
+  await waitUntil(async () => (await jobsOf(dir)).find((j) => j.argv.includes('matrix-synapse==1.48.0') && j.exit), 30_000, 'pip to finish');
+  await new Promise((resolve) => setTimeout(resolve, 4000));
+  const journal = await journalOf(state);
+  assert.ok(!journal.steps.some((s) => ['config-check', 'restart', 'wait', 'verify'].includes(s.id)), JSON.stringify(journal.steps.map((s) => [s.id, s.status])));
+  assert.equal(journal.outcome, undefined, 'the session has not ended');
+  assert.equal(hs!.pid(), pid, 'Synapse was not restarted');
+  assert.equal(await hs!.serverVersion(), from);
+  assert.match(await session.capture({ joined: true }), /Quit the wizard now\?[\s\S]*❯ Keep going/);
+  await session.sendKeys('Enter');
+  assert.equal(await session.exitCode(60_000), 0, await session.capture());
+  assert.equal(await hs!.serverVersion(), '1.48.0');
+});

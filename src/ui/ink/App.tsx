@@ -17,6 +17,11 @@ export interface AppProps {
    * quits (resumable); 'stop' asks the running command to stop.
    */
   onQuit: (how?: 'leave' | 'stop') => void;
+  /**
+   * The "Quit the wizard now?" question opened (true) or was answered "Keep going" (false): while it is open
+   * the session starts no next step and no next command.
+   */
+  onHold?: (held: boolean) => void;
   color: boolean;
   /** How often queued events are drawn (ms); output floods are batched into one frame. */
   flushMs?: number;
@@ -25,7 +30,7 @@ export interface AppProps {
 const LOG_COLOR = { info: undefined, warn: 'yellow', error: 'red', command: 'blue' } as const;
 
 /** The one stateful owner: folds events into the view, draws it, and exits when the result is in. */
-export function App({ subscribe, onAnswer, onQuit, color, flushMs = 50 }: AppProps) {
+export function App({ subscribe, onAnswer, onQuit, onHold, color, flushMs = 50 }: AppProps) {
   const [view, setView] = useState<SessionView>(initialView);
   const [confirmQuit, setConfirmQuit] = useState(false);
   const queue = useRef<WizardEvent[]>([]);
@@ -68,7 +73,10 @@ export function App({ subscribe, onAnswer, onQuit, color, flushMs = 50 }: AppPro
 
   useInput(
     (input, key) => {
-      if (key.ctrl && input === 'c') setConfirmQuit(true);
+      if (key.ctrl && input === 'c' && !confirmQuit) {
+        setConfirmQuit(true);
+        onHold?.(true);
+      }
     },
     { isActive: isRawModeSupported === true && !view.result },
   );
@@ -114,7 +122,8 @@ export function App({ subscribe, onAnswer, onQuit, color, flushMs = 50 }: AppPro
               color={color}
               onSelect={(value) => {
                 setConfirmQuit(false);
-                if (value !== 'stay') onQuit(value === 'stop' ? 'stop' : 'leave');
+                if (value === 'stay') onHold?.(false);
+                else onQuit(value === 'stop' ? 'stop' : 'leave');
               }}
             />
           </Box>
