@@ -10,6 +10,7 @@ import { gatherNoteFacts } from '../system/note-facts.js';
 import { loadSteps } from '../system/steps-loader.js';
 import type { FlowStep, SessionContext } from './context.js';
 import type { ServerPicture } from './inspect.js';
+import { serverNoteContext } from './note-context.js';
 import { helperPython, hostDatabaseValues } from '../methods/docker-detect.js';
 
 export interface NotesReview {
@@ -41,17 +42,23 @@ export async function evaluateServerNotes(picture: ServerPicture, target: string
   const wanted = new Set(queryIdsOf(selected));
   const base = dirname(picture.config.files[0]?.path ?? '.');
   const db = databaseFromConfig(hostDatabaseValues(picture.install, picture.config.values), { python: helperPython(picture.install), baseDir: base });
+  const known = await serverNoteContext(picture);
   const { facts, warnings } = await gatherNoteFacts({
     config: picture.config,
     installMethod: picture.install.method,
-    platform: { ...(picture.install.pythonVersion ? { python: picture.install.pythonVersion } : {}), ...(picture.install.sqliteVersion ? { sqlite: picture.install.sqliteVersion } : {}) },
+    platform: known.platform,
+    platformSources: known.platformSources,
+    workers: known.workers,
+    workerConfigPaths: picture.install.workers.flatMap((w) => (w.configPath ? [w.configPath] : [])),
+    workersWithoutConfig: picture.install.workers.filter((w) => !w.configPath),
+    restart: known.restart,
     ...('error' in db ? {} : { database: db }),
     queries: data.queries.filter((q) => wanted.has(q.id)),
   });
   return {
     results: evaluateNotes(selected, facts),
     notes: new Map(selected.map((n) => [n.id, n])),
-    warnings,
+    warnings: [...known.warnings, ...warnings],
     rollbackFloor: rollbackFloorAfter(data.schema, target),
   };
 }

@@ -10,8 +10,16 @@ export interface GatherOptions {
   config?: HomeserverConfig;
   /** Worker config files; undefined means "not known", so worker checks stay unknown. */
   workerConfigPaths?: string[];
+  /** Workers known to run whose config could not be found: worker checks stay unknown for them. */
+  workersWithoutConfig?: { name: string; from: string }[];
   installMethod?: InstallMethod;
   platform?: NoteFacts['platform'];
+  /** Where each platform version was read. */
+  platformSources?: NoteFacts['platformSources'];
+  /** What detection found about workers: decides `hasWorkers` (its evidence is shown with the verdicts). */
+  workers?: { present: boolean; evidence: string };
+  /** What restarts Synapse. */
+  restart?: NoteFacts['restart'];
   /** When given, the `queries` are run on it (read-only) and their rows become facts. */
   database?: ReadOnlyDatabase;
   queries?: readonly QueryDef[];
@@ -77,6 +85,8 @@ export async function gatherNoteFacts(opts: GatherOptions): Promise<GatheredFact
   const facts: NoteFacts = {};
   if (opts.installMethod) facts.installMethod = opts.installMethod;
   if (opts.platform) facts.platform = { ...opts.platform };
+  if (opts.platformSources) facts.platformSources = { ...opts.platformSources };
+  if (opts.restart) facts.restart = { ...opts.restart };
   let config = opts.config;
   if (!config && opts.configPaths?.length) {
     try {
@@ -103,7 +113,12 @@ export async function gatherNoteFacts(opts: GatherOptions): Promise<GatheredFact
   }
   if (opts.workerConfigPaths) {
     facts.workerConfigs = await readSet(opts.workerConfigPaths, 'worker config', warnings);
+    for (const w of opts.workersWithoutConfig ?? []) facts.workerConfigs.unreadable.push({ file: `worker ${w.name}`, reason: `no config file found (${w.from})` });
     facts.hasWorkers = opts.workerConfigPaths.length > 0 || facts.hasWorkers === true;
+  }
+  if (opts.workers) {
+    facts.hasWorkers = opts.workers.present;
+    facts.workersEvidence = opts.workers.evidence;
   }
   if (opts.database && opts.queries?.length) await runQueries(opts.database, opts.queries, facts, warnings);
   return { facts, warnings };

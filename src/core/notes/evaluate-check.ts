@@ -11,7 +11,8 @@ export interface Outcome {
 }
 
 const yes = (findings: Finding[]): Outcome => ({ value: 'yes', findings, reasons: [] });
-const no: Outcome = { value: 'no', findings: [], reasons: [] };
+/** `no` may carry its evidence too (e.g. "detection found no worker"), shown with the verdict. */
+const no = (findings: Finding[] = []): Outcome => ({ value: 'no', findings, reasons: [] });
 const unknown = (reason: string): Outcome => ({ value: 'unknown', findings: [], reasons: [reason] });
 const fact = (message: string): Finding => ({ file: null, line: null, message });
 
@@ -24,22 +25,31 @@ export function evaluateCheck(check: Check, facts: NoteFacts): Outcome {
       if (have === undefined) return unknown(`the ${check.component} version is not known`);
       const order = compareDotted(have, check.below);
       if (order === undefined) return unknown(`the ${check.component} version "${have}" could not be read`);
-      return order < 0 ? yes([fact(`${check.component} ${have} is below ${check.below}`)]) : no;
+      const where = facts.platformSources?.[check.component];
+      const found = `${check.component} ${have}${where ? ` (${where})` : ''}`;
+      return order < 0 ? yes([fact(`${found} is below ${check.below}`)]) : no([fact(`${found} is not below ${check.below}`)]);
     }
     case 'method':
       if (!facts.installMethod) return unknown('the install method is not known');
-      return check.methods.includes(facts.installMethod) ? yes([fact(`installed with ${facts.installMethod}`)]) : no;
+      return check.methods.includes(facts.installMethod) ? yes([fact(`installed with ${facts.installMethod}`)]) : no([fact(`installed with ${facts.installMethod}`)]);
     case 'database':
       if (!facts.database) return unknown('the database engine is not known');
-      return check.engines.includes(facts.database) ? yes([fact(`the database engine is ${facts.database}`)]) : no;
-    case 'workers':
+      return check.engines.includes(facts.database) ? yes([fact(`the database engine is ${facts.database}`)]) : no([fact(`the database engine is ${facts.database}`)]);
+    case 'workers': {
       if (facts.hasWorkers === undefined) return unknown('whether the server runs workers is not known');
-      return facts.hasWorkers === check.value ? yes(check.value ? [fact('the server runs workers')] : []) : no;
+      const evidence = [fact(facts.workersEvidence ?? (facts.hasWorkers ? 'the server runs workers' : 'the server runs no workers'))];
+      return facts.hasWorkers === check.value ? yes(evidence) : no(evidence);
+    }
+    case 'restart': {
+      if (!facts.restart) return unknown('how Synapse is restarted is not known');
+      const evidence = [fact(facts.restart.evidence)];
+      return check.managers.includes(facts.restart.kind) ? yes(evidence) : no(evidence);
+    }
     case 'query':
       return evaluateQuery(check.id, check.test, facts);
     case 'not': {
       const inner = evaluateCheck(check.check, facts);
-      return inner.value === 'unknown' ? { ...inner, findings: [] } : inner.value === 'yes' ? no : yes([]);
+      return inner.value === 'unknown' ? { ...inner, findings: [] } : inner.value === 'yes' ? no(inner.findings) : yes(inner.findings);
     }
     case 'all':
     case 'any':
@@ -50,12 +60,12 @@ export function evaluateCheck(check: Check, facts: NoteFacts): Outcome {
 export function combine(kind: 'all' | 'any', parts: Outcome[]): Outcome {
   const decisive = kind === 'all' ? 'no' : 'yes';
   const winners = parts.filter((p) => p.value === decisive);
-  if (winners.length) return kind === 'all' ? no : yes(winners.flatMap((p) => p.findings));
+  if (winners.length) return kind === 'all' ? no(winners.flatMap((p) => p.findings)) : yes(winners.flatMap((p) => p.findings));
   const open = parts.filter((p) => p.value === 'unknown');
   if (open.length) {
     return { value: 'unknown', findings: parts.flatMap((p) => p.findings), reasons: [...new Set(open.flatMap((p) => p.reasons))] };
   }
-  return kind === 'all' ? yes(parts.flatMap((p) => p.findings)) : no;
+  return kind === 'all' ? yes(parts.flatMap((p) => p.findings)) : no(parts.flatMap((p) => p.findings));
 }
 
 const SCOPE_NAMES: Record<KeyScope, string> = {
@@ -79,14 +89,14 @@ function evaluateKey(scope: KeyScope, key: string, test: KeyTest, facts: NoteFac
   const matches = set.sources.flatMap((source: ConfigSource) => source.find(key));
   const missing = set.unreadable.map((u) => `${u.file} could not be read (${u.reason})`);
   if (test.op === 'absent') {
-    if (matches.length) return no;
+    if (matches.length) return no(matches.map((m) => ({ file: m.file, line: m.line ?? null, message: `${m.path.join('.')} is ${show(m.value, String(m.path.at(-1) ?? ""))}` })));
     if (missing.length) return { value: 'unknown', findings: [], reasons: missing };
     const where = set.sources.map((s) => s.file);
     return yes(where.length ? where.map((file) => ({ file, line: null, message: `${key} is not set` })) : [fact(`no file in ${SCOPE_NAMES[scope]} sets ${key}`)]);
   }
   const hits = matches.filter((m) => passes(test, m.value));
   if (hits.length) return yes(hits.map((m) => ({ file: m.file, line: m.line ?? null, message: describe(test, m) })));
-  return missing.length ? { value: 'unknown', findings: [], reasons: missing } : no;
+  return missing.length ? { value: 'unknown', findings: [], reasons: missing } : no();
 }
 
 export function truthy(value: unknown): boolean {
@@ -95,7 +105,15 @@ export function truthy(value: unknown): boolean {
   return Boolean(value);
 }
 
-const same = (a: unknown, b: unknown): boolean => a === b || (a !== null && b !== null && typeof a !== 'object' && String(a) === String(b));
+/**
+ * Values compared as Synapse reads them: numbers and strings by text (port 8008 equals "8008"), but a boolean or
+ * null only equals itself, so the string "false" (which Python reads as true) never equals false.
+ */
+const same = (a: unknown, b: unknown): boolean => {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a === 'boolean' || typeof b === 'boolean') return false;
+  return typeof a !== 'object' && typeof b !== 'object' && String(a) === String(b);
+};
 
 function passes(test: KeyTest, value: unknown): boolean {
   switch (test.op) {
@@ -141,7 +159,7 @@ function evaluateQuery(id: string, test: QueryTest, facts: NoteFacts): Outcome {
     test.op === 'rows_above' ? rows.length > test.value
     : test.op === 'value_equals' ? first !== undefined && same(first, test.value)
     : first !== undefined && first !== null && (test.op === 'value_above' ? Number(first) > test.value : Number(first) < test.value);
-  if (!ok) return no;
+  if (!ok) return no();
   const detail = test.op === 'rows_above' ? `${rows.length} row(s), first ${show(rows[0])}` : `value ${show(first, firstColumn)}`;
   return yes([fact(`query ${id}: ${detail}`)]);
 }

@@ -8,8 +8,9 @@ const MODULE_KEYS = ['modules', 'spam_checker', 'third_party_event_rules', 'pass
 /** The checks implied by a note's `concerns`: a server the note does not concern gets `no`. */
 export function concernChecks(note: Note): Check[] {
   const gates: Check[] = [];
-  const { methods, database, workers, modules } = note.concerns;
+  const { methods, database, workers, modules, restart } = note.concerns;
   if (methods) gates.push({ kind: 'method', methods });
+  if (restart) gates.push({ kind: 'restart', managers: restart });
   if (database) gates.push({ kind: 'database', engines: database });
   if (workers !== undefined) gates.push({ kind: 'workers', value: workers });
   if (modules) {
@@ -39,8 +40,7 @@ const APPLIES_ORDER: Record<Applies, number> = { yes: 0, unknown: 1, no: 2 };
 export function evaluateNotes(notes: readonly Note[], facts: NoteFacts): NoteResult[] {
   const results = notes.map((note, index) => {
     const outcome = evaluateNote(note, facts);
-    const findings =
-      outcome.value === 'no' ? [] : [...outcome.findings, ...outcome.reasons.map((reason) => ({ file: null, line: null, message: `not checked: ${reason}` }))];
+    const findings = [...outcome.findings, ...outcome.reasons.map((reason) => ({ file: null, line: null, message: `not checked: ${reason}` }))];
     const result: NoteResult = { version: note.version, id: note.id, title: note.title, severity: note.severity, applies: outcome.value, findings };
     return { result, index };
   });

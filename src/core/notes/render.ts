@@ -29,7 +29,7 @@ const LABEL = { yes: 'applies', unknown: 'unknown', no: 'no     ' } as const;
 
 /**
  * Text for `notes`: grouped by severity (breaking, action, info); inside a group the notes that apply come
- * first, then unknown, then those that do not; notes that do not apply get one line each.
+ * first, then unknown, then those that do not; notes that do not apply get one line each, with the first piece of evidence.
  */
 export function renderNotesText(from: string, to: string, results: readonly NoteResult[], notes: ReadonlyMap<string, Note>): string[] {
   const count = (a: NoteResult['applies']): number => results.filter((r) => r.applies === a).length;
@@ -43,7 +43,8 @@ export function renderNotesText(from: string, to: string, results: readonly Note
     if (group.length === 0) continue;
     lines.push('', `${HEADINGS[severity]} (${group.length})`);
     for (const result of group) {
-      lines.push(`  [${LABEL[result.applies]}] ${result.version}  ${result.title}  (${result.id})`);
+      const why = result.applies === 'no' && result.findings[0] ? `: ${where(result.findings[0])}${result.findings[0].message}` : '';
+      lines.push(`  [${LABEL[result.applies]}] ${result.version}  ${result.title}  (${result.id})${why}`);
       if (result.applies === 'no') continue;
       const note = notes.get(result.id);
       if (note) lines.push(`      ${note.summary}`);

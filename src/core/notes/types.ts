@@ -6,6 +6,9 @@ export const INSTALL_METHODS = ['pip', 'git', 'debian', 'docker'] as const;
 export type InstallMethod = (typeof INSTALL_METHODS)[number];
 export const DATABASE_ENGINES = ['sqlite3', 'psycopg2'] as const;
 export type DatabaseEngine = (typeof DATABASE_ENGINES)[number];
+/** What restarts Synapse (src/methods/types.ts RestartManager kinds). */
+export const RESTART_MANAGERS = ['synctl', 'systemd', 'docker'] as const;
+export type RestartKind = (typeof RESTART_MANAGERS)[number];
 export const PLATFORM_COMPONENTS = ['python', 'postgresql', 'sqlite', 'rust'] as const;
 export type PlatformComponent = (typeof PLATFORM_COMPONENTS)[number];
 /** Where a key check looks: the merged homeserver config or a file it names. */
@@ -30,6 +33,7 @@ export type Check =
   | { kind: 'method'; methods: InstallMethod[] }
   | { kind: 'database'; engines: DatabaseEngine[] }
   | { kind: 'workers'; value: boolean }
+  | { kind: 'restart'; managers: RestartKind[] }
   | { kind: 'query'; id: string; test: QueryTest }
   | { kind: 'all' | 'any'; checks: Check[] }
   | { kind: 'not'; check: Check };
@@ -39,6 +43,7 @@ export interface Concerns {
   database?: DatabaseEngine[];
   workers?: boolean;
   modules?: boolean;
+  restart?: RestartKind[];
 }
 
 export interface Note {
@@ -107,9 +112,15 @@ export interface NoteFacts {
   appServices?: SourceSet;
   workerConfigs?: SourceSet;
   hasWorkers?: boolean;
+  /** What decided `hasWorkers`, worded for the admin (e.g. "detection found no worker: ..."). */
+  workersEvidence?: string;
+  /** What restarts Synapse, as detection found it. */
+  restart?: { kind: RestartKind; evidence: string };
   installMethod?: InstallMethod;
   database?: DatabaseEngine;
   platform?: Partial<Record<PlatformComponent, string>>;
+  /** Where each platform version was read (shown with the verdict). */
+  platformSources?: Partial<Record<PlatformComponent, string>>;
   queries?: Record<string, QueryOutcome>;
 }
 

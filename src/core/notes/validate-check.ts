@@ -1,10 +1,10 @@
 import { isMap, isSeq } from 'yaml';
-import { DATABASE_ENGINES, INSTALL_METHODS, KEY_SCOPES, PLATFORM_COMPONENTS, type Check, type KeyScope, type KeyTest, type QueryTest } from './types.js';
+import { DATABASE_ENGINES, INSTALL_METHODS, KEY_SCOPES, PLATFORM_COMPONENTS, RESTART_MANAGERS, type Check, type KeyScope, type KeyTest, type QueryTest } from './types.js';
 import type { NodeReader } from './yaml-nodes.js';
 
 const KEY_TESTS = ['present', 'absent', 'truthy', 'equals', 'contains', 'matches'] as const;
 const QUERY_TESTS = ['rows_above', 'value_above', 'value_below', 'value_equals'] as const;
-const KINDS = [...KEY_SCOPES, 'platform', 'method', 'database', 'workers', 'query', 'all', 'any', 'not'] as const;
+const KINDS = [...KEY_SCOPES, 'platform', 'method', 'database', 'workers', 'restart', 'query', 'all', 'any', 'not'] as const;
 const PATTERN = /^(\*|[A-Za-z0-9_@-]+)(\.(\*|[A-Za-z0-9_@-]+))*$/;
 export const PLATFORM_VERSION = /^\d+(\.\d+){0,2}$/;
 
@@ -39,6 +39,11 @@ export function readCheck(r: NodeReader, node: unknown, queryIds?: ReadonlySet<s
       const f = r.fields(node, 'a workers check', ['workers']);
       const value = f && r.boolean(f.get('workers'), 'workers');
       return value === undefined ? undefined : { kind: 'workers', value };
+    }
+    case 'restart': {
+      const f = r.fields(node, 'a restart check', ['restart']);
+      const managers = f && r.words(f.get('restart'), 'restart', RESTART_MANAGERS);
+      return managers ? { kind: 'restart', managers } : undefined;
     }
     case 'query':
       return readQueryCheck(r, node, queryIds);

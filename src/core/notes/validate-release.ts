@@ -1,5 +1,5 @@
 import type { Document, LineCounter } from 'yaml';
-import { DATABASE_ENGINES, INSTALL_METHODS, SEVERITIES, type Concerns, type Note, type ReleaseFile } from './types.js';
+import { DATABASE_ENGINES, INSTALL_METHODS, RESTART_MANAGERS, SEVERITIES, type Concerns, type Note, type ReleaseFile } from './types.js';
 import { readCheck } from './validate-check.js';
 import { NodeReader, StepsError, type Problem } from './yaml-nodes.js';
 
@@ -82,14 +82,16 @@ function readNote(r: NodeReader, node: unknown, fileVersion: string, queryIds?: 
 }
 
 function readConcerns(r: NodeReader, node: unknown): Concerns | undefined {
-  const f = r.fields(node, 'concerns', ['methods', 'database', 'workers', 'modules']);
+  const f = r.fields(node, 'concerns', ['methods', 'database', 'workers', 'modules', 'restart']);
   if (!f) return undefined;
   const out: Concerns = {};
   const methods = f.has('methods') ? r.words(f.get('methods'), 'concerns.methods', INSTALL_METHODS) : undefined;
   const database = f.has('database') ? r.words(f.get('database'), 'concerns.database', DATABASE_ENGINES) : undefined;
   const workers = f.has('workers') ? r.boolean(f.get('workers'), 'concerns.workers') : undefined;
   const modules = f.has('modules') ? r.boolean(f.get('modules'), 'concerns.modules') : undefined;
+  const restart = f.has('restart') ? r.words(f.get('restart'), 'concerns.restart', RESTART_MANAGERS) : undefined;
   if (methods) out.methods = methods;
+  if (restart) out.restart = restart;
   if (database) out.database = database;
   if (workers !== undefined) out.workers = workers;
   if (modules !== undefined) out.modules = modules;

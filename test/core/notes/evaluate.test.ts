@@ -111,3 +111,33 @@ test('queryIdsOf lists each query once', () => {
   const notes = [note('a', { checks: { kind: 'all', checks: [q('b'), { kind: 'not', check: q('a') }] } }), note('b', { checks: q('b') })];
   assert.deepEqual(queryIdsOf(notes), ['a', 'b']);
 });
+
+test('booleans and null compare as Synapse reads them: the string "false" is not false', () => {
+  const src = yamlSource(parseYamlText('/etc/hs.yaml', 'a: "false"\nb: false\nc:\nd: 0\n'));
+  const f: NoteFacts = { config: src };
+  assert.equal(check(key('a', { op: 'equals', value: false }), f).value, 'no', 'a quoted "false" is a true string to Python');
+  assert.equal(check(key('b', { op: 'equals', value: false }), f).value, 'yes');
+  assert.equal(check(key('c', { op: 'equals', value: null }), f).value, 'yes');
+  assert.equal(check(key('d', { op: 'equals', value: false }), f).value, 'no', '0 is not the boolean false');
+  assert.equal(check(key('d', { op: 'equals', value: '0' }), f).value, 'yes', 'numbers still compare by text');
+});
+
+test('what detection knows decides: workers, the restart manager, platform versions, each "no" with its evidence', () => {
+  const known: NoteFacts = {
+    hasWorkers: false,
+    workersEvidence: 'detection found no worker',
+    restart: { kind: 'synctl', evidence: 'Synapse is restarted by synctl' },
+    platform: { python: '3.11.7' },
+    platformSources: { python: '/srv/env/bin/python' },
+  };
+  const workers = check({ kind: 'workers', value: true }, known);
+  assert.deepEqual([workers.value, workers.findings.map((x) => x.message)], ['no', ['detection found no worker']]);
+  const systemd = check({ kind: 'restart', managers: ['systemd'] }, known);
+  assert.deepEqual([systemd.value, systemd.findings.map((x) => x.message)], ['no', ['Synapse is restarted by synctl']]);
+  assert.equal(check({ kind: 'restart', managers: ['synctl'] }, known).value, 'yes');
+  assert.equal(check({ kind: 'restart', managers: ['systemd'] }, {}).value, 'unknown');
+  const py = check({ kind: 'platform', component: 'python', below: '3.10' }, known);
+  assert.deepEqual([py.value, py.findings[0]?.message], ['no', 'python 3.11.7 (/srv/env/bin/python) is not below 3.10']);
+  const gated = evaluateNotes([note('g', { always: true, concerns: { restart: ['systemd'] } })], known)[0];
+  assert.deepEqual([gated?.applies, gated?.findings.map((x) => x.message)], ['no', ['Synapse is restarted by synctl']]);
+});
