@@ -1,48 +1,32 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { loadSteps } from '../../src/system/steps-loader.js';
 import { stockProblems, stockResults } from '../helpers/stock-notes.js';
-import { missingTool, which } from '../helpers/tools.js';
+import { ensureVenvTemplate } from './helpers/cache.js';
+import { realTier } from './helpers/tier.js';
 
 // Real tier: real Synapse from PyPI writes its stock config now, and the notes must answer it as they answer
 // the committed fixture of the same release (test/fixtures/stock-configs), so the fixture cannot drift.
 const STOCK = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'stock-configs');
 const NEWEST = '1.163.2';
-const CACHE = process.env.SYNAPSE_UPGRADE_TEST_CACHE ?? join(homedir(), '.cache', 'synapse-upgrade-test');
 
 function run(file: string, args: string[], cwd?: string): { ok: boolean; out: string } {
-  const r = spawnSync(file, args, { cwd, encoding: 'utf8', timeout: 900_000 });
+  const r = spawnSync(file, args, { cwd, encoding: 'utf8', timeout: 300_000 });
   return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}`.slice(-2000) };
-}
-
-/** A cached venv with real matrix-synapse==version (built once, reused across runs and clones). */
-function synapseVenv(version: string): { python: string } | { error: string } {
-  const venv = join(CACHE, 'venvs', `synapse-${version}`);
-  const python = join(venv, 'bin', 'python');
-  if (existsSync(python) && run(python, ['-I', '-c', 'import synapse']).ok) return { python };
-  const made = run('python3', ['-m', 'venv', venv]);
-  if (!made.ok) return { error: `python3 -m venv failed: ${made.out}` };
-  const pip = run(python, ['-m', 'pip', 'install', '-q', `matrix-synapse==${version}`]);
-  return pip.ok ? { python } : { error: `pip install matrix-synapse==${version} failed: ${pip.out}` };
 }
 
 const topKeys = (text: string): string[] => Object.keys((parse(text) as Record<string, unknown>) ?? {}).sort();
 
 test(`real tier: a fresh stock config of Synapse ${NEWEST} (PyPI) gets the fixture's reviewed answers`, { timeout: 1_200_000 }, async (t) => {
-  if (missingTool(t, which('python3') ? undefined : 'needs python3')) return;
-  await mkdir(join(CACHE, 'venvs'), { recursive: true });
-  const venv = synapseVenv(NEWEST);
-  if ('error' in venv) {
-    if (missingTool(t, `real Synapse ${NEWEST} could not be installed from PyPI: ${venv.error}`)) return;
-  }
-  const { python } = venv as { python: string };
+  if (!(await realTier(t))) return;
+  const python = join(await ensureVenvTemplate(NEWEST), 'bin', 'python');
   const dir = await mkdtemp(join(tmpdir(), 'stock-real-'));
   try {
     const config = join(dir, 'homeserver.yaml');
