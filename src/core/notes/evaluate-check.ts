@@ -89,7 +89,7 @@ function evaluateKey(scope: KeyScope, key: string, test: KeyTest, facts: NoteFac
   const matches = set.sources.flatMap((source: ConfigSource) => source.find(key));
   const missing = set.unreadable.map((u) => `${u.file} could not be read (${u.reason})`);
   if (test.op === 'absent') {
-    if (matches.length) return no(matches.map((m) => ({ file: m.file, line: m.line ?? null, message: `${m.path.join('.')} is ${show(m.value, String(m.path.at(-1) ?? ""))}` })));
+    if (matches.length) return no(matches.map((m) => ({ file: m.file, line: m.line ?? null, message: `${m.path.join('.')} is ${show(m.value, String(m.path.at(-1) ?? ''))}` })));
     if (missing.length) return { value: 'unknown', findings: [], reasons: missing };
     const where = set.sources.map((s) => s.file);
     return yes(where.length ? where.map((file) => ({ file, line: null, message: `${key} is not set` })) : [fact(`no file in ${SCOPE_NAMES[scope]} sets ${key}`)]);
