@@ -2,24 +2,30 @@ import { exactJson } from '../core/screen-text.js';
 import { parseArgs } from 'node:util';
 import { describeError, ExitCode } from '../core/errors.js';
 import { evaluateNotes, queryIdsOf } from '../core/notes/evaluate.js';
+import { coverageJson, coverageLines, uncheckedLines } from '../core/notes/coverage.js';
 import { notesJson, renderNotesText } from '../core/notes/render.js';
 import { readRange, selectNotes } from '../core/notes/select.js';
 import { gatherNoteFacts } from '../system/note-facts.js';
 import { loadSteps, type Steps } from '../system/steps-loader.js';
+import { notesCoverage } from '../engine/notes-coverage.js';
 
 export interface NotesIo {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
 }
 
-export const NOTES_USAGE = `Usage: synapse-upgrade notes --from VERSION --to VERSION [--config PATH]... [--json]
+export const NOTES_USAGE = `Usage: synapse-upgrade notes --from VERSION --to VERSION [--config PATH]... [--json] [--offline]
 
 Lists the upgrade notes of every release in (from, to], grouped by severity, and whether each
 applies to this server (yes, no, unknown) with the evidence (file:line) from its config.
   --from VERSION   the version running now (1.47.0, v1.47.0, 1.47.0+bookworm1, 1.47.0rc1)
   --to VERSION     the version to upgrade to
   --config PATH    homeserver.yaml or a conf.d folder; repeat to merge several, as Synapse does
-  --json           print one JSON object: {"from","to","notes":[{version,id,title,severity,applies,findings}]}
+  --json           print one JSON object: {"from","to","notes":[{version,id,title,severity,applies,findings}],"coverage"}
+  --offline        do not read the target's upgrade notes from the package index
+Releases newer than the newest one this tool's notes know are listed as not covered, with where their notes
+are; the target's own docs/upgrade.md (from its sdist on the package index, then cached) supplies their
+sections, shown unchecked.
 Exit codes: 0 listed, 1 the notes data is broken, 2 bad arguments.`;
 
 /** `synapse-upgrade notes`: reads only; never changes anything. `stepsDir` is for tests. */
@@ -33,6 +39,7 @@ export async function runNotesCommand(args: string[], io: NotesIo, opts: { steps
         to: { type: 'string' },
         config: { type: 'string', short: 'c', multiple: true },
         json: { type: 'boolean', default: false },
+        offline: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       allowPositionals: false,
@@ -70,11 +77,16 @@ export async function runNotesCommand(args: string[], io: NotesIo, opts: { steps
   });
   if (wanted.size > 0) warnings.push('The read-only database queries were not run by this command; notes that need them are shown as unknown.');
   const results = evaluateNotes(selected, facts);
+  const coverage = await notesCoverage(steps.schema.newestRelease, range.from, range.to, { readIndex: !values.offline });
+  if (coverage.uncovered) warnings.push(`The notes data stops at ${coverage.knownThrough}: releases after ${coverage.uncovered.after} up to ${coverage.uncovered.to} are not covered (see NOT COVERED).`);
   for (const warning of warnings) io.stderr(`warning: ${warning}`);
   if (values.json) {
-    io.stdout(exactJson(notesJson(range.from.text, range.to.text, results), 2));
+    io.stdout(exactJson({ ...notesJson(range.from.text, range.to.text, results), coverage: coverageJson(coverage) }, 2));
   } else {
-    io.stdout(renderNotesText(range.from.text, range.to.text, results, new Map(selected.map((n) => [n.id, n]))).join('\n'));
+    const lines = renderNotesText(range.from.text, range.to.text, results, new Map(selected.map((n) => [n.id, n])));
+    if (coverage.uncovered) lines.push('', ...coverageLines(coverage));
+    if (coverage.upstream.status === 'read') for (const note of coverage.upstream.unchecked) lines.push(...uncheckedLines(note));
+    io.stdout(lines.join('\n'));
   }
   return ExitCode.ok;
 }
