@@ -29,6 +29,8 @@ export interface CliOptions {
   script: string | undefined;
   acceptNotes: string[];
   acceptAllNotes: boolean;
+  /** `--accept-unchecked-notes`: under --yes, go on past upgrade notes this tool could not check. */
+  acceptUncheckedNotes: boolean;
   /** `--backup-dir DIR`: where database backups go. */
   backupDir: string | undefined;
   /** `--no-backup`: skip the backup (a warning stays in the summary). */
@@ -54,6 +56,7 @@ const OPTIONS = {
   script: { type: 'string' },
   'accept-notes': { type: 'string', multiple: true },
   'accept-all-notes': { type: 'boolean' },
+  'accept-unchecked-notes': { type: 'boolean' },
   'backup-dir': { type: 'string' },
   'no-backup': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -125,6 +128,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     script: v.script,
     acceptNotes: (v['accept-notes'] ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean),
     acceptAllNotes: v['accept-all-notes'] ?? false,
+    acceptUncheckedNotes: v['accept-unchecked-notes'] ?? false,
     backupDir: v['backup-dir'],
     noBackup: v['no-backup'] ?? false,
     help: v.help ?? false,
@@ -134,5 +138,5 @@ export function parseCli(argv: readonly string[]): CliOptions {
 }
 
 function defaults(): Omit<CliOptions, 'command'> {
-  return { configPaths: [], venv: undefined, target: undefined, url: undefined, stateDir: undefined, yes: false, dryRun: false, pre: false, json: false, demo: false, script: undefined, acceptNotes: [], acceptAllNotes: false, backupDir: undefined, noBackup: false, help: false, version: false, rest: [] };
+  return { configPaths: [], venv: undefined, target: undefined, url: undefined, stateDir: undefined, yes: false, dryRun: false, pre: false, json: false, demo: false, script: undefined, acceptNotes: [], acceptAllNotes: false, acceptUncheckedNotes: false, backupDir: undefined, noBackup: false, help: false, version: false, rest: [] };
 }

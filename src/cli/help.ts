@@ -17,6 +17,8 @@ Usage:
         --json                           print the events as JSON lines on stdout
         --accept-notes ID[,ID…]          accept these applicable notes up front (needed with --yes
                                          for breaking ones); --accept-all-notes accepts every one
+        --accept-unchecked-notes         with --yes: go on past the upgrade notes of releases newer than
+                                         this tool knows (shown unchecked, or unreadable); refused without it
         --demo                           try the wizard on a sandbox homeserver in a temporary folder
         --backup-dir DIR                 where the database backup goes (default: backups/ in the state folder)
         --no-backup                      skip the database backup (a warning stays in the summary)

@@ -84,8 +84,9 @@ export async function runNotesCommand(args: string[], io: NotesIo, opts: { steps
     io.stdout(exactJson({ ...notesJson(range.from.text, range.to.text, results), coverage: coverageJson(coverage) }, 2));
   } else {
     const lines = renderNotesText(range.from.text, range.to.text, results, new Map(selected.map((n) => [n.id, n])));
-    if (coverage.uncovered) lines.push('', ...coverageLines(coverage));
-    if (coverage.upstream.status === 'read') for (const note of coverage.upstream.unchecked) lines.push(...uncheckedLines(note));
+    const report = coverageJson(coverage);
+    if (report.uncovered) lines.push('', ...coverageLines(report));
+    for (const note of report.unchecked) lines.push(...uncheckedLines(note));
     io.stdout(lines.join('\n'));
   }
   return ExitCode.ok;

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { InstallSummary, NoteEvent, WizardEvent } from '../core/events.js';
+import type { CoverageReport } from '../core/notes/coverage.js';
 import { renderPlanScript, type PlannedCommand } from '../core/plan-script.js';
 import { checkLine } from '../core/session.js';
 import { STEP_TITLES } from '../core/steps.js';
@@ -17,15 +18,17 @@ function collector() {
   const notes: NoteEvent[] = [];
   const checks: string[] = [];
   let install: InstallSummary | undefined;
+  let coverage: CoverageReport | undefined;
   let step = '';
   const listen = (event: WizardEvent): void => {
     if (event.type === 'step.started') step = STEP_TITLES[event.step];
     else if (event.type === 'command.started') commands.push({ step, argv: event.argv, cwd: event.cwd, env: event.env ?? {} });
     else if (event.type === 'note') notes.push(event.note);
+    else if (event.type === 'notes.coverage') coverage = event.coverage;
     else if (event.type === 'check') checks.push(checkLine(event));
     else if (event.type === 'detected') install = event.install;
   };
-  return { listen, commands, notes, checks, install: () => install };
+  return { listen, commands, notes, checks, install: () => install, coverage: () => coverage };
 }
 
 /**
@@ -39,7 +42,7 @@ export async function runPlan(opts: CliOptions, io: CliIO): Promise<number> {
   bus.subscribe((event) => {
     if (event.type === 'message' && event.level !== 'info') io.stderr(`${event.level}: ${event.text}`);
   });
-  const result = await runWizard({ ...wizardOptions(opts), dryRun: true, yes: true, acceptAllNotes: true }, { emit: bus.emit, ask: bus.ask });
+  const result = await runWizard({ ...wizardOptions(opts), dryRun: true, yes: true, acceptAllNotes: true, acceptUncheckedNotes: true }, { emit: bus.emit, ask: bus.ask });
   const install = seen.install();
   if (result.outcome !== 'dry-run' || !install || !result.from || !result.to) {
     io.stderr(result.lines.join('\n'));
@@ -56,6 +59,7 @@ export async function runPlan(opts: CliOptions, io: CliIO): Promise<number> {
     python: install.venv ? join(install.venv, 'bin', 'python') : 'python3',
     evidence: install.evidence,
     notes: seen.notes,
+    ...(seen.coverage() ? { coverage: seen.coverage() } : {}),
     checks: seen.checks,
     commands: seen.commands,
   });

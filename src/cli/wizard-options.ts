@@ -17,5 +17,6 @@ export function wizardOptions(opts: CliOptions): WizardOptions {
     pre: opts.pre,
     acceptNotes: opts.acceptNotes,
     acceptAllNotes: opts.acceptAllNotes,
+    acceptUncheckedNotes: opts.acceptUncheckedNotes,
   };
 }

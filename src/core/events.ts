@@ -1,3 +1,4 @@
+import type { CoverageReport } from './notes/coverage.js';
 import type { StepId } from './steps.js';
 
 /** A choice the wizard needs from the admin. `safeDefault` is what `--yes` takes; none means `--yes` stops. */
@@ -67,6 +68,8 @@ export type WizardEvent =
   | { type: 'command.finished'; id: number; exitCode: number; durationMs: number }
   | { type: 'message'; level: 'info' | 'warn' | 'error'; text: string }
   | { type: 'note'; note: NoteEvent }
+  /** What the notes data covers of the upgrade's range; beyond it, the target's own notes, unchecked. */
+  | { type: 'notes.coverage'; coverage: CoverageReport }
   | { type: 'check'; name: string; status: 'pass' | 'warn' | 'fail'; evidence: string; probed: boolean }
   | { type: 'waiting'; elapsedMs: number; logLines: string[]; progress: string | undefined }
   | { type: 'question'; question: Question }

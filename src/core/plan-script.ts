@@ -1,4 +1,5 @@
 import type { NoteEvent } from './events.js';
+import { coverageLines, uncheckedLines, type CoverageReport } from './notes/coverage.js';
 import { shellQuote } from '../system/redact.js';
 
 export interface PlannedCommand {
@@ -20,6 +21,8 @@ export interface Plan {
   python: string;
   evidence: string[];
   notes: NoteEvent[];
+  /** What the notes data covers; releases beyond it are named, with their unchecked notes. */
+  coverage?: CoverageReport;
   checks: string[];
   commands: PlannedCommand[];
 }
@@ -59,6 +62,10 @@ export function renderPlanScript(plan: Plan): string {
   if (maybe.length) {
     out.push('#', ...comment('Notes that could not be checked here (read them):'));
     for (const note of maybe) out.push(...comment(`[${note.severity}] v${note.version} ${note.title} (${note.id})`, ' '));
+  }
+  if (plan.coverage?.uncovered) {
+    out.push('#', ...coverageLines(plan.coverage).flatMap((l) => comment(l)));
+    for (const note of plan.coverage.unchecked) out.push(...uncheckedLines(note).flatMap((l) => comment(l)));
   }
   if (plan.checks.length) out.push('#', ...comment('Checks run while planning:'), ...plan.checks.flatMap((c) => comment(c, ' ')));
   out.push('', 'set -eu', '');

@@ -1,5 +1,6 @@
 import type { NoteEvent, Question, Result, WizardEvent } from './events.js';
 import { STEP_IDS, STEP_TITLES, type StepId, type StepStatus } from './steps.js';
+import { coverageLines } from './notes/coverage.js';
 
 /** What the screen shows, derived from events alone. Pure: no React, no I/O. */
 export interface SessionView {
@@ -64,6 +65,8 @@ export function reduceView(view: SessionView, event: WizardEvent): SessionView {
       return { ...view, log: appendLog(view, event.level, event.text) };
     case 'note':
       return { ...view, log: appendLog(view, event.note.applies === 'yes' && event.note.severity !== 'info' ? 'warn' : 'info', noteLine(event.note)) };
+    case 'notes.coverage':
+      return coverageLines(event.coverage).reduce((v, line) => ({ ...v, log: appendLog(v, 'warn', line) }), view);
     case 'check':
       return { ...view, log: appendLog(view, event.status === 'pass' ? 'info' : event.status === 'warn' ? 'warn' : 'error', checkLine(event)) };
     case 'waiting':

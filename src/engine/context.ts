@@ -22,6 +22,8 @@ export interface WizardOptions {
   /** Note ids the admin accepted up front (`--accept-notes`). */
   acceptNotes?: string[];
   acceptAllNotes?: boolean;
+  /** `--accept-unchecked-notes`: under --yes, go on past notes of releases steps/ does not cover. */
+  acceptUncheckedNotes?: boolean;
   /** An unfinished session: 'ask' (default) shows it with Resume / Abandon; 'only' (`synapse-upgrade resume`) resumes it or says there is none. */
   resume?: 'ask' | 'only';
   /** Where database backups go (`--backup-dir`); default `backups/` in the state folder. */

@@ -1,5 +1,6 @@
 import { dirname } from 'node:path';
 import { AdminError, ExitCode } from '../core/errors.js';
+import { coverageJson, type CoverageReport } from '../core/notes/coverage.js';
 import { evaluateNotes, queryIdsOf } from '../core/notes/evaluate.js';
 import { selectNotes } from '../core/notes/select.js';
 import type { Note, NoteResult } from '../core/notes/types.js';
@@ -9,6 +10,8 @@ import { databaseFromConfig } from '../system/database.js';
 import { gatherNoteFacts } from '../system/note-facts.js';
 import { loadSteps } from '../system/steps-loader.js';
 import type { FlowStep, SessionContext } from './context.js';
+import { notesCoverage } from './notes-coverage.js';
+import { acknowledgeUnchecked } from './unchecked-notes.js';
 import type { ServerPicture } from './inspect.js';
 import { serverNoteContext } from './note-context.js';
 import { helperPython, hostDatabaseValues } from '../methods/docker-detect.js';
@@ -33,12 +36,16 @@ export interface ServerNotes {
   notes: Map<string, Note>;
   warnings: string[];
   rollbackFloor: string | undefined;
+  /** What steps/ covers of the range; beyond it, the target's own notes, unchecked. */
+  coverage: CoverageReport;
 }
 
 /** The notes of every release in (installed, target], evaluated against this server. Read-only. */
 export async function evaluateServerNotes(picture: ServerPicture, target: string): Promise<ServerNotes> {
   const data = await loadSteps();
-  const selected = selectNotes(data.notes, mustParseVersion(picture.install.installedVersion), mustParseVersion(target));
+  const from = mustParseVersion(picture.install.installedVersion);
+  const to = mustParseVersion(target);
+  const selected = selectNotes(data.notes, from, to);
   const wanted = new Set(queryIdsOf(selected));
   const base = dirname(picture.config.files[0]?.path ?? '.');
   const db = databaseFromConfig(hostDatabaseValues(picture.install, picture.config.values), { python: helperPython(picture.install), baseDir: base });
@@ -60,6 +67,7 @@ export async function evaluateServerNotes(picture: ServerPicture, target: string
     notes: new Map(selected.map((n) => [n.id, n])),
     warnings: [...known.warnings, ...warnings],
     rollbackFloor: rollbackFloorAfter(data.schema, target),
+    coverage: coverageJson(await notesCoverage(data.schema.newestRelease, from, to)),
   };
 }
 
@@ -67,8 +75,9 @@ export async function reviewNotes(ctx: SessionContext): Promise<NotesReview> {
   const { opts, deps, steps, picture } = ctx;
   const target = ctx.decision.target;
   await steps.start('notes');
-  const { results, notes, warnings, rollbackFloor: floor } = await evaluateServerNotes(picture, target);
+  const { results, notes, warnings, rollbackFloor: floor, coverage } = await evaluateServerNotes(picture, target);
   for (const warning of warnings) deps.emit({ type: 'message', level: 'warn', text: warning });
+  deps.emit({ type: 'notes.coverage', coverage });
   for (const r of results.filter((x) => x.applies !== 'no')) {
     deps.emit({ type: 'note', note: { ...r, action: notes.get(r.id)?.action.trim() ?? '' } });
   }
@@ -100,8 +109,11 @@ export async function reviewNotes(ctx: SessionContext): Promise<NotesReview> {
     if (answer !== 'ack') throw new AdminError(`Stopped at note ${r.id} at your request.`, { exitCode: ExitCode.refused, code: 'stopped', serverState: 'nothing was changed' });
     acknowledged.push(r.id);
   }
+  const unchecked = await acknowledgeUnchecked(coverage, opts, deps.ask);
+  acknowledged.push(...unchecked);
   const count = (applies: string) => results.filter((r) => r.applies === applies).length;
-  await steps.done('notes', `${results.length} notes: ${count('yes')} apply, ${count('unknown')} unknown${acknowledged.length ? `, ${acknowledged.length} acknowledged` : ''}`);
+  const beyond = coverage.uncovered ? `; releases after ${coverage.uncovered.after} not covered (${unchecked.length} unchecked acknowledged)` : '';
+  await steps.done('notes', `${results.length} notes: ${count('yes')} apply, ${count('unknown')} unknown${acknowledged.length ? `, ${acknowledged.length} acknowledged` : ''}${beyond}`);
   return { results, acknowledged, rollbackFloor: floor };
 }
 

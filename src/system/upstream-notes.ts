@@ -30,15 +30,25 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.SYNAPSE_UPGRADE_CACHE_DIR || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'synapse-upgrade');
 }
 
-/** The index pip would use: $PIP_INDEX_URL, else index-url from `pip config list`, else PyPI. */
-export async function pipIndexUrl(env: NodeJS.ProcessEnv = process.env): Promise<string> {
+const YES = /^(1|true|yes|on)$/i;
+
+/**
+ * The index pip would use: $PIP_INDEX_URL, else index-url from `pip config list`, else PyPI; undefined when
+ * pip is set to use no index at all ($PIP_NO_INDEX or no-index in its config).
+ */
+export async function pipIndexUrl(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  if (YES.test(env.PIP_NO_INDEX ?? '')) return undefined;
   if (env.PIP_INDEX_URL) return env.PIP_INDEX_URL;
   const probe = await readOnly(['python3', '-m', 'pip', 'config', 'list', '--disable-pip-version-check'], { timeoutMs: 15_000 }).catch(() => undefined);
-  for (const scope of [':env:', 'download', 'install', 'global']) {
-    const match = new RegExp(`^${scope.replace(/[.:]/g, '\\$&')}\\.index-url='([^']*)'`, 'm').exec(probe?.stdout ?? '');
-    if (match?.[1]) return match[1];
-  }
-  return PYPI;
+  const setting = (key: string): string | undefined => {
+    for (const scope of [':env:', 'download', 'install', 'global']) {
+      const match = new RegExp(`^${scope.replace(/[.:]/g, '\\$&')}\\.${key}='([^']*)'`, 'm').exec(probe?.stdout ?? '');
+      if (match?.[1]) return match[1];
+    }
+    return undefined;
+  };
+  if (YES.test(setting('no-index') ?? '')) return undefined;
+  return setting('index-url') ?? PYPI;
 }
 
 /** GET with a time limit and a size limit; the body as bytes. */
@@ -93,7 +103,9 @@ export async function readUpstreamUpgradeMd(opts: UpstreamOptions): Promise<Upst
   }
   const timeoutMs = opts.timeoutMs ?? 60_000;
   try {
-    const index = (opts.indexUrl ?? (await pipIndexUrl())).replace(/\/?$/, '/');
+    const configured = opts.indexUrl ?? (await pipIndexUrl());
+    if (configured === undefined) return { ok: false, reason: 'pip is set to use no package index (PIP_NO_INDEX or no-index)' };
+    const index = configured.replace(/\/?$/, '/');
     if (!/^https?:\/\//.test(index)) return { ok: false, reason: `the package index ${index} is not an http(s) URL` };
     const page = await boundedGet(`${index}matrix-synapse/`, FETCH_LIMITS.indexPage, timeoutMs, 'application/vnd.pypi.simple.v1+json, text/html;q=0.1');
     const sdist = findSdist(page.body.toString('utf8'), page.type, page.url, version);

@@ -1,5 +1,6 @@
 import type { WizardEvent } from '../core/events.js';
 import { checkLine, noteLine } from '../core/session.js';
+import { coverageLines } from '../core/notes/coverage.js';
 
 const MARK = { done: '[ok]', failed: '[!!]', skipped: '[--]' } as const;
 
@@ -34,6 +35,9 @@ export function createPlainRenderer(write: (line: string) => void): (event: Wiza
         break;
       case 'note':
         write(noteLine(event.note));
+        break;
+      case 'notes.coverage':
+        for (const line of coverageLines(event.coverage)) write(line);
         break;
       case 'check':
         write(checkLine(event));

@@ -111,8 +111,8 @@ export function uncheckedNotes(markdown: string, after: string, to: string): Unc
 }
 
 /** Plain lines saying what is not covered, for the notes command, the plain renderer and the plan script. */
-export function coverageLines(coverage: NotesCoverage): string[] {
-  const { uncovered, upstream } = coverage;
+export function coverageLines(coverage: CoverageReport): string[] {
+  const { uncovered, upstream, unchecked } = coverage;
   if (!uncovered) return [];
   const lines = [
     `NOT COVERED: the notes data of this tool stops at ${coverage.knownThrough}; releases after ${uncovered.after} up to ${uncovered.to} were not checked against this server.`,
@@ -121,8 +121,8 @@ export function coverageLines(coverage: NotesCoverage): string[] {
   if (upstream.status === 'unreadable') lines.push(`  The upgrade notes of ${uncovered.to} could not be read from the package index: ${upstream.reason}`);
   if (upstream.status === 'read') {
     lines.push(
-      upstream.unchecked.length
-        ? `  From ${upstream.source}: ${upstream.unchecked.length} section(s) for those releases, shown UNCHECKED (nobody checked them against this server):`
+      unchecked.length
+        ? `  From ${upstream.source}: ${unchecked.length} section(s) for those releases, shown UNCHECKED (nobody checked them against this server):`
         : `  ${upstream.source} has no "Upgrading to" section for releases after ${uncovered.after}; CHANGES.md may still list changes.`,
     );
   }
@@ -138,8 +138,17 @@ export function uncheckedLines(note: UncheckedNote, indent = '    '): string[] {
   ];
 }
 
-/** The `coverage` field of `notes --json` and of the wizard's `notes.coverage` event. */
-export function coverageJson(coverage: NotesCoverage): Record<string, unknown> {
+/** The `coverage` field of `notes --json` and of the wizard's `notes.coverage` event (docs/json-events.md). */
+export interface CoverageReport {
+  knownThrough: string;
+  complete: boolean;
+  uncovered: { after: string; to: string } | null;
+  readAt: string[];
+  upstream: { status: 'not-needed' } | { status: 'read'; source: string } | { status: 'unreadable'; reason: string };
+  unchecked: UncheckedNote[];
+}
+
+export function coverageJson(coverage: NotesCoverage): CoverageReport {
   const { upstream } = coverage;
   return {
     knownThrough: coverage.knownThrough,
