@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runNotesCommand } from '../../src/cli/notes-command.js';
+import { loadSteps } from '../../src/system/steps-loader.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const LEGACY = join(ROOT, 'test', 'fixtures', 'configs', 'legacy');
@@ -23,7 +24,7 @@ test('--json prints one valid object with the documented shape, stable across ru
   assert.equal(first.code, 0);
   assert.equal(first.stdout, second.stdout, 'same input, same bytes');
   const parsed = JSON.parse(first.stdout) as { from: string; to: string; notes: Record<string, unknown>[] };
-  assert.deepEqual(Object.keys(parsed), ['from', 'to', 'notes']);
+  assert.deepEqual(Object.keys(parsed), ['from', 'to', 'notes', 'coverage']);
   assert.equal(parsed.from, '1.52.0');
   assert.equal(parsed.to, '1.57.0');
   for (const note of parsed.notes) {
@@ -53,7 +54,8 @@ test('text output is grouped by severity and shows findings as file:line', async
 test('equal versions list nothing; from above to and non-versions exit 2 with the reason', async () => {
   const same = await run('--from', '1.47.0', '--to', '1.47.0', '--json');
   assert.equal(same.code, 0);
-  assert.deepEqual(JSON.parse(same.stdout), { from: '1.47.0', to: '1.47.0', notes: [] });
+  const sameJson = JSON.parse(same.stdout) as { from: string; to: string; notes: unknown[]; coverage: { complete: boolean } };
+  assert.deepEqual([sameJson.from, sameJson.to, sameJson.notes, sameJson.coverage.complete], ['1.47.0', '1.47.0', [], true]);
   const down = await run('--from', '1.60.0', '--to', '1.50.0');
   assert.equal(down.code, 2);
   assert.match(down.stderr, /--from 1\.60\.0 is above --to 1\.50\.0/);
@@ -95,3 +97,38 @@ test('broken notes data exits 1 naming the file and line', async () => {
   assert.equal(code, 1);
   assert.match(out.join('\n'), /v1\.50\.0\.yaml:\d+: not valid YAML/);
 });
+
+test('--from 1.150.0 --to the newest known release lists the notes of every release in between, and says all is covered', async () => {
+  const steps = await loadSteps(join(ROOT, 'steps'));
+  const newest = steps.schema.newestRelease;
+  const { code, stdout } = await run('--from', '1.150.0', '--to', newest, '--json', '--offline');
+  assert.equal(code, 0);
+  const parsed = JSON.parse(stdout) as { notes: { id: string; version: string }[]; coverage: { complete: boolean; uncovered: unknown; knownThrough: string } };
+  const expected = steps.releases.filter((r) => compare(r.version, '1.150.0') > 0 && compare(r.version, newest) <= 0);
+  assert.ok(expected.some((r) => r.version === '1.163.0'), 'steps/ reaches 1.163');
+  assert.deepEqual([...new Set(parsed.notes.map((n) => n.version))].sort(compare), expected.map((r) => r.version));
+  assert.deepEqual(parsed.notes.map((n) => n.id).sort(), expected.flatMap((r) => r.notes.map((n) => n.id)).sort());
+  assert.deepEqual(parsed.coverage, { ...parsed.coverage, knownThrough: newest, complete: true, uncovered: null });
+});
+
+test('--to a release nobody knows says which range is not covered and where its notes are (index not asked)', async () => {
+  const steps = await loadSteps(join(ROOT, 'steps'));
+  const newest = steps.schema.newestRelease;
+  const text = await run('--from', '1.150.0', '--to', '1.999.0', '--offline');
+  assert.equal(text.code, 0);
+  assert.ok(text.stdout.includes(`NOT COVERED: the notes data of this tool stops at ${newest}; releases after ${newest} up to 1.999.0 were not checked against this server.`), text.stdout);
+  assert.match(text.stdout, /Their notes: https:\/\/element-hq\.github\.io\/synapse\/latest\/upgrade\.html/);
+  assert.match(text.stdout, /could not be read from the package index: the package index was not asked \(--offline\)/);
+  assert.match(text.stderr, /warning: The notes data stops at .*not covered/);
+  const json = JSON.parse((await run('--from', '1.150.0', '--to', '1.999.0', '--offline', '--json')).stdout) as { coverage: Record<string, unknown> };
+  assert.deepEqual(json.coverage.uncovered, { after: newest, to: '1.999.0' });
+  assert.equal(json.coverage.complete, false);
+  assert.deepEqual(json.coverage.upstream, { status: 'unreadable', reason: 'the package index was not asked (--offline)' });
+  assert.deepEqual(json.coverage.unchecked, []);
+});
+
+const compare = (a: string, b: string): number => {
+  const x = a.split('.').map(Number);
+  const y = b.split('.').map(Number);
+  return x[0]! - y[0]! || x[1]! - y[1]! || x[2]! - y[2]!;
+};
