@@ -27,7 +27,7 @@ Usage:
                                          skip what is already done, finish and verify
   synapse-upgrade status [--json]        the last or current upgrade session, from the journal: where an
                                          interrupted one stopped and whether its command still runs
-  synapse-upgrade notes --from V --to V [--config PATH] [--json]
+  synapse-upgrade notes --from V --to V [--config PATH] [--json] [--offline]
                                          the upgrade notes between two versions that apply to this server
   synapse-upgrade plan [--target V] [--script FILE]
                                          a dry run written as a POSIX sh script to review and run by hand
