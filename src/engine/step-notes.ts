@@ -24,12 +24,15 @@ export interface NotesReview {
 }
 
 const needsAck = (r: NoteResult): boolean => r.applies === 'yes' && (r.severity === 'breaking' || r.severity === 'action');
+/** A note no check can decide (no checks, not `applies: always`): the admin judges it, one by one. */
+export const needsJudgement = (r: NoteResult, note: Note | undefined): boolean => r.applies === 'unknown' && note !== undefined && !note.checks && !note.always;
 const where = (r: NoteResult): string[] =>
   r.findings.map((f) => `${f.file ? `${f.file}${f.line ? `:${f.line}` : ''}: ` : ''}${f.message}`);
 
 /**
  * Step 3: the notes of every release in (installed, target], checked against this server.
- * Applicable `action` and `breaking` notes are acknowledged one by one before anything changes.
+ * Applicable `action` and `breaking` notes, and notes that need the admin's judgement, are acknowledged
+ * one by one before anything changes.
  */
 export interface ServerNotes {
   results: NoteResult[];
@@ -83,13 +86,16 @@ export async function reviewNotes(ctx: SessionContext): Promise<NotesReview> {
   }
   const accepted = new Set(opts.acceptNotes ?? []);
   const acknowledged: string[] = [];
-  for (const r of results.filter(needsAck)) {
+  const asked = [...results.filter(needsAck), ...results.filter((r) => needsJudgement(r, notes.get(r.id)))];
+  for (const r of asked) {
+    const judge = r.applies === 'unknown';
     if (opts.acceptAllNotes || accepted.has(r.id)) {
       acknowledged.push(r.id);
       continue;
     }
     if (opts.yes && r.severity === 'breaking') {
-      throw new AdminError(`Refused by a note: "${r.title}" (${r.id}, v${r.version}) is breaking and applies to this server${r.findings[0] ? ` (${where(r)[0]})` : ''}.`, {
+      const how = judge ? 'may apply to this server (no check can decide it)' : `applies to this server${r.findings[0] ? ` (${where(r)[0]})` : ''}`;
+      throw new AdminError(`Refused by a note: "${r.title}" (${r.id}, v${r.version}) is breaking and ${how}.`, {
         exitCode: ExitCode.refused,
         serverState: 'nothing was changed',
         nextStep: `Do what it asks (${notes.get(r.id)?.action.trim().split('\n')[0] ?? 'see the note'}), then run again with --accept-notes ${r.id}.`,
@@ -98,10 +104,15 @@ export async function reviewNotes(ctx: SessionContext): Promise<NotesReview> {
     const note = notes.get(r.id);
     const answer = await deps.ask({
       id: `note:${r.id}`,
-      text: `[${r.severity}] v${r.version}: ${r.title}`,
-      details: [note?.summary.trim() ?? '', ...where(r), `What to do: ${note?.action.trim() ?? ''}`, `From: ${note?.upstream ?? ''}`].filter(Boolean),
+      text: `[${r.severity}${judge ? ', your judgement' : ''}] v${r.version}: ${r.title}`,
+      details: [
+        note?.summary.trim() ?? '',
+        ...(judge ? ['No check can tell whether this applies to this server: read it and decide.'] : where(r)),
+        `What to do: ${note?.action.trim() ?? ''}`,
+        `From: ${note?.upstream ?? ''}`,
+      ].filter(Boolean),
       choices: [
-        { value: 'ack', label: 'I have read this and dealt with it: continue' },
+        { value: 'ack', label: judge ? 'I have read this: it does not apply here, or I have dealt with it; continue' : 'I have read this and dealt with it: continue' },
         { value: 'stop', label: 'Stop here and change nothing' },
       ],
       safeDefault: 'ack',
