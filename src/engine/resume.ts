@@ -10,6 +10,7 @@ import { probeServerVersion } from '../system/http.js';
 import { inspectJob, JOB_FILES, jobStateText, type JobState } from '../system/jobs.js';
 import { readJournal, type Journal, type JournalStep } from '../system/journal.js';
 import { acquireLock, describeHolder, type HeldLock } from '../system/lock.js';
+import { lockHomeserver } from '../system/homeserver-lock.js';
 import { isSameProcessAlive } from '../system/proc-identity.js';
 import { shellQuote } from '../system/redact.js';
 import type { RunningCommand } from '../system/runner.js';
@@ -135,7 +136,22 @@ export async function openSession(input: { opts: WizardOptions; deps: WizardDeps
     if (journal && isUnfinished(journal)) warn(`An unfinished upgrade ${journal.from ?? '?'} → ${journal.to ?? '?'} is recorded; this dry run leaves it as it is (synapse-upgrade resume carries it on).`);
     return { recorder: new SessionRecorder(sessionDir, true, install), lock: undefined, resume: undefined };
   }
-  const lock = acquireLock(sessionDir, only ? 'resume' : 'wizard');
+  // One wizard per homeserver (whatever its state folder or spelling of the config path), then per state folder.
+  const homeserver = install.configPaths[0] ? await lockHomeserver(install.configPaths[0], { stateDir: sessionDir, command: only ? 'resume' : 'wizard' }) : undefined;
+  let folderLock: HeldLock;
+  try {
+    folderLock = acquireLock(sessionDir, only ? 'resume' : 'wizard');
+  } catch (error) {
+    homeserver?.release();
+    throw error;
+  }
+  const lock: HeldLock = {
+    ...folderLock,
+    release: () => {
+      folderLock.release();
+      homeserver?.release();
+    },
+  };
   try {
     if (lock.tookOver) warn(`A lock left by a synapse-upgrade that is gone (${describeHolder(lock.tookOver)}) was stale; this run took it over.`);
     // Temp files of journal writes cut short by a kill (the journal itself is always whole): ours to clear now.

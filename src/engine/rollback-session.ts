@@ -11,6 +11,7 @@ import { inspectServer, summarize } from './inspect.js';
 import { SessionRecorder } from './recorder.js';
 import { askRollback, planFor, runRollback } from './rollback.js';
 import { join } from 'node:path';
+import { lockHomeserver, type HomeserverLock } from '../system/homeserver-lock.js';
 
 const nothingToRollBack = (why: string, next?: string): AdminError =>
   new AdminError(`Nothing to roll back: ${why}.`, { exitCode: ExitCode.usage, serverState: 'nothing was changed', ...(next ? { nextStep: next } : {}) });
@@ -26,10 +27,12 @@ export async function runRollbackSession(opts: WizardOptions, deps: WizardDeps):
   let transcript: Transcript | undefined;
   let from: string | undefined;
   let to: string | undefined;
+  let homeserverLock: HomeserverLock | undefined;
   const finish = async (outcome: Result['outcome'], exitCode: number, lines: string[], downtimeMs?: number): Promise<Result> => {
     const result: Result = { outcome, exitCode, from, to, totalMs: Date.now() - started, downtimeMs, lines };
     if (outcome !== 'aborted') await steps.recorder?.finish(outcome).catch(() => {});
     await transcript?.close();
+    homeserverLock?.release();
     deps.emit({ type: 'result', result });
     return result;
   };
@@ -38,6 +41,9 @@ export async function runRollbackSession(opts: WizardOptions, deps: WizardDeps):
     const picture = await inspectServer(opts);
     deps.emit({ type: 'detected', install: summarize(picture) });
     const sessionDir = join(resolveStateRoot(opts.stateDir), homeserverKey(picture.serverName, picture.install.configPaths[0] ?? ''));
+    // A rollback changes the server: no other wizard may work on this homeserver meanwhile (any state folder).
+    const configPath = picture.install.configPaths[0];
+    if (!opts.dryRun && configPath) homeserverLock = await lockHomeserver(configPath, { stateDir: sessionDir, command: 'rollback' });
     const journal = await readJournal(sessionDir);
     if (!journal || journal.dryRun || !journal.from) {
       throw nothingToRollBack(`no upgrade of this homeserver is recorded in ${sessionDir}${journal?.dryRun ? ' (the last session was a dry run)' : ''}`);
