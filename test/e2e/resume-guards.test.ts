@@ -103,7 +103,7 @@ test('two wizards at once: the second refuses naming the first; after a kill -9 
 
   const second = await runWizard(upgrade(), env);
   assert.equal(second.code, 2, second.output);
-  assert.match(second.output, new RegExp(`Another synapse-upgrade is working on this homeserver: pid ${first.child.pid} on \\S+, started`));
+  assert.match(second.output, new RegExp(`Another synapse-upgrade is working on this homeserver \\([^)]+\\): pid ${first.child.pid} on \\S+, started`));
   assert.match(second.output, new RegExp(`stop it \\(kill ${first.child.pid}\\)`));
   assert.equal(await readFile(journalFile, 'utf8'), journalBefore, 'the refused run wrote nothing');
   const status = await runCli(['status'], env);
