@@ -2,6 +2,16 @@
 
 export const SEVERITIES = ['breaking', 'action', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];
+/** What happens to a server that ignores a note, as the Synapse code shows it; it fixes the severity. */
+export const EFFECTS = ['refuses-to-start', 'stops-working', 'loses-data', 'must-change', 'none'] as const;
+export type Effect = (typeof EFFECTS)[number];
+export const SEVERITY_OF_EFFECT: Record<Effect, Severity> = {
+  'refuses-to-start': 'breaking',
+  'stops-working': 'breaking',
+  'loses-data': 'breaking',
+  'must-change': 'action',
+  none: 'info',
+};
 export const INSTALL_METHODS = ['pip', 'git', 'debian', 'docker'] as const;
 export type InstallMethod = (typeof INSTALL_METHODS)[number];
 export const DATABASE_ENGINES = ['sqlite3', 'psycopg2'] as const;
@@ -60,6 +70,9 @@ export interface Note {
   always: boolean;
   action: string;
   upstream: string;
+  /** The Synapse code that reads the settings the checks name, at the release: `synapse/config/x.py@v1.2.3`. */
+  source?: string[];
+  effect?: Effect;
   /** Where the note is written, for messages. */
   file: string;
   line: number;

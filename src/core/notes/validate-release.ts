@@ -1,5 +1,5 @@
 import type { Document, LineCounter } from 'yaml';
-import { DATABASE_ENGINES, INSTALL_METHODS, RESTART_MANAGERS, SEVERITIES, type Concerns, type Note, type ReleaseFile } from './types.js';
+import { DATABASE_ENGINES, EFFECTS, INSTALL_METHODS, RESTART_MANAGERS, SEVERITIES, SEVERITY_OF_EFFECT, type Concerns, type Note, type ReleaseFile } from './types.js';
 import { readCheck } from './validate-check.js';
 import { NodeReader, StepsError, type Problem } from './yaml-nodes.js';
 
@@ -12,7 +12,9 @@ export interface ParsedYaml {
 
 export const RELEASE_VERSION = /^\d+\.\d+\.\d+$/;
 export const NOTE_ID = /^[a-z0-9]+(-[a-z0-9]+)*$/;
-const NOTE_FIELDS = ['id', 'version', 'title', 'summary', 'severity', 'concerns', 'checks', 'applies', 'action', 'upstream'] as const;
+const NOTE_FIELDS = ['id', 'version', 'title', 'summary', 'severity', 'concerns', 'checks', 'applies', 'action', 'upstream', 'source', 'effect'] as const;
+/** One code location a check was traced to: a path in element-hq/synapse at a release tag. */
+export const SOURCE_REF = /^[A-Za-z0-9_./-]+@v\d+\.\d+\.\d+(rc\d+)?$/;
 const REQUIRED = ['id', 'title', 'summary', 'severity', 'action', 'upstream'] as const;
 
 /** Reads steps/releases/v<version>.yaml: `version` plus a non-empty list of `notes`. */
@@ -59,6 +61,11 @@ function readNote(r: NodeReader, node: unknown, fileVersion: string, queryIds?: 
   const upstream = r.string(f.get('upstream'), 'upstream');
   const concerns = f.has('concerns') ? readConcerns(r, f.get('concerns')) : {};
   const checks = f.has('checks') ? readCheck(r, f.get('checks'), queryIds) : undefined;
+  const source = f.has('source') ? readSource(r, f.get('source')) : undefined;
+  const effect = f.has('effect') ? r.word(f.get('effect'), 'effect', EFFECTS) : undefined;
+  if (effect && severity && SEVERITY_OF_EFFECT[effect] !== severity) {
+    r.fail(f.get('severity'), `severity ${severity} does not match effect ${effect} (a server that ${effect.replace(/-/g, ' ')} needs ${SEVERITY_OF_EFFECT[effect]})`);
+  }
   let always = false;
   if (f.has('applies')) {
     always = r.word(f.get('applies'), 'applies', ['always'] as const) === 'always';
@@ -76,9 +83,21 @@ function readNote(r: NodeReader, node: unknown, fileVersion: string, queryIds?: 
     always,
     action: action as string,
     upstream: upstream as string,
+    ...(source ? { source } : {}),
+    ...(effect ? { effect } : {}),
     file: r.file,
     line: r.line(node),
   };
+}
+
+/** `source`: one line, one or more `path@vX.Y.Z` separated by ", ". */
+function readSource(r: NodeReader, node: unknown): string[] | undefined {
+  const text = r.string(node, 'source');
+  if (text === undefined) return undefined;
+  const refs = text.split(/,\s*/);
+  const bad = refs.find((ref) => !SOURCE_REF.test(ref));
+  if (bad !== undefined) return r.fail(node, `source "${bad}" must be a file of element-hq/synapse at a release tag, like synapse/config/sso.py@v1.13.0`);
+  return refs;
 }
 
 function readConcerns(r: NodeReader, node: unknown): Concerns | undefined {

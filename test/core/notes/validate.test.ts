@@ -77,3 +77,19 @@ test('duplicate ids across files throw one StepsError naming both places', () =>
       /v1\.57\.0\.yaml:3: note id "v1-56-open-registration" is already used at steps\/releases\/v1\.56\.0\.yaml:3/.test(error.message),
   );
 });
+
+test('source names files of element-hq/synapse at a tag, and effect fixes the severity', () => {
+  const withSource = (source: string, effect = 'refuses-to-start', severity = 'breaking') =>
+    GOOD.replace('    severity: breaking\n', `    severity: ${severity}\n`).replace(
+      '    upstream: "docs/upgrade.md: Upgrading to v1.56.0"\n',
+      `    upstream: "docs/upgrade.md: Upgrading to v1.56.0"\n    source: ${source}\n    effect: ${effect}\n`,
+    );
+  const { release, problems } = read(withSource('synapse/config/registration.py@v1.56.0, synapse/config/captcha.py@v1.56.0'));
+  assert.deepEqual(problems, []);
+  assert.deepEqual(release?.notes[0]?.source, ['synapse/config/registration.py@v1.56.0', 'synapse/config/captcha.py@v1.56.0']);
+  assert.equal(release?.notes[0]?.effect, 'refuses-to-start');
+  assert.match(problemsOf(withSource('synapse/config/registration.py'))[0] ?? '', /source "synapse\/config\/registration\.py" must be a file of element-hq\/synapse at a release tag/);
+  assert.match(problemsOf(withSource('synapse/config/registration.py@v1.56.0', 'refuses-to-start', 'action'))[0] ?? '', /severity action does not match effect refuses-to-start .*needs breaking/);
+  assert.match(problemsOf(withSource('synapse/config/registration.py@v1.56.0', 'none', 'breaking'))[0] ?? '', /does not match effect none/);
+  assert.match(problemsOf(withSource('synapse/config/registration.py@v1.56.0', 'crashes'))[0] ?? '', /effect/);
+});
