@@ -94,3 +94,27 @@ for (const c of cases) {
     }
   });
 }
+
+test('v1-59-legacy-worker-app-refused (synapse/config/workers.py@v1.59.0): an appservice worker needs notify_appservices set falsy', async () => {
+  const { mkdtemp, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const dir = await mkdtemp(join(tmpdir(), 'legacy-worker-'));
+  try {
+    const worker = join(dir, 'appservice.yaml');
+    await writeFile(worker, 'worker_app: synapse.app.appservice\nworker_name: as1\n');
+    const note = steps.notes.find((n) => n.id === 'v1-59-legacy-worker-app-refused')!;
+    const on = async (main: string) => {
+      const hs = join(dir, 'homeserver.yaml');
+      await writeFile(hs, `server_name: example.org\n${main}`);
+      const { facts } = await gatherNoteFacts({ configPaths: [hs], workerConfigPaths: [worker] });
+      return evaluateNotes([note], facts)[0]!.applies;
+    };
+    assert.equal(await on(''), 'yes', 'left out counts as true');
+    assert.equal(await on('notify_appservices: true\n'), 'yes');
+    assert.equal(await on('notify_appservices: "false"\n'), 'yes', 'a non-empty string is true to Python');
+    assert.equal(await on('notify_appservices: false\n'), 'no');
+    assert.equal(await on('notify_appservices: null\n'), 'no', 'config.get(..., True) gives None: falsy');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
