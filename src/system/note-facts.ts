@@ -10,6 +10,11 @@ export interface GatherOptions {
   config?: HomeserverConfig;
   /** Worker config files; undefined means "not known", so worker checks stay unknown. */
   workerConfigPaths?: string[];
+  /**
+   * The folder the homeserver starts in. Synapse resolves a relative log_config and app service paths with
+   * os.path.abspath, i.e. against it; without it they resolve against the folder of the file naming them.
+   */
+  workingDir?: string;
   /** Workers known to run whose config could not be found: worker checks stay unknown for them. */
   workersWithoutConfig?: { name: string; from: string }[];
   installMethod?: InstallMethod;
@@ -58,9 +63,10 @@ async function readSet(paths: readonly string[], what: string, warnings: string[
   return set;
 }
 
-/** A path named in the config, resolved against the folder of the file that names it. */
-function namedPath(config: HomeserverConfig, topKey: string, value: string): string {
+/** A path named in the config: against the start folder when known (as Synapse does), else the folder of the file that names it. */
+function namedPath(config: HomeserverConfig, topKey: string, value: string, workingDir?: string): string {
   if (isAbsolute(value)) return value;
+  if (workingDir) return resolve(workingDir, value);
   const owner = config.fileFor(topKey)?.path ?? config.paths[0] ?? '.';
   return resolve(dirname(owner), value);
 }
@@ -104,16 +110,24 @@ export async function gatherNoteFacts(opts: GatherOptions): Promise<GatheredFact
     const engine = databaseEngineOf(config);
     if (engine) facts.database = engine;
     const logConfig = config.get('log_config');
-    facts.logConfig = await readSet(typeof logConfig === 'string' ? [namedPath(config, 'log_config', logConfig)] : [], 'log config', warnings);
+    facts.logConfig = await readSet(typeof logConfig === 'string' ? [namedPath(config, 'log_config', logConfig, opts.workingDir)] : [], 'log config', warnings);
     const appServices = config.get('app_service_config_files');
     const asPaths = Array.isArray(appServices) ? appServices.filter((p): p is string => typeof p === 'string') : [];
-    facts.appServices = await readSet(asPaths.map((p) => namedPath(config, 'app_service_config_files', p)), 'app service registration', warnings);
+    facts.appServices = await readSet(asPaths.map((p) => namedPath(config, 'app_service_config_files', p, opts.workingDir)), 'app service registration', warnings);
     const evidence = workerEvidence(config);
     if (evidence !== undefined) facts.hasWorkers = evidence;
   }
   if (opts.workerConfigPaths) {
     facts.workerConfigs = await readSet(opts.workerConfigPaths, 'worker config', warnings);
     for (const w of opts.workersWithoutConfig ?? []) facts.workerConfigs.unreadable.push({ file: `worker ${w.name}`, reason: `no config file found (${w.from})` });
+    // Each worker logs through its own worker_log_config: log config checks read those too.
+    const workerLogs = facts.workerConfigs.sources.flatMap((source) =>
+      source.find('worker_log_config').flatMap((m) => (typeof m.value === 'string' ? [isAbsolute(m.value) ? m.value : resolve(opts.workingDir ?? dirname(m.file), m.value)] : [])),
+    );
+    if (workerLogs.length && facts.logConfig) {
+      const more = await readSet([...new Set(workerLogs)], 'worker log config', warnings);
+      facts.logConfig = { sources: [...(facts.logConfig?.sources ?? []), ...more.sources], unreadable: [...(facts.logConfig?.unreadable ?? []), ...more.unreadable] };
+    }
     facts.hasWorkers = opts.workerConfigPaths.length > 0 || facts.hasWorkers === true;
   }
   if (opts.workers) {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
@@ -98,4 +98,29 @@ test('an unreadable config: every config check is unknown, with the reason', asy
   const r = evaluateNotes(steps.notes, facts);
   assert.equal(r.find((x) => x.id === 'v1-53-webclient-removed')?.applies, 'unknown');
   assert.ok(!r.some((x) => x.applies === 'no' && x.id === 'v1-56-open-registration-refused'));
+});
+
+test('log configs as Synapse finds them: a relative log_config against the start folder, and each worker_log_config', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'note-facts-logs-'));
+  try {
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(join(root, 'etc'));
+    await mkdir(join(root, 'run'));
+    await writeFile(join(root, 'etc', 'homeserver.yaml'), 'server_name: a.example\nlog_config: log.yaml\n');
+    await writeFile(join(root, 'etc', 'log.yaml'), 'version: 1\n');
+    await writeFile(join(root, 'run', 'log.yaml'), 'version: 1\nstructured: true\n');
+    await writeFile(join(root, 'etc', 'worker1.yaml'), 'worker_app: synapse.app.generic_worker\nworker_log_config: worker1.log.yaml\n');
+    await writeFile(join(root, 'etc', 'worker1.log.yaml'), 'version: 1\nhandlers:\n  j:\n    class: systemd.journal.JournalHandler\n');
+    const configPaths = [join(root, 'etc', 'homeserver.yaml')];
+    const ids = ['v1-54-structured-logging-removed', 'v1-150-systemd-extra-removed'];
+    const notes = steps.notes.filter((n) => ids.includes(n.id));
+    const verdicts = async (extra: Parameters<typeof gatherNoteFacts>[0]) =>
+      Object.fromEntries(evaluateNotes(notes, (await gatherNoteFacts({ configPaths, installMethod: 'pip', ...extra })).facts).map((r) => [r.id, `${r.applies} ${r.findings.map((f) => f.file?.slice(root.length + 1)).join(',')}`]));
+    assert.deepEqual(await verdicts({}), { 'v1-54-structured-logging-removed': 'no ', 'v1-150-systemd-extra-removed': 'no ' }, 'relative to the config folder when the start folder is not known');
+    assert.deepEqual(await verdicts({ workingDir: join(root, 'run') }), { 'v1-54-structured-logging-removed': 'yes run/log.yaml', 'v1-150-systemd-extra-removed': 'no ' });
+    const withWorker = await verdicts({ workerConfigPaths: [join(root, 'etc', 'worker1.yaml')] });
+    assert.match(withWorker['v1-150-systemd-extra-removed']!, /^yes .*etc\/worker1\.log\.yaml/);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
 });
