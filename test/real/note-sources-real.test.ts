@@ -125,3 +125,33 @@ test('platform floors: every row is what the code enforces at its release, and n
   assert.ok(releases > 100);
   assert.deepEqual(problems, []);
 });
+
+/** The platform floors a check names: `python below 3.10` as { python: '3.10' }. */
+function floorsOf(check: Check | undefined, out: Record<string, string> = {}): Record<string, string> {
+  if (!check) return out;
+  if (check.kind === 'platform') out[check.component] = check.below;
+  else if (check.kind === 'all' || check.kind === 'any') check.checks.forEach((c) => floorsOf(c, out));
+  else if (check.kind === 'not') floorsOf(check.check, out);
+  return out;
+}
+
+test('platform notes that say Synapse refuses an old platform name the floor the code enforces at that release', { timeout: 900_000 }, async (t) => {
+  const dir = await synapseSource(t);
+  if (!dir) return;
+  const steps = await loadSteps();
+  const problems: string[] = [];
+  let checked = 0;
+  for (const note of steps.notes.filter((n) => n.effect === 'refuses-to-start' && Object.keys(floorsOf(n.checks)).some((c) => c !== 'rust'))) {
+    const tag = `v${note.version}`;
+    if (!hasTag(dir, tag)) continue;
+    checked++;
+    const code = codeFloors(dir, tag);
+    for (const [component, below] of Object.entries(floorsOf(note.checks))) {
+      const have = code[component as keyof typeof code];
+      if (!have || compareDotted(have, below) !== 0) problems.push(`${note.id}: checks ${component} below ${below}; the code at ${tag} enforces ${have ?? 'no floor'}`);
+    }
+  }
+  t.diagnostic(`${checked} platform notes compared with the code`);
+  assert.ok(checked >= 10, `only ${checked}`);
+  assert.deepEqual(problems, []);
+});
