@@ -118,3 +118,11 @@ test('v1-59-legacy-worker-app-refused (synapse/config/workers.py@v1.59.0): an ap
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('every note with a check names the Synapse code it was traced to (source:), and every breaking note with one says its effect', () => {
+  const untraced = steps.notes.filter((n) => n.checks && !n.source).map((n) => n.id);
+  assert.deepEqual(untraced, [], 'trace each setting to the code that reads it at that release (steps/README.md)');
+  assert.ok(steps.notes.filter((n) => n.source).length >= 110);
+  const refusing = steps.notes.filter((n) => n.effect === 'refuses-to-start');
+  assert.ok(refusing.length >= 20 && refusing.every((n) => n.severity === 'breaking'));
+});
