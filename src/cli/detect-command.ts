@@ -36,7 +36,7 @@ export function detectReport(picture: ServerPicture): Record<string, unknown> {
     confidence: install.confidence,
     evidence: install.evidence,
     ambiguous: picture.detection?.ambiguous ?? false,
-    candidates: others.map((c) => ({ method: c.method, confidence: c.confidence, what: candidateLabel(c), evidence: c.evidence })),
+    candidates: others.map((c) => ({ method: c.method, confidence: c.confidence, what: candidateLabel(c), configPaths: c.configPaths, venv: c.venv ?? null, evidence: c.evidence })),
     installedVersion: install.installedVersion,
     runningVersion: picture.running.ok ? picture.running.answer.version : null,
     runningProblem: picture.running.ok ? null : picture.running.reason,
@@ -75,8 +75,8 @@ export async function runDetect(opts: CliOptions, io: CliIO): Promise<number> {
     ...install.evidence.map((e) => `           - ${e}`),
     ...(others.length
       ? [
-          `${picture.detection?.ambiguous ? 'Also as plausible (the wizard asks; --method chooses)' : 'Also found'}:`,
-          ...others.map((c) => `           - ${c.method}: ${candidateLabel(c)} (${c.confidence})`),
+          `${picture.detection?.ambiguous ? 'Also as plausible (the wizard asks; --config, --venv, --url or --method chooses)' : 'Also found'}:`,
+          ...others.flatMap((c) => [`           - ${c.method}: ${candidateLabel(c)} (${c.confidence})`, ...c.evidence.map((e) => `               ${e}`)]),
         ]
       : []),
     `Installed: ${report.installedVersion}${install.extras.length ? ` with extras [${install.extras.join(', ')}]` : ''}`,

@@ -1,14 +1,16 @@
+import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { HomeserverConfig } from '../config/homeserver-config.js';
 import { AdminError, ExitCode } from '../core/errors.js';
 import { detectDebianInstall } from './debian-detect.js';
 import { detectDockerInstalls } from './docker-detect.js';
 import { gitInstallFrom } from './git-detect.js';
-import { findSynapseVenv, noInstallError, pipInstallFrom, type DetectInputs } from './pip-detect.js';
+import { findSynapseVenvs, noInstallError, pipInstallFrom, type DetectInputs, type VenvFinding } from './pip-detect.js';
 import { synctlManager } from './restart/synctl.js';
 import { detectSystemd } from './restart/systemd.js';
 import type { Confidence, Install, MethodName } from './types.js';
 import { METHOD_NAMES } from './types.js';
+import { matchingUrl } from './single-out.js';
 import { findWorkers } from './workers.js';
 
 export interface DetectOptions extends DetectInputs {
@@ -16,6 +18,8 @@ export interface DetectOptions extends DetectInputs {
   method?: MethodName;
   /** Where system paths are looked up (`/`; a folder in tests). */
   root?: string;
+  /** `--url`: among equally plausible installs (several homeservers), the one listening there. */
+  url?: string;
   /** Asked when two installs are equally plausible; without it the first is taken and `ambiguous` is set. */
   choose?: (candidates: Install[]) => Promise<Install>;
 }
@@ -41,13 +45,29 @@ export function rankCandidates(candidates: Install[]): Install[] {
   return [...candidates].sort((a, b) => RANK[b.confidence] - RANK[a.confidence]);
 }
 
+/** `, config X`: several homeservers can share one virtualenv and differ by their config only. */
+const withConfig = (install: Install): string => (install.configPaths[0] ? `, config ${install.configPaths[0]}` : '');
+
+/** `--config` naming a file that is not there is a typo to report as such (exit 2), not "no install found". */
+async function requireGivenConfigs(paths: readonly string[]): Promise<void> {
+  for (const path of paths) {
+    if (await access(path).then(() => true, () => false)) continue;
+    throw new AdminError(`The config file ${resolve(path)} given with --config does not exist.`, {
+      exitCode: ExitCode.usage,
+      code: 'config-missing',
+      serverState: 'nothing was changed',
+      nextStep: 'Check the path (a relative path is taken from the folder you run the wizard in) and pass the homeserver.yaml your Synapse uses.',
+    });
+  }
+}
+
 /** A one-line label for a candidate, for questions and reports. */
 export function candidateLabel(install: Install): string {
   switch (install.method) {
     case 'pip':
-      return `pip install in the virtualenv ${install.venv}`;
+      return `pip install in the virtualenv ${install.venv}${withConfig(install)}`;
     case 'git':
-      return `git checkout ${install.repo} installed into ${install.venv}`;
+      return `git checkout ${install.repo} installed into ${install.venv}${withConfig(install)}`;
     case 'debian':
       return `Debian package ${install.package} ${install.packageVersion}`;
     case 'docker':
@@ -80,25 +100,30 @@ export async function detectInstall(opts: DetectOptions): Promise<Detection> {
   const wants = (m: MethodName): boolean => !opts.method || opts.method === m;
   const looked: string[] = [];
   const candidates: Install[] = [];
+  await requireGivenConfigs(opts.configPaths ?? []);
 
   const debian = wants('debian') ? await detectDebianInstall({ root, env, ...(opts.configPaths?.length ? { configPaths: opts.configPaths } : {}), ...(opts.procRoot ? { procRoot: opts.procRoot } : {}) }, looked) : undefined;
-  const venv = wants('pip') || wants('git') ? await findSynapseVenv({ ...opts, env }, looked) : undefined;
+  const venvs = wants('pip') || wants('git') ? await findSynapseVenvs({ ...opts, env }, looked) : [];
+  const isDebianVenv = (v: VenvFinding): boolean => debian !== undefined && resolve(v.venv) === resolve(debian.venv);
   if (debian) {
-    if (venv && resolve(venv.venv) === resolve(debian.venv) && venv.runningPid !== undefined && debian.confidence !== 'high') {
+    const running = venvs.find((v) => isDebianVenv(v) && v.runningPid !== undefined);
+    if (running && debian.confidence !== 'high') {
       debian.confidence = 'high';
-      debian.evidence.push(`the running homeserver (pid ${venv.runningPid}) runs from the package's virtualenv`);
+      debian.evidence.push(`the running homeserver (pid ${running.runningPid}) runs from the package's virtualenv`);
     }
     if (opts.method === 'debian') debian.confidence = 'high';
     candidates.push(debian);
   }
-  if (venv && !(debian && resolve(venv.venv) === resolve(debian.venv))) {
+  for (const venv of venvs) {
+    if (isDebianVenv(venv)) {
+      if (opts.method && opts.method !== 'debian') looked.push(`${venv.venv} (the Debian package's virtualenv)`);
+      continue;
+    }
     const git = wants('git') ? await gitInstallFrom(venv, env) : undefined;
     const fromCheckout = git && venv.facts.directUrl?.url.startsWith('file://');
     if (git) candidates.push(git);
     if (wants('pip') && !fromCheckout) candidates.push(await pipInstallFrom(venv));
     if (opts.method === 'git' && !git) looked.push(`${venv.venv} (matrix-synapse in it was not installed from a git checkout)`);
-  } else if (venv && debian && opts.method && opts.method !== 'debian') {
-    looked.push(`${venv.venv} (the Debian package's virtualenv)`);
   }
   if (wants('docker')) candidates.push(...(await detectDockerInstalls({ env, required: opts.method === 'docker', ...(opts.configPaths?.length ? { configPaths: opts.configPaths } : {}) }, looked)));
 
@@ -115,8 +140,12 @@ export async function detectInstall(opts: DetectOptions): Promise<Detection> {
   }
   const ranked = rankCandidates(candidates);
   const top = ranked[0] as Install;
-  const tied = ranked.filter((c) => c.confidence === top.confidence);
-  let chosen = top;
+  let tied = ranked.filter((c) => c.confidence === top.confidence);
+  if (tied.length > 1 && opts.url) {
+    const matching = await matchingUrl(tied, opts.url);
+    if (matching.length) tied = matching;
+  }
+  let chosen = tied[0] as Install;
   if (tied.length > 1 && opts.choose) chosen = await opts.choose(tied);
   return { install: chosen, candidates: [chosen, ...ranked.filter((c) => c !== chosen)], looked, ambiguous: tied.length > 1 };
 }

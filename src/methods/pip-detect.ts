@@ -2,8 +2,9 @@ import { access, realpath } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { AdminError, ExitCode } from '../core/errors.js';
-import { configArgs, findHomeserverProcesses, type HomeserverProcess } from '../system/proc.js';
+import { findHomeserverProcesses, type HomeserverProcess } from '../system/proc.js';
 import { synctlManager } from './restart/synctl.js';
+import { startedConfigs } from './start-config.js';
 import type { Confidence, PipInstall } from './types.js';
 import { readVenvFacts, type VenvFacts } from './venv-facts.js';
 
@@ -22,21 +23,31 @@ export async function venvOf(python: string): Promise<string | undefined> {
   return (await exists(join(venv, 'pyvenv.cfg'))) ? venv : undefined;
 }
 
+/** A running homeserver started from a virtualenv: its interpreter's venv and the configs it was started with. */
+interface RunningHomeserver {
+  venv: string;
+  configs: string[];
+  pid: number;
+  evidence: string[];
+}
+
 /**
- * The first homeserver process running from a virtualenv (from `onlyVenv` when given; started
- * with one of `onlyConfigs` when given).
+ * Every homeserver process running from a virtualenv (from `onlyVenv` when given; started with one
+ * of `onlyConfigs` when given), one per virtualenv and config (the lowest pid kept).
  */
-async function fromProcess(procs: HomeserverProcess[], onlyVenv: string | undefined, onlyConfigs: readonly string[] = []): Promise<{ venv: string; configs: string[]; pid: number } | undefined> {
-  for (const proc of procs) {
+async function runningHomeservers(procs: HomeserverProcess[], onlyVenv: string | undefined, onlyConfigs: readonly string[] = []): Promise<RunningHomeserver[]> {
+  const found: RunningHomeserver[] = [];
+  for (const proc of [...procs].sort((a, b) => a.pid - b.pid)) {
     const interpreter = proc.argv[0];
     if (!interpreter || !isAbsolute(interpreter)) continue;
     const venv = await venvOf(interpreter);
     if (!venv || (onlyVenv && venv !== onlyVenv)) continue;
-    const configs = configArgs(proc.argv).map((p) => resolve(proc.cwd ?? '/', p));
-    if (onlyConfigs.length && !configs.some((c) => onlyConfigs.includes(c))) continue;
-    return { venv, configs, pid: proc.pid };
+    const started = await startedConfigs(proc);
+    if (onlyConfigs.length && !started.configs.some((c) => onlyConfigs.includes(c))) continue;
+    if (found.some((f) => f.venv === venv && f.configs.join('\0') === started.configs.join('\0'))) continue;
+    found.push({ venv, configs: started.configs, pid: proc.pid, evidence: started.evidence });
   }
-  return undefined;
+  return found;
 }
 
 async function synctlOnPath(env: NodeJS.ProcessEnv): Promise<string | undefined> {
@@ -62,75 +73,84 @@ export interface VenvFinding {
 }
 
 /**
- * Finds a virtualenv holding matrix-synapse: --venv, the running homeserver's interpreter, the
- * synctl on PATH, then the documented places. Undefined when there is none (with what was looked at).
+ * Finds the virtualenvs holding matrix-synapse: one finding per running homeserver started from a
+ * virtualenv (several homeservers: several findings, each with its own config), else one from
+ * --venv, the synctl on PATH or the documented places. Empty when there is none (with what was looked at).
  */
-export async function findSynapseVenv(inputs: DetectInputs, looked: string[] = []): Promise<VenvFinding | undefined> {
+export async function findSynapseVenvs(inputs: DetectInputs, looked: string[] = []): Promise<VenvFinding[]> {
   const env = inputs.env ?? process.env;
   const home = inputs.home ?? homedir();
-  const evidence: string[] = [];
+  const given = inputs.configPaths?.map((p) => resolve(p)) ?? [];
+  const base: string[] = given.length ? [`config from --config: ${given.join(', ')}`] : [];
   let venv: string | undefined;
-  let confidence: Confidence = 'medium';
-  let runningPid: number | undefined;
-  let configs = inputs.configPaths?.map((p) => resolve(p)) ?? [];
-  if (configs.length) evidence.push(`config from --config: ${configs.join(', ')}`);
-
   if (inputs.venv) {
     venv = resolve(inputs.venv);
     if (!(await exists(join(venv, 'bin', 'python')))) {
       throw new AdminError(`--venv ${venv} is not a virtualenv (no bin/python there).`, { exitCode: ExitCode.usage });
     }
-    evidence.push(`virtualenv from --venv: ${venv}`);
-    confidence = 'high';
+    base.push(`virtualenv from --venv: ${venv}`);
   }
-  const running = await fromProcess(await findHomeserverProcesses(inputs.procRoot), venv, configs);
+  const running = await runningHomeservers(await findHomeserverProcesses(inputs.procRoot), venv, given);
   looked.push('running homeserver processes in /proc');
-  if (running) {
-    runningPid = running.pid;
+  const drafts: { venv: string; configs: string[]; evidence: string[]; confidence: Confidence; runningPid: number | undefined }[] = running.map((r) => ({
+    venv: r.venv,
+    configs: given.length ? given : r.configs,
+    confidence: 'high',
+    runningPid: r.pid,
+    evidence: [
+      ...base,
+      venv ? `the running homeserver (pid ${r.pid}) uses it` : `virtualenv of the running homeserver (pid ${r.pid}): ${r.venv}`,
+      ...(given.length || !r.configs.length ? [] : [`config from the running homeserver's arguments: ${r.configs.join(', ')}`]),
+      ...r.evidence,
+    ],
+  }));
+  if (!drafts.length) {
+    const evidence = [...base];
     if (!venv) {
-      venv = running.venv;
-      confidence = 'high';
-      evidence.push(`virtualenv of the running homeserver (pid ${running.pid}): ${venv}`);
-    } else {
-      evidence.push(`the running homeserver (pid ${running.pid}) uses it`);
+      looked.push('synctl on PATH');
+      venv = await synctlOnPath(env);
+      if (venv) evidence.push(`virtualenv of the synctl on PATH: ${venv}`);
     }
-    if (!configs.length && running.configs.length) {
-      configs = running.configs;
-      evidence.push(`config from the running homeserver's arguments: ${configs.join(', ')}`);
-    }
-  }
-  if (!venv) {
-    looked.push('synctl on PATH');
-    venv = await synctlOnPath(env);
-    if (venv) evidence.push(`virtualenv of the synctl on PATH: ${venv}`);
-  }
-  for (const candidate of [join(home, 'synapse', 'env'), '/opt/synapse/env']) {
-    if (venv) break;
-    looked.push(candidate);
-    if (await exists(join(candidate, 'pyvenv.cfg'))) {
-      venv = candidate;
-      evidence.push(`virtualenv found at the usual place ${candidate}`);
-    }
-  }
-  if (!venv) return undefined;
-  const python = join(venv, 'bin', 'python');
-  const facts = await readVenvFacts(python);
-  if (!facts.installed || !facts.version) {
-    if (inputs.venv) throw new AdminError(`The virtualenv ${venv} has no matrix-synapse package installed.`, { exitCode: ExitCode.usage });
-    looked.push(`${venv} (no matrix-synapse in it)`);
-    return undefined;
-  }
-  evidence.push(`matrix-synapse ${facts.version} in the virtualenv's package metadata`);
-  if (!configs.length) {
-    for (const candidate of [join(dirname(venv), 'homeserver.yaml'), join(home, 'synapse', 'homeserver.yaml')]) {
-      if (await exists(candidate)) {
-        configs = [candidate];
-        evidence.push(`config found at ${candidate}`);
-        break;
+    for (const candidate of [join(home, 'synapse', 'env'), '/opt/synapse/env']) {
+      if (venv) break;
+      looked.push(candidate);
+      if (await exists(join(candidate, 'pyvenv.cfg'))) {
+        venv = candidate;
+        evidence.push(`virtualenv found at the usual place ${candidate}`);
       }
     }
+    if (venv) drafts.push({ venv, configs: given, evidence, confidence: inputs.venv ? 'high' : 'medium', runningPid: undefined });
   }
-  return { venv, python, configs, evidence, looked, confidence, facts, runningPid };
+  const findings: VenvFinding[] = [];
+  const factsOf = new Map<string, Promise<VenvFacts>>();
+  for (const draft of drafts) {
+    const python = join(draft.venv, 'bin', 'python');
+    if (!factsOf.has(python)) factsOf.set(python, readVenvFacts(python));
+    const facts = await (factsOf.get(python) as Promise<VenvFacts>);
+    if (!facts.installed || !facts.version) {
+      if (inputs.venv) throw new AdminError(`The virtualenv ${draft.venv} has no matrix-synapse package installed.`, { exitCode: ExitCode.usage });
+      looked.push(`${draft.venv} (no matrix-synapse in it)`);
+      continue;
+    }
+    const evidence = [...draft.evidence, `matrix-synapse ${facts.version} in the virtualenv's package metadata`];
+    let configs = draft.configs;
+    if (!configs.length) {
+      for (const candidate of [join(dirname(draft.venv), 'homeserver.yaml'), join(home, 'synapse', 'homeserver.yaml')]) {
+        if (await exists(candidate)) {
+          configs = [candidate];
+          evidence.push(`config found at ${candidate}`);
+          break;
+        }
+      }
+    }
+    findings.push({ venv: draft.venv, python, configs, evidence, looked, confidence: draft.confidence, facts, runningPid: draft.runningPid });
+  }
+  return findings;
+}
+
+/** The first of `findSynapseVenvs` (a single virtualenv install), or undefined. */
+export async function findSynapseVenv(inputs: DetectInputs, looked: string[] = []): Promise<VenvFinding | undefined> {
+  return (await findSynapseVenvs(inputs, looked))[0];
 }
 
 export const noInstallError = (looked: readonly string[]): AdminError =>

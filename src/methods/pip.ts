@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { AdminError } from '../core/errors.js';
 import { sortNewestFirst } from '../core/version.js';
-import { readOnly } from '../system/probe.js';
+import { readPython } from '../system/probe.js';
 import { managerRestart } from './restart/index.js';
 import type { Install, InstallMethod, PipInstall } from './types.js';
 import { readVenvFacts } from './venv-facts.js';
@@ -28,8 +28,8 @@ export const pipMethod: InstallMethod = {
   async availableVersions(any, { pre }) {
     const install = asPip(any);
     // pip's own index query honours the admin's pip configuration (PIP_INDEX_URL, PIP_FIND_LINKS, PIP_NO_INDEX, pip.conf).
-    const argv = [install.python, '-m', 'pip', 'index', 'versions', 'matrix-synapse', '--disable-pip-version-check', ...(pre ? ['--pre'] : [])];
-    const result = await readOnly(argv, { timeoutMs: 120_000 });
+    const args = ['-m', 'pip', 'index', 'versions', 'matrix-synapse', '--disable-pip-version-check', ...(pre ? ['--pre'] : [])];
+    const result = await readPython(install.python, args, { timeoutMs: 120_000 });
     const versions = parsePipIndexVersions(result.stdout);
     if (result.exitCode !== 0 || versions.length === 0) {
       const why = result.stderr.trim().split('\n').filter((l) => !l.startsWith('WARNING')).at(-1) ?? 'no versions listed';

@@ -1,4 +1,4 @@
-import { readOnly } from '../system/probe.js';
+import { readPython } from '../system/probe.js';
 
 export interface VenvFacts {
   installed: boolean;
@@ -10,25 +10,53 @@ export interface VenvFacts {
   directUrl: { url: string; editable: boolean } | undefined;
 }
 
-/** Asks the venv's own Python, through package metadata (never by scraping `pip show`). */
+/**
+ * Asks the venv's own Python, through package metadata (never by scraping `pip show`). Only
+ * distributions installed in the venv itself count (a venv made with --system-site-packages also
+ * sees the system's, e.g. Debian's python3-jwt), and an extra's requirements are those whose
+ * environment marker holds here with that extra (`psycopg2cffi ; platform_python_implementation ==
+ * 'PyPy' and extra == 'postgres'` is not needed on CPython).
+ */
 const SCRIPT = String.raw`
-import json, re, sys, sqlite3
+import json, os, re, sys, sqlite3
 from importlib import metadata as m
 out = {"installed": False, "version": None, "extras": [], "python": "%d.%d.%d" % sys.version_info[:3], "sqlite": sqlite3.sqlite_version, "directUrl": None}
-def have(name):
-    try:
-        m.distribution(name); return True
-    except m.PackageNotFoundError:
-        return False
+norm = lambda name: re.sub(r"[-_.]+", "-", name).lower()
+prefix = os.path.realpath(sys.prefix) + os.sep
+own_paths = [p for p in sys.path if p and os.path.realpath(p).startswith(prefix)]
+own = {}
+for dist in m.distributions(path=own_paths):
+    name = dist.metadata["Name"]
+    if name and norm(name) not in own:
+        own[norm(name)] = dist
 try:
-    d = m.distribution("matrix-synapse")
+    from packaging.requirements import Requirement
+except ImportError:
+    try:
+        from pip._vendor.packaging.requirements import Requirement
+    except ImportError:
+        Requirement = None
+def needed(req, extra):
+    """The distribution name when req belongs to this extra and its marker holds here, else None."""
+    if Requirement is None:
+        if not re.search(r"extra\s*==\s*['\"]%s['\"]" % re.escape(extra), req):
+            return None
+        return re.split(r"[ ;<>=!~\[(]", req, 1)[0]
+    try:
+        r = Requirement(req)
+    except Exception:
+        return None
+    if r.marker is None or r.marker.evaluate({"extra": ""}) or not r.marker.evaluate({"extra": extra}):
+        return None
+    return r.name
+d = own.get("matrix-synapse")
+if d is not None:
     out["installed"] = True
     out["version"] = d.version
     reqs = d.requires or []
     for extra in d.metadata.get_all("Provides-Extra") or []:
-        pat = re.compile(r"extra\s*==\s*['\"]%s['\"]" % re.escape(extra))
-        names = [re.split(r"[ ;<>=!~\[(]", r, 1)[0] for r in reqs if pat.search(r)]
-        if names and all(have(n) for n in names):
+        names = [n for n in (needed(r, extra) for r in reqs) if n]
+        if names and all(norm(n) in own for n in names):
             out["extras"].append(extra)
     if "all" in out["extras"]:
         out["extras"] = ["all"]
@@ -38,13 +66,11 @@ try:
         direct = None
     if isinstance(direct, dict) and isinstance(direct.get("url"), str):
         out["directUrl"] = {"url": direct["url"], "editable": bool((direct.get("dir_info") or {}).get("editable"))}
-except m.PackageNotFoundError:
-    pass
 print(json.dumps(out))
 `;
 
 export async function readVenvFacts(python: string): Promise<VenvFacts> {
-  const result = await readOnly([python, '-c', SCRIPT], { timeoutMs: 30_000 });
+  const result = await readPython(python, ['-c', SCRIPT], { timeoutMs: 30_000 });
   if (result.exitCode !== 0) {
     throw new Error(`${python} could not be run (exit ${result.exitCode}): ${result.stderr.trim().split('\n').at(-1) ?? ''}`);
   }

@@ -3,7 +3,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { HomeserverConfig } from '../config/homeserver-config.js';
 import { dialHost } from '../config/listener.js';
 import { readYamlFile } from '../config/yaml-file.js';
-import { configArgs } from '../system/proc.js';
+import { environPwd, openFiles } from '../system/proc.js';
+import { startedConfigs } from './start-config.js';
 import { workerConfigPattern } from './restart/systemd.js';
 import type { RestartManager, Worker } from './types.js';
 
@@ -73,7 +74,9 @@ async function runningWorkerConfigs(procRoot: string, mainConfigs: readonly stri
     const argv = (await readFile(join(procRoot, entry, 'cmdline'), 'utf8').catch(() => '')).split('\0').filter(Boolean);
     if (!argv.some((a) => WORKER_MARKERS.some((m) => a.endsWith(m)))) continue;
     const cwd = await readlink(join(procRoot, entry, 'cwd')).catch(() => '/');
-    const paths = configArgs(argv).map((p) => resolve(cwd, p));
+    // Relative `-c` (synctl started from the config's folder): resolved as the process did at its start.
+    const proc = { pid: Number(entry), argv, cwd, pwd: await environPwd(procRoot, entry), openFiles: await openFiles(procRoot, entry) };
+    const paths = (await startedConfigs(proc)).configs;
     if (mainConfigs.length && !paths.some((p) => mainConfigs.includes(p))) continue;
     configs.push(...paths.filter((p) => !mainConfigs.includes(p)));
   }

@@ -1,5 +1,5 @@
 import type { CommandSpec } from './command.js';
-import { readOnly } from './probe.js';
+import { readPython } from './probe.js';
 
 /**
  * SQLite backups through the homeserver's own Python and its sqlite3 module: the online backup
@@ -32,7 +32,7 @@ const CHECK_SCRIPT = [
 
 /** `PRAGMA integrity_check` on a backup (read-only), and its schema_compat_version. */
 export async function verifySqliteBackup(python: string, path: string): Promise<{ ok: boolean; evidence: string; compat?: number }> {
-  const result = await readOnly([python, '-c', CHECK_SCRIPT, path], { timeoutMs: 3_600_000 });
+  const result = await readPython(python, ['-c', CHECK_SCRIPT, path], { timeoutMs: 3_600_000 });
   if (result.exitCode !== 0) return { ok: false, evidence: `integrity_check could not run: ${result.stderr.trim().split('\n').at(-1) ?? ''}` };
   const data = JSON.parse(result.stdout) as { integrity: string[]; compat: number | null };
   const ok = data.integrity.length === 1 && data.integrity[0] === 'ok';

@@ -61,7 +61,7 @@ export function sqliteDatabase(opts: { python: string; path: string; run?: Query
     engine: 'sqlite3',
     where: opts.path,
     async query(sql) {
-      const result = await run({ file: opts.python, args: ['-c', SQLITE_SCRIPT, opts.path], input: guard(sql) });
+      const result = await run({ file: opts.python, args: ['-I', '-c', SQLITE_SCRIPT, opts.path], input: guard(sql) });
       if (result.exitCode !== 0) throw new Error(`sqlite query failed: ${firstLine(result.stderr)}`);
       return JSON.parse(result.stdout) as Record<string, unknown>[];
     },
@@ -134,7 +134,7 @@ export function postgresVersionFromNum(num: number): string {
 /** The Python and SQLite library versions of the homeserver's interpreter (the ones Synapse checks). */
 export async function probePythonRuntime(python: string, run: QueryRunner = execaRunner): Promise<{ python: string; sqlite: string } | { error: string }> {
   const script = 'import json, sqlite3, sys\nprint(json.dumps({"python": "%d.%d.%d" % tuple(sys.version_info[:3]), "sqlite": sqlite3.sqlite_version}))';
-  const result = await run({ file: python, args: ['-c', script] });
+  const result = await run({ file: python, args: ['-I', '-c', script] });
   if (result.exitCode !== 0) return { error: `${python} could not be run: ${firstLine(result.stderr)}` };
   try {
     return JSON.parse(result.stdout) as { python: string; sqlite: string };

@@ -23,3 +23,12 @@ export async function readOnly(argv: readonly string[], opts: { cwd?: string; ti
   const failure = result.exitCode === undefined ? (result.shortMessage ?? 'could not run') : '';
   return { exitCode: result.exitCode ?? 127, stdout: String(result.stdout ?? ''), stderr: failure || String(result.stderr ?? '') };
 }
+
+/**
+ * Runs the homeserver's own Python read-only, isolated: `-I` (no script folder or working folder on
+ * sys.path, no PYTHON* variables, no user site) from `/`. Run from inside a checkout, a plain
+ * `python -c` would find the tree's `matrix_synapse.egg-info` before the venv's dist-info.
+ */
+export function readPython(python: string, args: readonly string[], opts: { timeoutMs?: number; input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<ProbeResult> {
+  return readOnly([python, '-I', ...args], { ...opts, cwd: '/' });
+}

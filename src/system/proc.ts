@@ -4,6 +4,10 @@ export interface HomeserverProcess {
   pid: number;
   argv: string[];
   cwd: string | undefined;
+  /** `PWD` in its environment: the folder of the shell that started it (a daemon's cwd is `/`). */
+  pwd: string | undefined;
+  /** Files it holds open (absolute paths, from `fd/`): its log among them. */
+  openFiles: string[];
 }
 
 const MARKERS = ['synapse.app.homeserver', 'synapse_homeserver'];
@@ -23,9 +27,27 @@ export async function findHomeserverProcesses(procRoot = '/proc'): Promise<Homes
     const argv = cmdline.split('\0').filter(Boolean);
     if (!argv.some((arg) => MARKERS.some((marker) => arg.endsWith(marker)))) continue;
     const cwd = await readlink(`${procRoot}/${entry}/cwd`).catch(() => undefined);
-    found.push({ pid: Number(entry), argv, cwd });
+    found.push({ pid: Number(entry), argv, cwd, pwd: await environPwd(procRoot, entry), openFiles: await openFiles(procRoot, entry) });
   }
   return found;
+}
+
+/** `PWD` from `/proc/PID/environ` (undefined when unreadable or not an absolute path). */
+export async function environPwd(procRoot: string, pid: string | number): Promise<string | undefined> {
+  const environ = await readFile(`${procRoot}/${pid}/environ`, 'utf8').catch(() => '');
+  const pwd = environ.split('\0').find((v) => v.startsWith('PWD='))?.slice(4);
+  return pwd && pwd.startsWith('/') ? pwd : undefined;
+}
+
+/** The regular files a process holds open (from the `fd/` links; sockets, pipes and devices left out). */
+export async function openFiles(procRoot: string, pid: string | number): Promise<string[]> {
+  const fds = await readdir(`${procRoot}/${pid}/fd`).catch(() => [] as string[]);
+  const files: string[] = [];
+  for (const fd of fds) {
+    const target = await readlink(`${procRoot}/${pid}/fd/${fd}`).catch(() => '');
+    if (target.startsWith('/') && !target.startsWith('/dev/') && !target.endsWith(' (deleted)')) files.push(target);
+  }
+  return files;
 }
 
 export function isProcessAlive(pid: number): boolean {
