@@ -20,7 +20,7 @@ async function verdict(id: string, change: Record<string, unknown>): Promise<{ a
   try {
     const values = { ...(parse(await readFile(placed.config, 'utf8')) as Record<string, unknown>), ...change };
     await writeFile(placed.config, stringify(values));
-    const { facts } = await gatherNoteFacts({ configPaths: [placed.config] });
+    const { facts } = await gatherNoteFacts({ configPaths: [placed.config], workerConfigPaths: [] }); // one process, no workers
     const note = steps.notes.find((n) => n.id === id);
     assert.ok(note, id);
     const [r] = evaluateNotes([note], facts);
@@ -126,3 +126,39 @@ test('every note with a check names the Synapse code it was traced to (source:),
   const refusing = steps.notes.filter((n) => n.effect === 'refuses-to-start');
   assert.ok(refusing.length >= 20 && refusing.every((n) => n.severity === 'breaking'));
 });
+
+// More notes, each on the real 1.46.0 stock config: a change that turns the setting on as its source reads it,
+// and the generated value (or a near miss) that leaves it off.
+const MODULE = (module: string) => [{ module, config: {} }];
+const more: { id: string; on: Record<string, unknown>; off: Record<string, unknown> }[] = [
+  { id: 'v1-48-top-level-trust-identity-server-error', on: { trust_identity_server_for_password_resets: true }, off: { trust_identity_server_for_password_resets: false } },
+  { id: 'v1-53-webclient-removed', on: { web_client_location: '/srv/element' }, off: { web_client_location: 'https://app.element.io/' } },
+  { id: 'v1-56-open-registration-refused', on: { enable_registration: true }, off: { enable_registration: true, registration_requires_token: true } },
+  { id: 'v1-66-threepid-delegate-email-removed', on: { account_threepid_delegates: { email: null } }, off: { account_threepid_delegates: { msisdn: 'https://id.example' } } },
+  { id: 'v1-67-tcp-replication-removed', on: { listeners: [{ port: 9092, type: 'replication' }] }, off: { listeners: [{ port: 9093, type: 'http', resources: [{ names: ['replication'] }] }] } },
+  { id: 'v1-157-msc3861-removed', on: { experimental_features: { msc3861: { enabled: true } } }, off: { experimental_features: { msc3861: {} } } },
+  { id: 'v1-55-mjolnir-1-3-2', on: { modules: MODULE('mjolnir.Module') }, off: { modules: MODULE('other.Module') } },
+  { id: 'v1-140-s3-storage-provider-1-6', on: { media_storage_providers: [{ module: 's3_storage_provider.S3StorageProviderBackend' }] }, off: { media_storage_providers: [{ module: 'file_system' }] } },
+  { id: 'v1-22-third-party-event-rules-module-api', on: { third_party_event_rules: { module: 'rules.Rules' } }, off: { third_party_event_rules: null } },
+  { id: 'v1-37-spam-checker-deprecated', on: { spam_checker: [{ module: 'x.Y' }] }, off: { spam_checker: [] } },
+  { id: 'v1-53-cache-expiry-default', on: { caches: { expiry_time: '30m' } }, off: { caches: { per_cache_factors: null } } },
+  { id: 'v1-54-synctl-cache-factor-deprecated', on: { synctl_cache_factor: 0.5 }, off: { synctl_cache_factor: null } },
+  { id: 'v1-73-legacy-metrics-removed', on: { enable_legacy_metrics: true }, off: { enable_legacy_metrics: false } },
+  { id: 'v1-90-appservice-legacy-auth-off', on: { app_service_config_files: ['/etc/bridge.yaml'] }, off: { app_service_config_files: ['/etc/bridge.yaml'], use_appservice_legacy_authorization: true } },
+  { id: 'v1-136-msc3861-deprecated', on: { experimental_features: { msc3861: { enabled: true } } }, off: { experimental_features: {} } },
+  { id: 'v1-139-mas-appservice-inhibit-login', on: { app_service_config_files: ['/etc/b.yaml'], matrix_authentication_service: { enabled: true } }, off: { app_service_config_files: ['/etc/b.yaml'] } },
+  { id: 'v1-25-ip-range-blacklist', on: { federation_ip_range_blacklist: ['10.0.0.0/8'] }, off: { federation_ip_range_blacklist: null } },
+  { id: 'v1-34-room-invite-state-types', on: { room_invite_state_types: ['m.room.name'] }, off: { room_invite_state_types: null } },
+  { id: 'v0-99-replace-self-signed-certificates', on: { tls_certificate_path: '/etc/tls.crt' }, off: { tls_certificate_path: null } },
+  { id: 'v1-126-room-publication-admins-only', on: { room_list_publication_rules: null }, off: { room_list_publication_rules: [{ action: 'allow' }] } },
+  { id: 'v1-163-profile-limit-needs-auth', on: { limit_profile_requests_to_users_who_share_rooms: true }, off: { limit_profile_requests_to_users_who_share_rooms: true, require_auth_for_profile_requests: true } },
+];
+
+for (const c of more) {
+  test(`${c.id}: on and off as its source reads the setting, on the 1.46.0 stock config`, async () => {
+    assert.ok(steps.notes.find((n) => n.id === c.id)?.source, `${c.id} is traced`);
+    assert.equal((await verdict(c.id, c.on)).applies, 'yes', `${c.id} on ${JSON.stringify(c.on)}`);
+    const off = await verdict(c.id, c.off);
+    assert.equal(off.applies, 'no', `${c.id} off ${JSON.stringify(c.off)}: ${off.why}`);
+  });
+}
