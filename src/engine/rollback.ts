@@ -17,6 +17,7 @@ import type { Runner } from '../system/runner.js';
 import { loadSteps } from '../system/steps-loader.js';
 import type { SessionContext, Steps, WizardDeps } from './context.js';
 import { databaseInfo, readCompat } from './database-info.js';
+import { withRestartHold } from './restart-hold.js';
 import type { ServerPicture } from './inspect.js';
 import { waitUntilReady } from './wait-ready.js';
 
@@ -122,9 +123,12 @@ export async function runRollback(input: RollbackInput, plan: RollbackPlan): Pro
   }
   // The method's own way back when it has one (git: check the tag out again; Debian: the kept .deb; Docker: the kept container).
   const backTo = await method.rollbackCommands?.(install, back, dirname(input.transcriptPath));
-  for (const spec of backTo?.install ?? [method.installCommand(install, back)]) {
-    await runStep(input, 'rollback-install', spec, `Installing ${back} failed`, state(`matrix-synapse ${input.current} may still be installed`));
-  }
+  const hold = { method, install, runner, steps, emit: input.deps.emit, sessionDir: dirname(input.transcriptPath) };
+  await withRestartHold(hold, async () => {
+    for (const spec of backTo?.install ?? [method.installCommand(install, back)]) {
+      await runStep(input, 'rollback-install', spec, `Installing ${back} failed`, state(`matrix-synapse ${input.current} may still be installed`));
+    }
+  });
   if (!runner.dryRun) {
     const now = await method.installedVersion(install);
     if (compareVersions(now, back) !== 0) throw new AdminError(`After reinstalling, matrix-synapse ${now} is installed, not ${back}.`, { serverState: state('the old version is not back') });

@@ -12,9 +12,11 @@ export function planLines(ctx: Pick<SessionContext, 'method' | 'picture'> & Part
   const commands = (label: string, specs: CommandSpec[]): string[] => specs.map((s, i) => `${i === 0 ? label : ' '.repeat(label.length)} ${show(displayArgv(s))}`);
   const plan = ctx.plan;
   const safety = ctx.opts && ctx.sessionDir !== undefined;
+  const hold = ctx.sessionDir !== undefined ? method.restartHold?.(picture.install, ctx.sessionDir, true) : undefined;
   return [
     ...(safety ? [ctx.opts?.noBackup ? 'Before: NO database backup (--no-backup)' : `Before: back up the database into ${backupDirOf({ opts: ctx.opts!, sessionDir: ctx.sessionDir! })} and verify the copy`] : []),
     ...commands('1. Install:', plan ? [...plan.before, ...plan.install] : [method.installCommand(picture.install, target)]),
+    ...(hold ? [`   held while it runs: ${hold.what}`] : []),
     ...(safety ? ['   then check the config with the new version; if it is rejected, no restart (the old version keeps serving)'] : []),
     ...commands('2. Restart:', plan ? plan.restart : [method.restartCommand(picture.install)]),
     `3. Wait until ${picture.url}/_synapse/admin/v1/server_version answers (database migrations run first)`,

@@ -4,6 +4,7 @@ import type { CommandSpec } from '../system/command.js';
 import { readOnly } from '../system/probe.js';
 import type { FlowStep, SessionContext } from './context.js';
 import { ensureMethodPlan } from './method-plan.js';
+import { holdInput, withRestartHold } from './restart-hold.js';
 
 const tailText = (lines: string[], count = 8): string => lines.slice(-count).map((l) => `  ${l}`).join('\n');
 
@@ -28,15 +29,20 @@ export const installStep: FlowStep = {
     if (runner.dryRun && method.dryRunCheck) await checkInstallable(ctx, method.dryRunCheck(picture.install, target));
     // Every command of the method's plan: what a rollback needs first, then the install itself.
     const plan = await ensureMethodPlan(ctx);
-    for (const command of [...plan.before, ...plan.install]) {
-      const result = await runner.run(command);
-      if (result.exitCode !== 0) {
-        throw new AdminError(`The install command failed (exit ${result.exitCode}) while installing ${target}${command.title ? ` (${command.title})` : ''}. Its last lines:\n${tailText(result.tail)}`, {
-          serverState: `nothing was restarted; Synapse ${from} keeps serving`,
-          nextStep: `Read the full output in ${ctx.transcriptPath}, fix the cause, then run synapse-upgrade again.`,
-        });
+    const runAll = async (commands: CommandSpec[]): Promise<void> => {
+      for (const command of commands) {
+        const result = await runner.run(command);
+        if (result.exitCode !== 0) {
+          throw new AdminError(`The install command failed (exit ${result.exitCode}) while installing ${target}${command.title ? ` (${command.title})` : ''}. Its last lines:\n${tailText(result.tail)}`, {
+            serverState: `nothing was restarted; Synapse ${from} keeps serving`,
+            nextStep: `Read the full output in ${ctx.transcriptPath}, fix the cause, then run synapse-upgrade again.`,
+          });
+        }
       }
-    }
+    };
+    await runAll(plan.before);
+    // The install tool must not restart Synapse itself (Debian's postinst would): held until it is done.
+    await withRestartHold(holdInput(ctx), () => runAll(plan.install));
     if (!runner.dryRun) {
       const now = await (method.versionAfterInstall ? method.versionAfterInstall(picture.install, target) : method.installedVersion(picture.install));
       if (compareVersions(now, target) !== 0) {

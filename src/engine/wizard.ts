@@ -18,6 +18,7 @@ import { installLocation } from '../methods/detect.js';
 import { checkAnswering } from './step-answering.js';
 import { offerRollbackAfterFailure } from './rollback.js';
 import { chooseTarget } from './step-target.js';
+import { holdInput, releaseLeftoverHold } from './restart-hold.js';
 
 // The resume question offers "Roll back" through this hook (engine/resume.ts).
 resumeHooks.rollback = rollbackFromResume;
@@ -95,6 +96,8 @@ export async function runWizard(opts: WizardOptions, deps: WizardDeps): Promise<
       summary: [],
     };
     deps.control?.attach(ctx.runner);
+    // A restart hold a killed run left in place is lifted first (unless that run's command still runs: it re-attaches).
+    if (resumed?.interruption.job?.state !== 'running') await releaseLeftoverHold(holdInput(ctx));
     await runFlow(FLOW, ctx, resumed);
     const done = ctx;
 

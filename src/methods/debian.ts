@@ -6,6 +6,7 @@ import { parseVersion, sortNewestFirst } from '../core/version.js';
 import type { CommandSpec } from '../system/command.js';
 import { readOnly } from '../system/probe.js';
 import { DEBIAN_PACKAGE, dpkgState } from './debian-detect.js';
+import { policyRcdHold } from './debian-hold.js';
 import { managerRestart } from './restart/index.js';
 import type { DebianInstall, Install, InstallMethod, MethodPlan, PlanContext } from './types.js';
 
@@ -197,6 +198,10 @@ export const debianMethod: InstallMethod = {
     return managerRestart(install);
   },
 
+  restartHold(install, sessionDir, dryRun) {
+    return policyRcdHold(asDebian(install).root, sessionDir, dryRun);
+  },
+
   async rollbackCommands(install, back, sessionDir) {
     const d = asDebian(install);
     const keep = join(sessionDir, 'packages');
@@ -234,6 +239,8 @@ export const debianMethod: InstallMethod = {
       });
     }
     checks.push('no other process holds the dpkg/apt lock');
+    // A resumed session did not list the versions: its target's package version (`1.49.0+bookworm1`) is read now.
+    if (!d.packageVersions[target]) d.packageVersions = { ...synapseVersions((await freshPolicy(d.package)).policy, true), ...d.packageVersions };
 
     const keep = join(ctx.sessionDir, 'packages');
     const cached = await cachedDeb(d);
@@ -271,6 +278,8 @@ export const debianMethod: InstallMethod = {
     // The system's own lists must know the target too (the versions above came from a private refresh).
     before.push({ argv: ['apt-get', '-q', 'update'], title: "Refresh apt's package lists" });
     rollback.push(managerRestart(d).argv.join(' '));
+    // The package's postinst restarts Synapse (debhelper compat 10): held while apt runs, restarted once after the config check.
+    checks.push(`the package's own restart is held while apt runs (${policyRcdHold(d.root, ctx.sessionDir, true).what})`);
     return { before, install: [aptInstall(d, target)], restart: [managerRestart(d)], checks, details: [], rollback };
   },
 };

@@ -170,6 +170,18 @@ export interface MethodPlan {
   summary?: string[];
 }
 
+/**
+ * A temporary change that keeps the install from restarting Synapse on its own (Debian: a policy-rc.d
+ * answering 101). `hold` and `release` are worked out from what is on disk when they are called;
+ * `release` returns no command when no hold of ours is in place, so it is safe to call at any time.
+ */
+export interface RestartHold {
+  /** One line for the plan: what is held and how. */
+  what: string;
+  hold(): Promise<CommandSpec[]>;
+  release(): Promise<CommandSpec[]>;
+}
+
 /** One install method: how to list versions, install one and restart. Pure command builders + probes. */
 export interface InstallMethod {
   name: MethodName;
@@ -198,4 +210,9 @@ export interface InstallMethod {
    * `sessionDir` holds what the upgrade kept (a .deb, a compose file).
    */
   rollbackCommands?(install: Install, back: string, sessionDir: string): Promise<{ install: CommandSpec[]; restart: CommandSpec }>;
+  /**
+   * Held around the install commands (upgrade and rollback) and released whatever they did; a run that
+   * finds a hold left by a killed one releases it first. For tools that restart Synapse themselves (dpkg).
+   */
+  restartHold?(install: Install, sessionDir: string, dryRun: boolean): RestartHold | undefined;
 }

@@ -4,7 +4,8 @@ import { appendFileSync } from 'node:fs';
  * Test-only fault injection; does nothing unless SYNAPSE_UPGRADE_TEST_KILL_AT is set. The process then kills
  * itself with SIGKILL at a named point, to prove that a kill at any step boundary leaves a session that resumes.
  * Points: `<step>:<status>` right after the journal recorded that status (`install:running`, `install:done`),
- * and `<step>:spawned` right after one of the step's commands was launched.
+ * `<step>:spawned` right after one of the step's commands was launched, and `restart-hold:held` once a
+ * method's restart hold is in place (before its install commands run).
  *   SYNAPSE_UPGRADE_TEST_KILL_AT=install:running,restart:spawned   kill at the first of these reached
  *   SYNAPSE_UPGRADE_TEST_KILL_AT=*                                 kill at the first point not listed in
  *     SYNAPSE_UPGRADE_TEST_KILL_SKIP (comma-separated), which lets a test walk every boundary run after run

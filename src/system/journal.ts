@@ -11,10 +11,13 @@ import type { BackupRecord } from './backup.js';
 /** 2: steps name their job (`job`), and interruptions and resumes are recorded (`events`). 1 still loads. */
 export const JOURNAL_FORMAT = 2;
 
-/** Something that happened to the session as a whole: it was interrupted, resumed, or abandoned. */
+/**
+ * Something that happened to the session as a whole: it was interrupted, resumed, or abandoned; the
+ * install tool's own restart was held (Debian's policy-rc.d) or that hold released.
+ */
 export interface JournalEvent {
   at: string;
-  kind: 'interrupted' | 'resumed' | 'abandoned';
+  kind: 'interrupted' | 'resumed' | 'abandoned' | 'restart-held' | 'restart-released';
   /** `SIGHUP`, `SIGTERM`, `quit at the admin's request`… */
   reason?: string;
   /** The step running at the time. */

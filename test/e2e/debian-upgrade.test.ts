@@ -35,8 +35,8 @@ const version = async (port: number): Promise<string> => {
   return ((await res.json()) as { server_version: string }).server_version;
 };
 
-test('Debian package (real dpkg and apt-get, local repository, private mount namespace; stand-in systemctl): detection, refusals, upgrade with the .deb kept, confold, TimeoutStartSec drop-in, target with a worker', async (t) => {
-  if (!needTools(t, ['unshare', 'nsenter', 'setpriv', 'dpkg', 'dpkg-deb', 'dpkg-scanpackages', 'apt-get', 'apt-cache', 'gzip'], { root: true })) return;
+test('Debian package (real dpkg and apt-get, debhelper\'s compat-10 postinst, local repository, private mount namespace; stand-in systemctl): detection, refusals, upgrade with the .deb kept, confold, the postinst restart held, TimeoutStartSec drop-in, target with a worker, resume after kill -9 while held', async (t) => {
+  if (!needTools(t, ['unshare', 'nsenter', 'setpriv', 'dpkg', 'dpkg-deb', 'dpkg-scanpackages', 'apt-get', 'apt-cache', 'gzip', 'deb-systemd-invoke', 'dh'], { root: true })) return;
   if (!(await needPrivateRoot(t))) return;
   const work = await mkdtemp(join(tmpdir(), 'su-debian-'));
   await chmod(work, 0o755);
@@ -66,13 +66,24 @@ test('Debian package (real dpkg and apt-get, local repository, private mount nam
     return r.stdout.trim();
   };
   const wizard = (args: string[], extraEnv: Record<string, string> = {}) => ns.run(process.execPath, [BIN, ...args], { env: { ...env, ...extraEnv } });
+  /** The stand-in systemctl's calls from line `from` on, as command lines. */
+  const systemctlCalls = async (from = 0): Promise<string[]> =>
+    (await readFile(systemctlLog, 'utf8').catch(() => '')).trim().split('\n').filter(Boolean).slice(from).map((l) => JSON.parse(l).argv.join(' '));
+  /** What the package's postinst asked systemd to restart (deb-systemd-invoke: `--quiet --system restart UNIT`). */
+  const postinstRestarts = (calls: string[]): string[] => calls.filter((c) => /^--quiet --system restart /.test(c));
+  const policyRcd = () => sh('cat /usr/sbin/policy-rc.d 2>/dev/null || echo absent');
+  const journalOf = async () => {
+    const [folder] = await readdir(state);
+    return JSON.parse(await readFile(join(state, folder as string, 'journal.json'), 'utf8'));
+  };
 
   const arch = await sh('dpkg --print-architecture');
   await sh(`bash ${FIXTURES}/build-debs.sh ${work} ${wheels} ${port} 1.46.0 1.49.0`);
   await sh(
     [
-      // Only the local repository: no network, no other package lists. (docker-clean would empty apt's cache.)
-      'rm -f /etc/apt/sources.list.d/* /etc/apt/apt.conf.d/docker-clean',
+      // Only the local repository: no network, no other package lists. (docker-clean would empty apt's cache;
+      // a container image's policy-rc.d answering 101 would hide what the packages' postinst does.)
+      'rm -f /etc/apt/sources.list.d/* /etc/apt/apt.conf.d/docker-clean /usr/sbin/policy-rc.d',
       `echo 'deb [trusted=yes] file:${work}/repo ./' > /etc/apt/sources.list`,
       'rm -rf /var/lib/apt/lists/*',
     ].join('\n'),
@@ -148,7 +159,8 @@ test('Debian package (real dpkg and apt-get, local repository, private mount nam
     }
   });
 
-  await t.test('upgrade 1.46.0 → 1.49.0: keeps the .deb from the cache, apt-get --only-upgrade --force-confold, drop-in for the 90 s timeout, restarts the target, checks the worker', async () => {
+  await t.test('upgrade 1.46.0 → 1.49.0: keeps the .deb from the cache, drop-in for the 90 s timeout, then apt-get --only-upgrade --force-confold with the postinst restart held (policy-rc.d 101, removed after), restarts the target once, checks the worker', async () => {
+    const before = (await systemctlCalls()).length;
     const r = await wizard(['--target', '1.49.0', '--yes']);
     assert.equal(r.exitCode, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /migrates the database schema \(v65 → v66\) while Synapse starts\. matrix-synapse\.service allows 90 s to start and has Restart=always/);
@@ -159,29 +171,46 @@ test('Debian package (real dpkg and apt-get, local repository, private mount nam
     assert.match(await sh('cat /etc/matrix-synapse/homeserver.yaml'), /# edited by the admin: keep me/);
     assert.match(await sh('ls /etc/matrix-synapse/'), /homeserver\.yaml\.dpkg-dist/);
     assert.match(await sh('cat /etc/systemd/system/matrix-synapse.service.d/synapse-upgrade-timeout.conf'), /^TimeoutStartSec=3600$/m);
-    const calls = (await readFile(systemctlLog, 'utf8')).trim().split('\n').map((l) => JSON.parse(l).argv.join(' '));
-    assert.deepEqual(calls.slice(-2), ['daemon-reload', 'restart matrix-synapse.target']);
+    // The postinst asked for a restart (deb-systemd-invoke), but it was held: Synapse was restarted once, by the
+    // wizard, after the drop-in was read (daemon-reload before apt) and the config was checked.
+    const calls = await systemctlCalls(before);
+    assert.deepEqual(postinstRestarts(calls), []);
     const [folder] = await readdir(state);
+    const transcriptText = await readFile(join(state, folder as string, 'transcript.log'), 'utf8');
+    assert.deepEqual(calls.filter((c) => /^(restart|daemon-reload)/.test(c)), ['daemon-reload', 'restart matrix-synapse.target'], transcriptText);
+    assert.equal(await policyRcd(), 'absent');
     const kept = await readdir(join(state, folder as string, 'packages'));
     assert.deepEqual(kept, [ARCH_DEB('1.46.0', arch)]);
     const journal = JSON.parse(await readFile(join(state, folder as string, 'journal.json'), 'utf8'));
     const transcript = await readFile(journal.transcript, 'utf8');
     assert.match(transcript, /\["cp","-p","\/var\/cache\/apt\/archives\/matrix-synapse-py3_1\.46\.0\+bookworm1_\w+\.deb",/);
     assert.match(transcript, /\["apt-get","install","-y","--only-upgrade","-o","Dpkg::Options::=--force-confold","-o","DPkg::Lock::Timeout=60","matrix-synapse-py3=1\.49\.0\+bookworm1"\]\n {4}cwd=\S+ env=DEBIAN_FRONTEND/);
-    // The kept package is a working rollback: dpkg takes it back.
+    assert.match(transcript, /policy-rc\.d returned 101, not running 'restart matrix-synapse\.service'/);
+    const order = ['"daemon-reload"', '"install","-m","0755"', '"apt-get","install"', '"rm","-f","/usr/sbin/policy-rc.d"', '"-m","synapse.config"', '"restart","matrix-synapse.target"'].map((k) => transcript.indexOf(k));
+    assert.ok(order.every((at, i) => at > 0 && (i === 0 || at > (order[i - 1] as number))), `drop-in, hold, apt, release, config check, restart in this order: ${order}`);
+    assert.deepEqual(journal.events.map((e: { kind: string }) => e.kind), ['restart-held', 'restart-released']);
+    // The kept package is a working rollback: dpkg takes it back. Without a hold, its postinst restarts Synapse
+    // (what the wizard's hold prevents).
+    const mark = (await systemctlCalls()).length;
     await sh(`dpkg -i --force-confold ${join(state, folder as string, 'packages', ARCH_DEB('1.46.0', arch))} >/dev/null`);
     assert.equal(await sh("dpkg-query -W -f='${Version}' matrix-synapse-py3"), '1.46.0+bookworm1');
+    assert.deepEqual(postinstRestarts(await systemctlCalls(mark)), ['--quiet --system restart matrix-synapse.service']);
   });
 
-  await t.test('not in the cache but still offered by the repository: apt-get download keeps it; the drop-in is read back (no question)', async () => {
+  const ADMIN_POLICY = "#!/bin/sh\n# the admin's own policy-rc.d\nexit 0";
+  await t.test('not in the cache but still offered by the repository: apt-get download keeps it; the drop-in is read back (no question); the admin\'s own policy-rc.d is kept and put back', async () => {
     const [folder] = await readdir(state);
     await sh(
       [
         `rm -rf ${join(state, folder as string, 'packages')} /var/cache/apt/archives/*.deb`,
         `bash ${FIXTURES}/repo.sh ${work}/repo ${work}/debs/${ARCH_DEB('1.46.0', arch)} ${work}/debs/${ARCH_DEB('1.49.0', arch)}`,
         'apt-get -q update >/dev/null',
+        `cat > /usr/sbin/policy-rc.d <<'POLICY'\n${ADMIN_POLICY}\nPOLICY`,
+        'chmod 0755 /usr/sbin/policy-rc.d',
       ].join('\n'),
     );
+    assert.equal(await policyRcd(), ADMIN_POLICY);
+    const before = (await systemctlCalls()).length;
     const r = await wizard(['--target', '1.49.0', '--yes']);
     assert.equal(r.exitCode, 0, r.stdout + r.stderr);
     assert.doesNotMatch(r.stdout, /allows 90 s to start/);
@@ -189,9 +218,14 @@ test('Debian package (real dpkg and apt-get, local repository, private mount nam
     assert.deepEqual(await readdir(join(state, folder as string, 'packages')), [ARCH_DEB('1.46.0', arch)]);
     assert.equal(await sh("dpkg-query -W -f='${Version}' matrix-synapse-py3"), '1.49.0+bookworm1');
     assert.equal(await version(port), '1.49.0');
+    assert.deepEqual(postinstRestarts(await systemctlCalls(before)), []);
+    assert.equal(await policyRcd(), ADMIN_POLICY);
+    assert.equal(await sh('stat -c %a /usr/sbin/policy-rc.d'), '755');
+    assert.deepEqual((await readdir(join(state, folder as string))).filter((n) => n.startsWith('policy-rc.d')), []);
   });
 
-  await t.test('rollback: the kept .deb goes back in with dpkg -i --force-confold and the target restarts', async () => {
+  await t.test('rollback: the kept .deb goes back in with dpkg -i --force-confold (its postinst restart held too) and the target restarts', async () => {
+    const before = (await systemctlCalls()).length;
     const r = await wizard(['rollback', '--yes']);
     assert.equal(r.exitCode, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /dpkg -i --force-confold \S+\/packages\/matrix-synapse-py3_1\.46\.0\+bookworm1_\w+\.deb/);
@@ -199,5 +233,26 @@ test('Debian package (real dpkg and apt-get, local repository, private mount nam
     assert.equal(await version(port), '1.46.0');
     assert.equal(await version(workerPort), '1.46.0');
     assert.match(await sh('cat /etc/matrix-synapse/homeserver.yaml'), /# edited by the admin: keep me/);
+    const calls = await systemctlCalls(before);
+    assert.deepEqual(postinstRestarts(calls), []);
+    assert.deepEqual(calls.filter((c) => /restart/.test(c)), ['restart matrix-synapse.target']);
+    assert.equal(await policyRcd(), ADMIN_POLICY);
+  });
+
+  await t.test('killed (-9) while the restart is held: the policy-rc.d of the hold stays; the next run lifts it first, holds again around apt, and puts the admin\'s back', async () => {
+    const killed = await wizard(['--target', '1.49.0', '--yes'], { SYNAPSE_UPGRADE_TEST_KILL_AT: 'restart-hold:held' });
+    assert.notEqual(killed.exitCode, 0);
+    assert.match(await policyRcd(), /# synapse-upgrade: restart hold/);
+    assert.equal(await sh("dpkg-query -W -f='${Version}' matrix-synapse-py3"), '1.46.0+bookworm1');
+    const before = (await systemctlCalls()).length;
+    const r = await wizard(['resume', '--yes']);
+    assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /An earlier run was stopped while it held the package's own restart/);
+    assert.equal(await sh("dpkg-query -W -f='${Version}' matrix-synapse-py3"), '1.49.0+bookworm1');
+    assert.equal(await version(port), '1.49.0');
+    assert.deepEqual(postinstRestarts(await systemctlCalls(before)), []);
+    assert.equal(await policyRcd(), ADMIN_POLICY);
+    const kinds = (await journalOf()).events.map((e: { kind: string }) => e.kind);
+    assert.deepEqual(kinds.filter((k: string) => k.startsWith('restart-')), ['restart-held', 'restart-released', 'restart-held', 'restart-released']);
   });
 });
