@@ -41,7 +41,8 @@ function maskAll(value: unknown, depth: number): unknown {
   if (depth > 64) return MASK;
   if (Array.isArray(value)) return value.map((item) => maskAll(item, depth + 1));
   if (value !== null && typeof value === 'object') return Object.fromEntries(Object.keys(value).map((k) => [k, maskAll((value as Record<string, unknown>)[k], depth + 1)]));
-  return value === null || value === undefined ? value : MASK;
+  // true/false is never a secret (trust_identity_server_for_password_resets: true): shown as is.
+  return value === null || value === undefined || typeof value === 'boolean' ? value : MASK;
 }
 
 /**

@@ -49,3 +49,8 @@ test('note evidence never shows a secret option of Synapse\'s config manual, wha
   const q = evaluateCheck({ kind: 'query', id: 'q', test: { op: 'rows_above', value: 0 } }, { queries: { q: { rows } } });
   assert.match(q.findings[0]!.message, /"token":"\*\*\*","user_id":"@a:b"/);
 });
+
+test('a boolean under a secret-like key is shown: true/false reveals no secret', () => {
+  assert.equal(redactSecrets(true, 'trust_identity_server_for_password_resets'), true);
+  assert.deepEqual(redactSecrets({ smtp_pass: 'hunter2', require_password: false }), { smtp_pass: '***', require_password: false });
+});
