@@ -20,7 +20,7 @@ async function verdict(id: string, change: Record<string, unknown>): Promise<{ a
   try {
     const values = { ...(parse(await readFile(placed.config, 'utf8')) as Record<string, unknown>), ...change };
     await writeFile(placed.config, stringify(values));
-    const { facts } = await gatherNoteFacts({ configPaths: [placed.config], workerConfigPaths: [] }); // one process, no workers
+    const { facts } = await gatherNoteFacts({ configPaths: [placed.config], workerConfigPaths: [], installMethod: 'pip' }); // a pip install, one process
     const note = steps.notes.find((n) => n.id === id);
     assert.ok(note, id);
     const [r] = evaluateNotes([note], facts);
@@ -151,6 +151,48 @@ const more: { id: string; on: Record<string, unknown>; off: Record<string, unkno
   { id: 'v1-34-room-invite-state-types', on: { room_invite_state_types: ['m.room.name'] }, off: { room_invite_state_types: null } },
   { id: 'v0-99-replace-self-signed-certificates', on: { tls_certificate_path: '/etc/tls.crt' }, off: { tls_certificate_path: null } },
   { id: 'v1-126-room-publication-admins-only', on: { room_list_publication_rules: null }, off: { room_list_publication_rules: [{ action: 'allow' }] } },
+  { id: 'v0-8-captcha-public-key', on: { enable_registration_captcha: true }, off: { enable_registration_captcha: false } },
+  { id: 'v0-27-3-report-stats-psutil', on: { report_stats: true }, off: {} },
+  { id: 'v0-34-riot-im-trusted-id-server', on: { trusted_third_party_id_servers: ['riot.im'] }, off: { trusted_third_party_id_servers: ['matrix.org'] } },
+  { id: 'v1-0-password-reset-email-needs-smtp', on: {}, off: { email: { smtp_host: 'localhost' } } },
+  { id: 'v1-0-password-reset-templates', on: { email: { template_dir: '/t' } }, off: { email: { template_dir: null } } },
+  { id: 'v1-4-new-email-templates-required', on: { email: { template_dir: '/t' } }, off: { email: { template_dir: '' } } },
+  { id: 'v1-4-threepid-verification-not-delegated', on: {}, off: { email: { smtp_host: 'localhost' } } },
+  { id: 'v1-4-phone-verification-delegate', on: {}, off: { account_threepid_delegates: { msisdn: 'https://id.example' } } },
+  { id: 'v1-7-public-rooms-private-by-default', on: {}, off: { allow_public_rooms_without_auth: false, allow_public_rooms_over_federation: false } },
+  { id: 'v1-2-counter-metrics-renamed', on: { enable_metrics: true }, off: { enable_metrics: false } },
+  { id: 'v1-21-password-reset-confirmation-template', on: { email: { template_dir: '/t' } }, off: {} },
+  { id: 'v1-21-saml-error-template', on: { saml2_config: SP, sso: { template_dir: '/t' } }, off: { sso: { template_dir: '/t' } } },
+  { id: 'v1-24-oidc-mapping-provider-normalise', on: { oidc_config: { user_mapping_provider: { module: 'my.Mapper' } } }, off: { oidc_config: { user_mapping_provider: { module: 'synapse.handlers.oidc_handler.JinjaOidcMappingProvider' } } } },
+  { id: 'v1-27-oidc-callback-uri', on: { oidc_providers: [{ idp_id: 'corp' }] }, off: { oidc_config: { enabled: false } } },
+  { id: 'v1-27-template-autoescape', on: { sso: { template_dir: '/t' } }, off: {} },
+  { id: 'v1-29-x-forwarded-proto', on: {}, off: { listeners: [{ port: 8008, type: 'http', x_forwarded: false, resources: [{ names: ['client'] }] }] } },
+  { id: 'v1-32-prometheus-regression', on: { enable_metrics: true }, off: {} },
+  { id: 'v1-32-appservice-login-type', on: { app_service_config_files: ['/etc/a.yaml'] }, off: { app_service_config_files: [] } },
+  { id: 'v1-33-account-validity-templates', on: { account_validity: { template_dir: '/t' } }, off: { account_validity: { template_dir: null } } },
+  { id: 'v1-39-third-party-rules-deprecated', on: { third_party_event_rules: { module: 'r.R' } }, off: {} },
+  { id: 'v1-41-template-dir-deprecated', on: { email: { template_dir: '/t' } }, off: { templates: { custom_template_directory: '/t' } } },
+  { id: 'v1-42-uia-fallback-template-error', on: { templates: { custom_template_directory: '/t' } }, off: {} },
+  { id: 'v1-44-url-cache-not-mirrored', on: { media_storage_providers: [{ module: 'file_system' }] }, off: { media_storage_providers: [] } },
+  { id: 'v1-45-storage-provider-config-sections', on: { media_storage_providers: [{ module: 'file_system' }] }, off: {} },
+  { id: 'v1-50-webclient-breaks-client-api', on: { listeners: [{ port: 8008, type: 'http', resources: [{ names: ['client', 'webclient'] }] }] }, off: {} },
+  { id: 'v1-51-webclient-deprecated', on: { web_client_location: '/srv/element' }, off: { web_client_location: 'https://app.element.io/' } },
+  { id: 'v1-58-groups-off-by-default', on: {}, off: { experimental_features: { groups_enabled: true } } },
+  { id: 'v1-59-device-names-over-federation', on: {}, off: { allow_device_name_lookup_over_federation: true } },
+  { id: 'v1-64-threepid-delegate-email-deprecated', on: { account_threepid_delegates: { email: 'https://id.example' } }, off: { account_threepid_delegates: { msisdn: 'https://id.example' } } },
+  { id: 'v1-69-legacy-metrics-deprecated', on: { enable_metrics: true }, off: {} },
+  { id: 'v1-71-legacy-metrics-off', on: { enable_metrics: true }, off: { enable_metrics: true, enable_legacy_metrics: true } },
+  { id: 'v1-81-appservice-legacy-routes-deprecated', on: { app_service_config_files: ['/etc/a.yaml'] }, off: {} },
+  { id: 'v1-85-appservice-register-user-deprecated', on: { app_service_config_files: ['/etc/a.yaml'] }, off: {} },
+  { id: 'v1-89-appservice-register-user-removed', on: { app_service_config_files: ['/etc/a.yaml'] }, off: {} },
+  { id: 'v1-120-authenticated-media-default', on: {}, off: { enable_authenticated_media: false } },
+  { id: 'v1-136-federation-metric-labels', on: { enable_metrics: true }, off: {} },
+  { id: 'v1-158-default-room-version-11', on: {}, off: { default_room_version: '10' } },
+  { id: 'v1-162-default-room-version-12', on: {}, off: { default_room_version: '11' } },
+  { id: 'v1-162-rc-profile-rate-limit', on: {}, off: { rc_profile: { per_second: 1, burst_count: 5 } } },
+  { id: 'v1-161-livekit-service-url-deprecated', on: { matrix_rtc: { transports: [{ type: 'livekit', livekit_service_url: 'https://lk.example' }] } }, off: { matrix_rtc: { transports: [{ type: 'livekit', livekit_service_url: 'https://lk.example', url: 'wss://sfu.example' }] } } },
+  { id: 'v1-161-msc3202-device-id-param-removed', on: { app_service_config_files: ['/etc/a.yaml'] }, off: {} },
+  { id: 'v1-163-url-preview-beautifulsoup', on: { url_preview_enabled: true }, off: { url_preview_enabled: false } },
   { id: 'v1-163-profile-limit-needs-auth', on: { limit_profile_requests_to_users_who_share_rooms: true }, off: { limit_profile_requests_to_users_who_share_rooms: true, require_auth_for_profile_requests: true } },
 ];
 
