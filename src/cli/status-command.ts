@@ -7,14 +7,31 @@ import { ago, describeInterruption, interruptionLines, isUnfinished, type Interr
 import { journalPath, readJournal, type Journal } from '../system/journal.js';
 import { describeHolder, readLock, type LockInfo } from '../system/lock.js';
 import { homeserverKey, resolveStateRoot } from '../system/state-dir.js';
+import { recordedSessions, sessionsMatching, severalRecorded } from '../engine/recorded.js';
 import type { CliOptions } from './args.js';
 import type { CliIO } from './output.js';
 
+/**
+ * The homeserver whose session to show: the one --config/--venv names among the recorded sessions,
+ * else the only one recorded (or the only unfinished one). Several and nothing saying which: exit 2.
+ */
 async function sessionDirFor(opts: CliOptions): Promise<string> {
   const root = resolveStateRoot(opts.stateDir);
   const folders = (await readdir(root, { withFileTypes: true }).catch(() => [])).filter((d) => d.isDirectory()).map((d) => d.name);
-  if (folders.length === 1 && folders[0] && !opts.venv && !opts.configPaths.length) return join(root, folders[0]);
+  const pointed = Boolean(opts.venv || opts.configPaths.length);
+  if (folders.length === 1 && folders[0] && !pointed) return join(root, folders[0]);
   if (folders.length === 0) throw usageError(`No upgrade sessions are recorded in ${root}.`);
+  const { sessions } = await recordedSessions(root);
+  if (!pointed) {
+    const unfinished = sessions.filter((s) => isUnfinished(s.journal));
+    if (unfinished.length === 1 && unfinished[0]) return unfinished[0].dir;
+    if (sessions.length === 1 && sessions[0]) return sessions[0].dir;
+    if (sessions.length > 1) throw severalRecorded(sessions, 'status');
+  } else {
+    const matching = sessionsMatching(sessions, { venv: opts.venv, configPaths: opts.configPaths });
+    if (matching.length === 1 && matching[0]) return matching[0].dir;
+    if (matching.length > 1) throw severalRecorded(matching, 'status');
+  }
   const picture = await inspectServer({ venv: opts.venv, configPaths: opts.configPaths, ...(opts.url ? { url: opts.url } : {}) });
   return join(root, homeserverKey(picture.serverName, picture.install.configPaths[0] ?? ''));
 }

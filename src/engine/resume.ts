@@ -17,6 +17,7 @@ import type { RunningCommand } from '../system/runner.js';
 import { ensureStateRoom } from '../system/state-room.js';
 import type { FlowStep, SessionContext, Steps, WizardDeps, WizardOptions } from './context.js';
 import type { SessionControl } from './control.js';
+import { recordedSessions, severalRecorded } from './recorded.js';
 import { SessionRecorder } from './recorder.js';
 import { waitUntilReady } from './wait-ready.js';
 
@@ -368,16 +369,13 @@ export async function resumedTarget(steps: Steps, resume: ResumeState): Promise<
  * Only when exactly one homeserver has an unfinished session; damaged journals are left to the normal path.
  */
 export async function recordedInstall(stateRoot: string, mode: 'ask' | 'only' = 'ask'): Promise<Pick<WizardOptions, 'venv' | 'configPaths'> | undefined> {
-  const folders = (await readdir(stateRoot, { withFileTypes: true }).catch(() => [])).filter((d) => d.isDirectory());
-  const found: Journal[] = [];
-  const damaged: unknown[] = [];
-  for (const folder of folders) {
-    const journal = await readJournal(join(stateRoot, folder.name)).catch((error: unknown) => void damaged.push(error));
-    if (journal && isUnfinished(journal) && journal.to && journal.install?.configPaths.length) found.push(journal);
-  }
+  const { sessions, damaged } = await recordedSessions(stateRoot);
+  const found = sessions.filter(({ journal }) => isUnfinished(journal) && journal.to && journal.install?.configPaths.length);
   // `resume` with nothing else to go by: a journal it cannot read is the answer (a clear error, the file kept).
   if (mode === 'only' && found.length === 0 && damaged.length > 0) throw damaged[0];
-  const only = found.length === 1 ? found[0]?.install : undefined;
+  // Several unfinished sessions: `resume` never guesses which (the wizard itself asks through detection).
+  if (mode === 'only' && found.length > 1) throw severalRecorded(found, 'resume');
+  const only = found.length === 1 ? found[0]?.journal.install : undefined;
   if (!only) return undefined;
   return { ...(only.venv ? { venv: only.venv } : {}), configPaths: [...only.configPaths] };
 }

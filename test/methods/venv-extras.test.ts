@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { execa } from 'execa';
+import { readVenvFacts } from '../../src/methods/venv-facts.js';
+import { missingTool } from '../helpers/tools.js';
+
+// Real Synapse 1.47.0 from PyPI (pip reaches the index through the machine's own settings), in a
+// virtualenv of Debian's Python made with --system-site-packages, where Debian's python3-jwt is visible.
+const DEBIAN_PYTHON = '/usr/bin/python3';
+const roots: string[] = [];
+after(async () => {
+  await Promise.all(roots.map((r) => rm(r, { recursive: true, force: true })));
+});
+
+test('extras of real Synapse 1.47.0: [postgres] found through its environment markers; the system\'s python3-jwt (seen via --system-site-packages) is not [jwt]', async (t) => {
+  const system = existsSync(DEBIAN_PYTHON) ? await execa(DEBIAN_PYTHON, ['-c', 'import jwt, venv; print(jwt.__file__)'], { reject: false }) : undefined;
+  if (missingTool(t, system?.exitCode === 0 ? undefined : `${DEBIAN_PYTHON} with python3-jwt and python3-venv (Debian packages) is needed`)) return;
+  if (missingTool(t, existsSync('/usr/bin/pg_config') ? undefined : 'pg_config (libpq-dev) is needed to build psycopg2')) return;
+  const root = await mkdtemp(join(tmpdir(), 'su-extras-'));
+  roots.push(root);
+  const venv = join(root, 'env');
+  await execa(DEBIAN_PYTHON, ['-m', 'venv', '--system-site-packages', venv]);
+  const pip = await execa(join(venv, 'bin', 'pip'), ['install', '-q', '--disable-pip-version-check', 'matrix-synapse[postgres]==1.47.0'], { reject: false, all: true, timeout: 900_000 });
+  assert.equal(pip.exitCode, 0, String(pip.all));
+  const python = join(venv, 'bin', 'python');
+
+  // The layout is real: the venv's Python imports jwt from the system's dist-packages, and
+  // matrix-synapse's postgres requirements carry PyPy-only markers next to the CPython one.
+  const seen = await execa(python, ['-I', '-c', 'import jwt; print(jwt.__file__)']);
+  assert.match(seen.stdout, /^\/usr\/lib\/python3\/dist-packages\/jwt\//);
+  const requires = await execa(python, ['-I', '-c', 'from importlib import metadata as m; print("\\n".join(m.requires("matrix-synapse")))']);
+  assert.match(requires.stdout, /psycopg2cffi.*platform_python_implementation == "PyPy".*extra == ['"]postgres['"]/);
+  assert.match(requires.stdout, /pyjwt.*extra == ['"]jwt['"]/i);
+
+  const facts = await readVenvFacts(python);
+  assert.equal(facts.version, '1.47.0');
+  assert.deepEqual(facts.extras, ['postgres']);
+});
