@@ -6,14 +6,18 @@ import { after, test } from 'node:test';
 import { execa } from 'execa';
 import { buildWheelhouse, createStandinInstall, freePort, type StandinInstall } from '../../src/demo/standin.js';
 import { pipEnv } from '../../src/demo/standin-util.js';
-import { runCli, wizardEnv } from '../helpers/cli.js';
+import { BIN, runCli, wizardEnv } from '../helpers/cli.js';
+import { TmuxSession, tmuxAvailable } from '../helpers/tmux.js';
+import { missingTool } from '../helpers/tools.js';
 
 // Two homeservers on one host, each laid out as the docs say (its own folder, venv and config) and
 // started with `cd <folder> && synctl start` (stand-in Synapse: relative -c, daemon in /). Other
 // tests' homeservers may run at the same time: assertions look for these two, never count everything.
 const started: StandinInstall[] = [];
 const roots: string[] = [];
+const screens: TmuxSession[] = [];
 after(async () => {
+  await Promise.all(screens.map((s) => s.kill().catch(() => {})));
   await Promise.all(started.map((s) => s.kill().catch(() => {})));
   await Promise.all(roots.map((r) => rm(r, { recursive: true, force: true })));
 });
@@ -102,6 +106,7 @@ test('two homeservers running: detect lists both with evidence; --yes refuses na
   assert.equal(JSON.parse(statusA.stdout).install.configPaths[0], a.configPath);
   assert.equal(b.pid(), bPid);
   void state;
+  await Promise.all([a.kill(), b.kill()]); // the next tests look at running homeservers too
 });
 
 test('resume acts on the homeserver of the interrupted session, though two are running; --demo touches neither', async () => {
@@ -125,4 +130,28 @@ test('resume acts on the homeserver of the interrupted session, though two are r
   assert.equal(a.pid(), aPid);
   assert.equal(await a.serverVersion(), '1.47.0');
   await untouched(bBefore);
+  await Promise.all([a.kill(), b.kill()]);
+});
+
+test('two homeservers running, in a real terminal: the wizard asks which one (a select) and goes on with the one chosen', async (t) => {
+  if (missingTool(t, tmuxAvailable() ? undefined : 'tmux is not installed')) return;
+  const { a, b, env } = await pair();
+  const before = [{ hs: a, pid: a.pid() }, { hs: b, pid: b.pid() }];
+  for (const key of ['CI', 'CONTINUOUS_INTEGRATION', 'NO_COLOR', 'FORCE_COLOR']) delete env[key];
+  const session = await TmuxSession.start([process.execPath, BIN, '--target', '1.47.0', '--dry-run'], { env: { ...env, TERM: 'xterm-256color' }, width: 220, height: 150 });
+  screens.push(session);
+  const screen = await session.waitFor(/Synapse homeservers were found here\. Which one should be upgraded\?/, 60_000);
+  // Every choice names its config; move the ❯ to A's (other tests' homeservers may be listed too).
+  const lines = screen.split('\n');
+  const selected = lines.findIndex((l) => l.startsWith('❯ '));
+  const target = lines.findIndex((l) => /^[❯ ] /.test(l) && l.includes(`config ${a.configPath}`));
+  assert.ok(selected >= 0 && target >= 0, screen);
+  assert.ok(lines.some((l) => l.includes(`config ${b.configPath}`)), screen);
+  const moves = target - selected;
+  if (moves) await session.sendKeys(...Array<string>(Math.abs(moves)).fill(moves > 0 ? 'Down' : 'Up'));
+  await session.waitFor(new RegExp(`^❯ .*config ${escape(a.configPath)}`, 'm'), 5000);
+  await session.sendKeys('Enter');
+  await session.waitFor(new RegExp(`Synapse 1\\.46\\.0 \\(pip\\) at ${escape(a.venv)}`), 60_000);
+  await session.kill();
+  await untouched(...before);
 });
