@@ -6,6 +6,7 @@ import { MUTATING_STEPS, STEP_TITLES, type StepId, type StepStatus } from '../co
 import { faultPoint } from '../system/fault.js';
 import type { JobRecord } from '../system/jobs.js';
 import { ensureStateRoom, type FreeBytes } from '../system/state-room.js';
+import { isFullDisk, releaseStateRoom } from '../system/state-reserve.js';
 import type { BackupRecord } from '../system/backup.js';
 import { JOURNAL_FORMAT, journalPath, writeJournal, type Journal, type JournalEvent, type JournalStep } from '../system/journal.js';
 
@@ -104,7 +105,13 @@ export class SessionRecorder {
   private save(): Promise<void> {
     if (this.dryRun || this.sealed) return Promise.resolve();
     const snapshot = JSON.parse(JSON.stringify(this.journal)) as Journal;
-    const next = this.saving.catch(() => {}).then(() => writeJournal(this.sessionDir, snapshot));
+    // A full state folder: the reserved room (state-reserve.ts) is given up for the journal, and the write tried again.
+    const write = (): Promise<void> =>
+      writeJournal(this.sessionDir, snapshot).catch(async (error: unknown) => {
+        if (isFullDisk(error) && (await releaseStateRoom(this.sessionDir))) return writeJournal(this.sessionDir, snapshot);
+        throw error;
+      });
+    const next = this.saving.catch(() => {}).then(write);
     this.saving = next;
     return next.catch((error: NodeJS.ErrnoException) => {
       throw new AdminError(`The journal ${journalPath(this.sessionDir)} cannot be written (${error.code ?? error.message}). The wizard stops here: an upgrade whose journal cannot be written cannot be resumed.`, {

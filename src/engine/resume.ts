@@ -11,6 +11,7 @@ import { inspectJob, JOB_FILES, jobStateText, type JobState } from '../system/jo
 import { readJournal, type Journal, type JournalStep } from '../system/journal.js';
 import { acquireLock, describeHolder, type HeldLock } from '../system/lock.js';
 import { lockHomeserver } from '../system/homeserver-lock.js';
+import { reserveStateRoom } from '../system/state-reserve.js';
 import { isSameProcessAlive } from '../system/proc-identity.js';
 import { shellQuote } from '../system/redact.js';
 import type { RunningCommand } from '../system/runner.js';
@@ -161,6 +162,7 @@ export async function openSession(input: { opts: WizardOptions; deps: WizardDeps
     }
     const journal = await readJournal(sessionDir);
     await ensureStateRoom(sessionDir, 'the upgrade');
+    await reserveStateRoom(sessionDir); // room for the journal should the folder fill up mid-upgrade
     if (!journal || !isUnfinished(journal)) {
       if (only) throw new SessionEnded(`Nothing to resume: ${journal ? `the last session ended (${journal.outcome})` : 'no upgrade session is recorded'} for this homeserver.`, 'aborted', ExitCode.ok);
       return { recorder: new SessionRecorder(sessionDir, false, install), lock, resume: undefined };

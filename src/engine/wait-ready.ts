@@ -25,7 +25,7 @@ export interface WaitOptions {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function serverProcessAlive(pidFile: string | undefined): Promise<boolean | undefined> {
+export async function serverProcessAlive(pidFile: string | undefined): Promise<boolean | undefined> {
   if (!pidFile) return undefined;
   const text = await readFile(pidFile, 'utf8').catch(() => undefined);
   const pid = Number(text?.trim());

@@ -18,6 +18,7 @@ import { installLocation } from '../methods/detect.js';
 import { checkAnswering } from './step-answering.js';
 import { offerRollbackAfterFailure } from './rollback.js';
 import { chooseTarget } from './step-target.js';
+import { bringServerUp } from './server-up.js';
 import { holdInput, releaseLeftoverHold } from './restart-hold.js';
 
 // The resume question offers "Roll back" through this hook (engine/resume.ts).
@@ -116,6 +117,8 @@ export async function runWizard(opts: WizardOptions, deps: WizardDeps): Promise<
     await steps.fail(lines[0] ?? 'failed');
     // A failure after the restart began: offer the rollback at once (automatic with --yes; exit stays 1).
     if (ctx) lines.push(...(await offerRollbackAfterFailure(ctx, lines[0] ?? 'failed')));
+    // Whatever happened, a Synapse the wizard stopped is not left down (server-up.ts).
+    if (ctx) lines.push(...(await bringServerUp(ctx).catch(() => [])));
     if (transcript?.path) lines.push(`Full transcript: ${transcript.path}`);
     return finish('failed', error instanceof AdminError ? error.exitCode : ExitCode.failed, lines);
   }

@@ -73,15 +73,20 @@ export async function supervise(jobDir: string | undefined): Promise<number> {
         ...(processStart(child.pid!) ? { pidStart: processStart(child.pid!)! } : {}),
         startedAt: new Date().toISOString(),
       };
-      written = writeJson(join(jobDir, JOB_FILES.started), started);
+      // A full disk must not end the supervisor (the command runs on); the runner then judges by what it sees.
+      written = writeJson(join(jobDir, JOB_FILES.started), started).catch(() => {});
     });
     child.on('error', (error) => {
       if (ended) return;
       ended = true;
-      writeSync(out, `synapse-upgrade: cannot run ${file}: ${error.message}\n`);
+      try {
+        writeSync(out, `synapse-upgrade: cannot run ${file}: ${error.message}\n`);
+      } catch {
+        // a full disk: the exit status still says why
+      }
       closeSync(out);
       const exit: JobExit = { exitCode: 127, endedAt: new Date().toISOString(), error: error.message };
-      void written.then(() => writeJson(exitFile, exit)).finally(() => resolve(1));
+      void written.then(() => writeJson(exitFile, exit)).catch(() => {}).finally(() => resolve(1));
     });
     child.on('exit', (code, signal) => {
       if (ended) return;
@@ -93,7 +98,7 @@ export async function supervise(jobDir: string | undefined): Promise<number> {
         endedAt: new Date().toISOString(),
         ...(stopping ? { error: 'stopped at the admin\'s request' } : {}),
       };
-      void written.then(() => writeJson(exitFile, exit)).finally(() => resolve(0));
+      void written.then(() => writeJson(exitFile, exit)).catch(() => {}).finally(() => resolve(0));
     });
   });
 }
