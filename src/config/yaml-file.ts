@@ -22,7 +22,14 @@ export function parseYamlText(path: string, text: string): YamlFile {
       `Fix the file at line ${pos.line}, column ${pos.col}; nothing was changed.`,
     );
   }
-  return { path, doc, lines, value: doc.toJS() ?? {} };
+  let value: unknown;
+  try {
+    value = doc.toJS();
+  } catch (error) {
+    // An alias whose anchor is missing or comes later, or too many aliases: the document cannot be built.
+    throw usageError(`${path}: this file is not valid YAML: ${(error as Error).message.split('\n')[0]}`, 'Fix the anchors (&name) and aliases (*name) in the file; nothing was changed.');
+  }
+  return { path, doc, lines, value: value ?? {} };
 }
 
 export async function readYamlFile(path: string): Promise<YamlFile> {
