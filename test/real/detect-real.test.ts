@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { runCli } from '../helpers/cli.js';
+import { createHomeserver, type RealHomeserver } from './helpers/homeserver.js';
+import { waitForBackgroundUpdates } from './helpers/matrix.js';
+import { realTier, realWizardEnv, stateDirOf } from './helpers/tier.js';
+
+const made: RealHomeserver[] = [];
+after(async () => {
+  await Promise.all(made.map((hs) => hs.dispose()));
+});
+
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+test('real Synapse started the documented way (cd DIR && synctl start, relative -c, daemon in /): the wizard finds its config from PWD, confirmed by the pid file and the log, and plans the upgrade', { timeout: 900_000 }, async (t) => {
+  const tier = await realTier(t);
+  if (!tier) return;
+  const { from, to } = tier.scenario('first-hand-test');
+  const hs = await createHomeserver({ version: from });
+  made.push(hs);
+  await hs.start();
+  const pid = hs.pid();
+  assert.ok(pid);
+  const state = stateDirOf(hs.root);
+  const env = realWizardEnv(state);
+
+  const detect = await runCli(['detect', '--json', '--venv', hs.venv], env, 300_000);
+  assert.equal(detect.exitCode, 0, detect.stdout + detect.stderr);
+  const report = JSON.parse(detect.stdout);
+  assert.deepEqual(report.configPaths, [hs.config]);
+  assert.equal(report.installedVersion, from);
+  const why = report.evidence.find((e: string) => e.includes('relative config')) ?? '';
+  assert.match(why, new RegExp(`pid ${pid} was started with the relative config homeserver\\.yaml: resolved against PWD=${escape(hs.dir)} in /proc/${pid}/environ`), report.evidence.join('\n'));
+  assert.match(why, new RegExp(`its own working folder is /; confirmed: its pid_file ${escape(join(hs.dir, 'homeserver.pid'))} holds pid ${pid}`));
+  assert.match(why, new RegExp(`the log it writes, ${escape(join(hs.dir, 'homeserver.log'))}, is in that folder`));
+
+  await waitForBackgroundUpdates(hs); // a fresh database's background updates would stop the preflight
+  const dry = await runCli(['--venv', hs.venv, '--target', to, '--yes', '--dry-run'], env, 600_000);
+  assert.equal(dry.exitCode, 0, dry.stdout + dry.stderr);
+  assert.match(dry.stdout, /resolved against PWD=/);
+  assert.equal(hs.pid(), pid, 'a dry run restarts nothing');
+  await rm(state, { recursive: true, force: true });
+});
