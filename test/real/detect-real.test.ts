@@ -42,4 +42,36 @@ test('real Synapse started the documented way (cd DIR && synctl start, relative 
   assert.match(dry.stdout, /resolved against PWD=/);
   assert.equal(hs.pid(), pid, 'a dry run restarts nothing');
   await rm(state, { recursive: true, force: true });
+  await hs.dispose(); // the next test looks at running homeservers
+});
+
+test('two real homeservers on one host, both started the documented way: --yes refuses naming both configs, -c picks one, and neither is touched', { timeout: 900_000 }, async (t) => {
+  const tier = await realTier(t);
+  if (!tier) return;
+  const { from, to } = tier.scenario('first-hand-test');
+  const a = await createHomeserver({ version: from, serverName: 'alpha.test' });
+  made.push(a);
+  const b = await createHomeserver({ version: from, serverName: 'beta.test' });
+  made.push(b);
+  await Promise.all([a.start(), b.start()]);
+  const pids = [a.pid(), b.pid()];
+  const env = realWizardEnv(stateDirOf(a.root));
+
+  const detect = await runCli(['detect', '--json'], env, 300_000);
+  assert.equal(detect.exitCode, 0, detect.stdout + detect.stderr);
+  const report = JSON.parse(detect.stdout);
+  assert.equal(report.ambiguous, true);
+  const all = [report, ...report.candidates] as { configPaths: string[] }[];
+  for (const hs of [a, b]) assert.ok(all.some((c) => c.configPaths[0] === hs.config), `${hs.config} not listed:\n${detect.stdout}`);
+
+  const refused = await runCli(['--target', to, '--yes'], env, 300_000);
+  assert.equal(refused.exitCode, 2, refused.stdout + refused.stderr);
+  for (const hs of [a, b]) assert.match(refused.stdout, new RegExp(`Configs: .*${escape(hs.config)}`));
+
+  await waitForBackgroundUpdates(a);
+  const chosen = await runCli(['-c', a.config, '--target', to, '--yes', '--dry-run'], env, 600_000);
+  assert.equal(chosen.exitCode, 0, chosen.stdout + chosen.stderr);
+  assert.match(chosen.stdout, new RegExp(`\\[ok\\] detect: Synapse ${escape(from)} \\(pip\\) at ${escape(a.venv)}`));
+  assert.deepEqual([a.pid(), b.pid()], pids);
+  assert.equal(await b.serverVersion(), from);
 });
