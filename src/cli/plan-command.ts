@@ -64,7 +64,7 @@ export async function runPlan(opts: CliOptions, io: CliIO): Promise<number> {
     commands: seen.commands,
   });
   if (opts.script) {
-    await writeFile(opts.script, script, { mode: 0o755 });
+    await writeFile(opts.script, script, { mode: 0o700 });
     io.stderr(`Wrote the plan for ${result.from} -> ${result.to} to ${opts.script}. Review it, then run it with: sh ${opts.script}`);
   } else {
     io.stdout(script);

@@ -4,7 +4,7 @@
 // and --json), and the files the dry run leaves in the state folder. Stand-in Synapse, real pip, real HTTP.
 // Needs `npm run build` first (it runs bin/synapse-upgrade.mjs).
 import assert from 'node:assert/strict';
-import { appendFile, cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { appendFile, cp, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -77,4 +77,10 @@ test('no secret of the config manual reaches the screen, --json, the dry run, th
     assertNoSecret(channel, text);
   }
   for (const file of await filesUnder(join(root, 'state'))) assertNoSecret(file, await readFile(file, 'utf8'));
+  // The plan script as a file: no secret in it, and only its owner may read or run it.
+  const script = join(root, 'plan.sh');
+  const plan = await runCli(['plan', '--venv', hs.venv, '--target', '1.47.0', '--script', script], env);
+  assert.equal(plan.exitCode, 0, plan.stderr);
+  assertNoSecret('plan --script', await readFile(script, 'utf8'));
+  assert.equal((await stat(script)).mode & 0o777, 0o700);
 });
