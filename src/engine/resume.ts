@@ -231,6 +231,14 @@ async function serverPid(pidFile: string | undefined): Promise<'alive' | 'gone' 
   return Number.isInteger(pid) && pid > 0 && isSameProcessAlive({ pid }) ? 'alive' : 'gone';
 }
 
+/** When the interrupted session launched its restart command (the outage began then), if it did. */
+export function restartBegan(journal: Journal): number | undefined {
+  const entry = journal.steps.find((s) => s.id === 'restart');
+  if (!entry?.startedAt || !(entry.job || entry.jobs?.length)) return undefined;
+  const at = Date.parse(entry.startedAt);
+  return Number.isFinite(at) ? at : undefined;
+}
+
 /** Steps whose only effect is the admin's word, recorded in the journal: not asked again once done. */
 const ANSWERED_STEPS: ReadonlySet<StepId> = new Set<StepId>(['notes', 'confirm']);
 
@@ -254,8 +262,13 @@ async function alreadyDone(step: StepId, ctx: SessionContext, entry: JournalStep
     case 'restart': {
       const probe = await probeServerVersion(ctx.picture.url, 3000);
       const now = Date.now();
+      const began = ctx.restartBegan ?? now;
       if (probe.ok && compareVersions(probe.answer.version, target) === 0) {
-        ctx.restart = { startedAt: now, ready: Promise.resolve({ readyAt: now, answer: probe.answer }) };
+        // Back before the interruption: the wait step recorded when. Back while the wizard was away: at the latest now.
+        const waited = journal.steps.find((s) => s.id === 'wait' && s.status === 'done')?.endedAt;
+        const readyAt = waited !== undefined && Number.isFinite(Date.parse(waited)) ? Date.parse(waited) : now;
+        if (waited === undefined && ctx.restartBegan !== undefined) ctx.summary.push('Synapse came back while the wizard was away: the downtime counts until the resumed wizard saw it answer.');
+        ctx.restart = { startedAt: began, ready: Promise.resolve({ readyAt, answer: probe.answer }) };
         return `Synapse already runs ${target}`;
       }
       if (!finished) return undefined;
@@ -264,9 +277,9 @@ async function alreadyDone(step: StepId, ctx: SessionContext, entry: JournalStep
       // (wait and verify judge it); a server that is not running at all is started again by the restart step.
       const { picture, deps } = ctx;
       if ((await serverPid(picture.pidFile)) === 'gone') return undefined;
-      const ready = waitUntilReady({ url: picture.url, logFile: picture.logFile, pidFile: picture.pidFile, emit: deps.emit, ask: deps.ask, restartDone: () => true, startedAt: now });
+      const ready = waitUntilReady({ url: picture.url, logFile: picture.logFile, pidFile: picture.pidFile, emit: deps.emit, ask: deps.ask, restartDone: () => true, startedAt: began });
       ready.catch(() => {}); // observed by the wait step
-      ctx.restart = { startedAt: now, ready };
+      ctx.restart = { startedAt: began, ready };
       return 'the restart command finished before the interruption; Synapse is not restarted again';
     }
     case 'backup':
@@ -294,6 +307,8 @@ export async function runFlow(flow: readonly FlowStep[], ctx: SessionContext, re
   const installed = ctx.picture.install.installedVersion;
   const answering = ctx.picture.running.ok ? `Synapse answers ${ctx.picture.running.answer.version}` : 'Synapse does not answer';
   emit({ type: 'message', level: 'info', text: `Resuming the upgrade ${resume.journal.from ?? '?'} → ${ctx.decision.target}. Now: matrix-synapse ${installed} is installed; ${answering}.` });
+  const began = restartBegan(resume.journal);
+  if (began !== undefined) ctx.restartBegan = began;
   if (resume.journal.acknowledgedNotes?.length) ctx.summary.push(`Notes acknowledged before the interruption: ${resume.journal.acknowledgedNotes.join(', ')}.`);
   for (const step of flow) {
     const entry = resume.journal.steps.find((s) => s.id === step.id);

@@ -19,7 +19,8 @@ export const restartStep: FlowStep = {
     const plan = await ensureMethodPlan(ctx);
     const spec = plan.restart.at(-1) ?? method.restartCommand(picture.install);
     await steps.start('restart', spec);
-    const startedAt = Date.now();
+    // Resumed after the restart began: the outage started then, not now (the downtime counts it all).
+    const startedAt = ctx.restartBegan ?? Date.now();
     let restartDone = false;
     const ready = runner.dryRun
       ? undefined

@@ -113,12 +113,13 @@ test('SIGHUP while pip installs: exit 3 at once, pip carries on; `synapse-upgrad
 });
 
 for (const [signal, from, to, schema] of [['SIGKILL', '1.48.0', '1.49.0', 66], ['SIGHUP', '1.49.0', '1.50.0', 67]] as const) {
-  test(`${signal} during the restart's database migration (${from} → ${to}): the restart carries on; the next run follows it to the end`, async () => {
+  test(`${signal} during the restart's database migration (${from} → ${to}): the restart carries on; the next run ${signal === 'SIGKILL' ? 'finds it done' : 'follows it to the end'}, the downtime counting the outage before the interruption`, async () => {
     await hs.writeConfig({ migrationSeconds: 6 });
     const first = startWizard(['--venv', hs.venv, '--target', to, '--yes'], env);
     await whileRunning(first, waitUntil(async () => (await hs.readLog()).includes(`Applying schema deltas for v${schema}`), 60_000, 'the migration to start'));
     const journal = await journalOf(state);
     assert.equal(journal.steps.find((s) => s.id === 'restart')?.status, 'running');
+    const restartStarted = Date.parse(journal.steps.find((s) => s.id === 'restart')!.startedAt!);
     first.child.kill(signal);
     const end = await first.done;
     if (signal === 'SIGHUP') assert.equal(end.code, 3, end.output);
@@ -128,9 +129,17 @@ for (const [signal, from, to, schema] of [['SIGKILL', '1.48.0', '1.49.0', 66], [
     assert.ok(restart.argv.some((a) => a.endsWith('synctl')) && !restart.exit, `synctl restart still runs: ${JSON.stringify(restart)}`);
     assert.ok(processGone(first.child.pid!));
 
+    if (signal === 'SIGKILL') {
+      // This time the migration ends and Synapse answers while no wizard runs: the outage still counts.
+      await waitUntil(async () => (await hs.serverVersion().catch(() => '')) === to, 60_000, `Synapse to answer ${to}`);
+    }
+    const resumedAt = Date.now();
     const second = await runWizard(['resume', '--yes'], env);
-    assert.match(second.output, /re-attaching/);
+    assert.match(second.output, signal === 'SIGKILL' ? /Synapse already runs 1\.49\.0/ : /re-attaching/);
     await assertUpgraded(to, second);
+    // The downtime counts the outage before the interruption too: Synapse was down from the restart until now.
+    const downtime = Number(/Downtime (\d+\.\d) s/.exec(second.output)?.[1]) * 1000;
+    assert.ok(downtime >= resumedAt - restartStarted - 100, `downtime ${downtime} ms, but the restart began ${resumedAt - restartStarted} ms before the resume:\n${second.output}`);
     assert.deepEqual(await hs.query('SELECT version FROM schema_version'), [[schema]]);
     const restarts = (await assertNoDuplicateCommand(await journalOf(state))).filter((c) => / restart /.test(`${c} `) && c.includes('synctl'));
     assert.equal(restarts.length, 1, restarts.join('\n'));

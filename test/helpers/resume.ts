@@ -52,7 +52,7 @@ export interface JournalLike {
   to: string;
   outcome?: string;
   transcript: string;
-  steps: { id: string; status: string; command?: string[]; job?: { dir: string; argv: string[] }; summary?: string }[];
+  steps: { id: string; status: string; command?: string[]; job?: { dir: string; argv: string[] }; summary?: string; startedAt?: string; endedAt?: string }[];
   events?: { kind: string; reason?: string; step?: string }[];
 }
 
