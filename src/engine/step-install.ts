@@ -5,8 +5,24 @@ import { readOnly } from '../system/probe.js';
 import type { FlowStep, SessionContext } from './context.js';
 import { ensureMethodPlan } from './method-plan.js';
 import { holdInput, withRestartHold } from './restart-hold.js';
+import type { MethodPlan } from '../methods/types.js';
+import { shellQuote } from '../system/redact.js';
 
 const tailText = (lines: string[], count = 8): string => lines.slice(-count).map((l) => `  ${l}`).join('\n');
+
+/** pip's own error lines (`ERROR: …`, also indented inside a build's output): quoted first when an install fails. */
+const PIP_ERROR = /^\s*ERROR: /;
+
+/** Runs the method's undo commands after a failed install; says what state they left (or how to finish by hand). */
+async function undoInstall(ctx: SessionContext, undo: NonNullable<MethodPlan['undoInstall']>): Promise<string> {
+  for (const command of undo.commands) {
+    const result = await ctx.runner.run(command);
+    if (result.exitCode !== 0) {
+      return `putting things back failed at "${command.title ?? command.argv.join(' ')}" (exit ${result.exitCode}); to finish by hand: ${undo.commands.map((c) => c.argv.map(shellQuote).join(' ')).join(' && ')}`;
+    }
+  }
+  return undo.describe;
+}
 
 /** In a dry run, the method's own read-only check proves the install would resolve. */
 async function checkInstallable(ctx: SessionContext, check: CommandSpec): Promise<void> {
@@ -29,15 +45,26 @@ export const installStep: FlowStep = {
     if (runner.dryRun && method.dryRunCheck) await checkInstallable(ctx, method.dryRunCheck(picture.install, target));
     // Every command of the method's plan: what a rollback needs first, then the install itself.
     const plan = await ensureMethodPlan(ctx);
+    // Once a command succeeded, a later failure may leave things half moved (git: the checkout): the plan's undo.
+    let changed = false;
     const runAll = async (commands: CommandSpec[]): Promise<void> => {
       for (const command of commands) {
-        const result = await runner.run(command);
+        const errors: string[] = [];
+        const result = await runner.run(command, (line) => {
+          if (PIP_ERROR.test(line) && errors.length < 12) errors.push(line.trim());
+        });
         if (result.exitCode !== 0) {
-          throw new AdminError(`The install command failed (exit ${result.exitCode}) while installing ${target}${command.title ? ` (${command.title})` : ''}. Its last lines:\n${tailText(result.tail)}`, {
-            serverState: `nothing was restarted; Synapse ${from} keeps serving`,
-            nextStep: `Read the full output in ${ctx.transcriptPath}, fix the cause, then run synapse-upgrade again.`,
-          });
+          const undone = changed && plan.undoInstall ? await undoInstall(ctx, plan.undoInstall) : undefined;
+          const quoted = [...errors, ...result.tail.slice(-8).filter((l) => !errors.includes(l.trim()))];
+          throw new AdminError(
+            `The install command failed (exit ${result.exitCode}) while installing ${target}${command.title ? ` (${command.title})` : ''}.${errors.length ? ' Its errors first, then its last lines:' : ' Its last lines:'}\n${tailText(quoted, 8 + errors.length)}`,
+            {
+              serverState: `nothing was restarted; Synapse ${from} keeps serving${undone ? `; ${undone}` : ''}`,
+              nextStep: `Read the full output in ${ctx.transcriptPath}, fix the cause, then run synapse-upgrade again.`,
+            },
+          );
         }
+        changed = true;
       }
     };
     await runAll(plan.before);

@@ -72,6 +72,18 @@ export async function dirtyFiles(repo: string, env?: NodeJS.ProcessEnv): Promise
   return result.stdout.split('\n').filter((l) => l.trim()).map((l) => l.slice(3));
 }
 
+/** Where the checkout stands now, to put it back there: its branch, else its commit (named by its tag when it has one). */
+async function currentHead(install: GitInstall, env?: NodeJS.ProcessEnv): Promise<{ ref: string; name: string } | undefined> {
+  const opts = { timeoutMs: 15_000, ...(env ? { env } : {}) };
+  const branch = await readOnly(git(install, 'symbolic-ref', '-q', '--short', 'HEAD'), opts);
+  if (branch.exitCode === 0 && branch.stdout.trim()) return { ref: branch.stdout.trim(), name: `branch ${branch.stdout.trim()}` };
+  const commit = await readOnly(git(install, 'rev-parse', '--verify', 'HEAD'), opts);
+  const sha = commit.stdout.trim();
+  if (commit.exitCode !== 0 || !/^[0-9a-f]{40,64}$/.test(sha)) return undefined;
+  const tag = await readOnly(git(install, 'describe', '--tags', '--exact-match', 'HEAD'), opts);
+  return { ref: sha, name: tag.exitCode === 0 && tag.stdout.trim() ? `${tag.stdout.trim()} (${sha.slice(0, 10)})` : sha.slice(0, 10) };
+}
+
 async function hasLocalTag(install: GitInstall, tag: string, env?: NodeJS.ProcessEnv): Promise<boolean> {
   const result = await readOnly(git(install, 'rev-parse', '-q', '--verify', `refs/tags/${tag}`), { timeoutMs: 15_000, ...(env ? { env } : {}) });
   return result.exitCode === 0;
@@ -140,6 +152,7 @@ export const gitMethod: InstallMethod = {
     const rollback: string[] = [];
 
     const dirty = await dirtyFiles(g.repo, ctx.env);
+    const head = await currentHead(g, ctx.env);
     if (dirty.length) {
       const answer = await ctx.ask({
         id: 'git-dirty',
@@ -182,8 +195,15 @@ export const gitMethod: InstallMethod = {
     install_.push({ argv: git(g, '-c', 'advice.detachedHead=false', 'checkout', tag), title: `Check out ${tag}` });
     install_.push(pipInstall(g));
 
+    // A failed build must not leave the checkout at the new tag (nor the local changes stashed).
+    const undo: CommandSpec[] = [];
+    if (head) undo.push({ argv: git(g, '-c', 'advice.detachedHead=false', 'checkout', head.ref), title: `Put the checkout back at ${head.name}` });
+    if (head && before.length) undo.push({ argv: git(g, 'stash', 'pop'), title: 'Bring the stashed local changes back' });
     rollback.push(`git -C ${g.repo} checkout v${ctx.from}`, `(cd ${g.repo} && ${join(g.venv, 'bin', 'pip')} install --upgrade ${sourceRequirement(g).join(' ')})`, managerRestart(g).argv.join(' '));
     if (compareVersions(target, '1.68.0') >= 0 && g.editable) checks.push('an editable install: the Rust module is rebuilt by this pip install');
-    return { before, install: install_, restart: [managerRestart(g)], checks, details: [], rollback };
+    return {
+      before, install: install_, restart: [managerRestart(g)], checks, details: [], rollback,
+      ...(head ? { undoInstall: { commands: undo, describe: `the checkout is back at ${head.name}${before.length ? ' with its local changes' : ''}` } } : {}),
+    };
   },
 };

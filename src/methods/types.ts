@@ -168,6 +168,11 @@ export interface MethodPlan {
   rollback: string[];
   /** Lines for the final summary (where a kept copy is). */
   summary?: string[];
+  /**
+   * When an install command fails after earlier ones changed something (git: the checkout moved, the local
+   * changes stashed), these put it back as it was, in order; `describe` says what they restore.
+   */
+  undoInstall?: { commands: CommandSpec[]; describe: string };
 }
 
 /**

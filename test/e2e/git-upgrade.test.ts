@@ -137,3 +137,32 @@ test('ambiguous layout: a venv inside a Synapse checkout holding matrix-synapse 
   assert.equal(chosen.exitCode, 0, chosen.stdout + chosen.stderr);
   assert.match(chosen.stdout, /matrix-synapse==1\.47\.0/);
 });
+
+test('git, failed build: pip install . fails after git checkout v1.47.0; the checkout is put back (journaled) and pip\'s ERROR lines are quoted first', async (t) => {
+  if (!needTools(t, ['git'])) return;
+  const { hs, root, env } = await checkout({ later: [] });
+  // v1.47.0 needs a build requirement that no index here has, as a real checkout built offline does (setuptools).
+  const pyproject = join(hs.upstream.work, 'pyproject.toml');
+  await writeFile(pyproject, (await readFile(pyproject, 'utf8')).replace('requires = []', 'requires = ["synapse-upgrade-test-missing-build-backend>=40.8.0"]'));
+  await hs.upstream.release('1.47.0');
+  const pid = hs.pid();
+  const head = await git(hs.checkout, 'rev-parse', 'HEAD');
+  const state = join(root, 'state');
+
+  const run = await runCli(['--venv', hs.venv, '--target', '1.47.0', '--yes'], env);
+  assert.equal(run.exitCode, 1, run.stdout + run.stderr);
+  const message = run.stdout.slice(run.stdout.indexOf('The install command failed'));
+  assert.match(message, /^The install command failed \(exit 1\) while installing 1\.47\.0 \(Build and install the checked-out source into \S+\)\. Its errors first, then its last lines:\n {2}ERROR: Could not find a version that satisfies the requirement synapse-upgrade-test-missing-build-backend>=40\.8\.0/);
+  assert.match(message, /Server state: nothing was restarted; Synapse 1\.46\.0 keeps serving; the checkout is back at v1\.46\.0 \([0-9a-f]{10}\)/);
+  assert.equal(await git(hs.checkout, 'rev-parse', 'HEAD'), head, 'the checkout is back where it was');
+  assert.equal(await hs.describe(), 'v1.46.0');
+  assert.equal(hs.pid(), pid, 'Synapse was not restarted');
+  assert.equal(await hs.serverVersion(), '1.46.0');
+  // Journaled: the checkout back is one of the install step's recorded commands, and in the transcript.
+  const [folder] = await readdir(state);
+  const journal = JSON.parse(await readFile(join(state, folder as string, 'journal.json'), 'utf8')) as { steps: { id: string; status: string; jobs?: { argv: string[] }[] }[] };
+  const install = journal.steps.find((s) => s.id === 'install')!;
+  assert.equal(install.status, 'failed');
+  assert.deepEqual(install.jobs?.at(-1)?.argv.slice(-2), ['checkout', head]);
+  assert.ok((await transcriptOf(state)).includes(`"advice.detachedHead=false","checkout","${head}"]`), 'the checkout back is in the transcript');
+});
