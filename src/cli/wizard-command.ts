@@ -31,6 +31,8 @@ export async function runWizardCommand(given: CliOptions, io: CliIO): Promise<nu
   const stopDemo = async (): Promise<void> => {
     if (!sandbox) return;
     await sandbox.stop().catch(() => {});
+    // Nothing of the demo may outlive the wizard: a restart or pip it was running, a daemon started late.
+    await (await import('../demo/sandbox.js')).endDemoProcesses(sandbox.root).catch(() => []);
     io.stderr(`The demo homeserver was stopped; its files stay in ${sandbox.root}.`);
   };
   const offerDemo = async (why: string): Promise<Partial<WizardOptions> | undefined> => {

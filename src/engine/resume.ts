@@ -341,8 +341,15 @@ export async function runFlow(flow: readonly FlowStep[], ctx: SessionContext, re
 }
 
 /** The result lines of a session that was detached: where it stopped, and what still runs. */
-export function detachedLines(reason: string, step: StepId | undefined, running: RunningCommand | undefined, transcriptPath: string | undefined): string[] {
+export function detachedLines(reason: string, step: StepId | undefined, running: RunningCommand | undefined, transcriptPath: string | undefined, demo = false): string[] {
   const lines = [`Interrupted (${reason})${step ? ` during "${STEP_TITLES[step]}"` : ''}: the wizard stopped here, and the journal records where.`];
+  if (demo) {
+    // A demo is not resumed: its homeserver and commands are stopped as the wizard exits (cli/wizard-command.ts).
+    lines.push('This was the demo: its homeserver and any command still running are stopped now.');
+    lines.push('Next: run synapse-upgrade --demo to try it again from the start.');
+    if (transcriptPath) lines.push(`Transcript: ${transcriptPath}`);
+    return lines;
+  }
   if (running) {
     lines.push(`The command keeps running on its own${running.pid ? ` (pid ${running.pid})` : ''}: ${running.argv.map(shellQuote).join(' ')}`);
     lines.push(`Its output goes to ${running.output}.`);
@@ -363,13 +370,14 @@ export function whenDetached(input: {
   control: SessionControl;
   transcriptPath: () => string | undefined;
   finish: (lines: string[]) => Promise<Result>;
+  demo?: boolean;
 }): (reason: string, running: RunningCommand | undefined) => Promise<Result | undefined> {
   return async (reason, running) => {
     const recorder = input.steps.recorder;
     if (recorder && recorder.journal.outcome !== undefined && recorder.journal.outcome !== 'interrupted') return undefined;
     const step = input.steps.current;
     await recorder?.interrupted(reason, step).catch(() => {});
-    return input.finish(detachedLines(reason, step, running, input.transcriptPath()));
+    return input.finish(detachedLines(reason, step, running, input.transcriptPath(), input.demo));
   };
 }
 

@@ -74,7 +74,7 @@ export async function runWizard(opts: WizardOptions, deps: WizardDeps): Promise<
     const resumed = session.resume;
     if (resumed) from = resumed.journal.from ?? from;
     transcript = openTranscript(steps.recorder.journal.transcript);
-    if (deps.control) deps.control.onDetach(whenDetached({ steps, control: deps.control, transcriptPath: () => transcript?.path, finish: (lines) => finish('interrupted', ExitCode.interrupted, lines) }));
+    if (deps.control) deps.control.onDetach(whenDetached({ steps, control: deps.control, transcriptPath: () => transcript?.path, finish: (lines) => finish('interrupted', ExitCode.interrupted, lines), demo: options.demo === true }));
     deps.emit({ type: 'session.started', sessionId: steps.recorder.journal.sessionId, dryRun: opts.dryRun, stateDir: sessionDir, ...(resumed ? { resumed: true } : {}) });
     await steps.done('detect', `Synapse ${picture.install.installedVersion} (${picture.install.method}) at ${installLocation(picture.install)}`);
     if (!resumed) await checkAnswering(picture, deps);
