@@ -35,6 +35,8 @@ export interface CliOptions {
   backupDir: string | undefined;
   /** `--no-backup`: skip the backup (a warning stays in the summary). */
   noBackup: boolean;
+  /** `--no-package-rollback`: upgrade a Debian package even when no copy of the installed one can be kept. */
+  noPackageRollback: boolean;
   help: boolean;
   version: boolean;
   /** Arguments left for a subcommand with its own parser (notes). */
@@ -59,6 +61,7 @@ const OPTIONS = {
   'accept-unchecked-notes': { type: 'boolean' },
   'backup-dir': { type: 'string' },
   'no-backup': { type: 'boolean' },
+  'no-package-rollback': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -131,6 +134,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     acceptUncheckedNotes: v['accept-unchecked-notes'] ?? false,
     backupDir: v['backup-dir'],
     noBackup: v['no-backup'] ?? false,
+    noPackageRollback: v['no-package-rollback'] ?? false,
     help: v.help ?? false,
     version: v.version ?? false,
     rest: [],
@@ -138,5 +142,5 @@ export function parseCli(argv: readonly string[]): CliOptions {
 }
 
 function defaults(): Omit<CliOptions, 'command'> {
-  return { configPaths: [], venv: undefined, target: undefined, url: undefined, stateDir: undefined, yes: false, dryRun: false, pre: false, json: false, demo: false, script: undefined, acceptNotes: [], acceptAllNotes: false, acceptUncheckedNotes: false, backupDir: undefined, noBackup: false, help: false, version: false, rest: [] };
+  return { configPaths: [], venv: undefined, target: undefined, url: undefined, stateDir: undefined, yes: false, dryRun: false, pre: false, json: false, demo: false, script: undefined, acceptNotes: [], acceptAllNotes: false, acceptUncheckedNotes: false, backupDir: undefined, noBackup: false, noPackageRollback: false, help: false, version: false, rest: [] };
 }

@@ -22,6 +22,8 @@ Usage:
         --demo                           try the wizard on a sandbox homeserver in a temporary folder
         --backup-dir DIR                 where the database backup goes (default: backups/ in the state folder)
         --no-backup                      skip the database backup (a warning stays in the summary)
+        --no-package-rollback            Debian: upgrade even when no copy of the installed package can be
+                                         kept (not cached, not downloadable, no dpkg-repack)
   synapse-upgrade detect [--json]        what is installed, where, which version, which version is running
   synapse-upgrade resume [--yes]         carry on an interrupted upgrade: re-attach to its running command,
                                          skip what is already done, finish and verify

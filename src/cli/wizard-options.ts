@@ -12,6 +12,7 @@ export function wizardOptions(opts: CliOptions): WizardOptions {
     ...(opts.stateDir ? { stateDir: opts.stateDir } : {}),
     ...(opts.backupDir ? { backupDir: opts.backupDir } : {}),
     ...(opts.noBackup ? { noBackup: true } : {}),
+    ...(opts.noPackageRollback ? { noPackageRollback: true } : {}),
     yes: opts.yes,
     dryRun: opts.dryRun,
     pre: opts.pre,

@@ -30,6 +30,8 @@ export interface WizardOptions {
   backupDir?: string;
   /** `--no-backup`: skip the backup, with a warning in the summary. */
   noBackup?: boolean;
+  /** `--no-package-rollback`: upgrade a Debian package even when no copy of the installed one can be kept. */
+  noPackageRollback?: boolean;
   /** The demo sandbox: an interruption stops it instead of leaving it to resume. */
   demo?: boolean;
 }

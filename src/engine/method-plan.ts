@@ -71,7 +71,7 @@ export async function ensureMethodPlan(ctx: SessionContext): Promise<MethodPlan>
   if (ctx.plan) return ctx.plan;
   const { method, picture } = ctx;
   const plan = method.plan
-    ? await method.plan(picture.install, ctx.decision.target, { ask: ctx.deps.ask, emit: ctx.deps.emit, sessionDir: ctx.sessionDir, dryRun: ctx.runner.dryRun, from: ctx.from, env: process.env })
+    ? await method.plan(picture.install, ctx.decision.target, { ask: ctx.deps.ask, emit: ctx.deps.emit, sessionDir: ctx.sessionDir, dryRun: ctx.runner.dryRun, from: ctx.from, env: process.env, yes: ctx.opts.yes, noPackageRollback: ctx.opts.noPackageRollback === true })
     : defaultPlan(ctx);
   if (!plan.restart.length) plan.restart.push(managerRestart(picture.install));
   await systemdTimeout(ctx, plan);

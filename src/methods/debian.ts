@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { AdminError, ExitCode } from '../core/errors.js';
@@ -122,6 +122,16 @@ export async function aptLockHolders(root = '/', python = 'python3', procRoot = 
     holders.push({ lock, pid, command });
   }
   return holders;
+}
+
+/** An executable named `name` on PATH (a regular file with an execute bit), or undefined. */
+async function onPath(name: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  for (const dir of (env.PATH ?? '').split(':').filter((p) => p.startsWith('/'))) {
+    const file = join(dir, name);
+    const info = await stat(file).catch(() => undefined);
+    if (info?.isFile() && (info.mode & 0o111) !== 0) return file;
+  }
+  return undefined;
 }
 
 /** apt's file name for a version in /var/cache/apt/archives (`:` of an epoch becomes `%3a`). */
@@ -250,29 +260,46 @@ export const debianMethod: InstallMethod = {
       rollback.push(`dpkg -i --force-confold ${join(keep, basename(cached))}`);
       checks.push(`the installed package is in apt's cache: ${cached}`);
     } else {
-      const policy = parseAptPolicy((await readOnly(['apt-cache', 'policy', d.package], { timeoutMs: 60_000 })).stdout);
+      // What the repository offers now (a private refresh): the system's own lists may still name a version it dropped.
+      const { policy } = await freshPolicy(d.package);
       const entry = policy.versions.find((v) => v.version === d.packageVersion);
       const downloadable = entry?.sources.some((s) => !s.includes('/var/lib/dpkg/status'));
-      if (downloadable) {
+      const repack = downloadable ? undefined : await onPath('dpkg-repack', ctx.env);
+      if (repack) {
+        before.push({ argv: ['mkdir', '-p', keep], title: 'Make a folder for the kept package' });
+        before.push({ argv: [repack, d.package], cwd: keep, title: `Keep the installed ${d.package} ${d.packageVersion} (rebuilt from the installed files by dpkg-repack) for a rollback` });
+        rollback.push(`dpkg -i --force-confold ${join(keep, `${d.package}_${archiveVersion(d.packageVersion)}_*.deb`)}`);
+        checks.push(`the installed ${d.packageVersion} is neither in apt's cache nor in the repository: dpkg-repack rebuilds it from the installed files before the upgrade`);
+      } else if (downloadable) {
         before.push({ argv: ['mkdir', '-p', keep], title: 'Make a folder for the kept package' });
         before.push({ argv: ['apt-get', 'download', `${d.package}=${d.packageVersion}`], cwd: keep, title: `Keep the installed ${d.package} ${d.packageVersion} (apt-get download) for a rollback` });
         rollback.push(`dpkg -i --force-confold ${join(keep, `${d.package}_${archiveVersion(d.packageVersion)}_*.deb`)}`);
         checks.push(`the installed version ${d.packageVersion} can still be downloaded: it is kept before the upgrade`);
       } else {
         const pool = `https://packages.matrix.org/debian/pool/main/m/${d.package}/${d.package}_${d.packageVersion}_amd64.deb`;
-        const answer = await ctx.ask({
-          id: 'debian-no-rollback-deb',
-          text: `The installed ${d.package} ${d.packageVersion} is neither in apt's cache nor offered by the repository, so no copy can be kept for a rollback. Upgrade anyway?`,
-          details: [`A rollback would need the .deb from the pool: ${pool}`],
-          choices: [
-            { value: 'continue', label: 'Continue (a rollback downloads it from the pool)' },
-            { value: 'stop', label: 'Stop and change nothing' },
-          ],
-          safeDefault: 'continue',
-        });
-        if (answer !== 'continue') throw new AdminError('Stopped before any change.', { code: 'stopped', serverState: 'nothing was changed' });
+        const sentence = `The installed ${d.package} ${d.packageVersion} is neither in apt's cache nor offered by the repository, and dpkg-repack (which rebuilds it from the installed files) is not installed: no copy can be kept, so a rollback will need the old package from elsewhere.`;
+        if (!ctx.noPackageRollback) {
+          if (ctx.yes && !ctx.dryRun) {
+            throw new AdminError(sentence, {
+              exitCode: ExitCode.usage,
+              serverState: 'nothing was changed',
+              nextStep: `Install dpkg-repack (apt-get install dpkg-repack) so the wizard keeps a copy, or put the old .deb in /var/cache/apt/archives, or pass --no-package-rollback to upgrade without one (a rollback then needs ${pool} or another copy).`,
+            });
+          }
+          const answer = await ctx.ask({
+            id: 'debian-no-rollback-deb',
+            text: `${sentence} Upgrade anyway?`,
+            details: [`A rollback would need the old .deb, e.g. from the pool if it is still there: ${pool}`, 'To keep a copy instead: apt-get install dpkg-repack, then run synapse-upgrade again.'],
+            choices: [
+              { value: 'continue', label: 'Upgrade without a kept copy (a rollback needs the old package from elsewhere)' },
+              { value: 'stop', label: 'Stop and change nothing' },
+            ],
+            ...(ctx.dryRun ? { safeDefault: 'continue' } : {}),
+          });
+          if (answer !== 'continue') throw new AdminError('Stopped before any change.', { code: 'stopped', serverState: 'nothing was changed' });
+        }
         rollback.push(`wget ${pool} && dpkg -i --force-confold ${basename(pool)}`);
-        checks.push(`no copy of ${d.packageVersion} could be kept; a rollback needs ${pool}`);
+        checks.push(`no copy of ${d.packageVersion} could be kept; a rollback needs the old package from elsewhere (${pool})`);
       }
     }
     // The system's own lists must know the target too (the versions above came from a private refresh).

@@ -149,6 +149,10 @@ export interface PlanContext {
   from: string;
   /** Environment for the checks (PATH decides which rustc, git, docker). */
   env: NodeJS.ProcessEnv;
+  /** `--yes`: a question without a safe default is refused with the option that answers it. */
+  yes?: boolean;
+  /** `--no-package-rollback`: upgrade even when no copy of the installed package can be kept. */
+  noPackageRollback?: boolean;
 }
 
 /**

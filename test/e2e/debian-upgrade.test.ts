@@ -36,7 +36,7 @@ const version = async (port: number): Promise<string> => {
 };
 
 test('Debian package (real dpkg and apt-get, debhelper\'s compat-10 postinst, local repository, private mount namespace; stand-in systemctl): detection, refusals, upgrade with the .deb kept, confold, the postinst restart held, TimeoutStartSec drop-in, target with a worker, resume after kill -9 while held', async (t) => {
-  if (!needTools(t, ['unshare', 'nsenter', 'setpriv', 'dpkg', 'dpkg-deb', 'dpkg-scanpackages', 'apt-get', 'apt-cache', 'gzip', 'deb-systemd-invoke', 'dh'], { root: true })) return;
+  if (!needTools(t, ['unshare', 'nsenter', 'setpriv', 'dpkg', 'dpkg-deb', 'dpkg-scanpackages', 'apt-get', 'apt-cache', 'gzip', 'deb-systemd-invoke', 'dh', 'dpkg-repack'], { root: true })) return;
   if (!(await needPrivateRoot(t))) return;
   const work = await mkdtemp(join(tmpdir(), 'su-debian-'));
   await chmod(work, 0o755);
@@ -254,5 +254,62 @@ test('Debian package (real dpkg and apt-get, debhelper\'s compat-10 postinst, lo
     assert.equal(await policyRcd(), ADMIN_POLICY);
     const kinds = (await journalOf()).events.map((e: { kind: string }) => e.kind);
     assert.deepEqual(kinds.filter((k: string) => k.startsWith('restart-')), ['restart-held', 'restart-released', 'restart-held', 'restart-released']);
+  });
+  /** 1.46.0 installed again, its .deb nowhere: the repository now lists only 1.49.0 while apt's own lists still name 1.46.0. */
+  const oldPackageGone = async (): Promise<string> => {
+    const back = await wizard(['rollback', '--yes']);
+    assert.equal(back.exitCode, 0, back.stdout + back.stderr);
+    assert.equal(await sh("dpkg-query -W -f='${Version}' matrix-synapse-py3"), '1.46.0+bookworm1');
+    await sh(
+      [
+        `bash ${FIXTURES}/repo.sh ${work}/repo ${work}/debs/${ARCH_DEB('1.46.0', arch)} ${work}/debs/${ARCH_DEB('1.49.0', arch)}`,
+        'apt-get -q update >/dev/null',
+        `bash ${FIXTURES}/repo.sh ${work}/repo ${work}/debs/${ARCH_DEB('1.49.0', arch)}`,
+        `rm -rf /var/cache/apt/archives/*.deb ${state}/*/packages`,
+      ].join('\n'),
+    );
+    assert.match(await sh('apt-cache policy matrix-synapse-py3'), /1\.46\.0\+bookworm1/, "apt's own lists still name 1.46.0");
+    const [folder] = await readdir(state);
+    return join(state, folder as string, 'packages');
+  };
+
+  await t.test('old package gone (not cached, the repository lists only the newest, apt\'s lists stale): dpkg-repack rebuilds it before the upgrade, and a rollback puts it back', async () => {
+    const packages = await oldPackageGone();
+    const r = await wizard(['--target', '1.49.0', '--yes']);
+    assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+    assert.doesNotMatch(r.stdout, /apt-get download/);
+    assert.match(r.stdout, /\/dpkg-repack matrix-synapse-py3/);
+    assert.deepEqual(await readdir(packages), [ARCH_DEB('1.46.0', arch)]);
+    assert.equal(await sh(`dpkg-deb -f ${join(packages, ARCH_DEB('1.46.0', arch))} Version`), '1.46.0+bookworm1');
+    assert.equal(await version(port), '1.49.0');
+    const back = await wizard(['rollback', '--yes']);
+    assert.equal(back.exitCode, 0, back.stdout + back.stderr);
+    assert.match(back.stdout, new RegExp(`dpkg -i --force-confold \\S+/packages/${ARCH_DEB('1.46.0', arch).replace(/[.+]/g, '\\$&')}`));
+    assert.equal(await sh("dpkg-query -W -f='${Version}' matrix-synapse-py3"), '1.46.0+bookworm1');
+    assert.equal(await version(port), '1.46.0');
+    assert.match(await sh('cat /etc/matrix-synapse/homeserver.yaml'), /# edited by the admin: keep me/);
+  });
+
+  await t.test('old package gone and no dpkg-repack: --yes refuses (exit 2, nothing changed) naming --no-package-rollback; with it the upgrade goes on and says a rollback needs the package from elsewhere', async () => {
+    const up = await wizard(['--target', '1.49.0', '--yes']); // (dpkg-repack keeps 1.46.0: the rollback below has it)
+    assert.equal(up.exitCode, 0, up.stdout + up.stderr);
+    // The namespace is private: dpkg-repack disappears for this test only.
+    await sh('mount --bind /dev/null /usr/bin/dpkg-repack');
+    try {
+      await oldPackageGone();
+      const refused = await wizard(['--target', '1.49.0', '--yes']);
+      assert.equal(refused.exitCode, 2, refused.stdout + refused.stderr);
+      assert.match(refused.stdout, /neither in apt's cache nor offered by the repository, and dpkg-repack .* is not installed: no copy can be kept, so a rollback will need the old package from elsewhere\./);
+      assert.match(refused.stdout, /--no-package-rollback/);
+      assert.match(refused.stdout, /Server state: nothing was changed/);
+      assert.equal(await sh("dpkg-query -W -f='${Version}' matrix-synapse-py3"), '1.46.0+bookworm1');
+      assert.equal(await version(port), '1.46.0');
+      const r = await wizard(['--target', '1.49.0', '--yes', '--no-package-rollback']);
+      assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /no copy of 1\.46\.0\+bookworm1 could be kept; a rollback needs the old package from elsewhere/);
+      assert.equal(await version(port), '1.49.0');
+    } finally {
+      await sh('umount /usr/bin/dpkg-repack');
+    }
   });
 });
