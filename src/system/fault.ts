@@ -1,4 +1,5 @@
 import { appendFileSync } from 'node:fs';
+import { IS_BUNDLE } from './build-flags.js';
 
 /**
  * Test-only fault injection; does nothing unless SYNAPSE_UPGRADE_TEST_KILL_AT is set. The process then kills
@@ -10,13 +11,17 @@ import { appendFileSync } from 'node:fs';
  *   SYNAPSE_UPGRADE_TEST_KILL_AT=*                                 kill at the first point not listed in
  *     SYNAPSE_UPGRADE_TEST_KILL_SKIP (comma-separated), which lets a test walk every boundary run after run
  *   SYNAPSE_UPGRADE_TEST_KILL_TRACE=FILE                            append the point to FILE before the kill
+ * The single file that users run has none of it: the bundle folds IS_BUNDLE to true and drops the second branch
+ * (the variable names are not even in it; test/scripts/single-file.test.ts checks).
  */
-export function faultPoint(point: string): void {
-  const wanted = process.env.SYNAPSE_UPGRADE_TEST_KILL_AT;
-  if (!wanted) return;
-  const hit = wanted === '*' ? !(process.env.SYNAPSE_UPGRADE_TEST_KILL_SKIP ?? '').split(',').includes(point) : wanted.split(',').includes(point);
-  if (!hit) return;
-  const trace = process.env.SYNAPSE_UPGRADE_TEST_KILL_TRACE;
-  if (trace) appendFileSync(trace, `${point}\n`);
-  process.kill(process.pid, 'SIGKILL');
-}
+export const faultPoint: (point: string) => void = IS_BUNDLE
+  ? () => {}
+  : (point) => {
+      const wanted = process.env.SYNAPSE_UPGRADE_TEST_KILL_AT;
+      if (!wanted) return;
+      const hit = wanted === '*' ? !(process.env.SYNAPSE_UPGRADE_TEST_KILL_SKIP ?? '').split(',').includes(point) : wanted.split(',').includes(point);
+      if (!hit) return;
+      const trace = process.env.SYNAPSE_UPGRADE_TEST_KILL_TRACE;
+      if (trace) appendFileSync(trace, `${point}\n`);
+      process.kill(process.pid, 'SIGKILL');
+    };

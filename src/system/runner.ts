@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AdminError, ExitCode } from '../core/errors.js';
 import type { Emit } from '../core/events.js';
+import { IS_BUNDLE } from './build-flags.js';
 import type { CommandResult, CommandSpec } from './command.js';
 import { createJob, followJob, inspectJob, JOB_FILES, type JobRecord, type JobState } from './jobs.js';
 import { displayArgv, displayEnv } from './redact.js';
@@ -13,10 +14,6 @@ import type { SupervisorInput } from './supervisor.js';
 import type { Transcript } from './transcript.js';
 
 const TAIL_LINES = 40;
-
-/** True in the single-file bundle: scripts/bundle.mjs defines `__SYNAPSE_UPGRADE_BUNDLE__` as `true`. */
-const IS_BUNDLE: boolean = typeof __SYNAPSE_UPGRADE_BUNDLE__ === 'boolean' && __SYNAPSE_UPGRADE_BUNDLE__;
-declare const __SYNAPSE_UPGRADE_BUNDLE__: boolean | undefined;
 
 const currentUser = (): string => {
   try {

@@ -5,7 +5,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { MUTATING_STEPS } from '../../src/core/steps.js';
-import { BIN } from './cli.js';
+import { binFor } from './cli.js';
 
 export const hasCommand = (cmd: string, args: string[] = ['--version']): boolean => {
   const r = spawnSync(cmd, args, { stdio: 'ignore' });
@@ -21,7 +21,7 @@ export interface WizardRun {
 
 /** Starts the built CLI without a terminal; stdout and stderr are collected together. */
 export function startWizard(args: string[], env: Record<string, string>): WizardRun {
-  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [binFor(env), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   child.stdout!.on('data', (d: Buffer) => (text += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (text += d.toString()));

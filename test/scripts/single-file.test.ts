@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { createStandinInstall, freePort, type StandinInstall } from '../../src/demo/standin.js';
-import { wizardEnv } from '../helpers/cli.js';
+import { DEV_BIN, wizardEnv } from '../helpers/cli.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BUNDLE = join(ROOT, 'dist', 'synapse-upgrade.mjs');
@@ -79,6 +79,17 @@ test('the single file runs --dry-run --yes against a stand-in homeserver and cha
   assert.equal(installed.stdout.trim(), '1.46.0');
 });
 
+test('test hooks are not in the single file: the bundle has no SYNAPSE_UPGRADE_TEST_ name, while the development build obeys them', { timeout: 90_000 }, async () => {
+  const text = await readFile(BUNDLE, 'utf8');
+  assert.doesNotMatch(text, /SYNAPSE_UPGRADE_TEST_|KILL_AT/);
+  // The same hook in the development build (tsc's dist/cli/main.js) kills the wizard at its first step boundary: the
+  // check above is about a hook that exists, not a name that was never there.
+  assert.ok(hs, 'the stand-in homeserver of the dry-run test');
+  const env = wizardEnv(hs.wheelhouse, join(dir, 'hook-state'), { SYNAPSE_UPGRADE_TEST_KILL_AT: '*' });
+  const dev = await execa(process.execPath, [DEV_BIN, '--venv', hs.venv, '-c', hs.configPath, '--target', '1.47.0', '--yes'], { env, extendEnv: false, reject: false, timeout: 60_000, stdin: 'ignore', all: true });
+  assert.equal(dev.signal, 'SIGKILL', String(dev.all));
+});
+
 test('--demo works from the single file: the embedded stand-in sources build the wheels', { timeout: 90_000 }, async () => {
   // A fresh TMPDIR: no wheelhouse or sources cached from other runs, so the embedded copy is what gets built.
   const demoTmp = join(dir, 'tmp');
@@ -101,7 +112,8 @@ test('renamed and moved (x/su.mjs), the single file upgrades a stand-in homeserv
   const root = join(dir, 'hs-renamed');
   renamedHs = await createStandinInstall({ root, version: '1.46.0', port: await freePort() });
   await renamedHs.start();
-  const env = wizardEnv(renamedHs.wheelhouse, join(root, 'state'));
+  // With the test hook that kills the wizard at every step boundary set: it is not in the single file.
+  const env = wizardEnv(renamedHs.wheelhouse, join(root, 'state'), { SYNAPSE_UPGRADE_TEST_KILL_AT: '*' });
   const run = await runSingle(['--venv', renamedHs.venv, '-c', renamedHs.configPath, '--target', '1.47.0', '--yes'], env, 110_000, renamed);
   assert.equal(run.exitCode, 0, run.all);
   assert.doesNotMatch(run.all, /never started/);
