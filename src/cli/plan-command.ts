@@ -1,11 +1,13 @@
-import { writeFile } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { InstallSummary, NoteEvent, WizardEvent } from '../core/events.js';
 import type { CoverageReport } from '../core/notes/coverage.js';
 import { renderPlanScript, type PlannedCommand } from '../core/plan-script.js';
 import { checkLine } from '../core/session.js';
+import { usageError } from '../core/errors.js';
 import { STEP_TITLES } from '../core/steps.js';
 import { runWizard } from '../engine/wizard.js';
+import { writeFileAtomic } from '../system/atomic-write.js';
 import { EventBus } from '../ui/event-bus.js';
 import type { CliOptions } from './args.js';
 import type { CliIO } from './output.js';
@@ -31,11 +33,23 @@ function collector() {
   return { listen, commands, notes, checks, install: () => install, coverage: () => coverage };
 }
 
+/** --script FILE must be a new file or a regular file: a link or a device there is refused before anything runs. */
+async function checkScriptPath(path: string): Promise<void> {
+  const info = await lstat(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw usageError(`--script ${path} cannot be checked (${error.code ?? error.message}).`, 'Choose another file for the plan.');
+  });
+  if (!info || info.isFile()) return;
+  const what = info.isSymbolicLink() ? 'a symbolic link' : info.isDirectory() ? 'a folder' : 'not a regular file (a FIFO, socket or device)';
+  throw usageError(`--script ${path} is ${what}; the plan is only written to a new or regular file. Nothing was changed.`, 'Choose another file for the plan, or remove that one.');
+}
+
 /**
  * `synapse-upgrade plan`: a dry run whose commands become a POSIX shell script, with a comment
  * for each note and check. Nothing is changed; the script goes to --script FILE or stdout.
  */
 export async function runPlan(opts: CliOptions, io: CliIO): Promise<number> {
+  if (opts.script) await checkScriptPath(opts.script);
   const bus = new EventBus(true);
   const seen = collector();
   bus.subscribe(seen.listen);
@@ -64,7 +78,9 @@ export async function runPlan(opts: CliOptions, io: CliIO): Promise<number> {
     commands: seen.commands,
   });
   if (opts.script) {
-    await writeFile(opts.script, script, { mode: 0o700 });
+    // A new file in the same folder, renamed over FILE: a link planted at FILE is replaced, never written through.
+    // 0700: the script names the server's paths and commands; only its owner needs to read or run it.
+    await writeFileAtomic(opts.script, script, 0o700);
     io.stderr(`Wrote the plan for ${result.from} -> ${result.to} to ${opts.script}. Review it, then run it with: sh ${opts.script}`);
   } else {
     io.stdout(script);

@@ -68,7 +68,8 @@ export function renderPlanScript(plan: Plan): string {
     for (const note of plan.coverage.unchecked) out.push(...uncheckedLines(note).flatMap((l) => comment(l)));
   }
   if (plan.checks.length) out.push('#', ...comment('Checks run while planning:'), ...plan.checks.flatMap((c) => comment(c, ' ')));
-  out.push('', 'set -eu', '');
+  // Whatever the script makes (the backup folder, the backup itself) is private to whoever runs it.
+  out.push('', 'set -eu', 'umask 077', '');
   let step = '';
   for (const cmd of plan.commands) {
     if (cmd.step !== step) {

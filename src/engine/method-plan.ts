@@ -1,10 +1,10 @@
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { schemaFor } from '../core/schema-facts.js';
 import { managerRestart } from '../methods/restart/index.js';
 import { DROP_IN_NAME, dropInText, timeoutRisk } from '../methods/restart/systemd.js';
 import type { MethodPlan } from '../methods/types.js';
 import type { CommandSpec } from '../system/command.js';
+import { writeFileAtomic } from '../system/atomic-write.js';
 import { loadSteps } from '../system/steps-loader.js';
 import type { SessionContext } from './context.js';
 
@@ -56,7 +56,7 @@ async function systemdTimeout(ctx: SessionContext, plan: MethodPlan): Promise<vo
     return;
   }
   const staged = join(ctx.sessionDir, DROP_IN_NAME);
-  await writeFile(staged, dropInText(DROP_IN_TIMEOUT));
+  await writeFileAtomic(staged, dropInText(DROP_IN_TIMEOUT), 0o644);
   const commands: CommandSpec[] = [
     { argv: ['mkdir', '-p', manager.dropInDir], title: `Make ${manager.dropInDir}` },
     { argv: ['cp', staged, join(manager.dropInDir, DROP_IN_NAME)], title: `Raise ${manager.mainUnit}'s start timeout to ${DROP_IN_TIMEOUT} s` },

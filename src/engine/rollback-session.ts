@@ -5,6 +5,7 @@ import { methodFor } from '../methods/registry.js';
 import { readJournal } from '../system/journal.js';
 import { createRunner } from '../system/runner.js';
 import { homeserverKey, resolveStateRoot } from '../system/state-dir.js';
+import { ensureTrustedFolder } from '../system/trusted-dir.js';
 import { openTranscript, type Transcript } from '../system/transcript.js';
 import { Steps, type WizardDeps, type WizardOptions } from './context.js';
 import { inspectServer, summarize } from './inspect.js';
@@ -44,6 +45,7 @@ export async function runRollbackSession(opts: WizardOptions, deps: WizardDeps):
     // A rollback changes the server: no other wizard may work on this homeserver meanwhile (any state folder).
     const configPath = picture.install.configPaths[0];
     if (!opts.dryRun && configPath) homeserverLock = await lockHomeserver(configPath, { stateDir: sessionDir, command: 'rollback' });
+    await ensureTrustedFolder(sessionDir, 'state folder', '--state-dir', { create: false });
     const journal = await readJournal(sessionDir);
     if (!journal || journal.dryRun || !journal.from) {
       throw nothingToRollBack(`no upgrade of this homeserver is recorded in ${sessionDir}${journal?.dryRun ? ' (the last session was a dry run)' : ''}`);

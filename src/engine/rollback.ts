@@ -9,6 +9,8 @@ import type { BackupRecord } from '../system/backup.js';
 import { pgExecCommand, pgRestoreCommand, pgRestoreToSqlCommand } from '../system/backup-postgres.js';
 import { sha256File } from '../system/backup.js';
 import { sqliteExecCommand, sqliteRestoreCommand } from '../system/backup-sqlite.js';
+import { createPrivateFile } from '../system/no-follow.js';
+import { ensureTrustedFolder } from '../system/trusted-dir.js';
 import type { CommandSpec } from '../system/command.js';
 import { probeHealth, probeServerVersion } from '../system/http.js';
 import { labelHarmlessShutdown } from '../core/log-progress.js';
@@ -139,6 +141,8 @@ export async function runRollback(input: RollbackInput, plan: RollbackPlan): Pro
     const backup = input.backup;
     await steps.start('rollback-restore');
     if (!runner.dryRun) {
+      // A backup folder someone else controls could hand us another file, or take the restore script.
+      await ensureTrustedFolder(dirname(backup.path), 'backup folder', '--backup-dir', { create: false });
       const sum = await sha256File(backup.path).catch((e: NodeJS.ErrnoException) => `unreadable (${e.code ?? e.message})`);
       if (sum !== backup.sha256) {
         throw new AdminError(`The backup ${backup.path} does not match its recorded checksum (${sum.slice(0, 16)}… ≠ ${backup.sha256.slice(0, 16)}…).`, {
@@ -153,6 +157,8 @@ export async function runRollback(input: RollbackInput, plan: RollbackPlan): Pro
     } else {
       const sqlFile = `${backup.path}.restore.sql`;
       try {
+        // The whole database as SQL: private (0600), and never written through a link.
+        if (!runner.dryRun) await createPrivateFile(sqlFile);
         const toSql = await runner.run(pgRestoreToSqlCommand(backup.path, sqlFile));
         if (toSql.exitCode !== 0) throw new AdminError(`Reading the backup failed:\n${tail(toSql.tail)}`, { serverState: state(`matrix-synapse ${back} is installed; the database was not touched`) });
         const result = await runner.run(pgRestoreCommand(info.pg!, sqlFile));

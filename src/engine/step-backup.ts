@@ -7,6 +7,8 @@ import { backupFileName, sha256File, type BackupRecord } from '../system/backup.
 import { pgDumpCommand, verifyPgDump } from '../system/backup-postgres.js';
 import { sqliteBackupCommand, verifySqliteBackup } from '../system/backup-sqlite.js';
 import { writableDirProblem } from '../system/disk.js';
+import { createPrivateFile, openProblem } from '../system/no-follow.js';
+import { ensureTrustedFolder } from '../system/trusted-dir.js';
 import type { Runner } from '../system/runner.js';
 import type { FlowStep } from './context.js';
 import { databaseInfo, type DatabaseInfo } from './database-info.js';
@@ -33,7 +35,15 @@ export async function takeBackup(input: { runner: Runner; python: string; info: 
       nextStep: 'Choose a writable folder with --backup-dir, or fix its permissions.',
     });
   }
+  if (!runner.dryRun) await ensureTrustedFolder(dir, 'backup folder', '--backup-dir');
   const dest = join(dir, backupFileName(input.version, info.engine, input.at));
+  // Made here, 0600 and exclusively: the dump and the SQLite copy write into it (pg_dump keeps the mode, and SQLite
+  // gives its -journal the database file's mode), so the backup is never readable by others, and never a planted link.
+  if (!runner.dryRun) {
+    await createPrivateFile(dest).catch((error: NodeJS.ErrnoException) => {
+      throw new AdminError(`The backup file ${openProblem(dest, error)}.`, { exitCode: ExitCode.usage, serverState: NOTHING_CHANGED, nextStep: 'Remove it, or choose another folder with --backup-dir.' });
+    });
+  }
   const spec = info.engine === 'sqlite3' ? sqliteBackupCommand(input.python, info.sqlitePath ?? '', dest) : pgDumpCommand(info.pg!, dest);
   const result = await runner.run(spec);
   if (runner.dryRun) return undefined;

@@ -4,6 +4,7 @@ import type { Outcome, Result } from '../core/events.js';
 import { methodFor } from '../methods/registry.js';
 import { createRunner } from '../system/runner.js';
 import { homeserverKey, resolveStateRoot } from '../system/state-dir.js';
+import { ensureTrustedFolder } from '../system/trusted-dir.js';
 import { openTranscript, type Transcript } from '../system/transcript.js';
 import { ensureWritableDir } from '../system/writable.js';
 import { Steps, type SessionContext, type WizardDeps, type WizardOptions } from './context.js';
@@ -67,6 +68,7 @@ export async function runWizard(opts: WizardOptions, deps: WizardDeps): Promise<
     deps.emit({ type: 'detected', install: summary });
     const sessionDir = join(resolveStateRoot(options.stateDir), homeserverKey(picture.serverName, picture.install.configPaths[0] ?? ''));
     await ensureWritableDir(sessionDir);
+    await ensureTrustedFolder(sessionDir, 'state folder', '--state-dir');
     // The lock, the journal of an unfinished session and the resume question (engine/resume.ts).
     const session = await openSession({ opts, deps, sessionDir, install: summary });
     lock = session.lock;

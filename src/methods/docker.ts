@@ -1,9 +1,10 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { isMap, isScalar, parseDocument } from 'yaml';
 import { AdminError, ExitCode } from '../core/errors.js';
 import { parseVersion, sortNewestFirst } from '../core/version.js';
 import type { CommandSpec } from '../system/command.js';
+import { writeFileAtomic } from '../system/atomic-write.js';
 import { readOnly } from '../system/probe.js';
 import { daemonProblem, inspectContainer, inspectImage, parseImageRef, VERSION_LABEL } from './docker-detect.js';
 import { composeCommand, dockerRecreate, dockerRollback, previousName } from './restart/docker.js';
@@ -205,7 +206,7 @@ export const dockerMethod: InstallMethod = {
         const dir = join(sessionDir, 'compose');
         await mkdir(dir, { recursive: true });
         const proposed = join(dir, `${basename(file)}.rollback-v${back}`);
-        await writeFile(proposed, edit.after);
+        await writeFileAtomic(proposed, edit.after);
         install_.push({ argv: ['cp', proposed, file], title: `Pin ${d.compose.service} back to ${ref} in ${file}` });
         break;
       }
@@ -260,7 +261,7 @@ export const dockerMethod: InstallMethod = {
         await mkdir(dir, { recursive: true });
         const kept = join(dir, `${basename(edit.file)}.before-v${target}`);
         const proposed = join(dir, `${basename(edit.file)}.proposed-v${target}`);
-        await writeFile(proposed, edit.after);
+        await writeFileAtomic(proposed, edit.after);
         details.push('The compose file changes like this (a copy of it is kept first):', ...edit.diff);
         for (const line of edit.diff) ctx.emit({ type: 'message', level: 'info', text: line });
         before.push({ argv: ['cp', '-p', edit.file, kept], title: `Keep a copy of ${edit.file}` });

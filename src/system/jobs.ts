@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readSync } from 'node:fs';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { closeSync, readSync } from 'node:fs';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { writeFileAtomic } from './atomic-write.js';
+import { openReadNoFollow, readTextNoFollow } from './no-follow.js';
 import { isSameProcessAlive } from './proc-identity.js';
 
 /**
@@ -57,7 +58,7 @@ export const JOB_FILES = { meta: 'job.json', started: 'started.json', output: 'o
 
 async function readJson<T>(path: string): Promise<T | undefined> {
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as T;
+    return JSON.parse(await readTextNoFollow(path, 1024 * 1024)) as T;
   } catch {
     return undefined; // missing, or (never: they are written atomically) damaged
   }
@@ -176,7 +177,7 @@ export async function followJob(
   const drain = (limit = Infinity): boolean => {
     if (fd === undefined) {
       try {
-        fd = openSync(output, 'r');
+        fd = openReadNoFollow(output);
       } catch {
         return false; // not created yet
       }

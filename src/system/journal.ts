@@ -1,10 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { AdminError, ExitCode } from '../core/errors.js';
 import type { InstallSummary, Outcome } from '../core/events.js';
 import type { StepId, StepStatus } from '../core/steps.js';
 import { parseVersion } from '../core/version.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { openProblem, readTextNoFollow } from './no-follow.js';
 import type { JobRecord } from './jobs.js';
 import type { BackupRecord } from './backup.js';
 
@@ -72,10 +72,10 @@ export async function readJournal(sessionDir: string): Promise<Journal | undefin
   const path = journalPath(sessionDir);
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readTextNoFollow(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new AdminError(`The journal ${path} cannot be read: ${(error as Error).message}`, { exitCode: ExitCode.usage });
+    throw new AdminError(`The journal ${openProblem(path, error)}: ${(error as Error).message}. Nothing was changed and the file was left as it is.`, { exitCode: ExitCode.usage });
   }
   let data: Partial<Journal> | null;
   try {

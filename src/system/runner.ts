@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { AdminError, ExitCode } from '../core/errors.js';
 import type { Emit } from '../core/events.js';
 import { IS_BUNDLE } from './build-flags.js';
+import { openAppendNoFollow } from './no-follow.js';
 import type { CommandResult, CommandSpec } from './command.js';
 import { createJob, followJob, inspectJob, JOB_FILES, type JobRecord, type JobState } from './jobs.js';
 import { displayArgv, displayEnv } from './redact.js';
@@ -87,7 +88,7 @@ function supervisorCommand(jobPath: string): [string, string[]] {
 /** Launches the supervisor of a job in a new session (setsid): no terminal, not in the wizard's process group. */
 function launch(jobPath: string, spec: CommandSpec): Promise<void> {
   const [file, args] = supervisorCommand(jobPath);
-  const log = openSync(join(jobPath, JOB_FILES.supervisorLog), 'a', 0o600);
+  const log = openAppendNoFollow(join(jobPath, JOB_FILES.supervisorLog));
   try {
     const child = spawn(file, args, { detached: true, stdio: ['pipe', 'ignore', log], cwd: spec.cwd ?? process.cwd(), env: process.env });
     const input: SupervisorInput = { argv: [...spec.argv], ...(spec.cwd ? { cwd: spec.cwd } : {}), ...(spec.env ? { env: { ...spec.env } } : {}) };

@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-write.js';
+import { openAppendNoFollow } from './no-follow.js';
 import { JOB_FILES, type JobExit, type JobStarted } from './jobs.js';
 import { processStart } from './proc-identity.js';
 
@@ -43,7 +44,7 @@ export async function supervise(jobDir: string | undefined): Promise<number> {
     await writeJson(exitFile, exit);
     return 1;
   }
-  const out = openSync(join(jobDir, JOB_FILES.output), 'a', 0o600);
+  const out = openAppendNoFollow(join(jobDir, JOB_FILES.output));
   const [file, ...args] = input.argv as [string, ...string[]];
   const child = spawn(file, args, {
     cwd: input.cwd,

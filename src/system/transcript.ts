@@ -1,5 +1,7 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
+import { AdminError, ExitCode } from '../core/errors.js';
+import { openAppendNoFollow, openProblem } from './no-follow.js';
 
 /**
  * The append-only record of every command: argv, cwd, exit code, duration and all output.
@@ -15,7 +17,18 @@ export interface Transcript {
 
 export function openTranscript(path: string): Transcript {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const stream: WriteStream = createWriteStream(path, { flags: 'a', mode: 0o600 });
+  let fd: number;
+  try {
+    // Never through a link, never into a FIFO or a device planted under its name.
+    fd = openAppendNoFollow(path);
+  } catch (error) {
+    throw new AdminError(`The transcript ${openProblem(path, error)}.`, {
+      exitCode: ExitCode.usage,
+      serverState: 'nothing was changed',
+      nextStep: 'Remove it (the wizard makes a new one), or choose another state folder with --state-dir.',
+    });
+  }
+  const stream: WriteStream = createWriteStream('', { fd });
   // A full or failing disk must not crash the wizard from a stream event; the journal write reports it.
   let failed: Error | undefined;
   stream.on('error', (error) => {

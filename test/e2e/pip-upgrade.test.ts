@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import { createStandinInstall, freePort, type StandinInstall } from '../../src/demo/standin.js';
 import { runCli, wizardEnv } from '../helpers/cli.js';
@@ -38,6 +38,9 @@ test('--yes upgrades a pip install 1.46.0 → 1.47.0 on a non-default port and v
   assert.deepEqual(journal.steps.map((s: { id: string; status: string }) => `${s.id}:${s.status}`), [
     'detect:done', 'target:done', 'notes:done', 'prepare:done', 'preflight:done', 'confirm:done', 'backup:done', 'install:done', 'config-check:done', 'restart:done', 'wait:done', 'verify:done', 'workers:skipped',
   ]);
+  // The backup is private: 0600, in a 0700 folder (issue 14 item 3).
+  assert.equal((await stat(journal.backup.path)).mode & 0o777, 0o600);
+  assert.equal((await stat(dirname(journal.backup.path))).mode & 0o777, 0o700);
   const transcript = await readFile(journal.transcript, 'utf8');
   assert.match(transcript, /"install","--disable-pip-version-check","--upgrade","matrix-synapse==1\.47\.0"\]/);
   assert.match(transcript, /Successfully installed matrix-synapse-1\.47\.0/);
