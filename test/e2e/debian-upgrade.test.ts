@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { buildWheelhouse, freePort } from '../../src/demo/standin.js';
-import { BIN } from '../helpers/cli.js';
+import { BIN, binFor } from '../helpers/cli.js';
 import { needPrivateRoot, openPrivateRoot, type PrivateRoot } from '../helpers/private-root.js';
 import { needTools } from '../helpers/tools.js';
 
@@ -65,7 +65,7 @@ test('Debian package (real dpkg and apt-get, debhelper\'s compat-10 postinst, lo
     assert.equal(r.exitCode, 0, `${script}\n${r.stdout}\n${r.stderr}`);
     return r.stdout.trim();
   };
-  const wizard = (args: string[], extraEnv: Record<string, string> = {}) => ns.run(process.execPath, [BIN, ...args], { env: { ...env, ...extraEnv } });
+  const wizard = (args: string[], extraEnv: Record<string, string> = {}) => ns.run(process.execPath, [binFor(extraEnv), ...args], { env: { ...env, ...extraEnv } });
   /** The stand-in systemctl's calls from line `from` on, as command lines. */
   const systemctlCalls = async (from = 0): Promise<string[]> =>
     (await readFile(systemctlLog, 'utf8').catch(() => '')).trim().split('\n').filter(Boolean).slice(from).map((l) => JSON.parse(l).argv.join(' '));
