@@ -137,7 +137,7 @@ test('the filesystem fills up during the backup: the step fails, removes its par
   await mkdir(backups);
   const helper = fileURLToPath(new URL('../helpers/backup-into.ts', import.meta.url));
   const env = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
-  const run = await withTmpfs(backups, 'size=512k', [process.execPath, '--import', 'tsx', helper, hs.bin('python'), hs.dbPath, backups, join(root, 'transcript.log')], env);
+  const run = await withTmpfs(backups, 'size=512k,mode=700', [process.execPath, '--import', 'tsx', helper, hs.bin('python'), hs.dbPath, backups, join(root, 'transcript.log')], env);
   assert.equal(run.exitCode, 0, run.stderr);
   const out = JSON.parse(run.stdout.trim().split('\n').at(-1)!);
   assert.equal(out.ok, false);
