@@ -1,7 +1,8 @@
 // The tier's cache, shared by runs and clones: $SYNAPSE_UPGRADE_TEST_CACHE, else ~/.cache/synapse-upgrade-test.
 //   pip/                 pip's own cache (PIP_CACHE_DIR) for every pip the tier and the wizard run
-//   wheels/<version>/    a wheelhouse: matrix-synapse==<version> and its dependencies (pip download)
-//   venvs/<key>/         a finished venv per version (+ constraints, extras, python), cloned into each test
+//   wheels/<key>/        a wheelhouse: matrix-synapse==<version> and its dependencies (pip download)
+//   venvs/<key>/         a finished venv, cloned into each test
+// <key> is the version and a hash of what else decides the content (python, constraints, extra packages).
 // Each entry is built in a temp folder and renamed into place, under a lock, so concurrent tests and an
 // interrupted run never see half an entry. The first run downloads; later runs copy (seconds).
 import { execa } from 'execa';
@@ -69,7 +70,7 @@ async function constraintsFile(dir: string, version: string): Promise<string[]> 
 
 /** pip download of matrix-synapse==version, its dependencies and the extras into the cache (once). */
 export function ensureWheelhouse(version: string): Promise<string> {
-  return lockedBuild(join(cacheRoot(), 'wheels', version), async (tmp) => {
+  return lockedBuild(join(cacheRoot(), 'wheels', venvKey(version)), async (tmp) => {
     const c = await constraintsFile(tmp, version);
     const run = await execa(PYTHON, ['-m', 'pip', 'download', '--disable-pip-version-check', '--only-binary=:all:', '-d', tmp, ...c, `matrix-synapse==${version}`, ...VERSIONS.extra_packages], {
       env: pipEnv(), extendEnv: false, reject: false, timeout: 20 * 60_000,
@@ -80,7 +81,7 @@ export function ensureWheelhouse(version: string): Promise<string> {
 
 /** Whether the wheelhouse for a version is already in the cache (used when the index cannot be reached). */
 export function haveWheelhouse(version: string): boolean {
-  return existsSync(join(cacheRoot(), 'wheels', version, '.complete'));
+  return existsSync(join(cacheRoot(), 'wheels', venvKey(version), '.complete'));
 }
 
 function venvKey(version: string): string {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../../src/demo/standin.js';
 import { cloneVenv, pipEnv } from './cache.js';
+import type { PidNamespace } from './pidns.js';
 
 export interface RealHomeserver {
   root: string;
@@ -37,12 +38,23 @@ export interface CreateOptions {
   serverName?: string;
   /** Edits the generated config's text before the first start. */
   editConfig?: (yaml: string) => string;
+  /** Runs synctl (so the daemon) inside this pid namespace. */
+  ns?: PidNamespace;
 }
 
-/** Moves the generated listener (port 8008 on ::1 and 127.0.0.1) to `port` on 127.0.0.1 only. */
+/**
+ * Moves the generated listener (port 8008 on ::1 and 127.0.0.1) to `port` on 127.0.0.1 only, as an admin
+ * would edit it. Old releases write `- port: 8008` and `bind_addresses: ['::1', '127.0.0.1']`; new ones
+ * `port: 8008` under `- bind_addresses:` with a block list.
+ */
 export function moveListener(yaml: string, port: number): string {
-  const moved = yaml.replace(/^(\s*- port:\s*)8008\s*$/m, `$1${port}`).replace(/^(\s*bind_addresses:\s*)\['::1', '127\.0\.0\.1'\]\s*$/m, `$1['127.0.0.1']`);
-  if (moved === yaml || !moved.includes(`port: ${port}`)) throw new Error('the generated homeserver.yaml has no listener on port 8008 to move');
+  const moved = yaml
+    .replace(/^(\s*(?:- )?port:\s*)8008[ \t]*$/m, `$1${port}`)
+    .replace(/^(\s*(?:- )?bind_addresses:\s*)\['::1', '127\.0\.0\.1'\][ \t]*$/m, `$1['127.0.0.1']`)
+    .replace(/^(\s*(?:- )?bind_addresses:\s*\n)\s*- ::1\s*\n/m, '$1');
+  if (!new RegExp(`port: ${port}\\s*$`, 'm').test(moved) || /::1/.test(moved.replace(/^\s*#.*$/gm, ''))) {
+    throw new Error('the generated homeserver.yaml has no listener on port 8008 on ::1 and 127.0.0.1 to move');
+  }
   return moved;
 }
 
@@ -62,22 +74,25 @@ export async function createHomeserver(opts: CreateOptions): Promise<RealHomeser
   await writeFile(config, yaml);
   const url = `http://127.0.0.1:${port}`;
   const pidFile = join(dir, 'homeserver.pid');
+  const synctl = (args: string[]) => (opts.ns ? opts.ns.wrap(join(venv, 'bin', 'synctl'), args, dir) : [join(venv, 'bin', 'synctl'), args] as [string, string[]]);
   const hs: RealHomeserver = {
     root, venv, dir, config, port, url, serverName,
     database: join(dir, 'homeserver.db'),
     env: activeEnv,
     async start() {
-      const run = await execa(join(venv, 'bin', 'synctl'), ['start', 'homeserver.yaml'], { cwd: dir, env: { ...activeEnv(), PWD: dir }, extendEnv: false, reject: false, timeout: 180_000 });
+      const run = await execa(...synctl(['start', 'homeserver.yaml']), { cwd: dir, env: { ...activeEnv(), PWD: dir }, extendEnv: false, reject: false, timeout: 180_000 });
       if (run.exitCode !== 0) throw new Error(`synctl start failed (exit ${run.exitCode}):\n${run.stdout}\n${run.stderr}\n${(await hs.readLog()).slice(-3000)}`);
       await waitFor(async () => (await hs.serverVersion()) !== undefined, 120_000, 'Synapse to answer server_version');
     },
     async stop() {
       if (!hs.pid()) return;
-      await execa(join(venv, 'bin', 'synctl'), ['stop', 'homeserver.yaml'], { cwd: dir, env: activeEnv(), extendEnv: false, reject: false, timeout: 120_000 });
+      await execa(...synctl(['stop', 'homeserver.yaml']), { cwd: dir, env: activeEnv(), extendEnv: false, reject: false, timeout: 120_000 });
     },
     pid() {
       if (!existsSync(pidFile)) return undefined;
       const pid = Number(readPidFile(pidFile));
+      if (!pid) return undefined;
+      if (opts.ns) return opts.ns.outerPid(pid);
       try {
         process.kill(pid, 0);
         return pid;

@@ -40,8 +40,15 @@ export async function seedData(hs: RealHomeserver, user = 'alice'): Promise<Seed
   const room = await call(hs, 'POST', '/_matrix/client/r0/createRoom', { name: 'upgrade test', preset: 'private_chat' }, token);
   const roomId = String(room.room_id);
   const body = `written by ${user} before the upgrade at ${new Date().toISOString()}`;
-  const sent = await call(hs, 'PUT', `/_matrix/client/r0/rooms/${encodeURIComponent(roomId)}/send/m.room.message/txn-${Date.now()}`, { msgtype: 'm.text', body }, token);
-  return { user, password, roomId, eventId: String(sent.event_id), body };
+  const seed = { user, password, roomId, eventId: '', body };
+  seed.eventId = await sendMessage(hs, seed, token, body);
+  return seed;
+}
+
+/** Sends a text message into the seed's room; returns the body (for readBack). */
+export async function sendMessage(hs: RealHomeserver, seed: Pick<Seed, 'roomId'>, token: string, body: string): Promise<string> {
+  const sent = await call(hs, 'PUT', `/_matrix/client/r0/rooms/${encodeURIComponent(seed.roomId)}/send/m.room.message/txn-${Date.now()}-${Math.random()}`, { msgtype: 'm.text', body }, token);
+  return String(sent.event_id);
 }
 
 /** Logs in again and returns the bodies of the room's newest messages, newest first. */
