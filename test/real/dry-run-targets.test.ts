@@ -61,7 +61,6 @@ test('real Synapse: --dry-run --target latest (no terminal, no --yes) resolves l
   const listed = /nearest available versions are ([\d., ]+?)\.?$/m.exec(answer)?.[1]?.split(/,\s*/) ?? [];
   assert.ok(listed.length > 0, `the answer names versions: ${answer}`);
   for (const v of listed) assert.ok(tier.releases.includes(v) && semver.gt(v, from), `${v} is a real release newer than the installed ${from}`);
-  const nextUp = newer.find((v) => semver.gt(v, missing));
-  if (nextUp) assert.ok(listed.includes(nextUp), `the release just above ${missing} (${nextUp}) is named: ${listed.join(', ')}`);
+  if (newer.some((v) => semver.gt(v, missing))) assert.ok(listed.some((v) => semver.gt(v, missing)), `a release newer than ${missing} is named: ${listed.join(', ')}`);
   assert.equal(await hs.serverVersion(), from);
 });
