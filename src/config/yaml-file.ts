@@ -1,5 +1,6 @@
-import { readFile } from 'node:fs/promises';
-import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Document, type Node } from 'yaml';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { LineCounter, parseDocument, isMap, isSeq, isScalar, visit, type Document, type Node } from 'yaml';
 import { usageError } from '../core/errors.js';
 
 /** One YAML file, parsed with positions kept so findings can name a line. */
@@ -26,17 +27,38 @@ export function parseYamlText(path: string, text: string): YamlFile {
   try {
     value = doc.toJS();
   } catch (error) {
-    // An alias whose anchor is missing or comes later, or too many aliases: the document cannot be built.
-    throw usageError(`${path}: this file is not valid YAML: ${(error as Error).message.split('\n')[0]}`, 'Fix the anchors (&name) and aliases (*name) in the file; nothing was changed.');
+    // An alias whose anchor is missing or comes later, or too many aliases (an alias bomb): the document cannot be built.
+    let at: number | undefined;
+    visit(doc, {
+      Alias(_, node) {
+        at = node.range?.[0];
+        return visit.BREAK;
+      },
+    });
+    const where = at === undefined ? '' : `:${lines.linePos(at).line}:${lines.linePos(at).col}`;
+    throw usageError(`${path}${where}: this file is not valid YAML: ${(error as Error).message.split('\n')[0]}`, 'Fix the anchors (&name) and aliases (*name) in the file; nothing was changed.');
   }
   return { path, doc, lines, value: value ?? {} };
 }
 
+/** A config larger than this is refused: Synapse's own are a few hundred KiB at most. */
+export const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
+
 export async function readYamlFile(path: string): Promise<YamlFile> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    // O_NONBLOCK: a FIFO given as the config fails the regular-file check below instead of blocking the open.
+    const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      const info = await handle.stat();
+      if (!info.isFile()) throw usageError(`The config file ${path} is not a regular file.`, 'Point the wizard at homeserver.yaml with --config PATH.');
+      if (info.size > MAX_CONFIG_BYTES) throw usageError(`The config file ${path} is ${info.size} bytes, more than the ${MAX_CONFIG_BYTES / 1024 / 1024} MiB a config may have.`, 'Point the wizard at homeserver.yaml with --config PATH; nothing was changed.');
+      text = await handle.readFile('utf8');
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
+    if (error instanceof Error && 'exitCode' in error) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'cannot be read (permission denied)' : `cannot be read (${code})`;
     throw usageError(`The config file ${path} ${why}.`, 'Point the wizard at homeserver.yaml with --config PATH.');
