@@ -6,6 +6,25 @@ export type VersionProbe =
 
 const VERSION_PATH = '/_synapse/admin/v1/server_version';
 
+/** At most this much of an answer is read (Synapse's are a few dozen bytes); the rest is never downloaded. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** The body's first MAX_BODY_BYTES as text; the connection is cancelled there, so a huge answer costs 1 MiB. */
+export async function boundedText(response: Response, max = MAX_BODY_BYTES): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  while (size < max) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  if (size >= max) await reader.cancel().catch(() => {});
+  return Buffer.concat(chunks).subarray(0, max).toString('utf8');
+}
+
 /** One GET of the version endpoint. Never throws: an unreachable or lying server is data. */
 export async function probeServerVersion(baseUrl: string, timeoutMs = 3000): Promise<VersionProbe> {
   let response: Response;
@@ -15,7 +34,7 @@ export async function probeServerVersion(baseUrl: string, timeoutMs = 3000): Pro
     const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
     return { ok: false, reachable: false, reason: `nothing answered at ${baseUrl} (${cause})` };
   }
-  const body = await response.text().catch(() => '');
+  const body = await boundedText(response).catch(() => '');
   try {
     const answer = parseServerVersionBody(response.status, response.headers.get('content-type') ?? '', body);
     return { ok: true, answer, serverHeader: response.headers.get('server') ?? undefined };
@@ -28,7 +47,7 @@ export async function probeServerVersion(baseUrl: string, timeoutMs = 3000): Pro
 export async function probeHealth(baseUrl: string, timeoutMs = 3000): Promise<boolean> {
   try {
     const response = await fetch(new URL('/health', baseUrl), { signal: AbortSignal.timeout(timeoutMs) });
-    return response.status === 200 && (await response.text()).trim() === 'OK';
+    return response.status === 200 && (await boundedText(response)).trim() === 'OK';
   } catch {
     return false;
   }
