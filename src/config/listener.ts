@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+import { usageError } from '../core/errors.js';
 import type { HomeserverConfig } from './homeserver-config.js';
 
 export interface ListenerChoice {
@@ -42,6 +44,16 @@ export function clientListenerUrl(config: HomeserverConfig): ListenerChoice | un
       : typeof listener.bind_address === 'string'
         ? [listener.bind_address]
         : ['::', '0.0.0.0'];
+    const where = `${match.file}${match.line ? `:${match.line}` : ''}`;
+    if (!Number.isInteger(listener.port) || listener.port < 1 || listener.port > 65535) {
+      throw usageError(`${where}: the listener's port ${String(listener.port).slice(0, 40)} is not a port (1-65535).`, 'Fix the listener in the config; nothing was changed.');
+    }
+    for (const bind of binds) {
+      const bare = bind.replace(/^\[(.*)\]$/, '$1');
+      if (bare !== '' && !isIP(bare)) {
+        throw usageError(`${where}: the listener's bind address ${JSON.stringify(bind.slice(0, 80))} is not an IP address.`, 'Fix the listener in the config; nothing was changed.');
+      }
+    }
     const hosts = binds.map(dialHost);
     const host = hosts.find((h) => !h.startsWith('[')) ?? hosts[0] ?? '127.0.0.1';
     const scheme = listener.tls === true ? 'https' : 'http';

@@ -25,3 +25,26 @@ test('configs: a FIFO does not hang, more than 8 MiB is refused, an alias bomb n
   await writeFile(bomb, `server_name: x\n${levels.join('\n')}\n`);
   await assert.rejects(readYamlFile(bomb), (e: unknown) => e instanceof AdminError && e.exitCode === 2 && new RegExp(`${bomb}:3:\\d+: this file is not valid YAML`).test(e.message));
 });
+
+test('the client listener: a port outside 1-65535 or a bind address that is not an address is refused with file:line (exit 2)', async () => {
+  const { loadHomeserverConfig } = await import('../../src/config/homeserver-config.js');
+  const { clientListenerUrl } = await import('../../src/config/listener.js');
+  const base = await mkdtemp(join(tmpdir(), 'su-listener-'));
+  try {
+    const cases: [string, RegExp][] = [
+      ['port: 70000\n    bind_addresses: ["127.0.0.1"]', /hs\.yaml:3: the listener's port 70000 is not a port/],
+      ['port: 0\n    bind_addresses: ["127.0.0.1"]', /hs\.yaml:3: the listener's port 0 is not a port/],
+      ['port: 8008\n    bind_addresses: ["$(reboot)"]', /hs\.yaml:3: the listener's bind address "\$\(reboot\)" is not an IP address/],
+    ];
+    for (const [listener, message] of cases) {
+      const file = join(base, 'hs.yaml');
+      await writeFile(file, `server_name: x\nlisteners:\n  - ${listener}\n    resources: [{names: [client]}]\n`);
+      const config = await loadHomeserverConfig([file]);
+      assert.throws(() => clientListenerUrl(config), (e: unknown) => e instanceof AdminError && e.exitCode === 2 && message.test(e.message));
+    }
+    await writeFile(join(base, 'hs.yaml'), 'server_name: x\nlisteners:\n  - port: 8008\n    bind_addresses: ["::1", "[::]", "0.0.0.0"]\n    resources: [{names: [client]}]\n');
+    assert.equal(clientListenerUrl(await loadHomeserverConfig([join(base, 'hs.yaml')]))?.url, 'http://127.0.0.1:8008');
+  } finally {
+    await rm(base, { recursive: true, force: true });
+  }
+});
