@@ -60,6 +60,15 @@ export function moveListener(yaml: string, port: number): string {
 
 export async function createHomeserver(opts: CreateOptions): Promise<RealHomeserver> {
   const root = await mkdtemp(join(tmpdir(), 'su-real-'));
+  try {
+    return await setUp(root, opts);
+  } catch (error) {
+    await rm(root, { recursive: true, force: true }); // a failed set-up leaves no folder behind
+    throw error;
+  }
+}
+
+async function setUp(root: string, opts: CreateOptions): Promise<RealHomeserver> {
   const venv = join(root, 'env');
   const dir = join(root, 'synapse');
   const serverName = opts.serverName ?? 'real.test';
