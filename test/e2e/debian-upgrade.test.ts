@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, chown, copyFile, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,8 +48,11 @@ test('Debian package (real dpkg and apt-get, debhelper\'s compat-10 postinst, lo
   await copyFile(join(FIXTURES, 'systemctl-standin.py'), join(bin, 'systemctl'));
   await chmod(join(bin, 'systemctl'), 0o755);
   const state = join(work, 'state');
-  await mkdir(state, { recursive: true, mode: 0o777 });
-  await chmod(state, 0o777);
+  await mkdir(state, { recursive: true, mode: 0o700 });
+  // The non-root run gets a state folder of its own: the wizard trusts only folders its user owns alone.
+  const nobodyState = join(work, 'state-nobody');
+  await mkdir(nobodyState, { mode: 0o700 });
+  await chown(nobodyState, 65534, 65534);
   const systemctlLog = join(work, 'systemctl.log');
   const env = {
     PATH: `${bin}:/usr/sbin:/usr/bin:/sbin:/bin`,
@@ -135,7 +138,7 @@ test('Debian package (real dpkg and apt-get, debhelper\'s compat-10 postinst, lo
   });
 
   await t.test('not root: a clear sentence, exit 2, nothing changed', async () => {
-    const r = await ns.run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--', process.execPath, BIN, '--target', '1.49.0', '--yes'], { env });
+    const r = await ns.run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--', process.execPath, BIN, '--target', '1.49.0', '--yes'], { env: { ...env, SYNAPSE_UPGRADE_STATE_DIR: nobodyState } });
     assert.equal(r.exitCode, 2, r.stdout + r.stderr);
     assert.match(r.stdout, /Upgrading the Debian package matrix-synapse-py3 needs root, and synapse-upgrade runs as uid 65534\./);
     assert.match(r.stdout, /sudo/);
