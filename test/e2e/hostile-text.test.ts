@@ -89,18 +89,19 @@ test('tmux: an HTTP error body with escape sequences neither renames the pane no
 
 test('tmux: homeserver.log lines with escape sequences, shown while Synapse migrates (stand-in), change nothing on the terminal', async (t) => {
   if (!tmuxAvailable()) return void missingTool(t, 'tmux is not installed');
-  await hs.writeConfig({ migrationSeconds: 4 });
+  await hs.writeConfig({ migrationSeconds: 15 }); // long enough that the appended line is drawn while it migrates
   try {
-    const session = await inTmux(['--venv', hs.venv, '--target', '1.47.0', '--yes'], join(root, 'state-tmux-log'));
+    // 1.49.0: the stand-in migrates only when there are schema deltas to apply (1.46 and 1.47 share schema 65).
+    const session = await inTmux(['--venv', hs.venv, '--target', '1.49.0', '--yes'], join(root, 'state-tmux-log'));
     const title = await session.display('#{pane_title}');
-    await session.waitFor(/Waiting \d+ s for Synapse/, 60_000);
+    await session.waitFor(/Waiting \d+ s for Synapse: applying schema delta 66\/01/, 60_000); // the new process is migrating
     await appendFile(hs.logPath, `2026-01-01 00:00:00,000 - synapse.storage - 1 - INFO - main - ${ATTACK}LOGRED marker\n`);
     const seen = await session.waitFor(/LOGRED marker/, 15_000);
     assert.doesNotMatch(seen, /\]2;|\[31m/);
     assert.equal(await session.exitCode(90_000), 0, await session.capture());
     assert.equal(await session.display('#{pane_title}'), title, 'the pane title was changed');
     assert.deepEqual(colourCodes(await session.capture({ escapes: true })), [], 'a colour was drawn');
-    assert.equal(await hs.serverVersion(), '1.47.0');
+    assert.equal(await hs.serverVersion(), '1.49.0');
   } finally {
     await hs.writeConfig({ migrationSeconds: 0 });
   }
