@@ -143,8 +143,11 @@ test('two homeservers running, in a real terminal: the wizard asks which one (a 
   const screen = await session.waitFor(/Synapse homeservers were found here\. Which one should be upgraded\?/, 60_000);
   // Every choice names its config; move the ❯ to A's (other tests' homeservers may be listed too).
   const lines = screen.split('\n');
-  const selected = lines.findIndex((l) => l.startsWith('❯ '));
-  const target = lines.findIndex((l) => /^[❯ ] /.test(l) && l.includes(`config ${a.configPath}`));
+  // The select's items are "❯ pip: …" / "  pip: …" (one space after the marker); the numbered details above them
+  // ("  1. pip install …") name the configs too and must not be taken for items.
+  const item = /^[❯ ] [a-z]+: /;
+  const selected = lines.findIndex((l) => l.startsWith('❯ ') && item.test(l));
+  const target = lines.findIndex((l) => item.test(l) && l.includes(`config ${a.configPath}`));
   assert.ok(selected >= 0 && target >= 0, screen);
   assert.ok(lines.some((l) => l.includes(`config ${b.configPath}`)), screen);
   const moves = target - selected;
