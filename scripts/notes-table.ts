@@ -2,7 +2,7 @@
 // Usage: node --import tsx scripts/notes-table.ts > docs/notes.md   (test/scripts/notes-table.test.ts keeps it true)
 import type { Check, Note } from '../src/core/notes/types.js';
 import { SEVERITIES } from '../src/core/notes/types.js';
-import { loadSteps } from '../src/system/steps-loader.js';
+import { loadReleaseData } from '../src/system/release-data.js';
 
 export type Decided = 'config' | 'facts' | 'always' | 'judgement';
 const FACT_KINDS = new Set(['platform', 'method', 'database', 'workers', 'restart']);
@@ -29,7 +29,7 @@ const LABEL: Record<Decided, string> = {
 };
 
 export async function notesTable(): Promise<string> {
-  const { notes } = await loadSteps();
+  const { notes } = await loadReleaseData();
   const kinds = Object.keys(LABEL) as Decided[];
   const rows = SEVERITIES.map((s) => {
     const of = notes.filter((n) => n.severity === s);

@@ -6,7 +6,7 @@ import { coverageJson, coverageLines, uncheckedLines } from '../core/notes/cover
 import { notesJson, renderNotesText } from '../core/notes/render.js';
 import { readRange, selectNotes } from '../core/notes/select.js';
 import { gatherNoteFacts } from '../system/note-facts.js';
-import { loadSteps, type Steps } from '../system/steps-loader.js';
+import { loadReleaseData, type ReleaseData } from '../system/release-data.js';
 import { notesCoverage } from '../engine/notes-coverage.js';
 
 export interface NotesIo {
@@ -62,22 +62,22 @@ export async function runNotesCommand(args: string[], io: NotesIo, opts: { steps
     io.stderr(range.reason);
     return ExitCode.usage;
   }
-  let steps: Steps;
+  let data: ReleaseData;
   try {
-    steps = await loadSteps(...(opts.stepsDir ? [opts.stepsDir] : []));
+    data = await loadReleaseData(...(opts.stepsDir ? [opts.stepsDir] : []));
   } catch (error) {
     io.stderr(describeError(error).join('\n'));
     return ExitCode.failed;
   }
-  const selected = selectNotes(steps.notes, range.from, range.to);
+  const selected = selectNotes(data.notes, range.from, range.to);
   const wanted = new Set(queryIdsOf(selected));
   const { facts, warnings } = await gatherNoteFacts({
     configPaths: values.config ?? [],
-    queries: steps.queries.filter((q) => wanted.has(q.id)),
+    queries: data.queries.filter((q) => wanted.has(q.id)),
   });
   if (wanted.size > 0) warnings.push('The read-only database queries were not run by this command; notes that need them are shown as unknown.');
   const results = evaluateNotes(selected, facts);
-  const coverage = await notesCoverage(steps.schema.newestRelease, range.from, range.to, { readIndex: !values.offline });
+  const coverage = await notesCoverage(data.schema.newestRelease, range.from, range.to, { readIndex: !values.offline });
   if (coverage.uncovered) warnings.push(`The notes data stops at ${coverage.knownThrough}: releases after ${coverage.uncovered.after} up to ${coverage.uncovered.to} are not covered (see NOT COVERED).`);
   for (const warning of warnings) io.stderr(`warning: ${warning}`);
   if (values.json) {

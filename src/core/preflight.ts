@@ -5,7 +5,7 @@ import { parseVersion } from './version.js';
 
 /**
  * Preflight: the checks run before anything changes. Each passes, warns or fails, with the
- * evidence it is based on. Pure: the probes that gather the inputs live in engine/step-preflight.ts.
+ * evidence it is based on. Pure: the probes that gather the inputs live in engine/steps/preflight.ts.
  */
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 

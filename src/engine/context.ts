@@ -1,12 +1,10 @@
 import type { Ask, Emit } from '../core/events.js';
-import { STEP_TITLES, type StepId } from '../core/steps.js';
+import type { StepId } from '../core/steps.js';
 import type { TargetDecision } from '../core/target.js';
-import type { CommandSpec } from '../system/command.js';
-import { displayArgv } from '../system/redact.js';
 import type { Runner } from '../system/runner.js';
 import type { InstallMethod, MethodName, MethodPlan } from '../methods/types.js';
 import type { ServerPicture } from './inspect.js';
-import type { SessionRecorder } from './recorder.js';
+import type { StepTracker } from './step-tracker.js';
 
 export interface WizardOptions {
   /** `--method`: which kind of install to look for (pip, git, debian, docker). */
@@ -52,7 +50,7 @@ export interface WizardDeps {
 export interface SessionContext {
   opts: WizardOptions;
   deps: WizardDeps;
-  steps: Steps;
+  tracker: StepTracker;
   picture: ServerPicture;
   method: InstallMethod;
   runner: Runner;
@@ -79,41 +77,4 @@ export interface SessionContext {
 export interface FlowStep {
   id: StepId;
   run(ctx: SessionContext): Promise<void>;
-}
-
-/** Step bookkeeping shared by the flow: events for the screen, the journal for resume. */
-export class Steps {
-  current: StepId | undefined;
-  recorder: SessionRecorder | undefined;
-
-  /** `gate`: awaited before each step starts (held while the admin is asked whether to quit). */
-  constructor(
-    private readonly emit: Emit,
-    private readonly gate?: () => Promise<void>,
-  ) {}
-
-  async start(id: StepId, command?: CommandSpec): Promise<void> {
-    await this.gate?.();
-    this.current = id;
-    this.emit({ type: 'step.started', step: id, title: STEP_TITLES[id] });
-    await this.recorder?.step(id, 'running', command ? { command: displayArgv(command) } : {});
-  }
-
-  async done(id: StepId, summary?: string, extra: { exitCode?: number } = {}): Promise<void> {
-    this.emit({ type: 'step.finished', step: id, status: 'done', ...(summary ? { summary } : {}) });
-    await this.recorder?.step(id, 'done', { ...(summary ? { summary } : {}), ...extra });
-    this.current = undefined;
-  }
-
-  async skip(id: StepId, summary: string): Promise<void> {
-    this.emit({ type: 'step.finished', step: id, status: 'skipped', summary });
-    await this.recorder?.step(id, 'skipped', { summary });
-    if (this.current === id) this.current = undefined;
-  }
-
-  async fail(summary: string): Promise<void> {
-    if (!this.current) return;
-    this.emit({ type: 'step.finished', step: this.current, status: 'failed', summary });
-    await this.recorder?.step(this.current, 'failed', { summary }).catch(() => {});
-  }
 }

@@ -1,14 +1,14 @@
 import type { FlowStep } from './context.js';
-import { backupStep } from './step-backup.js';
-import { configCheckStep } from './step-config-check.js';
-import { confirmStep } from './step-confirm.js';
-import { installStep } from './step-install.js';
-import { notesStep } from './step-notes.js';
-import { preflightStep } from './step-preflight.js';
-import { prepareStep } from './step-prepare.js';
-import { restartStep, waitStep } from './step-restart.js';
-import { verifyStep } from './step-verify.js';
-import { workersStep } from './step-workers.js';
+import { backupStep } from './steps/backup.js';
+import { configCheckStep } from './steps/config-check.js';
+import { confirmStep } from './steps/confirm.js';
+import { installStep } from './steps/install.js';
+import { notesStep } from './steps/notes.js';
+import { preflightStep } from './steps/preflight.js';
+import { prepareStep } from './steps/prepare.js';
+import { restartStep, waitStep } from './steps/restart.js';
+import { verifyStep } from './steps/verify.js';
+import { workersStep } from './steps/workers.js';
 
 /**
  * The steps after the target is chosen, in order. To add a step: give it an id in

@@ -5,7 +5,7 @@ import { DROP_IN_NAME, dropInText, timeoutRisk } from '../methods/restart/system
 import type { MethodPlan } from '../methods/types.js';
 import type { CommandSpec } from '../system/command.js';
 import { writeFileAtomic } from '../system/atomic-write.js';
-import { loadSteps } from '../system/steps-loader.js';
+import { loadReleaseData } from '../system/release-data.js';
 import type { SessionContext } from './context.js';
 
 /** The start timeout the drop-in sets: long enough for the migrations known to be slow. */
@@ -20,7 +20,7 @@ function defaultPlan(ctx: SessionContext): MethodPlan {
 
 /** Schema versions crossed by the upgrade (the migrations Synapse runs while starting). */
 export async function migrationsCrossed(from: string, to: string): Promise<{ from: number; to: number } | undefined> {
-  const schema = (await loadSteps()).schema;
+  const schema = (await loadReleaseData()).schema;
   const a = schemaFor(schema, from);
   const b = schemaFor(schema, to);
   return a && b && b.schema > a.schema ? { from: a.schema, to: b.schema } : undefined;

@@ -4,20 +4,21 @@ import type { Install, InstallMethod, RestartHold } from '../methods/types.js';
 import type { CommandSpec } from '../system/command.js';
 import { faultPoint } from '../system/fault.js';
 import type { Runner } from '../system/runner.js';
-import type { SessionContext, Steps } from './context.js';
+import type { SessionContext } from './context.js';
+import type { StepTracker } from './step-tracker.js';
 
 /** What holding and releasing need: the method, the install, the runner and the journal. */
 export interface HoldInput {
   method: InstallMethod;
   install: Install;
   runner: Runner;
-  steps: Steps;
+  tracker: StepTracker;
   emit: Emit;
   sessionDir: string;
 }
 
 /** The hold input of a session. */
-export const holdInput = (ctx: SessionContext): HoldInput => ({ method: ctx.method, install: ctx.picture.install, runner: ctx.runner, steps: ctx.steps, emit: ctx.deps.emit, sessionDir: ctx.sessionDir });
+export const holdInput = (ctx: SessionContext): HoldInput => ({ method: ctx.method, install: ctx.picture.install, runner: ctx.runner, tracker: ctx.tracker, emit: ctx.deps.emit, sessionDir: ctx.sessionDir });
 
 const holdOf = (input: HoldInput): RestartHold | undefined => input.method.restartHold?.(input.install, input.sessionDir, input.runner.dryRun);
 
@@ -42,7 +43,7 @@ export async function releaseHold(input: HoldInput, why = 'the install ended'): 
       nextStep: 'Remove /usr/sbin/policy-rc.d (or put your own back) by hand, then run synapse-upgrade again.',
     });
   }
-  if (!input.runner.dryRun) await input.steps.recorder?.event('restart-released', { reason: why });
+  if (!input.runner.dryRun) await input.tracker.recorder?.event('restart-released', { reason: why });
   return true;
 }
 
@@ -61,7 +62,7 @@ export async function withRestartHold<T>(input: HoldInput, body: () => Promise<T
       nextStep: 'Check that /usr/sbin is writable by root, then run synapse-upgrade again.',
     });
   }
-  if (!input.runner.dryRun) await input.steps.recorder?.event('restart-held', { reason: hold.what });
+  if (!input.runner.dryRun) await input.tracker.recorder?.event('restart-held', { reason: hold.what });
   faultPoint('restart-hold:held');
   let value: T;
   try {

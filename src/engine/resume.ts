@@ -16,7 +16,8 @@ import { isSameProcessAlive } from '../system/proc-identity.js';
 import { shellQuote } from '../system/redact.js';
 import type { RunningCommand } from '../system/runner.js';
 import { ensureStateRoom } from '../system/state-room.js';
-import type { FlowStep, SessionContext, Steps, WizardDeps, WizardOptions } from './context.js';
+import type { FlowStep, SessionContext, WizardDeps, WizardOptions } from './context.js';
+import type { StepTracker } from './step-tracker.js';
 import type { SessionControl } from './control.js';
 import { recordedSessions, severalRecorded } from './recorded.js';
 import { SessionRecorder } from './recorder.js';
@@ -327,7 +328,7 @@ export async function runFlow(flow: readonly FlowStep[], ctx: SessionContext, re
       if (entry?.status === 'done' || entry?.status === 'skipped') {
         emit({ type: 'step.finished', step: step.id, status: entry.status, summary: `${done} (before the interruption)` });
       } else {
-        await ctx.steps.done(step.id, `${done}: not run again`);
+        await ctx.tracker.done(step.id, `${done}: not run again`);
       }
       continue;
     }
@@ -366,25 +367,25 @@ export function detachedLines(reason: string, step: StepId | undefined, running:
  * job named) and ends with exit 3. Does nothing once the session has ended on its own.
  */
 export function whenDetached(input: {
-  steps: Steps;
+  tracker: StepTracker;
   control: SessionControl;
   transcriptPath: () => string | undefined;
   finish: (lines: string[]) => Promise<Result>;
   demo?: boolean;
 }): (reason: string, running: RunningCommand | undefined) => Promise<Result | undefined> {
   return async (reason, running) => {
-    const recorder = input.steps.recorder;
+    const recorder = input.tracker.recorder;
     if (recorder && recorder.journal.outcome !== undefined && recorder.journal.outcome !== 'interrupted') return undefined;
-    const step = input.steps.current;
+    const step = input.tracker.current;
     await recorder?.interrupted(reason, step).catch(() => {});
     return input.finish(detachedLines(reason, step, running, input.transcriptPath(), input.demo));
   };
 }
 
 /** The target of a resumed session is the one recorded: shown as the target step, not asked again. */
-export async function resumedTarget(steps: Steps, resume: ResumeState): Promise<TargetDecision> {
+export async function resumedTarget(tracker: StepTracker, resume: ResumeState): Promise<TargetDecision> {
   const to = resume.journal.to!;
-  await steps.done('target', `${resume.journal.from ?? '?'} → ${to} (the interrupted session's target)`);
+  await tracker.done('target', `${resume.journal.from ?? '?'} → ${to} (the interrupted session's target)`);
   return { kind: 'upgrade', target: to };
 }
 

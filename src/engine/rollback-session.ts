@@ -7,7 +7,8 @@ import { createRunner } from '../system/runner.js';
 import { homeserverKey, resolveStateRoot } from '../system/state-dir.js';
 import { ensureTrustedFolder } from '../system/trusted-dir.js';
 import { openTranscript, type Transcript } from '../system/transcript.js';
-import { Steps, type WizardDeps, type WizardOptions } from './context.js';
+import type { WizardDeps, WizardOptions } from './context.js';
+import { StepTracker } from './step-tracker.js';
 import { inspectServer, summarize } from './inspect.js';
 import { SessionRecorder } from './recorder.js';
 import { askRollback, planFor, runRollback } from './rollback.js';
@@ -24,21 +25,21 @@ const nothingToRollBack = (why: string, next?: string): AdminError =>
  */
 export async function runRollbackSession(opts: WizardOptions, deps: WizardDeps): Promise<Result> {
   const started = Date.now();
-  const steps = new Steps(deps.emit);
+  const tracker = new StepTracker(deps.emit);
   let transcript: Transcript | undefined;
   let from: string | undefined;
   let to: string | undefined;
   let homeserverLock: HomeserverLock | undefined;
   const finish = async (outcome: Result['outcome'], exitCode: number, lines: string[], downtimeMs?: number): Promise<Result> => {
     const result: Result = { outcome, exitCode, from, to, totalMs: Date.now() - started, downtimeMs, lines };
-    if (outcome !== 'aborted') await steps.recorder?.finish(outcome).catch(() => {});
+    if (outcome !== 'aborted') await tracker.recorder?.finish(outcome).catch(() => {});
     await transcript?.close();
     homeserverLock?.release();
     deps.emit({ type: 'result', result });
     return result;
   };
   try {
-    await steps.start('detect');
+    await tracker.start('detect');
     const picture = await inspectServer(opts);
     deps.emit({ type: 'detected', install: summarize(picture) });
     const sessionDir = join(resolveStateRoot(opts.stateDir), homeserverKey(picture.serverName, picture.install.configPaths[0] ?? ''));
@@ -59,15 +60,15 @@ export async function runRollbackSession(opts: WizardOptions, deps: WizardDeps):
     }
     const recorder = new SessionRecorder(sessionDir, opts.dryRun, summarize(picture));
     Object.assign(recorder.journal, journal);
-    steps.recorder = recorder;
+    tracker.recorder = recorder;
     transcript = openTranscript(journal.transcript);
     deps.emit({ type: 'session.started', sessionId: journal.sessionId, dryRun: opts.dryRun, stateDir: sessionDir });
-    await steps.done('detect', `Synapse ${installed} installed${running ? `, ${running} running` : ', not answering'}; the last upgrade went ${journal.from} → ${journal.to ?? '?'}`);
+    await tracker.done('detect', `Synapse ${installed} installed${running ? `, ${running} running` : ', not answering'}; the last upgrade went ${journal.from} → ${journal.to ?? '?'}`);
 
     // Built apart so the same call fits runners that also take the session folder.
     const runnerOptions = { dryRun: opts.dryRun, transcript, emit: deps.emit, sessionDir };
     const input = {
-      picture, method: methodFor(picture.install), steps, deps, yes: opts.yes, transcriptPath: transcript.path,
+      picture, method: methodFor(picture.install), tracker, deps, yes: opts.yes, transcriptPath: transcript.path,
       runner: createRunner(runnerOptions),
       back: journal.from, current: installed, backup: journal.backup,
     };
@@ -86,9 +87,9 @@ export async function runRollbackSession(opts: WizardOptions, deps: WizardDeps):
     return finish('rolled-back', ExitCode.ok, [`Rolled back from ${installed} to ${journal.from}.`, ...outcome.lines], outcome.downtimeMs);
   } catch (error) {
     const lines = describeError(error);
-    await steps.fail(lines[0] ?? 'failed');
+    await tracker.fail(lines[0] ?? 'failed');
     if (transcript?.path) lines.push(`Full transcript: ${transcript.path}`);
-    return finish(steps.recorder ? 'failed' : 'aborted', error instanceof AdminError ? error.exitCode : ExitCode.failed, lines);
+    return finish(tracker.recorder ? 'failed' : 'aborted', error instanceof AdminError ? error.exitCode : ExitCode.failed, lines);
   }
 }
 

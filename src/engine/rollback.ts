@@ -16,8 +16,9 @@ import { probeHealth, probeServerVersion } from '../system/http.js';
 import { labelHarmlessShutdown } from '../core/log-progress.js';
 import { lastLines } from '../system/log-tail.js';
 import type { Runner } from '../system/runner.js';
-import { loadSteps } from '../system/steps-loader.js';
-import type { SessionContext, Steps, WizardDeps } from './context.js';
+import { loadReleaseData } from '../system/release-data.js';
+import type { SessionContext, WizardDeps } from './context.js';
+import type { StepTracker } from './step-tracker.js';
 import { databaseInfo, readCompat } from './database-info.js';
 import { withRestartHold } from './restart-hold.js';
 import type { ServerPicture } from './inspect.js';
@@ -28,7 +29,7 @@ export interface RollbackInput {
   picture: ServerPicture;
   method: InstallMethod;
   runner: Runner;
-  steps: Steps;
+  tracker: StepTracker;
   deps: WizardDeps;
   yes: boolean;
   transcriptPath: string;
@@ -62,7 +63,7 @@ export function stopCommand(method: InstallMethod, install: ServerPicture['insta
 }
 
 async function runStep(input: RollbackInput, id: StepId, spec: CommandSpec, failure: string, state: string): Promise<void> {
-  await input.steps.start(id, spec);
+  await input.tracker.start(id, spec);
   const result = await input.runner.run(spec);
   if (result.exitCode !== 0) {
     throw new AdminError(`${failure} (exit ${result.exitCode}):\n${tail(result.tail)}`, {
@@ -70,12 +71,12 @@ async function runStep(input: RollbackInput, id: StepId, spec: CommandSpec, fail
       nextStep: `Read ${input.transcriptPath}; then run \`synapse-upgrade rollback\` again to continue.`,
     });
   }
-  await input.steps.done(id, `${spec.title ?? spec.argv.join(' ')}: done`, { exitCode: 0 });
+  await input.tracker.done(id, `${spec.title ?? spec.argv.join(' ')}: done`, { exitCode: 0 });
 }
 
 /** Decides what the database needs (restore, the guide's SQL, or nothing), from facts read now. */
 export async function planFor(input: Pick<RollbackInput, 'picture' | 'back' | 'current' | 'backup'>): Promise<RollbackPlan> {
-  const data = await loadSteps();
+  const data = await loadReleaseData();
   const info = databaseInfo(input.picture);
   const compat = 'error' in info ? undefined : await readCompat(info.ro);
   return planRollback({
@@ -105,7 +106,7 @@ export function lossLines(backup: BackupRecord, now: Date = new Date()): string[
  * needs it, start, and prove over HTTP that the old version serves. Each step goes to the journal.
  */
 export async function runRollback(input: RollbackInput, plan: RollbackPlan): Promise<RollbackOutcome> {
-  const { picture, method, runner, steps, back } = input;
+  const { picture, method, runner, tracker, back } = input;
   const install = picture.install;
   const info = databaseInfo(picture);
   const lines: string[] = [];
@@ -125,7 +126,7 @@ export async function runRollback(input: RollbackInput, plan: RollbackPlan): Pro
   }
   // The method's own way back when it has one (git: check the tag out again; Debian: the kept .deb; Docker: the kept container).
   const backTo = await method.rollbackCommands?.(install, back, dirname(input.transcriptPath));
-  const hold = { method, install, runner, steps, emit: input.deps.emit, sessionDir: dirname(input.transcriptPath) };
+  const hold = { method, install, runner, tracker, emit: input.deps.emit, sessionDir: dirname(input.transcriptPath) };
   await withRestartHold(hold, async () => {
     for (const spec of backTo?.install ?? [method.installCommand(install, back)]) {
       await runStep(input, 'rollback-install', spec, `Installing ${back} failed`, state(`matrix-synapse ${input.current} may still be installed`));
@@ -139,7 +140,7 @@ export async function runRollback(input: RollbackInput, plan: RollbackPlan): Pro
 
   if (plan.restore && input.backup && !('error' in info)) {
     const backup = input.backup;
-    await steps.start('rollback-restore');
+    await tracker.start('rollback-restore');
     if (!runner.dryRun) {
       // A backup folder someone else controls could hand us another file, or take the restore script.
       await ensureTrustedFolder(dirname(backup.path), 'backup folder', '--backup-dir', { create: false });
@@ -167,16 +168,16 @@ export async function runRollback(input: RollbackInput, plan: RollbackPlan): Pro
         await rm(sqlFile, { force: true });
       }
     }
-    await steps.done('rollback-restore', `restored ${backup.path} (taken ${backup.createdAt})`);
+    await tracker.done('rollback-restore', `restored ${backup.path} (taken ${backup.createdAt})`);
     lines.push(`The database was restored from ${backup.path} (taken ${backup.createdAt}); changes made after that are gone.`);
   } else if (plan.sql.length && !('error' in info)) {
-    await steps.start('rollback-sql');
+    await tracker.start('rollback-sql');
     const statements = plan.sql.flatMap((s) => s.statements);
     const title = `Schema rollback SQL from the upgrade guide (${plan.procedures.map((p) => p.id).join(', ')})`;
     const spec = info.engine === 'sqlite3' ? sqliteExecCommand(install.python ?? 'python3', info.sqlitePath ?? '', statements, title) : pgExecCommand(info.pg!, statements, title);
     const result = await runner.run(spec);
     if (result.exitCode !== 0) throw new AdminError(`The schema rollback SQL failed (nothing was changed):\n${tail(result.tail)}`, { serverState: state(`matrix-synapse ${back} is installed`) });
-    await steps.done('rollback-sql', `${statements.length} statements: ${plan.sql.map((s) => s.say).join(' ')}`);
+    await tracker.done('rollback-sql', `${statements.length} statements: ${plan.sql.map((s) => s.say).join(' ')}`);
     lines.push(`Applied the upgrade guide's schema rollback (${plan.procedures.map((p) => p.id).join(', ')}).`);
   }
   for (const advice of plan.configAdvice) {
@@ -186,20 +187,20 @@ export async function runRollback(input: RollbackInput, plan: RollbackPlan): Pro
 
   // Zero downtime: the old process never stopped, so it only has to be proven still there.
   if (input.oldStillServing && !dbChanges) {
-    await steps.start('rollback-verify');
+    await tracker.start('rollback-verify');
     if (!runner.dryRun) {
       const probe = await probeServerVersion(picture.url);
       if (!probe.ok || compareVersions(probe.answer.version, back) !== 0) {
         throw new AdminError(`After putting ${back} back, ${picture.url} answers ${probe.ok ? probe.answer.raw : 'nothing'}.`, { serverState: `matrix-synapse ${back} is installed` });
       }
     }
-    await steps.done('rollback-verify', `${back} still serving, never restarted`);
+    await tracker.done('rollback-verify', `${back} still serving, never restarted`);
     lines.push(`Synapse ${back} kept serving throughout: no restart, no downtime.`);
     return { lines, downtimeMs: 0 };
   }
 
   const restart = backTo?.restart ?? method.restartCommand(install);
-  await steps.start('rollback-restart', restart);
+  await tracker.start('rollback-restart', restart);
   const restartStarted = Date.now();
   let restartDone = false;
   const ready = runner.dryRun
@@ -215,11 +216,11 @@ export async function runRollback(input: RollbackInput, plan: RollbackPlan): Pro
       nextStep: `Read the homeserver log${picture.logFile ? ` (${picture.logFile})` : ''}.`,
     });
   }
-  await steps.done('rollback-restart', `restart command finished in ${(result.durationMs / 1000).toFixed(1)} s`, { exitCode: result.exitCode });
+  await tracker.done('rollback-restart', `restart command finished in ${(result.durationMs / 1000).toFixed(1)} s`, { exitCode: result.exitCode });
 
-  await steps.start('rollback-verify');
+  await tracker.start('rollback-verify');
   if (!ready) {
-    await steps.done('rollback-verify', 'not run (dry run)');
+    await tracker.done('rollback-verify', 'not run (dry run)');
     return { lines };
   }
   const answer = await ready;
@@ -232,7 +233,7 @@ export async function runRollback(input: RollbackInput, plan: RollbackPlan): Pro
     throw new AdminError(`After the rollback, ${picture.url} answers ${version.raw}, not ${back}.`, { serverState: `matrix-synapse ${back} is installed` });
   }
   const healthy = await probeHealth(picture.url);
-  await steps.done('rollback-verify', `server_version says ${version.raw}; /health ${healthy ? 'OK' : 'did not answer OK'}`);
+  await tracker.done('rollback-verify', `server_version says ${version.raw}; /health ${healthy ? 'OK' : 'did not answer OK'}`);
   lines.push(`Synapse ${back} serves again at ${picture.url} (server_version ${version.raw}, /health ${healthy ? 'OK' : 'not OK'}).`);
   return { lines, downtimeMs: answer.readyAt - Math.min(startedAt, restartStarted) };
 }
@@ -264,10 +265,10 @@ export async function askRollback(input: RollbackInput, plan: RollbackPlan, why:
  * --yes it is done). Returns lines for the result; never throws (a failed rollback is reported).
  */
 export async function offerRollbackAfterFailure(ctx: SessionContext, reason: string): Promise<string[]> {
-  const started = (id: StepId): boolean => !!ctx.steps.recorder?.journal.steps.some((s) => s.id === id);
+  const started = (id: StepId): boolean => !!ctx.tracker.recorder?.journal.steps.some((s) => s.id === id);
   if (!started('restart') || ctx.runner.dryRun) return [];
   const input: RollbackInput = {
-    picture: ctx.picture, method: ctx.method, runner: ctx.runner, steps: ctx.steps, deps: ctx.deps, yes: ctx.opts.yes,
+    picture: ctx.picture, method: ctx.method, runner: ctx.runner, tracker: ctx.tracker, deps: ctx.deps, yes: ctx.opts.yes,
     transcriptPath: ctx.transcriptPath, back: ctx.from, current: ctx.decision.target, backup: ctx.backup,
   };
   try {
@@ -279,7 +280,7 @@ export async function offerRollbackAfterFailure(ctx: SessionContext, reason: str
     const outcome = await runRollback(input, plan);
     return [`Rolled back to ${ctx.from}.`, ...outcome.lines];
   } catch (error) {
-    await ctx.steps.fail(error instanceof Error ? error.message.split('\n')[0] ?? 'rollback failed' : 'rollback failed');
+    await ctx.tracker.fail(error instanceof Error ? error.message.split('\n')[0] ?? 'rollback failed' : 'rollback failed');
     const lines = error instanceof AdminError ? [error.message, ...(error.serverState ? [`Server state: ${error.serverState}`] : []), ...(error.nextStep ? [`Next: ${error.nextStep}`] : [])] : [String(error)];
     return ['The rollback failed too:', ...lines];
   }

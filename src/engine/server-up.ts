@@ -23,7 +23,7 @@ async function isUp(ctx: SessionContext): Promise<boolean> {
  * done the admin gets the exact command. Returns the lines for the result.
  */
 export async function bringServerUp(ctx: SessionContext, timeoutMs = 120_000): Promise<string[]> {
-  const began = ctx.steps.recorder?.journal.steps.some((s) => s.id === 'restart');
+  const began = ctx.tracker.recorder?.journal.steps.some((s) => s.id === 'restart');
   if (ctx.runner.dryRun || !began || (await isUp(ctx))) return [];
   const spec = ctx.method.restartCommand(ctx.picture.install);
   const command = typed(spec);

@@ -7,7 +7,8 @@ import { homeserverKey, resolveStateRoot } from '../system/state-dir.js';
 import { ensureTrustedFolder } from '../system/trusted-dir.js';
 import { openTranscript, type Transcript } from '../system/transcript.js';
 import { ensureWritableDir } from '../system/writable.js';
-import { Steps, type SessionContext, type WizardDeps, type WizardOptions } from './context.js';
+import type { SessionContext, WizardDeps, WizardOptions } from './context.js';
+import { StepTracker } from './step-tracker.js';
 import { FLOW } from './flow.js';
 import { inspectServer, summarize, type ServerPicture } from './inspect.js';
 import { faultPoint } from '../system/fault.js';
@@ -16,9 +17,9 @@ import { openSession, resumedTarget, resumeHooks, runFlow, SessionEnded, whenDet
 import { rollbackFromResume } from './rollback-session.js';
 import { chooseInstallBy } from './choose-install.js';
 import { installLocation } from '../methods/detect.js';
-import { checkAnswering } from './step-answering.js';
+import { checkAnswering } from './steps/answering.js';
 import { offerRollbackAfterFailure } from './rollback.js';
-import { chooseTarget } from './step-target.js';
+import { chooseTarget } from './steps/target.js';
 import { bringServerUp } from './server-up.js';
 import { holdInput, releaseLeftoverHold } from './restart-hold.js';
 
@@ -46,7 +47,7 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
  */
 export async function runWizard(opts: WizardOptions, deps: WizardDeps): Promise<Result> {
   const started = Date.now();
-  const steps = new Steps(deps.emit, deps.control ? () => deps.control!.gate() : undefined);
+  const tracker = new StepTracker(deps.emit, deps.control ? () => deps.control!.gate() : undefined);
   let transcript: Transcript | undefined;
   let from: string | undefined;
   let to: string | undefined;
@@ -54,14 +55,14 @@ export async function runWizard(opts: WizardOptions, deps: WizardDeps): Promise<
   let ctx: SessionContext | undefined;
   const finish = async (outcome: Outcome, exitCode: number, lines: string[], downtimeMs?: number): Promise<Result> => {
     const result: Result = { outcome, exitCode, from, to, totalMs: Date.now() - started, downtimeMs, lines };
-    await steps.recorder?.finish(outcome).catch(() => {});
+    await tracker.recorder?.finish(outcome).catch(() => {});
     await transcript?.close();
     lock?.release();
     deps.emit({ type: 'result', result });
     return result;
   };
   try {
-    await steps.start('detect');
+    await tracker.start('detect');
     const { picture, options } = await detectOrDemo(opts, deps);
     from = picture.install.installedVersion;
     const summary = summarize(picture);
@@ -72,27 +73,27 @@ export async function runWizard(opts: WizardOptions, deps: WizardDeps): Promise<
     // The lock, the journal of an unfinished session and the resume question (engine/resume.ts).
     const session = await openSession({ opts, deps, sessionDir, install: summary });
     lock = session.lock;
-    steps.recorder = session.recorder;
+    tracker.recorder = session.recorder;
     const resumed = session.resume;
     if (resumed) from = resumed.journal.from ?? from;
-    transcript = openTranscript(steps.recorder.journal.transcript);
-    if (deps.control) deps.control.onDetach(whenDetached({ steps, control: deps.control, transcriptPath: () => transcript?.path, finish: (lines) => finish('interrupted', ExitCode.interrupted, lines), demo: options.demo === true }));
-    deps.emit({ type: 'session.started', sessionId: steps.recorder.journal.sessionId, dryRun: opts.dryRun, stateDir: sessionDir, ...(resumed ? { resumed: true } : {}) });
-    await steps.done('detect', `Synapse ${picture.install.installedVersion} (${picture.install.method}) at ${installLocation(picture.install)}`);
+    transcript = openTranscript(tracker.recorder.journal.transcript);
+    if (deps.control) deps.control.onDetach(whenDetached({ tracker, control: deps.control, transcriptPath: () => transcript?.path, finish: (lines) => finish('interrupted', ExitCode.interrupted, lines), demo: options.demo === true }));
+    deps.emit({ type: 'session.started', sessionId: tracker.recorder.journal.sessionId, dryRun: opts.dryRun, stateDir: sessionDir, ...(resumed ? { resumed: true } : {}) });
+    await tracker.done('detect', `Synapse ${picture.install.installedVersion} (${picture.install.method}) at ${installLocation(picture.install)}`);
     if (!resumed) await checkAnswering(picture, deps);
 
-    const decision = resumed ? await resumedTarget(steps, resumed) : await chooseTarget(opts, deps, steps, picture);
+    const decision = resumed ? await resumedTarget(tracker, resumed) : await chooseTarget(opts, deps, tracker, picture);
     to = decision.target;
-    if (!resumed) await steps.recorder.setTarget(to);
+    if (!resumed) await tracker.recorder.setTarget(to);
     if (decision.kind === 'already-current') return finish('already-current', ExitCode.ok, [`Already at ${to}: nothing to do.`], 0);
 
     ctx = {
-      opts, deps, steps, picture, decision, from, sessionDir,
+      opts, deps, tracker, picture, decision, from, sessionDir,
       method: methodFor(picture.install),
       runner: createRunner({
-        dryRun: opts.dryRun, transcript, emit: deps.emit, sessionDir, session: steps.recorder.journal.sessionId, step: () => steps.current,
-        onJob: (job) => steps.recorder!.setJob(steps.current, job),
-        onLaunched: () => faultPoint(`${steps.current}:spawned`),
+        dryRun: opts.dryRun, transcript, emit: deps.emit, sessionDir, session: tracker.recorder.journal.sessionId, step: () => tracker.current,
+        onJob: (job) => tracker.recorder!.setJob(tracker.current, job),
+        onLaunched: () => faultPoint(`${tracker.current}:spawned`),
         ...(deps.control ? { gate: () => deps.control!.gate() } : {}),
       }),
       transcriptPath: transcript.path,
@@ -116,7 +117,7 @@ export async function runWizard(opts: WizardOptions, deps: WizardDeps): Promise<
     if (error instanceof AdminError && error.code === 'interrupted' && deps.control) return deps.control.ended;
     if (error instanceof SessionEnded) return finish(error.outcome, error.exitCode, lines);
     if (error instanceof AdminError && error.code === 'stopped') return finish('aborted', error.exitCode, lines);
-    await steps.fail(lines[0] ?? 'failed');
+    await tracker.fail(lines[0] ?? 'failed');
     // A failure after the restart began: offer the rollback at once (automatic with --yes; exit stays 1).
     if (ctx) lines.push(...(await offerRollbackAfterFailure(ctx, lines[0] ?? 'failed')));
     // Whatever happened, a Synapse the wizard stopped is not left down (server-up.ts).

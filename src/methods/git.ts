@@ -4,7 +4,7 @@ import { compareDotted, rustMsrvFor, type PlatformData } from '../core/platform.
 import { compareVersions, parseVersion, sortNewestFirst } from '../core/version.js';
 import type { CommandSpec } from '../system/command.js';
 import { readOnly } from '../system/probe.js';
-import { loadSteps } from '../system/steps-loader.js';
+import { loadReleaseData } from '../system/release-data.js';
 import { managerRestart } from './restart/index.js';
 import type { GitInstall, Install, InstallMethod, MethodPlan, PlanContext } from './types.js';
 import { readVenvFacts } from './venv-facts.js';
@@ -177,7 +177,7 @@ export const gitMethod: InstallMethod = {
       checks.push(`the checkout ${g.repo} has no local changes to tracked files`);
     }
 
-    const rust = await checkRust(target, (await loadSteps()).platform, ctx.env);
+    const rust = await checkRust(target, (await loadReleaseData()).platform, ctx.env);
     if (rust.problem) {
       throw new AdminError(rust.problem, {
         exitCode: ExitCode.usage,

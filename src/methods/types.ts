@@ -1,9 +1,13 @@
 import type { Ask, Emit } from '../core/events.js';
 import type { CommandSpec } from '../system/command.js';
 
-/** The four ways admins install Synapse (docs: pip/virtualenv, a git checkout, the Debian package, Docker). */
-export const METHOD_NAMES = ['pip', 'git', 'debian', 'docker'] as const;
-export type MethodName = (typeof METHOD_NAMES)[number];
+import type { MethodName } from '../core/notes/types.js';
+
+/**
+ * The ways admins install Synapse (docs: pip/virtualenv, a git checkout, the Debian package, Docker). The names are
+ * the release data's vocabulary too (a note can concern one method), so they are kept in core/notes/types.ts.
+ */
+export { METHOD_NAMES, type MethodName } from '../core/notes/types.js';
 
 /** How sure detection is: `high` when the running process or the package manager says so. */
 export type Confidence = 'high' | 'medium' | 'low';

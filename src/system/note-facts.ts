@@ -1,7 +1,7 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { findMatches, loadHomeserverConfig, type HomeserverConfig } from '../config/homeserver-config.js';
 import { lineOf, readYamlFile, type YamlFile } from '../config/yaml-file.js';
-import type { ConfigSource, DatabaseEngine, InstallMethod, NoteFacts, QueryDef, QueryOutcome, SourceSet } from '../core/notes/types.js';
+import type { ConfigSource, DatabaseEngine, MethodName, NoteFacts, QueryDef, QueryOutcome, SourceSet } from '../core/notes/types.js';
 import { postgresVersionFromNum, type ReadOnlyDatabase } from './database.js';
 
 export interface GatherOptions {
@@ -17,7 +17,7 @@ export interface GatherOptions {
   workingDir?: string;
   /** Workers known to run whose config could not be found: worker checks stay unknown for them. */
   workersWithoutConfig?: { name: string; from: string }[];
-  installMethod?: InstallMethod;
+  installMethod?: MethodName;
   platform?: NoteFacts['platform'];
   /** Where each platform version was read. */
   platformSources?: NoteFacts['platformSources'];

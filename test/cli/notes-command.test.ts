@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runNotesCommand } from '../../src/cli/notes-command.js';
-import { loadSteps } from '../../src/system/steps-loader.js';
+import { loadReleaseData } from '../../src/system/release-data.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const LEGACY = join(ROOT, 'test', 'fixtures', 'configs', 'legacy');
@@ -99,7 +99,7 @@ test('broken notes data exits 1 naming the file and line', async () => {
 });
 
 test('--from 1.150.0 --to the newest known release lists the notes of every release in between, and says all is covered', async () => {
-  const steps = await loadSteps(join(ROOT, 'steps'));
+  const steps = await loadReleaseData(join(ROOT, 'steps'));
   const newest = steps.schema.newestRelease;
   const { code, stdout } = await run('--from', '1.150.0', '--to', newest, '--json', '--offline');
   assert.equal(code, 0);
@@ -112,7 +112,7 @@ test('--from 1.150.0 --to the newest known release lists the notes of every rele
 });
 
 test('--to a release nobody knows says which range is not covered and where its notes are (index not asked)', async () => {
-  const steps = await loadSteps(join(ROOT, 'steps'));
+  const steps = await loadReleaseData(join(ROOT, 'steps'));
   const newest = steps.schema.newestRelease;
   const text = await run('--from', '1.150.0', '--to', '1.999.0', '--offline');
   assert.equal(text.code, 0);

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { compareDotted, floorsFor, newestRunnableOn, platformProblems, rustMsrvFor } from '../../src/core/platform.js';
-import { loadSteps } from '../../src/system/steps-loader.js';
+import { loadReleaseData } from '../../src/system/release-data.js';
 
-const { platform } = await loadSteps();
+const { platform } = await loadReleaseData();
 
 test('compareDotted compares numerically', () => {
   assert.equal(compareDotted('3.10.12', '3.9'), 1);

@@ -9,9 +9,9 @@ import {
   rollbackFloorCheck,
   userCheck,
 } from '../../src/core/preflight.js';
-import { loadSteps } from '../../src/system/steps-loader.js';
+import { loadReleaseData } from '../../src/system/release-data.js';
 
-const data = await loadSteps();
+const data = await loadReleaseData();
 const MiB = 1024 * 1024;
 
 test('platform: PostgreSQL 13 is refused for 1.143.0, naming the newest release it can run', () => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { applicableProcedures, planRollback, sqlForEngine } from '../../src/core/rollback-plan.js';
-import { loadSteps } from '../../src/system/steps-loader.js';
+import { loadReleaseData } from '../../src/system/release-data.js';
 
-const data = await loadSteps();
+const data = await loadReleaseData();
 const plan = (back: string, current: string, dbCompat: number | undefined, haveBackup = true, engine: 'sqlite3' | 'psycopg2' = 'sqlite3') =>
   planRollback({ schema: data.schema, procedures: data.rollbacks, back, current, engine, dbCompat, haveBackup });
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { canRunOn, renderRollbackTable, rollbackFloor, rollbackFloorAfter, rollbackTable, schemaFor } from '../../src/core/schema-facts.js';
-import { loadSteps } from '../../src/system/steps-loader.js';
+import { loadReleaseData } from '../../src/system/release-data.js';
 
-const { schema } = await loadSteps();
+const { schema } = await loadReleaseData();
 
 test('schemaFor gives each release its SCHEMA_VERSION and compat version', () => {
   assert.deepEqual(schemaFor(schema, '1.47.0'), { schema: 65, compat: 60, since: '1.46.0' });

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SessionControl } from '../../src/engine/control.js';
-import { Steps } from '../../src/engine/context.js';
+import { StepTracker } from '../../src/engine/step-tracker.js';
 import type { WizardEvent } from '../../src/core/events.js';
 
 test('while held, no step starts; release lets it start, and a detach while held rejects with the interruption', async () => {
   const events: WizardEvent[] = [];
   const control = new SessionControl((e) => events.push(e));
-  const steps = new Steps((e) => events.push(e), () => control.gate());
+  const steps = new StepTracker((e) => events.push(e), () => control.gate());
   control.hold();
   let started = false;
   const next = steps.start('install').then(() => (started = true));

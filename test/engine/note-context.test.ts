@@ -8,7 +8,7 @@ import { evaluateNotes } from '../../src/core/notes/evaluate.js';
 import { restartFact, serverNoteContext, workersFact } from '../../src/engine/note-context.js';
 import type { Install } from '../../src/methods/types.js';
 import { gatherNoteFacts } from '../../src/system/note-facts.js';
-import { loadSteps } from '../../src/system/steps-loader.js';
+import { loadReleaseData } from '../../src/system/release-data.js';
 import { placeStockConfig } from '../helpers/stock-notes.js';
 import { which } from '../helpers/tools.js';
 
@@ -41,7 +41,7 @@ test("the venv's real Python and SQLite versions decide the platform notes (no '
     assert.deepEqual([known.platform.python, known.platform.sqlite], real);
     assert.equal(known.platformSources.python, python);
     assert.deepEqual(known.warnings, []);
-    const steps = await loadSteps();
+    const steps = await loadReleaseData();
     const { facts } = await gatherNoteFacts({ config, installMethod: 'pip', platform: known.platform, platformSources: known.platformSources, workers: known.workers, restart: known.restart, workerConfigPaths: [] });
     const platformNotes = steps.notes.filter((n) => JSON.stringify(n.checks ?? {}).includes('"platform"') && !n.concerns.methods);
     assert.ok(platformNotes.length >= 8);

@@ -24,7 +24,7 @@ import { interruptionLines, describeInterruption, isUnfinished } from '../../src
 import { probeServerVersion } from '../../src/system/http.js';
 import { readJournal } from '../../src/system/journal.js';
 import { configSource, databaseEngineOf } from '../../src/system/note-facts.js';
-import { loadSteps, type Steps } from '../../src/system/steps-loader.js';
+import { loadReleaseData, type ReleaseData } from '../../src/system/release-data.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261201);
 const CASES = Number(process.env.FUZZ_CASES ?? 1500);
@@ -96,10 +96,10 @@ async function handled(what: string, fn: () => unknown): Promise<void> {
   }
 }
 
-let steps: Steps;
+let steps: ReleaseData;
 let dir: string;
 before(async () => {
-  steps = await loadSteps();
+  steps = await loadReleaseData();
   dir = await mkdtemp(join(tmpdir(), 'su-fuzz-'));
 });
 after(async () => {

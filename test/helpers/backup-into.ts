@@ -2,7 +2,7 @@
 // run on its own (for a filesystem that fills up during the backup). Prints one JSON line.
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { takeBackup } from '../../src/engine/step-backup.js';
+import { takeBackup } from '../../src/engine/steps/backup.js';
 import { createRunner } from '../../src/system/runner.js';
 import { openTranscript } from '../../src/system/transcript.js';
 

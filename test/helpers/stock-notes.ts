@@ -6,7 +6,7 @@ import { selectNotes } from '../../src/core/notes/select.js';
 import type { Note, NoteResult } from '../../src/core/notes/types.js';
 import { mustParseVersion, sortNewestFirst } from '../../src/core/version.js';
 import { gatherNoteFacts } from '../../src/system/note-facts.js';
-import type { Steps } from '../../src/system/steps-loader.js';
+import type { ReleaseData } from '../../src/system/release-data.js';
 
 /**
  * Notes on a stock config: what `--generate-config` writes, on a pip install as the wizard detects it
@@ -30,7 +30,7 @@ export async function placeStockConfig(dir: string, generatedAt: string): Promis
   return { root, config: join(root, 'homeserver.yaml'), cleanup: () => rm(root, { recursive: true, force: true }) };
 }
 
-export async function stockResults(steps: Steps, configPath: string, from: string): Promise<{ results: NoteResult[]; warnings: string[] }> {
+export async function stockResults(steps: ReleaseData, configPath: string, from: string): Promise<{ results: NoteResult[]; warnings: string[] }> {
   const newest = sortNewestFirst(steps.releases.map((r) => r.version))[0] ?? from;
   const selected = selectNotes(steps.notes, mustParseVersion(from), mustParseVersion(newest));
   const { facts, warnings } = await gatherNoteFacts({

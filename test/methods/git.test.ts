@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { checkRust, gitMethod, sourceRequirement, versionsFromTags } from '../../src/methods/git.js';
 import type { GitInstall, PlanContext } from '../../src/methods/types.js';
-import { loadSteps } from '../../src/system/steps-loader.js';
+import { loadReleaseData } from '../../src/system/release-data.js';
 import { git } from '../helpers/git-standin.js';
 import { needTools, which } from '../helpers/tools.js';
 
@@ -33,7 +33,7 @@ async function toolDir(root: string, rust?: { rustc?: string; cargo?: string }):
 }
 
 test('Rust from 1.68: the MSRV of the target from steps/platform.yaml; missing, too old, fine; not needed before 1.68', async () => {
-  const platform = (await loadSteps()).platform;
+  const platform = (await loadReleaseData()).platform;
   const root = await mkdtemp(join(tmpdir(), 'su-rust-'));
   const none = await toolDir(join(root, 'none'));
   assert.deepEqual(await checkRust('1.67.0', platform, { PATH: none }), { needed: false, msrv: undefined, rustc: undefined, cargo: undefined, problem: undefined });

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { mergeConfigFiles } from '../../src/config/homeserver-config.js';
 import { parseYamlText } from '../../src/config/yaml-file.js';
 import { findWorkers, workerClientUrl } from '../../src/methods/workers.js';
-import { waitForWorker } from '../../src/engine/step-workers.js';
+import { waitForWorker } from '../../src/engine/steps/workers.js';
 
 test('a worker client listener URL: the client resource only, wildcard binds dialled on loopback', () => {
   assert.equal(workerClientUrl([{ type: 'http', port: 8083, resources: [{ names: ['replication'] }] }, { type: 'http', port: 8084, bind_addresses: ['0.0.0.0'], resources: [{ names: ['client', 'federation'] }] }]), 'http://127.0.0.1:8084');

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { Check } from '../../src/core/notes/types.js';
 import { compareDotted } from '../../src/core/platform.js';
-import { loadSteps } from '../../src/system/steps-loader.js';
+import { loadReleaseData } from '../../src/system/release-data.js';
 import { missingTool } from '../helpers/tools.js';
 
 const git = (dir: string, args: string[]) => spawnSync('git', ['--git-dir', dir, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
@@ -46,7 +46,7 @@ const leafOf = (key: string) => key.split('.').filter((s) => s !== '*' && !/^\d+
 test('every note source exists at its tag and reads the settings its checks name', { timeout: 900_000 }, async (t) => {
   const dir = await synapseSource(t);
   if (!dir) return;
-  const steps = await loadSteps();
+  const steps = await loadReleaseData();
   const traced = steps.notes.filter((n) => n.source);
   const problems: string[] = [];
   let checked = 0;
@@ -92,7 +92,7 @@ function codeFloors(dir: string, tag: string): { python?: string; postgresql?: s
 test('platform floors: every row is what the code enforces at its release, and no release enforces an unrecorded floor', { timeout: 900_000 }, async (t) => {
   const dir = await synapseSource(t);
   if (!dir) return;
-  const { platform } = await loadSteps();
+  const { platform } = await loadReleaseData();
   const same = (a: string | undefined, b: string | undefined) => a !== undefined && b !== undefined && compareDotted(a, b) === 0;
   const problems: string[] = [];
   const tags = git(dir, ['tag', '--list', 'v1.*.0']).stdout.split('\n').filter((x) => /^v1\.\d+\.0$/.test(x));
@@ -131,7 +131,7 @@ function floorsOf(check: Check | undefined, out: Record<string, string> = {}): R
 test('platform notes that say Synapse refuses an old platform name the floor the code enforces at that release', { timeout: 900_000 }, async (t) => {
   const dir = await synapseSource(t);
   if (!dir) return;
-  const steps = await loadSteps();
+  const steps = await loadReleaseData();
   const problems: string[] = [];
   let checked = 0;
   for (const note of steps.notes.filter((n) => n.effect === 'refuses-to-start' && Object.keys(floorsOf(n.checks)).some((c) => c !== 'rust'))) {

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import semver from 'semver';
 import { stripControls } from '../../src/core/screen-text.js';
 import { upgradeSections } from '../../src/core/notes/coverage.js';
-import { loadSteps } from '../../src/system/steps-loader.js';
+import { loadReleaseData } from '../../src/system/release-data.js';
 import { readUpstreamUpgradeMd } from '../../src/system/upstream-notes.js';
 import { runCli } from '../helpers/cli.js';
 import { missingTool } from '../helpers/tools.js';
@@ -38,7 +38,7 @@ async function newestUpgradeMd(t: import('node:test').TestContext) {
 test('every "Upgrading to vX" section of the newest sdist on the index has its file in steps/releases', { timeout: 300_000 }, async (t) => {
   const upstream = await newestUpgradeMd(t);
   if (!upstream) return;
-  const steps = await loadSteps(join(ROOT, 'steps'));
+  const steps = await loadReleaseData(join(ROOT, 'steps'));
   const known = new Set(steps.releases.map((r) => r.version));
   const headings = upgradeSections(upstream.text).map((s) => s.version);
   assert.ok(headings.length > 100, `the upgrade notes of ${upstream.newest} have their sections (${headings.length})`);

@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { evaluateNotes } from '../../src/core/notes/evaluate.js';
 import { gatherNoteFacts } from '../../src/system/note-facts.js';
-import { loadSteps } from '../../src/system/steps-loader.js';
+import { loadReleaseData } from '../../src/system/release-data.js';
 import { ensureVenvTemplate } from './helpers/cache.js';
 import { realTier } from './helpers/tier.js';
 
@@ -42,7 +42,7 @@ const run = (python: string, args: string[], cwd: string) => {
 
 test('real Synapse refuses the config each breaking note describes, and loads it changed as the note says', { timeout: 1_800_000 }, async (t) => {
   if (!(await realTier(t))) return;
-  const steps = await loadSteps();
+  const steps = await loadReleaseData();
   const pythons = new Map<string, string>();
   for (const version of new Set(CASES.map((c) => c.version))) pythons.set(version, join(await ensureVenvTemplate(version), 'bin', 'python'));
   const problems: string[] = [];

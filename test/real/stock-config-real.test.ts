@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { loadSteps } from '../../src/system/steps-loader.js';
+import { loadReleaseData } from '../../src/system/release-data.js';
 import { stockProblems, stockResults } from '../helpers/stock-notes.js';
 import { ensureVenvTemplate } from './helpers/cache.js';
 import { realTier } from './helpers/tier.js';
@@ -37,7 +37,7 @@ test(`real tier: a fresh stock config of Synapse ${NEWEST} (PyPI) gets the fixtu
     assert.deepEqual(topKeys(fresh), topKeys(fixture), 'the fixture holds the same settings as a fresh config');
     assert.ok(existsSync(join(dir, 'example.org.log.config')));
 
-    const steps = await loadSteps();
+    const steps = await loadReleaseData();
     const { results, warnings } = await stockResults(steps, config, NEWEST);
     assert.deepEqual(warnings, []);
     const expected = (parse(await readFile(join(STOCK, 'expected.yaml'), 'utf8')) as Record<string, { yes: string[]; unknown: string[] }>)[`v${NEWEST}`]!;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
-import { loadSteps } from '../../src/system/steps-loader.js';
+import { loadReleaseData } from '../../src/system/release-data.js';
 import { decidedBy, notesTable } from '../../scripts/notes-table.js';
 
 test('docs/notes.md is the table steps/ gives now (regenerate with node --import tsx scripts/notes-table.ts > docs/notes.md)', async () => {
@@ -9,7 +9,7 @@ test('docs/notes.md is the table steps/ gives now (regenerate with node --import
 });
 
 test('how a note is decided follows its checks', async () => {
-  const byId = new Map((await loadSteps()).notes.map((n) => [n.id, n]));
+  const byId = new Map((await loadReleaseData()).notes.map((n) => [n.id, n]));
   assert.equal(decidedBy(byId.get('v1-27-saml2-callback-uri')!), 'config');
   assert.equal(decidedBy(byId.get('v1-142-python-3-10')!), 'facts');
   assert.equal(decidedBy(byId.get('v1-47-room-delete-admin-api-removed')!), 'judgement');

@@ -81,9 +81,9 @@ test('helpers: PostgreSQL version numbers and the Python runtime probe', async (
 
 test('gatherNoteFacts runs the notes\' queries on a real SQLite file and the checks use the rows', async () => {
   const { gatherNoteFacts } = await import('../../src/system/note-facts.js');
-  const { loadSteps } = await import('../../src/system/steps-loader.js');
+  const { loadReleaseData } = await import('../../src/system/release-data.js');
   const { evaluateNotes } = await import('../../src/core/notes/evaluate.js');
-  const steps = await loadSteps();
+  const steps = await loadReleaseData();
   const path = await makeSqliteDb();
   const { facts, warnings } = await gatherNoteFacts({ database: sqliteDatabase({ python: 'python3', path }), queries: steps.queries });
   assert.deepEqual(facts.queries?.['state-group-edges-duplicates'], { rows: [{ 'COUNT(*)': 2 }] });

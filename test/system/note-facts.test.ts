@@ -7,11 +7,11 @@ import { fileURLToPath } from 'node:url';
 import { evaluateNotes } from '../../src/core/notes/evaluate.js';
 import type { NoteResult } from '../../src/core/notes/types.js';
 import { gatherNoteFacts } from '../../src/system/note-facts.js';
-import { loadSteps } from '../../src/system/steps-loader.js';
+import { loadReleaseData } from '../../src/system/release-data.js';
 
 const CONFIGS = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'configs');
 const LEGACY = join(CONFIGS, 'legacy');
-const steps = await loadSteps();
+const steps = await loadReleaseData();
 
 const legacy = await gatherNoteFacts({
   configPaths: [join(LEGACY, 'homeserver.yaml'), join(LEGACY, 'conf.d')],

@@ -9,11 +9,11 @@ import type { WizardEvent } from '../../src/core/events.js';
 import { platformChecks } from '../../src/core/preflight.js';
 import { planRollback } from '../../src/core/rollback-plan.js';
 import { databaseInfo, readCompat, readDatabaseBytes, readPendingBackgroundUpdates, readPostgresVersion, type DatabaseInfo } from '../../src/engine/database-info.js';
-import { takeBackup } from '../../src/engine/step-backup.js';
+import { takeBackup } from '../../src/engine/steps/backup.js';
 import { pgExecCommand, pgRestoreCommand, pgRestoreToSqlCommand } from '../../src/system/backup-postgres.js';
 import { postgresDatabase, postgresVersionFromNum } from '../../src/system/database.js';
 import { createRunner } from '../../src/system/runner.js';
-import { loadSteps } from '../../src/system/steps-loader.js';
+import { loadReleaseData } from '../../src/system/release-data.js';
 import { openTranscript } from '../../src/system/transcript.js';
 import { createStandinInstall, freePort } from '../../src/demo/standin.js';
 import { runCli, wizardEnv } from '../helpers/cli.js';
@@ -90,7 +90,7 @@ test('preflight facts over the config connection: server version, size, compat, 
   const version = await readPostgresVersion(db.ro);
   assert.ok('num' in version, JSON.stringify(version));
   assert.ok(version.num >= 100000);
-  const data = await loadSteps();
+  const data = await loadReleaseData();
   const checks = platformChecks(data.platform, '1.157.1', { python: '3.11.0', postgresql: postgresVersionFromNum(version.num) }, { engine: 'psycopg2', source: {} });
   assert.equal(checks[1]?.status, version.num >= 140000 ? 'pass' : 'fail');
   assert.deepEqual(await readCompat(db.ro), { compat: 60 });
@@ -141,7 +141,7 @@ test('pg_dump -Fc backup: verified with pg_restore --list, checksum recorded, pa
 
   // The newer version "migrates": a new table, raised compat, a user registered after the backup.
   await c.sql("CREATE TABLE new_in_v2 (x INT); UPDATE schema_compat_version SET compat_version = 99; INSERT INTO users (name) VALUES ('@late:example.test')", DB);
-  const data = await loadSteps();
+  const data = await loadReleaseData();
   const plan = planRollback({ schema: data.schema, procedures: data.rollbacks, back: '1.47.0', current: '1.157.1', engine: 'psycopg2', dbCompat: 99, haveBackup: true });
   assert.equal(plan.restore, true);
 
@@ -179,7 +179,7 @@ test("the guide's 1.26 → 1.25 rollback SQL runs on PostgreSQL (file names sing
     ].join('; '),
     old,
   );
-  const data = await loadSteps();
+  const data = await loadReleaseData();
   const plan = planRollback({ schema: data.schema, procedures: data.rollbacks, back: '1.25.0', current: '1.26.0', engine: 'psycopg2', dbCompat: 59, haveBackup: false });
   assert.equal(plan.restore, false);
   assert.equal(plan.blocked, undefined);

@@ -6,12 +6,12 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { evaluateNotes } from '../../src/core/notes/evaluate.js';
 import { gatherNoteFacts } from '../../src/system/note-facts.js';
-import { loadSteps } from '../../src/system/steps-loader.js';
+import { loadReleaseData } from '../../src/system/release-data.js';
 import { isSsoNote, isWorkerNote, placeStockConfig, stockProblems, stockResults } from '../helpers/stock-notes.js';
 
 // Real `--generate-config` output of several Synapse releases (see test/fixtures/stock-configs/README.md).
 const STOCK = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'stock-configs');
-const steps = await loadSteps();
+const steps = await loadReleaseData();
 const notes = new Map(steps.notes.map((n) => [n.id, n]));
 const expected = parse(await readFile(join(STOCK, 'expected.yaml'), 'utf8')) as Record<string, { yes: string[]; unknown: string[] }>;
 const versions = (await readdir(STOCK)).filter((name) => /^v\d/.test(name)).map((name) => name.slice(1));

@@ -6,14 +6,14 @@ import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { evaluateNotes } from '../../src/core/notes/evaluate.js';
 import { gatherNoteFacts } from '../../src/system/note-facts.js';
-import { loadSteps } from '../../src/system/steps-loader.js';
+import { loadReleaseData } from '../../src/system/release-data.js';
 import { placeStockConfig } from '../helpers/stock-notes.js';
 
 // Checks fixed by tracing them to the Synapse code that reads the setting (the note's `source:`). Each case is
 // the real 1.46.0 stock config (test/fixtures/stock-configs) with the change that turns the setting on, or
 // a near miss that the code does not act on.
 const STOCK = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'stock-configs', 'v1.46.0');
-const steps = await loadSteps();
+const steps = await loadReleaseData();
 
 async function verdict(id: string, change: Record<string, unknown>): Promise<{ applies: string; why: string }> {
   const placed = await placeStockConfig(STOCK, '/tmp/gen/1.46.0');

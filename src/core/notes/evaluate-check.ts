@@ -3,20 +3,20 @@ import { ownKeyOf, redactSecrets } from '../secret-values.js';
 import type { Applies, Check, ConfigSource, Finding, KeyScope, KeyTest, NoteFacts, QueryTest, SourceMatch, SourceSet } from './types.js';
 
 /** A three-valued result: `unknown` whenever a needed fact is missing, never a silent `no`. */
-export interface Outcome {
+export interface Verdict {
   value: Applies;
   findings: Finding[];
   /** Why the outcome is unknown (facts missing, queries not run). */
   reasons: string[];
 }
 
-const yes = (findings: Finding[]): Outcome => ({ value: 'yes', findings, reasons: [] });
+const yes = (findings: Finding[]): Verdict => ({ value: 'yes', findings, reasons: [] });
 /** `no` may carry its evidence too (e.g. "detection found no worker"), shown with the verdict. */
-const no = (findings: Finding[] = []): Outcome => ({ value: 'no', findings, reasons: [] });
-const unknown = (reason: string): Outcome => ({ value: 'unknown', findings: [], reasons: [reason] });
+const no = (findings: Finding[] = []): Verdict => ({ value: 'no', findings, reasons: [] });
+const unknown = (reason: string): Verdict => ({ value: 'unknown', findings: [], reasons: [reason] });
 const fact = (message: string): Finding => ({ file: null, line: null, message });
 
-export function evaluateCheck(check: Check, facts: NoteFacts): Outcome {
+export function evaluateCheck(check: Check, facts: NoteFacts): Verdict {
   switch (check.kind) {
     case 'key':
       return evaluateKey(check.scope, check.key, check.test, facts);
@@ -57,7 +57,7 @@ export function evaluateCheck(check: Check, facts: NoteFacts): Outcome {
   }
 }
 
-export function combine(kind: 'all' | 'any', parts: Outcome[]): Outcome {
+export function combine(kind: 'all' | 'any', parts: Verdict[]): Verdict {
   const decisive = kind === 'all' ? 'no' : 'yes';
   const winners = parts.filter((p) => p.value === decisive);
   if (winners.length) return kind === 'all' ? no(winners.flatMap((p) => p.findings)) : yes(winners.flatMap((p) => p.findings));
@@ -80,7 +80,7 @@ function sourcesFor(scope: KeyScope, facts: NoteFacts): SourceSet | undefined {
   return scope === 'log_config' ? facts.logConfig : scope === 'app_service' ? facts.appServices : facts.workerConfigs;
 }
 
-function evaluateKey(scope: KeyScope, key: string, test: KeyTest, facts: NoteFacts): Outcome {
+function evaluateKey(scope: KeyScope, key: string, test: KeyTest, facts: NoteFacts): Verdict {
   const set = sourcesFor(scope, facts);
   if (!set) {
     const why = scope === 'config' && facts.configProblem ? `: ${facts.configProblem}` : '';
@@ -148,7 +148,7 @@ function describe(test: KeyTest, match: SourceMatch): string {
   return `${path} is ${show(match.value, key)}`;
 }
 
-function evaluateQuery(id: string, test: QueryTest, facts: NoteFacts): Outcome {
+function evaluateQuery(id: string, test: QueryTest, facts: NoteFacts): Verdict {
   const outcome = facts.queries?.[id];
   if (!outcome) return unknown(`the read-only query "${id}" was not run`);
   if ('error' in outcome) return unknown(`the read-only query "${id}" failed: ${outcome.error}`);

@@ -1,5 +1,5 @@
 import semver from 'semver';
-import { combine, evaluateCheck, type Outcome } from './evaluate-check.js';
+import { combine, evaluateCheck, type Verdict } from './evaluate-check.js';
 import { SEVERITIES, type Applies, type Check, type Note, type NoteFacts, type NoteResult } from './types.js';
 
 /** Config keys that mean "this server loads modules or legacy plugins" (the `concerns.modules` gate). */
@@ -27,7 +27,7 @@ export function concernChecks(note: Note): Check[] {
  *   3. all of it combines in three-valued logic: any `no` gives no; else any `unknown` gives unknown.
  * A fact that is missing (config unreadable, platform not probed, query not run) is `unknown`, never `no`.
  */
-export function evaluateNote(note: Note, facts: NoteFacts): Outcome {
+export function evaluateNote(note: Note, facts: NoteFacts): Verdict {
   const parts = concernChecks(note).map((check) => evaluateCheck(check, facts));
   if (note.checks) parts.push(evaluateCheck(note.checks, facts));
   else if (!note.always) parts.push({ value: 'unknown', findings: [], reasons: ['no check can decide this note; read it and judge'] });

@@ -12,8 +12,8 @@ export const SEVERITY_OF_EFFECT: Record<Effect, Severity> = {
   'must-change': 'action',
   none: 'info',
 };
-export const INSTALL_METHODS = ['pip', 'git', 'debian', 'docker'] as const;
-export type InstallMethod = (typeof INSTALL_METHODS)[number];
+export const METHOD_NAMES = ['pip', 'git', 'debian', 'docker'] as const;
+export type MethodName = (typeof METHOD_NAMES)[number];
 export const DATABASE_ENGINES = ['sqlite3', 'psycopg2'] as const;
 export type DatabaseEngine = (typeof DATABASE_ENGINES)[number];
 /** What restarts Synapse (src/methods/types.ts RestartManager kinds). */
@@ -40,7 +40,7 @@ export type QueryTest = { op: 'rows_above' | 'value_above' | 'value_below'; valu
 export type Check =
   | { kind: 'key'; scope: KeyScope; key: string; test: KeyTest }
   | { kind: 'platform'; component: PlatformComponent; below: string }
-  | { kind: 'method'; methods: InstallMethod[] }
+  | { kind: 'method'; methods: MethodName[] }
   | { kind: 'database'; engines: DatabaseEngine[] }
   | { kind: 'workers'; value: boolean }
   | { kind: 'restart'; managers: RestartKind[] }
@@ -49,7 +49,7 @@ export type Check =
   | { kind: 'not'; check: Check };
 
 export interface Concerns {
-  methods?: InstallMethod[];
+  methods?: MethodName[];
   database?: DatabaseEngine[];
   workers?: boolean;
   modules?: boolean;
@@ -129,7 +129,7 @@ export interface NoteFacts {
   workersEvidence?: string;
   /** What restarts Synapse, as detection found it. */
   restart?: { kind: RestartKind; evidence: string };
-  installMethod?: InstallMethod;
+  installMethod?: MethodName;
   database?: DatabaseEngine;
   platform?: Partial<Record<PlatformComponent, string>>;
   /** Where each platform version was read (shown with the verdict). */

@@ -1,5 +1,5 @@
 import { isMap, isSeq } from 'yaml';
-import { DATABASE_ENGINES, INSTALL_METHODS, KEY_SCOPES, PLATFORM_COMPONENTS, RESTART_MANAGERS, type Check, type KeyScope, type KeyTest, type QueryTest } from './types.js';
+import { DATABASE_ENGINES, METHOD_NAMES, KEY_SCOPES, PLATFORM_COMPONENTS, RESTART_MANAGERS, type Check, type KeyScope, type KeyTest, type QueryTest } from './types.js';
 import type { NodeReader } from './yaml-nodes.js';
 
 const KEY_TESTS = ['present', 'absent', 'truthy', 'equals', 'contains', 'matches'] as const;
@@ -27,7 +27,7 @@ export function readCheck(r: NodeReader, node: unknown, queryIds?: ReadonlySet<s
     }
     case 'method': {
       const f = r.fields(node, 'a method check', ['method']);
-      const methods = f && r.words(f.get('method'), 'method', INSTALL_METHODS);
+      const methods = f && r.words(f.get('method'), 'method', METHOD_NAMES);
       return methods ? { kind: 'method', methods } : undefined;
     }
     case 'database': {

@@ -1,6 +1,6 @@
 import { DATABASE_ENGINES, type DatabaseEngine, type QueryDef } from './types.js';
 import { NOTE_ID, RELEASE_VERSION, type ParsedYaml } from './validate-release.js';
-import { NodeReader, StepsError } from './yaml-nodes.js';
+import { NodeReader, ReleaseDataError } from './yaml-nodes.js';
 
 /** One step of a schema rollback the upgrade notes give (steps/rollback.yaml). */
 export interface RollbackStep {
@@ -46,7 +46,7 @@ export function readQueries(file: ParsedYaml): QueryDef[] {
     if (!Object.keys(sql).length) r.fail(node, `query "${id}" needs sql (both engines) or sqlite3/psycopg2`);
     out.push({ id, description: r.string(f.get('description'), 'description') ?? '', sql });
   }
-  if (r.problems.length) throw new StepsError(r.problems);
+  if (r.problems.length) throw new ReleaseDataError(r.problems);
   return out;
 }
 
@@ -76,6 +76,6 @@ export function readRollbacks(file: ParsedYaml): RollbackProcedure[] {
     }
     out.push({ id: r.string(f.get('id'), 'id') ?? '', from: version('from'), to: version('to'), summary: r.string(f.get('summary'), 'summary') ?? '', upstream: r.string(f.get('upstream'), 'upstream') ?? '', steps });
   }
-  if (r.problems.length) throw new StepsError(r.problems);
+  if (r.problems.length) throw new ReleaseDataError(r.problems);
   return out;
 }

@@ -3,7 +3,7 @@ import { FLOOR_COMPONENTS, type LastUsable, type PlatformData, type PlatformFloo
 import type { SchemaData, SchemaRow } from '../schema-facts.js';
 import { readPlatformVersion } from './validate-check.js';
 import { RELEASE_VERSION, type ParsedYaml } from './validate-release.js';
-import { NodeReader, StepsError } from './yaml-nodes.js';
+import { NodeReader, ReleaseDataError } from './yaml-nodes.js';
 
 function release(r: NodeReader, node: unknown, what: string): string | undefined {
   const value = r.scalar(node, what);
@@ -52,7 +52,7 @@ export function readPlatformData(file: ParsedYaml): PlatformData {
     if (f) rust.push({ since: release(r, f.get('since'), 'since') ?? '', msrv: readPlatformVersion(r, f.get('msrv'), 'msrv') ?? '', documented: r.boolean(f.get('documented'), 'documented') ?? false });
   }
   ascending(r, rustNodes, rust.map((x) => x.since), 'rust');
-  if (r.problems.length) throw new StepsError(r.problems);
+  if (r.problems.length) throw new ReleaseDataError(r.problems);
   return { floors, lastUsable, rust };
 }
 
@@ -76,6 +76,6 @@ export function readSchemaData(file: ParsedYaml): SchemaData {
     const prev = rows[i - 1];
     if (prev && (row.schema < prev.schema || row.compat < prev.compat)) r.fail(nodes[i], `schema numbers never go down (${row.since} after ${prev.since})`);
   });
-  if (r.problems.length) throw new StepsError(r.problems);
+  if (r.problems.length) throw new ReleaseDataError(r.problems);
   return { rows, newestRelease: newestRelease ?? '', lastBeforeChange };
 }

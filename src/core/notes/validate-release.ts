@@ -1,7 +1,7 @@
 import type { Document, LineCounter } from 'yaml';
-import { DATABASE_ENGINES, EFFECTS, INSTALL_METHODS, RESTART_MANAGERS, SEVERITIES, SEVERITY_OF_EFFECT, type Concerns, type Note, type ReleaseFile } from './types.js';
+import { DATABASE_ENGINES, EFFECTS, METHOD_NAMES, RESTART_MANAGERS, SEVERITIES, SEVERITY_OF_EFFECT, type Concerns, type Note, type ReleaseFile } from './types.js';
 import { readCheck } from './validate-check.js';
-import { NodeReader, StepsError, type Problem } from './yaml-nodes.js';
+import { NodeReader, ReleaseDataError, type Problem } from './yaml-nodes.js';
 
 /** A YAML file parsed with positions kept (src/config/yaml-file.ts produces this shape). */
 export interface ParsedYaml {
@@ -104,7 +104,7 @@ function readConcerns(r: NodeReader, node: unknown): Concerns | undefined {
   const f = r.fields(node, 'concerns', ['methods', 'database', 'workers', 'modules', 'restart']);
   if (!f) return undefined;
   const out: Concerns = {};
-  const methods = f.has('methods') ? r.words(f.get('methods'), 'concerns.methods', INSTALL_METHODS) : undefined;
+  const methods = f.has('methods') ? r.words(f.get('methods'), 'concerns.methods', METHOD_NAMES) : undefined;
   const database = f.has('database') ? r.words(f.get('database'), 'concerns.database', DATABASE_ENGINES) : undefined;
   const workers = f.has('workers') ? r.boolean(f.get('workers'), 'concerns.workers') : undefined;
   const modules = f.has('modules') ? r.boolean(f.get('modules'), 'concerns.modules') : undefined;
@@ -133,6 +133,6 @@ export function validateReleases(files: readonly ParsedYaml[], queryIds?: Readon
       else seen.set(note.id, note);
     }
   }
-  if (problems.length) throw new StepsError(problems);
+  if (problems.length) throw new ReleaseDataError(problems);
   return releases;
 }

@@ -8,7 +8,7 @@ export interface Problem {
 }
 
 /** Thrown when a file in steps/ does not validate; every problem names its file and line. */
-export class StepsError extends AdminError {
+export class ReleaseDataError extends AdminError {
   readonly problems: Problem[];
   constructor(problems: Problem[]) {
     const shown = problems.slice(0, 20).map((p) => `${p.file}:${p.line}: ${p.message}`);
@@ -17,7 +17,7 @@ export class StepsError extends AdminError {
       exitCode: ExitCode.failed,
       nextStep: 'Fix the file at the line named above (see steps/README.md); nothing was changed.',
     });
-    this.name = 'StepsError';
+    this.name = 'ReleaseDataError';
     this.problems = problems;
   }
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseYamlText } from '../../../src/config/yaml-file.js';
 import { readReleaseFile, validateReleases } from '../../../src/core/notes/validate-release.js';
-import { StepsError } from '../../../src/core/notes/yaml-nodes.js';
+import { ReleaseDataError } from '../../../src/core/notes/yaml-nodes.js';
 
 const GOOD = `version: 1.56.0
 notes:
@@ -66,13 +66,13 @@ test('missing required fields and an empty notes list are problems', () => {
   assert.match(problemsOf('version: 1.56.0\nnotes: []\n')[0] ?? '', /:2: notes must list at least one note/);
 });
 
-test('duplicate ids across files throw one StepsError naming both places', () => {
+test('duplicate ids across files throw one ReleaseDataError naming both places', () => {
   const a = parseYamlText('steps/releases/v1.56.0.yaml', GOOD);
   const b = parseYamlText('steps/releases/v1.57.0.yaml', GOOD.replace(/1\.56\.0/g, '1.57.0'));
   assert.throws(
     () => validateReleases([a, b], new Set(['known-query'])),
     (error: unknown) =>
-      error instanceof StepsError &&
+      error instanceof ReleaseDataError &&
       error.exitCode === 1 &&
       /v1\.57\.0\.yaml:3: note id "v1-56-open-registration" is already used at steps\/releases\/v1\.56\.0\.yaml:3/.test(error.message),
   );

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import { AdminError } from '../core/errors.js';
-import type { Install } from '../methods/types.js';
-import type { CommandSpec } from '../system/command.js';
-import type { FlowStep } from './context.js';
-import { askRollback, planFor, runRollback, type RollbackInput } from './rollback.js';
+import { AdminError } from '../../core/errors.js';
+import type { Install } from '../../methods/types.js';
+import type { CommandSpec } from '../../system/command.js';
+import type { FlowStep } from '../context.js';
+import { askRollback, planFor, runRollback, type RollbackInput } from '../rollback.js';
 
 /** `<python> -m synapse.config -c <each config>`: the NEW code's own config check (parses, validates, touches no database). */
 export function configCheckCommand(install: Install): CommandSpec | undefined {
@@ -26,32 +26,32 @@ const messageOf = (tail: string[]): string[] => tail.map((l) => l.trimEnd()).fil
 export const configCheckStep: FlowStep = {
   id: 'config-check',
   async run(ctx) {
-    const { steps, runner, picture, deps } = ctx;
+    const { tracker, runner, picture, deps } = ctx;
     const target = ctx.decision.target;
     const own = (ctx.method as typeof ctx.method & { configCheckCommand?: (i: Install) => CommandSpec | undefined }).configCheckCommand;
     const spec = own ? own.call(ctx.method, picture.install) : configCheckCommand(picture.install);
     if (!spec) {
-      await steps.skip('config-check', `no config check for ${picture.install.method} installs yet`);
+      await tracker.skip('config-check', `no config check for ${picture.install.method} installs yet`);
       return;
     }
-    await steps.start('config-check', spec);
+    await tracker.start('config-check', spec);
     const result = await runner.run(spec);
     if (runner.dryRun) {
-      await steps.done('config-check', 'not run (dry run): the new code is not installed');
+      await tracker.done('config-check', 'not run (dry run): the new code is not installed');
       return;
     }
     if (result.exitCode === 0) {
-      await steps.done('config-check', `${target} accepts the config (${messageOf(result.tail).at(-1) ?? 'exit 0'})`, { exitCode: 0 });
+      await tracker.done('config-check', `${target} accepts the config (${messageOf(result.tail).at(-1) ?? 'exit 0'})`, { exitCode: 0 });
       return;
     }
     const message = messageOf(result.tail);
     const first = message.find((l) => /error/i.test(l)) ?? message[0] ?? `exit ${result.exitCode}`;
-    await steps.fail(`${target} rejects the config: ${first}`);
-    steps.current = undefined;
+    await tracker.fail(`${target} rejects the config: ${first}`);
+    tracker.current = undefined;
     deps.emit({ type: 'message', level: 'error', text: `Synapse ${target} rejects the config:\n${message.map((l) => `  ${l}`).join('\n')}` });
 
     const input: RollbackInput = {
-      picture, method: ctx.method, runner, steps, deps, yes: ctx.opts.yes, transcriptPath: ctx.transcriptPath,
+      picture, method: ctx.method, runner, tracker, deps, yes: ctx.opts.yes, transcriptPath: ctx.transcriptPath,
       back: ctx.from, current: target, backup: ctx.backup, oldStillServing: picture.running.ok,
     };
     const plan = await planFor(input);

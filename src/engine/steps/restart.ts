@@ -1,10 +1,10 @@
-import { AdminError } from '../core/errors.js';
-import { probeServerVersion } from '../system/http.js';
-import { labelHarmlessShutdown } from '../core/log-progress.js';
-import { lastLines } from '../system/log-tail.js';
-import type { FlowStep } from './context.js';
-import { ensureMethodPlan } from './method-plan.js';
-import { waitUntilReady } from './wait-ready.js';
+import { AdminError } from '../../core/errors.js';
+import { probeServerVersion } from '../../system/http.js';
+import { labelHarmlessShutdown } from '../../core/log-progress.js';
+import { lastLines } from '../../system/log-tail.js';
+import type { FlowStep } from '../context.js';
+import { ensureMethodPlan } from '../method-plan.js';
+import { waitUntilReady } from '../wait-ready.js';
 
 const tailText = (lines: string[]): string => lines.slice(-8).map((l) => `  ${l}`).join('\n');
 
@@ -15,10 +15,10 @@ const tailText = (lines: string[]): string => lines.slice(-8).map((l) => `  ${l}
 export const restartStep: FlowStep = {
   id: 'restart',
   async run(ctx) {
-    const { steps, runner, method, picture, deps } = ctx;
+    const { tracker, runner, method, picture, deps } = ctx;
     const plan = await ensureMethodPlan(ctx);
     const spec = plan.restart.at(-1) ?? method.restartCommand(picture.install);
-    await steps.start('restart', spec);
+    await tracker.start('restart', spec);
     // Resumed after the restart began: the outage started then, not now (the downtime counts it all).
     const startedAt = ctx.restartBegan ?? Date.now();
     let restartDone = false;
@@ -44,7 +44,7 @@ export const restartStep: FlowStep = {
     }
     restartDone = true;
     if (runner.dryRun) {
-      await steps.done('restart', 'not run (dry run)');
+      await tracker.done('restart', 'not run (dry run)');
       return;
     }
     if (result.exitCode !== 0 && !(await probeServerVersion(picture.url, 2000)).ok) {
@@ -54,7 +54,7 @@ export const restartStep: FlowStep = {
         nextStep: `To go back: ${plan.rollback.join(' && ')}`,
       });
     }
-    await steps.done('restart', `restart command finished in ${(result.durationMs / 1000).toFixed(1)} s`, { exitCode: result.exitCode });
+    await tracker.done('restart', `restart command finished in ${(result.durationMs / 1000).toFixed(1)} s`, { exitCode: result.exitCode });
   },
 };
 
@@ -63,12 +63,12 @@ export const waitStep: FlowStep = {
   id: 'wait',
   async run(ctx) {
     if (!ctx.restart?.ready) {
-      await ctx.steps.skip('wait', 'assumed: how long the migration takes is only known by doing it');
+      await ctx.tracker.skip('wait', 'assumed: how long the migration takes is only known by doing it');
       return;
     }
-    await ctx.steps.start('wait');
+    await ctx.tracker.start('wait');
     const ready = await ctx.restart.ready;
     ctx.downtimeMs = ready.readyAt - ctx.restart.startedAt;
-    await ctx.steps.done('wait', `answered after ${(ctx.downtimeMs / 1000).toFixed(1)} s`);
+    await ctx.tracker.done('wait', `answered after ${(ctx.downtimeMs / 1000).toFixed(1)} s`);
   },
 };

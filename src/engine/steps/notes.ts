@@ -1,20 +1,20 @@
 import { dirname } from 'node:path';
-import { AdminError, ExitCode } from '../core/errors.js';
-import { coverageJson, type CoverageReport } from '../core/notes/coverage.js';
-import { evaluateNotes, queryIdsOf } from '../core/notes/evaluate.js';
-import { selectNotes } from '../core/notes/select.js';
-import type { Note, NoteResult } from '../core/notes/types.js';
-import { rollbackFloorAfter } from '../core/schema-facts.js';
-import { mustParseVersion } from '../core/version.js';
-import { databaseFromConfig } from '../system/database.js';
-import { gatherNoteFacts } from '../system/note-facts.js';
-import { loadSteps } from '../system/steps-loader.js';
-import type { FlowStep, SessionContext } from './context.js';
-import { notesCoverage } from './notes-coverage.js';
-import { acknowledgeUnchecked } from './unchecked-notes.js';
-import type { ServerPicture } from './inspect.js';
-import { serverNoteContext } from './note-context.js';
-import { helperPython, hostDatabaseValues } from '../methods/docker-detect.js';
+import { AdminError, ExitCode } from '../../core/errors.js';
+import { coverageJson, type CoverageReport } from '../../core/notes/coverage.js';
+import { evaluateNotes, queryIdsOf } from '../../core/notes/evaluate.js';
+import { selectNotes } from '../../core/notes/select.js';
+import type { Note, NoteResult } from '../../core/notes/types.js';
+import { rollbackFloorAfter } from '../../core/schema-facts.js';
+import { mustParseVersion } from '../../core/version.js';
+import { databaseFromConfig } from '../../system/database.js';
+import { gatherNoteFacts } from '../../system/note-facts.js';
+import { loadReleaseData } from '../../system/release-data.js';
+import type { FlowStep, SessionContext } from '../context.js';
+import { notesCoverage } from '../notes-coverage.js';
+import { acknowledgeUnchecked } from '../unchecked-notes.js';
+import type { ServerPicture } from '../inspect.js';
+import { serverNoteContext } from '../note-context.js';
+import { helperPython, hostDatabaseValues } from '../../methods/docker-detect.js';
 
 export interface NotesReview {
   results: NoteResult[];
@@ -45,7 +45,7 @@ export interface ServerNotes {
 
 /** The notes of every release in (installed, target], evaluated against this server. Read-only. */
 export async function evaluateServerNotes(picture: ServerPicture, target: string): Promise<ServerNotes> {
-  const data = await loadSteps();
+  const data = await loadReleaseData();
   const from = mustParseVersion(picture.install.installedVersion);
   const to = mustParseVersion(target);
   const selected = selectNotes(data.notes, from, to);
@@ -75,9 +75,9 @@ export async function evaluateServerNotes(picture: ServerPicture, target: string
 }
 
 export async function reviewNotes(ctx: SessionContext): Promise<NotesReview> {
-  const { opts, deps, steps, picture } = ctx;
+  const { opts, deps, tracker, picture } = ctx;
   const target = ctx.decision.target;
-  await steps.start('notes');
+  await tracker.start('notes');
   const { results, notes, warnings, rollbackFloor: floor, coverage } = await evaluateServerNotes(picture, target);
   for (const warning of warnings) deps.emit({ type: 'message', level: 'warn', text: warning });
   deps.emit({ type: 'notes.coverage', coverage });
@@ -124,7 +124,7 @@ export async function reviewNotes(ctx: SessionContext): Promise<NotesReview> {
   acknowledged.push(...unchecked);
   const count = (applies: string) => results.filter((r) => r.applies === applies).length;
   const beyond = coverage.uncovered ? `; releases after ${coverage.uncovered.after} not covered (${unchecked.length} unchecked acknowledged)` : '';
-  await steps.done('notes', `${results.length} notes: ${count('yes')} apply, ${count('unknown')} unknown${acknowledged.length ? `, ${acknowledged.length} acknowledged` : ''}${beyond}`);
+  await tracker.done('notes', `${results.length} notes: ${count('yes')} apply, ${count('unknown')} unknown${acknowledged.length ? `, ${acknowledged.length} acknowledged` : ''}${beyond}`);
   return { results, acknowledged, rollbackFloor: floor };
 }
 
@@ -132,7 +132,7 @@ export const notesStep: FlowStep = {
   id: 'notes',
   async run(ctx) {
     const review = await reviewNotes(ctx);
-    await ctx.steps.recorder?.setNotes(review.acknowledged);
+    await ctx.tracker.recorder?.setNotes(review.acknowledged);
     if (review.rollbackFloor) ctx.summary.push(`Without restoring a backup, this server can now roll back as far as ${review.rollbackFloor}.`);
   },
 };

@@ -1,19 +1,19 @@
-import { AdminError } from '../core/errors.js';
-import { compareVersions } from '../core/version.js';
-import { probeHealth, probeServerVersion } from '../system/http.js';
-import type { FlowStep } from './context.js';
+import { AdminError } from '../../core/errors.js';
+import { compareVersions } from '../../core/version.js';
+import { probeHealth, probeServerVersion } from '../../system/http.js';
+import type { FlowStep } from '../context.js';
 
 /** The running version must be the target, proven over HTTP; /health must say OK. */
 export const verifyStep: FlowStep = {
   id: 'verify',
   async run(ctx) {
-    const { steps, picture, deps } = ctx;
+    const { tracker, picture, deps } = ctx;
     const target = ctx.decision.target;
     if (ctx.runner.dryRun || !ctx.restart?.ready) {
-      await steps.skip('verify', `assumed: Synapse would answer ${target}`);
+      await tracker.skip('verify', `assumed: Synapse would answer ${target}`);
       return;
     }
-    await steps.start('verify');
+    await tracker.start('verify');
     let answer = (await ctx.restart.ready).answer;
     if (compareVersions(answer.version, target) !== 0) {
       // The first answer can still be the old process on its way out: ask once more.
@@ -27,6 +27,6 @@ export const verifyStep: FlowStep = {
       });
     }
     if (!(await probeHealth(picture.url))) deps.emit({ type: 'message', level: 'warn', text: `${picture.url}/health did not answer OK.` });
-    await steps.done('verify', `server_version says ${answer.raw}`);
+    await tracker.done('verify', `server_version says ${answer.raw}`);
   },
 };

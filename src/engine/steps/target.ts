@@ -1,12 +1,13 @@
-import { ExitCode, AdminError } from '../core/errors.js';
-import { resolveTarget, upgradeChoices, type TargetDecision } from '../core/target.js';
-import { methodFor } from '../methods/registry.js';
-import type { Steps, WizardDeps, WizardOptions } from './context.js';
-import type { ServerPicture } from './inspect.js';
+import { ExitCode, AdminError } from '../../core/errors.js';
+import { resolveTarget, upgradeChoices, type TargetDecision } from '../../core/target.js';
+import { methodFor } from '../../methods/registry.js';
+import type { WizardDeps, WizardOptions } from '../context.js';
+import type { StepTracker } from '../step-tracker.js';
+import type { ServerPicture } from '../inspect.js';
 
 /** Step 2: the version to upgrade to, from --target or the admin's pick among the available ones. */
-export async function chooseTarget(opts: WizardOptions, deps: WizardDeps, steps: Steps, picture: ServerPicture): Promise<TargetDecision> {
-  await steps.start('target');
+export async function chooseTarget(opts: WizardOptions, deps: WizardDeps, tracker: StepTracker, picture: ServerPicture): Promise<TargetDecision> {
+  await tracker.start('target');
   const installed = picture.install.installedVersion;
   const running = picture.running.ok ? picture.running.answer.version : undefined;
   const method = methodFor(picture.install);
@@ -33,6 +34,6 @@ export async function chooseTarget(opts: WizardOptions, deps: WizardDeps, steps:
       nextStep: `Restart Synapse (${method.restartCommand(picture.install).argv.join(' ')}) or resume the interrupted session.`,
     });
   }
-  await steps.done('target', decision.kind === 'already-current' ? `already at ${decision.target}` : `${installed} → ${decision.target}`);
+  await tracker.done('target', decision.kind === 'already-current' ? `already at ${decision.target}` : `${installed} → ${decision.target}`);
   return decision;
 }

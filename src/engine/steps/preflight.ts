@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { AdminError, ExitCode } from '../core/errors.js';
+import { AdminError, ExitCode } from '../../core/errors.js';
 import {
   backgroundUpdatesCheck,
   diskChecks,
@@ -10,14 +10,14 @@ import {
   rollbackFloorCheck,
   userCheck,
   type PreflightCheck,
-} from '../core/preflight.js';
-import type { FloorComponent, PlatformVersions } from '../core/platform.js';
-import { postgresVersionFromNum, probePythonRuntime } from '../system/database.js';
-import { freeSpace, ownerOf, userName, writableDirProblem } from '../system/disk.js';
-import { shellQuote } from '../system/redact.js';
-import { loadSteps } from '../system/steps-loader.js';
-import type { FlowStep, SessionContext } from './context.js';
-import { databaseInfo, readCompat, readDatabaseBytes, readPendingBackgroundUpdates, readPostgresVersion, type DatabaseInfo } from './database-info.js';
+} from '../../core/preflight.js';
+import type { FloorComponent, PlatformVersions } from '../../core/platform.js';
+import { postgresVersionFromNum, probePythonRuntime } from '../../system/database.js';
+import { freeSpace, ownerOf, userName, writableDirProblem } from '../../system/disk.js';
+import { shellQuote } from '../../system/redact.js';
+import { loadReleaseData } from '../../system/release-data.js';
+import type { FlowStep, SessionContext } from '../context.js';
+import { databaseInfo, readCompat, readDatabaseBytes, readPendingBackgroundUpdates, readPostgresVersion, type DatabaseInfo } from '../database-info.js';
 
 /** Where backups go: --backup-dir, else `backups/` in the homeserver's state folder. */
 export const backupDirOf = (ctx: Pick<SessionContext, 'opts' | 'sessionDir'>): string => ctx.opts.backupDir ?? join(ctx.sessionDir, 'backups');
@@ -41,7 +41,7 @@ async function postgresDataDir(info: DatabaseInfo): Promise<string | undefined> 
 export async function runPreflightChecks(ctx: SessionContext): Promise<PreflightCheck[]> {
   const { picture, opts } = ctx;
   const target = ctx.decision.target;
-  const data = await loadSteps();
+  const data = await loadReleaseData();
   const checks: PreflightCheck[] = [];
   const info = databaseInfo(picture);
   const engine = 'error' in info ? 'sqlite3' : info.engine;
@@ -136,8 +136,8 @@ export async function runPreflightChecks(ctx: SessionContext): Promise<Preflight
 export const preflightStep: FlowStep = {
   id: 'preflight',
   async run(ctx) {
-    const { steps, deps } = ctx;
-    await steps.start('preflight');
+    const { tracker, deps } = ctx;
+    await tracker.start('preflight');
     const checks = await runPreflightChecks(ctx);
     ctx.preflight = checks;
     for (const c of checks) {
@@ -158,7 +158,7 @@ export const preflightStep: FlowStep = {
         },
       );
     }
-    await steps.done('preflight', preflightSummary(checks));
+    await tracker.done('preflight', preflightSummary(checks));
     for (const c of checks.filter((x) => x.status === 'warn')) ctx.summary.push(`Preflight warning: ${c.name}: ${c.evidence}.`);
   },
 };

@@ -1,18 +1,18 @@
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AdminError, ExitCode } from '../core/errors.js';
-import type { Emit } from '../core/events.js';
-import { formatBytes } from '../core/preflight.js';
-import { backupFileName, sha256File, type BackupRecord } from '../system/backup.js';
-import { pgDumpCommand, verifyPgDump } from '../system/backup-postgres.js';
-import { sqliteBackupCommand, verifySqliteBackup } from '../system/backup-sqlite.js';
-import { writableDirProblem } from '../system/disk.js';
-import { createPrivateFile, openProblem } from '../system/no-follow.js';
-import { ensureTrustedFolder } from '../system/trusted-dir.js';
-import type { Runner } from '../system/runner.js';
-import type { FlowStep } from './context.js';
-import { databaseInfo, type DatabaseInfo } from './database-info.js';
-import { backupDirOf } from './step-preflight.js';
+import { AdminError, ExitCode } from '../../core/errors.js';
+import type { Emit } from '../../core/events.js';
+import { formatBytes } from '../../core/preflight.js';
+import { backupFileName, sha256File, type BackupRecord } from '../../system/backup.js';
+import { pgDumpCommand, verifyPgDump } from '../../system/backup-postgres.js';
+import { sqliteBackupCommand, verifySqliteBackup } from '../../system/backup-sqlite.js';
+import { writableDirProblem } from '../../system/disk.js';
+import { createPrivateFile, openProblem } from '../../system/no-follow.js';
+import { ensureTrustedFolder } from '../../system/trusted-dir.js';
+import type { Runner } from '../../system/runner.js';
+import type { FlowStep } from '../context.js';
+import { databaseInfo, type DatabaseInfo } from '../database-info.js';
+import { backupDirOf } from './preflight.js';
 
 const NOTHING_CHANGED = 'nothing was changed: the old version keeps serving';
 
@@ -81,12 +81,12 @@ export async function takeBackup(input: { runner: Runner; python: string; info: 
 export const backupStep: FlowStep = {
   id: 'backup',
   async run(ctx) {
-    const { steps, deps, opts } = ctx;
+    const { tracker, deps, opts } = ctx;
     if (opts.noBackup) {
       const text = 'No backup was taken (--no-backup): if the upgrade fails after the database has been migrated, there is no way back to the old version.';
       deps.emit({ type: 'message', level: 'warn', text });
       ctx.summary.push(`Warning: ${text}`);
-      await steps.skip('backup', 'skipped at your request (--no-backup)');
+      await tracker.skip('backup', 'skipped at your request (--no-backup)');
       return;
     }
     const info = databaseInfo(ctx.picture);
@@ -94,17 +94,17 @@ export const backupStep: FlowStep = {
       throw new AdminError(`The database cannot be backed up: ${info.error}.`, { exitCode: ExitCode.refused, serverState: NOTHING_CHANGED, nextStep: 'Back it up by hand and run again with --no-backup.' });
     }
     const dir = backupDirOf(ctx);
-    await steps.start('backup');
+    await tracker.start('backup');
     // Named after the session's start: a resumed session re-attaches to (or takes the result of) the same backup command.
-    const at = steps.recorder ? new Date(steps.recorder.journal.startedAt) : undefined;
+    const at = tracker.recorder ? new Date(tracker.recorder.journal.startedAt) : undefined;
     const record = await takeBackup({ runner: ctx.runner, python: ctx.picture.install.python ?? 'python3', info, dir, version: ctx.from, emit: deps.emit, ...(at ? { at } : {}) });
     if (!record) {
-      await steps.done('backup', `not run (dry run): would back up ${info.where} into ${dir}`);
+      await tracker.done('backup', `not run (dry run): would back up ${info.where} into ${dir}`);
       return;
     }
     ctx.backup = record;
-    await steps.recorder?.setBackup(record);
-    await steps.done('backup', describeBackup(record));
+    await tracker.recorder?.setBackup(record);
+    await tracker.done('backup', describeBackup(record));
     ctx.summary.push(`Backup of the ${ctx.from} database: ${record.path} (${formatBytes(record.bytes)}, sha256 ${record.sha256}).`);
   },
 };

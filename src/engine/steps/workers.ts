@@ -1,8 +1,8 @@
-import { AdminError } from '../core/errors.js';
-import { compareVersions } from '../core/version.js';
-import { probeServerVersion } from '../system/http.js';
-import type { Worker } from '../methods/types.js';
-import type { FlowStep } from './context.js';
+import { AdminError } from '../../core/errors.js';
+import { compareVersions } from '../../core/version.js';
+import { probeServerVersion } from '../../system/http.js';
+import type { Worker } from '../../methods/types.js';
+import type { FlowStep } from '../context.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -30,19 +30,19 @@ export async function waitForWorker(worker: Worker & { url: string }, target: st
 export const workersStep: FlowStep = {
   id: 'workers',
   async run(ctx) {
-    const { steps, picture } = ctx;
+    const { tracker, picture } = ctx;
     const target = ctx.decision.target;
     const workers = picture.install.workers;
     if (!workers.length) {
-      await steps.skip('workers', 'no workers');
+      await tracker.skip('workers', 'no workers');
       return;
     }
     const checkable = workers.filter((w): w is Worker & { url: string } => typeof w.url === 'string');
     if (ctx.runner.dryRun || !ctx.restart?.ready) {
-      await steps.skip('workers', `assumed: ${checkable.length} worker(s) with a client listener would answer ${target}`);
+      await tracker.skip('workers', `assumed: ${checkable.length} worker(s) with a client listener would answer ${target}`);
       return;
     }
-    await steps.start('workers');
+    await tracker.start('workers');
     const results = await Promise.all(checkable.map(async (w) => ({ worker: w, ...(await waitForWorker(w, target)) })));
     const failed = results.filter((r) => !r.ok);
     if (failed.length) {
@@ -53,6 +53,6 @@ export const workersStep: FlowStep = {
     }
     const unchecked = workers.length - checkable.length;
     for (const r of results) ctx.deps.emit({ type: 'message', level: 'info', text: `worker ${r.worker.name} answers ${r.seen} at ${r.worker.url}` });
-    await steps.done('workers', `${results.length} worker(s) answer ${target}${unchecked ? `; ${unchecked} without a client listener not checked` : ''}`);
+    await tracker.done('workers', `${results.length} worker(s) answer ${target}${unchecked ? `; ${unchecked} without a client listener not checked` : ''}`);
   },
 };

@@ -1,7 +1,7 @@
-import { installLocation } from '../methods/detect.js';
-import { managerLabel } from '../methods/restart/index.js';
-import type { FlowStep } from './context.js';
-import { ensureMethodPlan } from './method-plan.js';
+import { installLocation } from '../../methods/detect.js';
+import { managerLabel } from '../../methods/restart/index.js';
+import type { FlowStep } from '../context.js';
+import { ensureMethodPlan } from '../method-plan.js';
 
 /**
  * What the install method needs before anything changes: root and the apt lock (Debian), a clean
@@ -11,11 +11,11 @@ import { ensureMethodPlan } from './method-plan.js';
 export const prepareStep: FlowStep = {
   id: 'prepare',
   async run(ctx) {
-    await ctx.steps.start('prepare');
+    await ctx.tracker.start('prepare');
     const plan = await ensureMethodPlan(ctx);
     for (const check of plan.checks) ctx.deps.emit({ type: 'message', level: 'info', text: check });
     ctx.summary.push(...(plan.summary ?? []));
     const count = plan.before.length + plan.install.length + plan.restart.length;
-    await ctx.steps.done('prepare', `${ctx.picture.install.method} install at ${installLocation(ctx.picture.install)}, restart with ${managerLabel(ctx.picture.install)}: ${count} command${count === 1 ? '' : 's'} planned`);
+    await ctx.tracker.done('prepare', `${ctx.picture.install.method} install at ${installLocation(ctx.picture.install)}, restart with ${managerLabel(ctx.picture.install)}: ${count} command${count === 1 ? '' : 's'} planned`);
   },
 };

@@ -6,15 +6,15 @@ import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseVersion } from '../../src/core/version.js';
-import { StepsError } from '../../src/core/notes/yaml-nodes.js';
-import { findStepsDir, loadSteps } from '../../src/system/steps-loader.js';
+import { ReleaseDataError } from '../../src/core/notes/yaml-nodes.js';
+import { findReleaseDataDir, loadReleaseData } from '../../src/system/release-data.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SEED = join(ROOT, '..', 'shared', 'seed', 'synapse-upgrade-guide-to-v1.47.txt');
 const REFERENCE = join(ROOT, '..', 'shared', 'reference', 'synapse-facts.md');
 /** Skip only on a developer's machine without shared/ next to the repo; CI (SYNAPSE_UPGRADE_NO_SKIP) fails instead. */
 const missing = (path: string, why: string): string | false => !existsSync(path) && !process.env.SYNAPSE_UPGRADE_NO_SKIP && why;
-const steps = await loadSteps();
+const steps = await loadReleaseData();
 const byVersion = new Map(steps.releases.map((r) => [r.version, r]));
 
 test('every file in steps/ validates, note ids are unique', () => {
@@ -58,8 +58,8 @@ test('malformed YAML in steps/ fails with the file and line', async () => {
   const file = join(dir, 'releases', 'v1.47.0.yaml');
   const text = await readFile(file, 'utf8');
   await writeFile(file, text.replace('    severity: action\n', '    severity: action\n   oops: [\n'));
-  await assert.rejects(loadSteps(dir), (error: unknown) => {
-    assert.ok(error instanceof StepsError);
+  await assert.rejects(loadReleaseData(dir), (error: unknown) => {
+    assert.ok(error instanceof ReleaseDataError);
     assert.equal(error.problems[0]?.file, file);
     assert.ok((error.problems[0]?.line ?? 0) >= 5, `line ${error.problems[0]?.line}`);
     assert.match(error.message, /v1\.47\.0\.yaml:\d+: not valid YAML/);
@@ -73,8 +73,8 @@ test('an unknown field or a bad version in steps/ fails with the file and line',
   await writeFile(file, (await readFile(file, 'utf8')).replace('    severity: breaking\n', '    severity: breaking\n    sevrity: info\n'));
   const schema = join(dir, 'schema.yaml');
   await writeFile(schema, (await readFile(schema, 'utf8')).replace('since: 1.58.0,', 'since: 1.58,'));
-  await assert.rejects(loadSteps(dir), (error: unknown) => {
-    assert.ok(error instanceof StepsError);
+  await assert.rejects(loadReleaseData(dir), (error: unknown) => {
+    assert.ok(error instanceof ReleaseDataError);
     assert.match(error.message, /v1\.56\.0\.yaml:6: unknown field "sevrity" in a note/);
     assert.match(error.message, /schema\.yaml:\d+: since must be a release version like 1\.47\.0 \(got 1\.58\)/);
     return true;
@@ -82,11 +82,11 @@ test('an unknown field or a bad version in steps/ fails with the file and line',
 });
 
 test('the steps/ folder is found from src/ and from dist/', async () => {
-  assert.equal(findStepsDir(pathToFileURL(join(ROOT, 'src', 'system', 'steps-loader.ts')).href), join(ROOT, 'steps'));
-  assert.equal(findStepsDir(pathToFileURL(join(ROOT, 'dist', 'system', 'steps-loader.js')).href), join(ROOT, 'steps'));
+  assert.equal(findReleaseDataDir(pathToFileURL(join(ROOT, 'src', 'system', 'steps-loader.ts')).href), join(ROOT, 'steps'));
+  assert.equal(findReleaseDataDir(pathToFileURL(join(ROOT, 'dist', 'system', 'steps-loader.js')).href), join(ROOT, 'steps'));
   const built = join(ROOT, 'dist', 'system', 'steps-loader.js');
   if (existsSync(built)) {
-    const fromDist = (await import(pathToFileURL(built).href)) as typeof import('../../src/system/steps-loader.js');
-    assert.equal((await fromDist.loadSteps()).notes.length, steps.notes.length);
+    const fromDist = (await import(pathToFileURL(built).href)) as typeof import('../../src/system/release-data.js');
+    assert.equal((await fromDist.loadReleaseData()).notes.length, steps.notes.length);
   }
 });

@@ -1,8 +1,8 @@
-import { AdminError, ExitCode } from '../core/errors.js';
-import type { CommandSpec } from '../system/command.js';
-import { displayArgv, shellQuote } from '../system/redact.js';
-import type { FlowStep, SessionContext } from './context.js';
-import { backupDirOf } from './step-preflight.js';
+import { AdminError, ExitCode } from '../../core/errors.js';
+import type { CommandSpec } from '../../system/command.js';
+import { displayArgv, shellQuote } from '../../system/redact.js';
+import type { FlowStep, SessionContext } from '../context.js';
+import { backupDirOf } from './preflight.js';
 
 /** The plan as lines: every command exactly as it will run. */
 export function planLines(ctx: Pick<SessionContext, 'method' | 'picture'> & Partial<Pick<SessionContext, 'opts' | 'sessionDir' | 'plan'>>, target: string): string[] {
@@ -30,8 +30,8 @@ export function planLines(ctx: Pick<SessionContext, 'method' | 'picture'> & Part
 export const confirmStep: FlowStep = {
   id: 'confirm',
   async run(ctx) {
-    const { deps, steps, picture, decision, opts } = ctx;
-    await steps.start('confirm');
+    const { deps, tracker, picture, decision, opts } = ctx;
+    await tracker.start('confirm');
     const answer = await deps.ask({
       id: 'confirm',
       text: `${opts.dryRun ? 'Dry run: show' : 'Upgrade'} Synapse ${picture.install.installedVersion} → ${decision.target}${opts.dryRun ? ' without changing anything?' : '?'}`,
@@ -43,9 +43,9 @@ export const confirmStep: FlowStep = {
       safeDefault: 'yes',
     });
     if (answer !== 'yes') {
-      await steps.skip('confirm', 'stopped by the admin');
+      await tracker.skip('confirm', 'stopped by the admin');
       throw new AdminError('Stopped at your request before any change.', { exitCode: ExitCode.failed, code: 'stopped', serverState: 'nothing was changed' });
     }
-    await steps.done('confirm', 'plan accepted');
+    await tracker.done('confirm', 'plan accepted');
   },
 };

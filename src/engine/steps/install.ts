@@ -1,12 +1,12 @@
-import { AdminError } from '../core/errors.js';
-import { compareVersions } from '../core/version.js';
-import type { CommandSpec } from '../system/command.js';
-import { readOnly } from '../system/probe.js';
-import type { FlowStep, SessionContext } from './context.js';
-import { ensureMethodPlan } from './method-plan.js';
-import { holdInput, withRestartHold } from './restart-hold.js';
-import type { MethodPlan } from '../methods/types.js';
-import { shellQuote } from '../system/redact.js';
+import { AdminError } from '../../core/errors.js';
+import { compareVersions } from '../../core/version.js';
+import type { CommandSpec } from '../../system/command.js';
+import { readOnly } from '../../system/probe.js';
+import type { FlowStep, SessionContext } from '../context.js';
+import { ensureMethodPlan } from '../method-plan.js';
+import { holdInput, withRestartHold } from '../restart-hold.js';
+import type { MethodPlan } from '../../methods/types.js';
+import { shellQuote } from '../../system/redact.js';
 
 const tailText = (lines: string[], count = 8): string => lines.slice(-count).map((l) => `  ${l}`).join('\n');
 
@@ -38,10 +38,10 @@ async function checkInstallable(ctx: SessionContext, check: CommandSpec): Promis
 export const installStep: FlowStep = {
   id: 'install',
   async run(ctx) {
-    const { steps, runner, method, picture, from } = ctx;
+    const { tracker, runner, method, picture, from } = ctx;
     const target = ctx.decision.target;
     const spec = method.installCommand(picture.install, target);
-    await steps.start('install', spec);
+    await tracker.start('install', spec);
     if (runner.dryRun && method.dryRunCheck) await checkInstallable(ctx, method.dryRunCheck(picture.install, target));
     // Every command of the method's plan: what a rollback needs first, then the install itself.
     const plan = await ensureMethodPlan(ctx);
@@ -79,6 +79,6 @@ export const installStep: FlowStep = {
         });
       }
     }
-    await steps.done('install', runner.dryRun ? 'not run (dry run)' : `matrix-synapse ${target} installed`, { exitCode: 0 });
+    await tracker.done('install', runner.dryRun ? 'not run (dry run)' : `matrix-synapse ${target} installed`, { exitCode: 0 });
   },
 };

@@ -10,10 +10,10 @@ import type { Note, QueryDef, ReleaseFile } from '../core/notes/types.js';
 import { readQueries, readRollbacks, type RollbackProcedure } from '../core/notes/validate-data.js';
 import { readPlatformData, readSchemaData } from '../core/notes/validate-platform.js';
 import { validateReleases, type ParsedYaml } from '../core/notes/validate-release.js';
-import { StepsError, type Problem } from '../core/notes/yaml-nodes.js';
+import { ReleaseDataError, type Problem } from '../core/notes/yaml-nodes.js';
 
-/** Everything in steps/, validated. */
-export interface Steps {
+/** The release data: everything in steps/ (Synapse's release knowledge), validated. */
+export interface ReleaseData {
   dir: string;
   releases: ReleaseFile[];
   /** Every note of every release, oldest release first. */
@@ -25,18 +25,18 @@ export interface Steps {
 }
 
 /** The package's steps/ folder: walk up from this module to the folder with package.json (works from src/ and dist/). */
-export function findStepsDir(moduleUrl: string = import.meta.url): string {
+export function findReleaseDataDir(moduleUrl: string = import.meta.url): string {
   let dir = dirname(fileURLToPath(moduleUrl));
   for (;;) {
     if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'steps'))) return join(dir, 'steps');
     const parent = dirname(dir);
-    if (parent === dir) throw new StepsError([{ file: fileURLToPath(moduleUrl), line: 1, message: 'no steps/ folder next to a package.json above this module' }]);
+    if (parent === dir) throw new ReleaseDataError([{ file: fileURLToPath(moduleUrl), line: 1, message: 'no steps/ folder next to a package.json above this module' }]);
     dir = parent;
   }
 }
 
 /** Parses one file keeping positions; a YAML syntax error becomes a problem with file and line. */
-export function parseStepsYaml(path: string, text: string): ParsedYaml | Problem {
+export function parseReleaseYaml(path: string, text: string): ParsedYaml | Problem {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
   const error = doc.errors[0];
@@ -45,8 +45,8 @@ export function parseStepsYaml(path: string, text: string): ParsedYaml | Problem
   return { file: path, line: pos.line, message: `not valid YAML (column ${pos.col}): ${error.message.split('\n')[0]}` };
 }
 
-/** Where the steps files come from: the steps/ folder on disk, or the copy embedded in the single-file bundle. */
-interface StepsSource {
+/** Where the release data files come from: the steps/ folder on disk, or the copy embedded in the single-file bundle. */
+interface ReleaseDataSource {
   dir: string;
   releaseNames(): Promise<string[]>;
   read(path: string): Promise<string>;
@@ -54,7 +54,7 @@ interface StepsSource {
 
 const EMBEDDED_DIR = '<embedded>/steps';
 
-function stepsSource(dir: string | undefined, embedded: Record<string, string> | undefined): StepsSource {
+function releaseDataSource(dir: string | undefined, embedded: Record<string, string> | undefined): ReleaseDataSource {
   if (embedded) {
     return {
       dir: EMBEDDED_DIR,
@@ -66,7 +66,7 @@ function stepsSource(dir: string | undefined, embedded: Record<string, string> |
       },
     };
   }
-  const root = dir ?? findStepsDir();
+  const root = dir ?? findReleaseDataDir();
   const releaseDir = join(root, 'releases');
   return {
     dir: root,
@@ -75,7 +75,7 @@ function stepsSource(dir: string | undefined, embedded: Record<string, string> |
   };
 }
 
-async function readAll(paths: string[], source: StepsSource): Promise<{ parsed: ParsedYaml[]; problems: Problem[] }> {
+async function readAll(paths: string[], source: ReleaseDataSource): Promise<{ parsed: ParsedYaml[]; problems: Problem[] }> {
   const parsed: ParsedYaml[] = [];
   const problems: Problem[] = [];
   for (const path of paths) {
@@ -86,7 +86,7 @@ async function readAll(paths: string[], source: StepsSource): Promise<{ parsed: 
       problems.push({ file: path, line: 1, message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})` });
       continue;
     }
-    const result = parseStepsYaml(path, text);
+    const result = parseReleaseYaml(path, text);
     if ('doc' in result) parsed.push(result);
     else problems.push(result);
   }
@@ -94,12 +94,12 @@ async function readAll(paths: string[], source: StepsSource): Promise<{ parsed: 
 }
 
 /**
- * Loads and validates steps/. Any problem in any file throws one StepsError naming every file and line.
+ * Loads and validates steps/. Any problem in any file throws one ReleaseDataError naming every file and line.
  * Without `dir`, $SYNAPSE_UPGRADE_STEPS_DIR names the folder (a newer copy of the data than the one shipped);
  * without either, the copy embedded in the single-file bundle is preferred when there is one.
  */
-export async function loadSteps(dir: string | undefined = process.env.SYNAPSE_UPGRADE_STEPS_DIR || undefined, embedded: Record<string, string> | undefined = dir === undefined ? embeddedFiles().steps : undefined): Promise<Steps> {
-  const source = stepsSource(dir, embedded);
+export async function loadReleaseData(dir: string | undefined = process.env.SYNAPSE_UPGRADE_STEPS_DIR || undefined, embedded: Record<string, string> | undefined = dir === undefined ? embeddedFiles().steps : undefined): Promise<ReleaseData> {
+  const source = releaseDataSource(dir, embedded);
   const root = source.dir;
   const releaseDir = join(root, 'releases');
   const names = (await source.releaseNames()).filter((n) => n.endsWith('.yaml') || n.endsWith('.yml')).sort();
@@ -110,7 +110,7 @@ export async function loadSteps(dir: string | undefined = process.env.SYNAPSE_UP
     try {
       return read();
     } catch (error) {
-      if (!(error instanceof StepsError)) throw error;
+      if (!(error instanceof ReleaseDataError)) throw error;
       problems.push(...error.problems);
       return undefined;
     }
@@ -126,7 +126,7 @@ export async function loadSteps(dir: string | undefined = process.env.SYNAPSE_UP
   const queryIds = queries ? new Set(queries.map((q) => q.id)) : undefined;
   const releaseFiles = parsed.filter((p) => !fixed.includes(p.path));
   const releasesChecked = attempt(() => validateReleases(releaseFiles, queryIds));
-  if (problems.length || !queries || !platform || !schema || !rollbacks || !releasesChecked) throw new StepsError(problems);
+  if (problems.length || !queries || !platform || !schema || !rollbacks || !releasesChecked) throw new ReleaseDataError(problems);
   const sorted = [...releasesChecked].sort((a, b) => compareRelease(a.version, b.version));
   return { dir: root, releases: sorted, notes: sorted.flatMap((r) => r.notes), queries, platform, schema, rollbacks };
 }

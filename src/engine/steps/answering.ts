@@ -1,6 +1,6 @@
-import { AdminError, ExitCode } from '../core/errors.js';
-import type { WizardDeps } from './context.js';
-import type { ServerPicture } from './inspect.js';
+import { AdminError, ExitCode } from '../../core/errors.js';
+import type { WizardDeps } from '../context.js';
+import type { ServerPicture } from '../inspect.js';
 
 /**
  * Before anything changes: a server that answers but not as Synapse is a wrong URL (exit 2);
