@@ -26,7 +26,7 @@ export function pipEnv(): Record<string, string> {
 
 const quiet = (text: string) => text.split('\n').filter((l) => l && !/is ignored: it is neither a file nor a directory/.test(l)).join('\n');
 
-async function lockedBuild(target: string, build: (tmp: string) => Promise<void>): Promise<string> {
+export async function lockedBuild(target: string, build: (tmp: string) => Promise<void>): Promise<string> {
   if (existsSync(join(target, '.complete'))) return target;
   const lock = `${target}.lock`;
   await mkdir(join(target, '..'), { recursive: true });
