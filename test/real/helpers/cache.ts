@@ -1,8 +1,9 @@
 // The tier's cache, shared by runs and clones: $SYNAPSE_UPGRADE_TEST_CACHE, else ~/.cache/synapse-upgrade-test.
 //   pip/                 pip's own cache (PIP_CACHE_DIR) for every pip the tier and the wizard run
-//   wheels/<key>/        a wheelhouse: matrix-synapse==<version> and its dependencies (pip download)
+//   wheels/<key>/        a wheelhouse: matrix-synapse[extras]==<version> and its dependencies (pip download, or
+//                        pip wheel when an extra needs a build: psycopg2 is published as source only)
 //   venvs/<key>/         a finished venv, cloned into each test
-// <key> is the version and a hash of what else decides the content (python, constraints, extra packages).
+// <key> is the version and a hash of what else decides the content (python, constraints, extras, extra packages).
 // Each entry is built in a temp folder and renamed into place, under a lock, so concurrent tests and an
 // interrupted run never see half an entry. The first run downloads; later runs copy (seconds).
 import { execa } from 'execa';
@@ -68,37 +69,51 @@ async function constraintsFile(dir: string, version: string): Promise<string[]> 
   return ['-c', file];
 }
 
-/** pip download of matrix-synapse==version, its dependencies and the extras into the cache (once). */
-export function ensureWheelhouse(version: string): Promise<string> {
-  return lockedBuild(join(cacheRoot(), 'wheels', venvKey(version)), async (tmp) => {
+/** `matrix-synapse[postgres,redis]==1.98.0`, as an admin installs it. */
+export const synapseRequirement = (version: string, extras: readonly string[] = []): string => `matrix-synapse${extras.length ? `[${extras.join(',')}]` : ''}==${version}`;
+
+/** Distributions that an extra pulls in and PyPI publishes as source only (built once into the wheelhouse). */
+const SOURCE_ONLY: Record<string, string[]> = { postgres: ['psycopg2'] };
+
+/**
+ * matrix-synapse[extras]==version, its dependencies and the extra packages into the cache (once): pip
+ * download of wheels, or pip wheel when an extra needs a source-only package built (psycopg2 for [postgres],
+ * with pg_config from libpq-dev, as an admin's `pip install matrix-synapse[postgres]` builds it).
+ */
+export function ensureWheelhouse(version: string, extras: readonly string[] = []): Promise<string> {
+  return lockedBuild(join(cacheRoot(), 'wheels', venvKey(version, extras)), async (tmp) => {
     const c = await constraintsFile(tmp, version);
-    const run = await execa(PYTHON, ['-m', 'pip', 'download', '--disable-pip-version-check', '--only-binary=:all:', '-d', tmp, ...c, `matrix-synapse==${version}`, ...VERSIONS.extra_packages], {
+    const build = extras.flatMap((e) => SOURCE_ONLY[e] ?? []);
+    const how = build.length ? ['wheel', '--only-binary=:all:', ...build.map((b) => `--no-binary=${b}`), '-w', tmp] : ['download', '--only-binary=:all:', '-d', tmp];
+    const run = await execa(PYTHON, ['-m', 'pip', ...how, '--disable-pip-version-check', ...c, synapseRequirement(version, extras), ...VERSIONS.extra_packages], {
       env: pipEnv(), extendEnv: false, reject: false, timeout: 20 * 60_000,
     });
-    if (run.exitCode !== 0) throw new Error(`pip download of matrix-synapse ${version} failed (exit ${run.exitCode}):\n${quiet(String(run.stderr)).slice(-2000)}`);
+    if (run.exitCode !== 0) throw new Error(`pip ${how[0]} of ${synapseRequirement(version, extras)} failed (exit ${run.exitCode}):\n${quiet(String(run.stderr)).slice(-2000)}`);
   });
 }
 
 /** Whether the wheelhouse for a version is already in the cache (used when the index cannot be reached). */
-export function haveWheelhouse(version: string): boolean {
-  return existsSync(join(cacheRoot(), 'wheels', venvKey(version), '.complete'));
+export function haveWheelhouse(version: string, extras: readonly string[] = []): boolean {
+  return existsSync(join(cacheRoot(), 'wheels', venvKey(version, extras), '.complete'));
 }
 
-function venvKey(version: string): string {
-  const hash = createHash('sha256').update(JSON.stringify([PYTHON, constraintsFor(version), VERSIONS.extra_packages])).digest('hex').slice(0, 10);
+function venvKey(version: string, extras: readonly string[] = []): string {
+  // Without extras the hash input is what it was before extras existed, so existing caches stay valid.
+  const parts: unknown[] = [PYTHON, constraintsFor(version), VERSIONS.extra_packages, ...(extras.length ? [[...extras].sort()] : [])];
+  const hash = createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 10);
   return `${version}-${hash}`;
 }
 
-/** A finished venv with matrix-synapse==version, installed by pip from the cached wheelhouse (once). */
-export async function ensureVenvTemplate(version: string): Promise<string> {
-  const wheels = await ensureWheelhouse(version);
-  return lockedBuild(join(cacheRoot(), 'venvs', venvKey(version)), async (tmp) => {
+/** A finished venv with matrix-synapse[extras]==version, installed by pip from the cached wheelhouse (once). */
+export async function ensureVenvTemplate(version: string, extras: readonly string[] = []): Promise<string> {
+  const wheels = await ensureWheelhouse(version, extras);
+  return lockedBuild(join(cacheRoot(), 'venvs', venvKey(version, extras)), async (tmp) => {
     await execa(PYTHON, ['-m', 'venv', tmp]);
     const c = await constraintsFile(tmp, version);
-    const run = await execa(join(tmp, 'bin', 'pip'), ['install', '--disable-pip-version-check', '--no-index', '--find-links', wheels, ...c, `matrix-synapse==${version}`, ...VERSIONS.extra_packages], {
+    const run = await execa(join(tmp, 'bin', 'pip'), ['install', '--disable-pip-version-check', '--no-index', '--find-links', wheels, ...c, synapseRequirement(version, extras), ...VERSIONS.extra_packages], {
       env: pipEnv(), extendEnv: false, reject: false, timeout: 20 * 60_000,
     });
-    if (run.exitCode !== 0) throw new Error(`pip install of matrix-synapse ${version} into a venv failed (exit ${run.exitCode}):\n${quiet(String(run.stderr)).slice(-2000)}`);
+    if (run.exitCode !== 0) throw new Error(`pip install of ${synapseRequirement(version, extras)} into a venv failed (exit ${run.exitCode}):\n${quiet(String(run.stderr)).slice(-2000)}`);
     await writeFile(join(tmp, '.built-at'), tmp);
   });
 }
@@ -110,8 +125,8 @@ export async function ensureVenvTemplate(version: string): Promise<string> {
  * installed file: pip removes (renames away) an old version's files and writes new ones, and Python replaces
  * its .pyc files atomically. A linked copy across file systems falls back to a plain copy.
  */
-export async function cloneVenv(version: string, dest: string): Promise<string> {
-  const template = await ensureVenvTemplate(version);
+export async function cloneVenv(version: string, dest: string, extras: readonly string[] = []): Promise<string> {
+  const template = await ensureVenvTemplate(version, extras);
   const builtAt = (await readFile(join(template, '.built-at'), 'utf8')).trim();
   const linked = await execa('cp', ['-al', template, dest], { reject: false });
   if (linked.exitCode !== 0) {

@@ -40,6 +40,10 @@ export interface CreateOptions {
   editConfig?: (yaml: string) => string;
   /** Runs synctl (so the daemon) inside this pid namespace. */
   ns?: PidNamespace;
+  /** pip extras of the venv, e.g. ['postgres'] (psycopg2 built from source once, then cached). */
+  extras?: string[];
+  /** Called after the config is written and before the first start (worker configs, a workers/ folder). */
+  prepare?: (dir: string, port: number) => Promise<void>;
 }
 
 /**
@@ -72,7 +76,7 @@ async function setUp(root: string, opts: CreateOptions): Promise<RealHomeserver>
   const venv = join(root, 'env');
   const dir = join(root, 'synapse');
   const serverName = opts.serverName ?? 'real.test';
-  await cloneVenv(opts.version, venv);
+  await cloneVenv(opts.version, venv, opts.extras);
   await mkdir(dir);
   const activeEnv = () => ({ ...pipEnv(), PATH: `${join(venv, 'bin')}:${process.env.PATH}`, VIRTUAL_ENV: venv });
   await execa(join(venv, 'bin', 'python'), ['-m', 'synapse.app.homeserver', '--server-name', serverName, '--config-path', 'homeserver.yaml', '--generate-config', '--report-stats=no'], { cwd: dir, env: activeEnv(), extendEnv: false });
@@ -81,6 +85,7 @@ async function setUp(root: string, opts: CreateOptions): Promise<RealHomeserver>
   let yaml = moveListener(await readFile(config, 'utf8'), port);
   if (opts.editConfig) yaml = opts.editConfig(yaml);
   await writeFile(config, yaml);
+  await opts.prepare?.(dir, port);
   const url = `http://127.0.0.1:${port}`;
   const pidFile = join(dir, 'homeserver.pid');
   const synctl = (args: string[]) => (opts.ns ? opts.ns.wrap(join(venv, 'bin', 'synctl'), args, dir) : [join(venv, 'bin', 'synctl'), args] as [string, string[]]);
