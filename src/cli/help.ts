@@ -31,6 +31,9 @@ Usage:
                                          interrupted one stopped and whether its command still runs
   synapse-upgrade notes --from V --to V [--config PATH] [--json] [--offline]
                                          the upgrade notes between two versions that apply to this server
+  synapse-upgrade notes --from V --to V -c PATH --fix [--yes]
+                                         the mechanical config fixes of those notes as a diff; --yes applies
+                                         them (each file backed up first)
   synapse-upgrade plan [--target V] [--script FILE]
                                          a dry run written as a POSIX sh script to review and run by hand
   synapse-upgrade rollback [--yes]       put the version before the last upgrade back (restoring the

@@ -1,3 +1,5 @@
+import type { FixOp } from '../fixes/types.js';
+
 /** Upgrade notes as data: the shapes read from steps/releases/*.yaml and the facts they are checked against. */
 
 export const SEVERITIES = ['breaking', 'action', 'info'] as const;
@@ -73,6 +75,8 @@ export interface Note {
   /** The Synapse code that reads the settings the checks name, at the release: `synapse/config/x.py@v1.2.3`. */
   source?: string[];
   effect?: Effect;
+  /** The mechanical config change that does what the note asks (src/core/fixes). */
+  fixes?: FixOp[];
   /** Where the note is written, for messages. */
   file: string;
   line: number;

@@ -1,6 +1,7 @@
 import type { Document, LineCounter } from 'yaml';
 import { DATABASE_ENGINES, EFFECTS, METHOD_NAMES, RESTART_MANAGERS, SEVERITIES, SEVERITY_OF_EFFECT, type Concerns, type Note, type ReleaseFile } from './types.js';
 import { readCheck } from './validate-check.js';
+import { readFixes } from '../fixes/validate-fix.js';
 import { NodeReader, ReleaseDataError, type Problem } from './yaml-nodes.js';
 
 /** A YAML file parsed with positions kept (src/config/yaml-file.ts produces this shape). */
@@ -12,7 +13,7 @@ export interface ParsedYaml {
 
 export const RELEASE_VERSION = /^\d+\.\d+\.\d+$/;
 export const NOTE_ID = /^[a-z0-9]+(-[a-z0-9]+)*$/;
-const NOTE_FIELDS = ['id', 'version', 'title', 'summary', 'severity', 'concerns', 'checks', 'applies', 'action', 'upstream', 'source', 'effect'] as const;
+const NOTE_FIELDS = ['id', 'version', 'title', 'summary', 'severity', 'concerns', 'checks', 'applies', 'action', 'upstream', 'source', 'effect', 'fixes'] as const;
 /** One code location a check was traced to: a path in element-hq/synapse at a release tag. */
 export const SOURCE_REF = /^[A-Za-z0-9_./-]+@v\d+\.\d+\.\d+(rc\d+)?$/;
 const REQUIRED = ['id', 'title', 'summary', 'severity', 'action', 'upstream'] as const;
@@ -63,6 +64,7 @@ function readNote(r: NodeReader, node: unknown, fileVersion: string, queryIds?: 
   const checks = f.has('checks') ? readCheck(r, f.get('checks'), queryIds) : undefined;
   const source = f.has('source') ? readSource(r, f.get('source')) : undefined;
   const effect = f.has('effect') ? r.word(f.get('effect'), 'effect', EFFECTS) : undefined;
+  const fixes = f.has('fixes') ? readFixes(r, f.get('fixes')) : undefined;
   if (effect && severity && SEVERITY_OF_EFFECT[effect] !== severity) {
     r.fail(f.get('severity'), `severity ${severity} does not match effect ${effect} (a server that ${effect.replace(/-/g, ' ')} needs ${SEVERITY_OF_EFFECT[effect]})`);
   }
@@ -85,6 +87,7 @@ function readNote(r: NodeReader, node: unknown, fileVersion: string, queryIds?: 
     upstream: upstream as string,
     ...(source ? { source } : {}),
     ...(effect ? { effect } : {}),
+    ...(fixes ? { fixes } : {}),
     file: r.file,
     line: r.line(node),
   };
