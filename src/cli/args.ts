@@ -8,6 +8,12 @@ const parseMethod = (value: string): MethodName => {
   return value as MethodName;
 };
 
+/** A container name or id as Docker allows them (it reaches docker's argv, never a shell). */
+const parseContainer = (value: string): string => {
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$/.test(value)) throw usageError(`--container ${JSON.stringify(value).slice(1, -1)} is not a container name or id.`, 'Give the name or id that docker ps -a shows.');
+  return value;
+};
+
 export const COMMANDS = ['wizard', 'detect', 'status', 'notes', 'plan', 'resume', 'rollback'] as const;
 export type Command = (typeof COMMANDS)[number];
 
@@ -17,6 +23,8 @@ export interface CliOptions {
   venv: string | undefined;
   /** `--method pip|git|debian|docker`: which kind of install to upgrade (detection asks otherwise). */
   method?: MethodName;
+  /** `--container NAME`: the Docker container to upgrade (implies --method docker). */
+  container?: string;
   target: string | undefined;
   url: string | undefined;
   stateDir: string | undefined;
@@ -47,6 +55,7 @@ const OPTIONS = {
   config: { type: 'string', short: 'c', multiple: true },
   venv: { type: 'string' },
   method: { type: 'string' },
+  container: { type: 'string' },
   target: { type: 'string' },
   url: { type: 'string' },
   'state-dir': { type: 'string' },
@@ -120,6 +129,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     configPaths: v.config ?? [],
     venv: v.venv,
     ...(v.method ? { method: parseMethod(v.method) } : {}),
+    ...(v.container !== undefined ? { container: parseContainer(v.container) } : {}),
     target: v.target,
     url: v.url,
     stateDir: v['state-dir'],

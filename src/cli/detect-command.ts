@@ -61,6 +61,7 @@ export async function runDetect(opts: CliOptions, io: CliIO): Promise<number> {
     venv: opts.venv,
     configPaths: opts.configPaths,
     ...(opts.method ? { method: opts.method } : {}),
+    ...(opts.container ? { container: opts.container } : {}),
     ...(opts.url ? { url: opts.url } : {}),
   });
   const report = detectReport(picture);

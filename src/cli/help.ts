@@ -6,6 +6,8 @@ Usage:
         --venv PATH                      the virtualenv of a pip install or a git checkout
         --method pip|git|debian|docker   which kind of install to upgrade (found from evidence
                                          otherwise; asked when two are equally plausible)
+        --container NAME                 Docker: the container to upgrade (any image built from
+                                         Synapse's, from any registry); implies --method docker
         --target VERSION | latest        the version to upgrade to
         --url URL                        base URL of a listener with the \`client\` resource
         --state-dir DIR                  where journals, transcripts and backups live
@@ -51,7 +53,7 @@ A failure after the restart offers the rollback at once (with --yes it is done; 
 $SYNAPSE_UPGRADE_STEPS_DIR: a folder with a newer copy of the upgrade data (steps/) to use instead.
 `;
 
-const SHARED = `  Also: -c/--config PATH, --venv PATH, --method M, --url URL, --state-dir DIR (as for the wizard).`;
+const SHARED = `  Also: -c/--config PATH, --venv PATH, --method M, --container NAME, --url URL, --state-dir DIR (as for the wizard).`;
 
 /** `synapse-upgrade COMMAND --help`: what the command does, its options and an example. */
 export const COMMAND_HELP: Readonly<Record<string, string>> = {

@@ -6,6 +6,7 @@ export function wizardOptions(opts: CliOptions): WizardOptions {
   return {
     ...(opts.venv ? { venv: opts.venv } : {}),
     ...(opts.method ? { method: opts.method } : {}),
+    ...(opts.container ? { container: opts.container } : {}),
     ...(opts.configPaths.length ? { configPaths: opts.configPaths } : {}),
     ...(opts.target ? { target: opts.target } : {}),
     ...(opts.url ? { url: opts.url } : {}),

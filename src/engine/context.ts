@@ -9,6 +9,8 @@ import type { StepTracker } from './step-tracker.js';
 export interface WizardOptions {
   /** `--method`: which kind of install to look for (pip, git, debian, docker). */
   method?: MethodName;
+  /** `--container NAME`: the Docker container to upgrade. */
+  container?: string;
   venv?: string;
   configPaths?: string[];
   target?: string;

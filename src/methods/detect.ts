@@ -16,6 +16,8 @@ import { findWorkers } from './workers.js';
 export interface DetectOptions extends DetectInputs {
   /** `--method`: look only for this kind of install. */
   method?: MethodName;
+  /** `--container NAME`: the Docker container to upgrade (implies --method docker). */
+  container?: string;
   /** Where system paths are looked up (`/`; a folder in tests). */
   root?: string;
   /** `--url`: among equally plausible installs (several homeservers), the one listening there. */
@@ -97,7 +99,11 @@ export function installLocation(install: Install): string {
 export async function detectInstall(opts: DetectOptions): Promise<Detection> {
   const env = opts.env ?? process.env;
   const root = opts.root ?? '/';
-  const wants = (m: MethodName): boolean => !opts.method || opts.method === m;
+  if (opts.container && opts.method && opts.method !== 'docker') {
+    throw new AdminError(`--container names a Docker container, but --method ${opts.method} was given.`, { exitCode: ExitCode.usage, serverState: 'nothing was changed', nextStep: 'Leave out --method (or give --method docker) with --container.' });
+  }
+  const method = opts.container ? 'docker' : opts.method;
+  const wants = (m: MethodName): boolean => !method || method === m;
   const looked: string[] = [];
   const candidates: Install[] = [];
   await requireGivenConfigs(opts.configPaths ?? []);
@@ -125,15 +131,24 @@ export async function detectInstall(opts: DetectOptions): Promise<Detection> {
     if (wants('pip') && !fromCheckout) candidates.push(await pipInstallFrom(venv));
     if (opts.method === 'git' && !git) looked.push(`${venv.venv} (matrix-synapse in it was not installed from a git checkout)`);
   }
-  if (wants('docker')) candidates.push(...(await detectDockerInstalls({ env, required: opts.method === 'docker', ...(opts.configPaths?.length ? { configPaths: opts.configPaths } : {}) }, looked)));
+  if (wants('docker')) {
+    candidates.push(...(await detectDockerInstalls({
+      env,
+      required: method === 'docker',
+      ...(opts.configPaths?.length ? { configPaths: opts.configPaths } : {}),
+      ...(opts.container ? { container: opts.container } : {}),
+      ...(opts.procRoot ? { procRoot: opts.procRoot } : {}),
+    }, looked)));
+  }
 
   if (!candidates.length) {
-    if (opts.method) {
-      throw new AdminError(`--method ${opts.method} was given, but no ${opts.method} install of Synapse was found. Looked at: ${looked.join('; ')}.`, {
+    if (method) {
+      const given = opts.container ? `--container ${opts.container}` : `--method ${method}`;
+      throw new AdminError(`${given} was given, but no ${method} install of Synapse was found. Looked at: ${looked.join('; ')}.`, {
         exitCode: ExitCode.usage,
         code: 'no-install',
         serverState: 'nothing was changed',
-        nextStep: opts.method === 'pip' || opts.method === 'git' ? 'Point the wizard at it with --venv PATH and --config PATH.' : 'Check the method, or leave out --method to let the wizard look for every kind of install.',
+        nextStep: method === 'pip' || method === 'git' ? 'Point the wizard at it with --venv PATH and --config PATH.' : 'Check the method, or leave out --method to let the wizard look for every kind of install.',
       });
     }
     throw noInstallError(looked);

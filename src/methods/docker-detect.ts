@@ -3,26 +3,24 @@ import { delimiter, join, posix } from 'node:path';
 import { AdminError, ExitCode } from '../core/errors.js';
 import { parseVersion } from '../core/version.js';
 import { readOnly } from '../system/probe.js';
+import { classifyImage, splitImageRef, synapseRepoOf, VERSION_LABEL } from './docker-image.js';
+import { composeBuildOf, containerCommandLines } from './docker-recognize.js';
+import { recreateArgs, recreateCommand, type ContainerInspect, type ImageInspect } from './docker-run-args.js';
 import type { ComposeInfo, Confidence, DockerInstall, DockerMount, Install } from './types.js';
 
-/** The image repositories Synapse is published to (Docker Hub; GitHub's registry since ~v1.99). */
-export const SYNAPSE_IMAGES = ['matrixdotorg/synapse', 'ghcr.io/element-hq/synapse', 'ghcr.io/matrix-org/synapse'];
-export const VERSION_LABEL = 'org.opencontainers.image.version';
+export { VERSION_LABEL };
 
 const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
 
 /** `docker.io/matrixdotorg/synapse:v1.47.0@sha256:…` → repo `matrixdotorg/synapse`, tag `v1.47.0`. */
 export function parseImageRef(image: string): { repo: string; tag: string | undefined; written: string } {
-  const noDigest = image.split('@')[0] ?? image;
-  const slash = noDigest.lastIndexOf('/');
-  const colon = noDigest.lastIndexOf(':');
-  const tag = colon > slash ? noDigest.slice(colon + 1) : undefined;
-  const written = colon > slash ? noDigest.slice(0, colon) : noDigest;
+  const { tag, written } = splitImageRef(image);
   const repo = written.replace(/^(docker\.io|index\.docker\.io|registry-1\.docker\.io)\//, '');
   return { repo, tag, written };
 }
 
-export const isSynapseImage = (image: string): boolean => SYNAPSE_IMAGES.includes(parseImageRef(image).repo);
+/** The image's name is one Synapse is published under (any registry or mirror in front). */
+export const isSynapseImage = (image: string): boolean => synapseRepoOf(image) !== undefined;
 
 /** Docker's own words when the daemon cannot be reached, with what to do about it. */
 export function daemonProblem(stderr: string): AdminError {
@@ -37,80 +35,7 @@ export function daemonProblem(stderr: string): AdminError {
   });
 }
 
-export interface ContainerInspect {
-  Id: string;
-  Name: string;
-  Image: string;
-  Config: {
-    Image: string;
-    Env?: string[] | null;
-    Labels?: Record<string, string> | null;
-    Cmd?: string[] | null;
-    Entrypoint?: string[] | null;
-    User?: string;
-  };
-  HostConfig?: {
-    Binds?: string[] | null;
-    PortBindings?: Record<string, { HostIp?: string; HostPort?: string }[] | null> | null;
-    NetworkMode?: string;
-    RestartPolicy?: { Name?: string; MaximumRetryCount?: number };
-    Mounts?: { Type?: string; Source?: string; Target?: string; ReadOnly?: boolean }[] | null;
-    ExtraHosts?: string[] | null;
-  };
-  Mounts?: { Type: string; Source: string; Destination: string; RW: boolean; Name?: string }[];
-  State?: { Running?: boolean; Status?: string };
-}
-
-export interface ImageInspect {
-  Id?: string;
-  RepoTags?: string[];
-  Config?: { Env?: string[] | null; Labels?: Record<string, string> | null; Cmd?: string[] | null; Entrypoint?: string[] | null; User?: string };
-}
-
-const sameList = (a: readonly string[] | null | undefined, b: readonly string[] | null | undefined): boolean => JSON.stringify(a ?? []) === JSON.stringify(b ?? []);
-
-/** `docker run` arguments (without `--name` and the image) that recreate the container as it was created. */
-export function recreateArgs(container: ContainerInspect, image: ImageInspect | undefined): string[] {
-  const args: string[] = [];
-  const imageEnv = new Set(image?.Config?.Env ?? []);
-  for (const e of container.Config.Env ?? []) if (!imageEnv.has(e)) args.push('-e', e);
-  const binds = container.HostConfig?.Binds ?? [];
-  for (const b of binds) args.push('-v', b);
-  for (const m of container.Mounts ?? []) {
-    if (m.Type === 'volume' && m.Name && !binds.some((b) => b.split(':')[1] === m.Destination) && !(container.HostConfig?.Mounts ?? []).some((x) => x.Target === m.Destination)) {
-      args.push('-v', `${m.Name}:${m.Destination}${m.RW ? '' : ':ro'}`);
-    }
-  }
-  for (const m of container.HostConfig?.Mounts ?? []) {
-    args.push('--mount', [`type=${m.Type ?? 'volume'}`, ...(m.Source ? [`source=${m.Source}`] : []), `target=${m.Target ?? ''}`, ...(m.ReadOnly ? ['readonly'] : [])].join(','));
-  }
-  for (const [port, bindings] of Object.entries(container.HostConfig?.PortBindings ?? {})) {
-    const [number, proto = 'tcp'] = port.split('/');
-    for (const b of bindings ?? []) {
-      const host = b.HostIp ? `${b.HostIp.includes(':') ? `[${b.HostIp}]` : b.HostIp}:` : '';
-      args.push('-p', `${host}${b.HostPort ?? ''}:${number}${proto === 'tcp' ? '' : `/${proto}`}`);
-    }
-  }
-  const network = container.HostConfig?.NetworkMode;
-  if (network && network !== 'default' && network !== 'bridge') args.push('--network', network);
-  const restart = container.HostConfig?.RestartPolicy;
-  if (restart?.Name && restart.Name !== 'no') args.push('--restart', restart.Name === 'on-failure' && restart.MaximumRetryCount ? `on-failure:${restart.MaximumRetryCount}` : restart.Name);
-  for (const h of container.HostConfig?.ExtraHosts ?? []) args.push('--add-host', h);
-  const imageLabels = image?.Config?.Labels ?? {};
-  for (const [k, v] of Object.entries(container.Config.Labels ?? {})) if (imageLabels[k] !== v) args.push('--label', `${k}=${v}`);
-  if (container.Config.User && container.Config.User !== (image?.Config?.User ?? '')) args.push('--user', container.Config.User);
-  const entrypointChanged = !sameList(container.Config.Entrypoint, image?.Config?.Entrypoint);
-  if (entrypointChanged && container.Config.Entrypoint?.[0]) args.push('--entrypoint', container.Config.Entrypoint[0]);
-  return args;
-}
-
-/** The command arguments after the image, when the container overrides the image's CMD (or its entrypoint's extra words). */
-export function recreateCommand(container: ContainerInspect, image: ImageInspect | undefined): string[] {
-  const entry = container.Config.Entrypoint ?? [];
-  const extraEntry = !sameList(entry, image?.Config?.Entrypoint) ? entry.slice(1) : [];
-  const cmd = !sameList(container.Config.Cmd, image?.Config?.Cmd) || extraEntry.length ? container.Config.Cmd ?? [] : [];
-  return [...extraEntry, ...cmd];
-}
+export { recreateArgs, recreateCommand, type ContainerInspect, type ImageInspect } from './docker-run-args.js';
 
 /** A path inside the container as seen on this host, through the container's mounts; undefined when not mounted. */
 export function hostPath(mounts: readonly DockerMount[], containerPath: string): string | undefined {
@@ -176,37 +101,83 @@ export interface DockerDetectInputs {
   configPaths?: string[];
   /** Fail with the daemon's words instead of noting it (when --method docker was asked for). */
   required?: boolean;
+  /** `--container NAME`: only this container, taken for Synapse on the admin's word. */
+  container?: string;
+  /** Where a container's PID 1 is looked up when the engine cannot list its processes. */
+  procRoot?: string;
 }
 
-/**
- * Synapse containers: `docker ps -a`, then `docker inspect` for those made from a Synapse image.
- * Running containers first; the version from the image label, else from inside the container.
- */
-export async function detectDockerInstalls(inputs: DockerDetectInputs, looked: string[] = []): Promise<DockerInstall[]> {
-  const env = inputs.env ?? process.env;
-  if (!(await dockerOnPath(env))) {
-    looked.push('Docker containers (no docker command on PATH)');
-    if (inputs.required) throw new AdminError('--method docker was given, but there is no docker command on PATH.', { exitCode: ExitCode.usage, serverState: 'nothing was changed' });
-    return [];
-  }
-  const ps = await readOnly(['docker', 'ps', '-a', '--no-trunc', '--format', '{{.ID}}'], { timeoutMs: 60_000, env });
+function composeOf(labels: Record<string, string>): ComposeInfo | undefined {
+  if (!labels['com.docker.compose.project'] || !labels['com.docker.compose.service']) return undefined;
+  const version = labels['com.docker.compose.version'];
+  return {
+    project: labels['com.docker.compose.project'],
+    service: labels['com.docker.compose.service'],
+    workingDir: labels['com.docker.compose.project.working_dir'],
+    files: (labels['com.docker.compose.project.config_files'] ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    ...(version && /^1\./.test(version) ? { v1: true } : {}),
+  };
+}
+
+/** The containers to look at: every one (`docker ps -a`), or the one named with --container. */
+async function containersToInspect(inputs: DockerDetectInputs, env: NodeJS.ProcessEnv, looked: string[]): Promise<ContainerInspect[]> {
+  const ps = await readOnly(['docker', 'ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.Names}}'], { timeoutMs: 60_000, env });
   if (ps.exitCode !== 0) {
     const problem = daemonProblem(ps.stderr);
     looked.push(`Docker containers (${problem.message.replace(/\.$/, '')})`);
     if (inputs.required) throw problem;
     return [];
   }
-  looked.push('Docker containers from matrixdotorg/synapse or ghcr.io/element-hq/synapse');
-  const ids = ps.stdout.split('\n').map((s) => s.trim()).filter(Boolean);
-  if (!ids.length) return [];
-  const containers = (await dockerJson<ContainerInspect[]>(['container', 'inspect', ...ids], env)) ?? [];
+  const rows = ps.stdout.split('\n').map((s) => s.trim().split(/\s+/)).filter((r) => r[0]);
+  if (inputs.container) {
+    const named = await dockerJson<ContainerInspect[]>(['container', 'inspect', inputs.container], env);
+    if (!named?.[0]) {
+      const names = rows.map((r) => r[1]).filter(Boolean);
+      throw new AdminError(`--container ${inputs.container} was given, but the Docker engine has no such container.`, {
+        exitCode: ExitCode.usage,
+        code: 'no-install',
+        serverState: 'nothing was changed',
+        nextStep: names.length ? `Containers there: ${names.slice(0, 20).join(', ')}${names.length > 20 ? ', ...' : ''}. Give one of them.` : 'docker ps -a lists no container at all; check DOCKER_HOST.',
+      });
+    }
+    looked.push(`the container ${inputs.container} (--container)`);
+    return named;
+  }
+  looked.push(`Docker containers (${rows.length}): Synapse recognised by its image name, the image's OCI labels or the homeserver process`);
+  if (!rows.length) return [];
+  return (await dockerJson<ContainerInspect[]>(['container', 'inspect', ...rows.map((r) => r[0] as string)], env)) ?? [];
+}
+
+/**
+ * Synapse containers: every container (or the one --container names) whose image is Synapse's under
+ * any registry or mirror, carries Synapse's OCI labels, or runs the homeserver. Running containers
+ * first; the version from the image label, else from inside the container, else from the tag.
+ */
+export async function detectDockerInstalls(inputs: DockerDetectInputs, looked: string[] = []): Promise<DockerInstall[]> {
+  const env = inputs.env ?? process.env;
+  if (!(await dockerOnPath(env))) {
+    looked.push('Docker containers (no docker command on PATH)');
+    if (inputs.required || inputs.container) throw new AdminError(`${inputs.container ? '--container' : '--method docker'} was given, but there is no docker command on PATH.`, { exitCode: ExitCode.usage, serverState: 'nothing was changed' });
+    return [];
+  }
+  const containers = await containersToInspect(inputs, env, looked);
   const found: DockerInstall[] = [];
-  for (const c of containers.filter((x) => isSynapseImage(x.Config.Image))) {
-    const image = (await dockerJson<ImageInspect[]>(['image', 'inspect', c.Image], env))?.[0];
+  for (const c of containers) {
     const name = c.Name.replace(/^\//, '');
-    const ref = parseImageRef(c.Config.Image);
     const running = c.State?.Running === true;
-    const evidence = [`container ${name} (${running ? 'running' : c.State?.Status ?? 'stopped'}) from the image ${c.Config.Image}`];
+    const image = (await dockerJson<ImageInspect[]>(['image', 'inspect', c.Image], env))?.[0];
+    const labels = c.Config.Labels ?? {};
+    const compose = composeOf(labels);
+    const imageLabels = image?.Config?.Labels ?? c.Config.Labels;
+    const byName = isSynapseImage(c.Config.Image);
+    const byLabel = classifyImage({ image: c.Config.Image, labels: imageLabels, commandLines: [], composeBuild: false, named: false }).kind !== 'not-synapse';
+    // The process is asked only when nothing else tells (one call per such container).
+    const commandLines = running && !byName && !byLabel ? await containerCommandLines(name, c.State?.Pid, env, inputs.procRoot) : [];
+    const build = compose ? await composeBuildOf(compose.files, compose.service, compose.workingDir) : undefined;
+    const kind = classifyImage({ image: c.Config.Image, labels: imageLabels, commandLines, composeBuild: Boolean(build), named: Boolean(inputs.container) });
+    if (kind.kind === 'not-synapse') continue;
+    const ref = parseImageRef(c.Config.Image);
+    const evidence = [`container ${name} (${running ? 'running' : c.State?.Status ?? 'stopped'}) from the image ${c.Config.Image}`, ...kind.evidence];
     const label = image?.Config?.Labels?.[VERSION_LABEL];
     const inside = running ? await versionInside(name, env) : {};
     let version = label ? parseVersion(label)?.text : undefined;
@@ -216,7 +187,7 @@ export async function detectDockerInstalls(inputs: DockerDetectInputs, looked: s
       evidence.push(`synapse.__version__ inside the container is ${inside.version}`);
     } else if (ref.tag && parseVersion(ref.tag)) {
       version = parseVersion(ref.tag)?.text;
-      evidence.push(`the image tag ${ref.tag} (no version label, container not running)`);
+      evidence.push(`the image tag ${ref.tag} (no version label${running ? ', no python answering inside' : ', container not running'})`);
     }
     if (!version) {
       looked.push(`container ${name} (its Synapse version could not be read)`);
@@ -235,17 +206,8 @@ export async function detectDockerInstalls(inputs: DockerDetectInputs, looked: s
         evidence.push(`config ${containerConfig} in the container is not on a mount this host can read`);
       }
     }
-    const labels = c.Config.Labels ?? {};
-    let compose: ComposeInfo | undefined;
-    if (labels['com.docker.compose.project'] && labels['com.docker.compose.service']) {
-      compose = {
-        project: labels['com.docker.compose.project'],
-        service: labels['com.docker.compose.service'],
-        workingDir: labels['com.docker.compose.project.working_dir'],
-        files: (labels['com.docker.compose.project.config_files'] ?? '').split(',').map((s) => s.trim()).filter(Boolean),
-      };
-      evidence.push(`compose project ${compose.project}, service ${compose.service}${compose.files.length ? ` (${compose.files.join(', ')})` : ''}`);
-    }
+    if (compose) evidence.push(`compose project ${compose.project}, service ${compose.service}${compose.files.length ? ` (${compose.files.join(', ')})` : ''}${compose.v1 ? ', made by docker-compose 1.x' : ''}`);
+    if (build) evidence.push(`the service is built from ${build.dockerfile}${build.from ? ` (line ${build.from.line}: ${build.from.text.trim()})` : ''}`);
     const confidence: Confidence = running ? 'high' : 'medium';
     found.push({
       method: 'docker',
@@ -260,6 +222,7 @@ export async function detectDockerInstalls(inputs: DockerDetectInputs, looked: s
       mounts,
       ports: Object.fromEntries(Object.entries(c.HostConfig?.PortBindings ?? {}).map(([k, v]) => [k, v ?? []])),
       compose,
+      ...(kind.kind === 'custom' ? { custom: { evidence: kind.evidence, ...(build ? { build } : {}) } } : {}),
       runArgs: recreateArgs(c, image),
       runCommand: recreateCommand(c, image),
       containerConfigPath: containerConfig,

@@ -7,6 +7,8 @@ import type { CommandSpec } from '../system/command.js';
 import { writeFileAtomic } from '../system/atomic-write.js';
 import { readOnly } from '../system/probe.js';
 import { daemonProblem, inspectContainer, inspectImage, parseImageRef, VERSION_LABEL } from './docker-detect.js';
+import { customImageError, customImageRepo } from './docker-custom.js';
+import { listRegistryTags, registryImageConfig } from './docker-registry.js';
 import { composeCommand, dockerRecreate, dockerRollback, previousName } from './restart/docker.js';
 import type { DockerInstall, Install, InstallMethod, MethodPlan, PlanContext } from './types.js';
 
@@ -17,50 +19,7 @@ const asDocker = (install: Install): DockerInstall => {
 
 export const targetImage = (install: Pick<DockerInstall, 'imageRepo'>, target: string): string => `${install.imageRepo}:v${parseVersion(target)?.text ?? target}`;
 
-/** Where a repository's registry API is: Docker Hub, ghcr.io, or `$SYNAPSE_UPGRADE_REGISTRY_MIRROR` (a pull-through cache). */
-export function registryFor(repo: string, env: NodeJS.ProcessEnv = process.env): { base: string; path: string } {
-  const { repo: name } = parseImageRef(repo);
-  const first = name.split('/')[0] ?? '';
-  const hasHost = name.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
-  const path = hasHost ? name.slice(first.length + 1) : name.includes('/') ? name : `library/${name}`;
-  const base = env.SYNAPSE_UPGRADE_REGISTRY_MIRROR?.replace(/\/$/, '') ?? (hasHost ? `https://${first}` : 'https://registry-1.docker.io');
-  return { base, path };
-}
-
-/** Reads a `WWW-Authenticate: Bearer realm=…,service=…,scope=…` challenge. */
-export function parseChallenge(header: string): Record<string, string> | undefined {
-  if (!/^Bearer\s/i.test(header)) return undefined;
-  const out: Record<string, string> = {};
-  for (const m of header.matchAll(/(\w+)="([^"]*)"/g)) if (m[1] && m[2] !== undefined) out[m[1]] = m[2];
-  return out;
-}
-
-/** Every tag of a repository through the registry API (token auth, `Link` pagination). */
-export async function listRegistryTags(repo: string, env: NodeJS.ProcessEnv = process.env, fetcher: typeof fetch = fetch): Promise<string[]> {
-  const { base, path } = registryFor(repo, env);
-  let url: string | undefined = `${base}/v2/${path}/tags/list?n=1000`;
-  let token: string | undefined;
-  const tags: string[] = [];
-  for (let page = 0; url && page < 50; page++) {
-    let response: Response = await fetcher(url, { headers: token ? { Authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(30_000) });
-    if (response.status === 401 && !token) {
-      const challenge = parseChallenge(response.headers.get('www-authenticate') ?? '');
-      if (!challenge?.realm) throw new Error(`the registry at ${base} asks for credentials`);
-      const tokenUrl = new URL(challenge.realm);
-      if (challenge.service) tokenUrl.searchParams.set('service', challenge.service);
-      tokenUrl.searchParams.set('scope', challenge.scope ?? `repository:${path}:pull`);
-      const t = (await (await fetcher(tokenUrl, { signal: AbortSignal.timeout(30_000) })).json()) as { token?: string; access_token?: string };
-      token = t.token ?? t.access_token;
-      response = await fetcher(url, { headers: token ? { Authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(30_000) });
-    }
-    if (!response.ok) throw new Error(`${url} answered HTTP ${response.status}`);
-    const body = (await response.json()) as { tags?: string[] | null };
-    tags.push(...(body.tags ?? []));
-    const next = /<([^>]+)>;\s*rel="next"/.exec(response.headers.get('link') ?? '')?.[1];
-    url = next ? new URL(next, base).toString() : undefined;
-  }
-  return tags;
-}
+export { listRegistryTags, parseChallenge, registryFor } from './docker-registry.js';
 
 /** Release versions among image tags (`v1.47.0`, `v1.47.0rc1`); `latest`, `develop`, `sha-…` are not releases. */
 export function versionsFromImageTags(tags: readonly string[], pre: boolean): string[] {
@@ -118,21 +77,24 @@ export const dockerMethod: InstallMethod = {
 
   async availableVersions(install, { pre }) {
     const d = asDocker(install);
+    // A custom image is rebuilt on a newer Synapse image: the versions are that image's tags.
+    const repo = d.custom ? customImageRepo(d) : d.imageRepo;
     let tags: string[] = [];
     let problem: string | undefined;
     try {
-      tags = await listRegistryTags(d.imageRepo);
+      tags = await listRegistryTags(repo);
     } catch (error) {
       problem = (error as Error).message;
     }
     // Images already pulled count too (an offline host, or a private mirror).
-    const local = await readOnly(['docker', 'image', 'ls', '--format', '{{.Tag}}', d.imageRepo], { timeoutMs: 60_000 });
+    const local = await readOnly(['docker', 'image', 'ls', '--format', '{{.Tag}}', repo], { timeoutMs: 60_000 });
     if (local.exitCode === 0) tags.push(...local.stdout.split('\n').map((s) => s.trim()));
     const versions = versionsFromImageTags(tags, pre);
     if (!versions.length) {
-      throw new AdminError(`No release tags of ${d.imageRepo} could be listed${problem ? `: ${problem}` : ''}.`, {
+      if (d.custom) throw customImageError(d, undefined);
+      throw new AdminError(`No release tags of ${repo} could be listed${problem ? `: ${problem}` : ''}.`, {
         serverState: 'nothing was changed',
-        nextStep: `Check the network, or pull the image you want first (docker pull ${d.imageRepo}:vX.Y.Z) and pass --target X.Y.Z.`,
+        nextStep: `Check the network, or pull the image you want first (docker pull ${repo}:vX.Y.Z) and pass --target X.Y.Z.`,
       });
     }
     return versions;
@@ -235,8 +197,23 @@ export const dockerMethod: InstallMethod = {
     };
   },
 
+  async targetPython(install, target, env) {
+    const d = asDocker(install);
+    const ref = targetImage(d.custom ? { imageRepo: customImageRepo(d) } : d, target);
+    let config = (await inspectImage(ref, env))?.Config;
+    let where = `the image ${ref} (already pulled)`;
+    if (!config) {
+      config = await registryImageConfig(ref, env).catch(() => undefined) ?? undefined;
+      where = `the image ${ref} in its registry`;
+    }
+    const python = config?.Env?.find((e) => e.startsWith('PYTHON_VERSION='))?.slice('PYTHON_VERSION='.length);
+    if (python && /^\d+\.\d+(\.\d+)?$/.test(python)) return { python, source: `PYTHON_VERSION of ${where}` };
+    return { why: `the container brings its own Python with the image ${ref}, whose config does not say which version (the new image's own config check runs it before the switch)` };
+  },
+
   async plan(install, target, ctx: PlanContext): Promise<MethodPlan> {
     const d = asDocker(install);
+    if (d.custom) throw customImageError(d, target);
     const server = await daemonReachable(ctx.env);
     const ref = targetImage(d, target);
     d.pendingImage = ref;

@@ -113,6 +113,8 @@ export interface ComposeInfo {
   service: string;
   workingDir: string | undefined;
   files: string[];
+  /** Made by docker-compose 1.x (its label `com.docker.compose.version`): driven with `docker-compose`, not `docker compose`. */
+  v1?: boolean;
 }
 
 export interface DockerInstall extends InstallBase {
@@ -135,6 +137,8 @@ export interface DockerInstall extends InstallBase {
   runCommand: string[];
   /** The config path inside the container (SYNAPSE_CONFIG_PATH, else /data/homeserver.yaml). */
   containerConfigPath: string;
+  /** The image is built on Synapse's (modules baked in): it is rebuilt from its Dockerfile, never replaced by a pulled tag. */
+  custom?: { evidence: string[]; build?: import('./docker-recognize.js').ComposeBuild };
   /** Set by the plan: the image the upgrade pulls (the config check runs it). */
   pendingImage?: string;
 }
@@ -202,6 +206,11 @@ export interface InstallMethod {
   installedVersion(install: Install): Promise<string>;
   /** The version the install step put in place (default: installedVersion; Docker reads the pulled image). */
   versionAfterInstall?(install: Install, target: string): Promise<string>;
+  /**
+   * The Python the target will run on, when the install brings its own with the new version (Docker: the
+   * target image's); `why` when it cannot be known before the install. Without it, the installed Python counts.
+   */
+  targetPython?(install: Install, target: string, env: NodeJS.ProcessEnv): Promise<{ python: string; source: string } | { why: string }>;
   /** The main install command (what `install` in the plan centres on). */
   installCommand(install: Install, target: string): CommandSpec;
   /** The main restart command. */

@@ -56,9 +56,12 @@ test('compose: only the image value changes (quotes kept); a variable is refused
 });
 
 test('registry: Docker Hub and ghcr.io paths, a mirror override; release tags only', () => {
-  assert.deepEqual(registryFor('matrixdotorg/synapse', {}), { base: 'https://registry-1.docker.io', path: 'matrixdotorg/synapse' });
-  assert.deepEqual(registryFor('ghcr.io/element-hq/synapse', {}), { base: 'https://ghcr.io', path: 'element-hq/synapse' });
-  assert.equal(registryFor('matrixdotorg/synapse', { SYNAPSE_UPGRADE_REGISTRY_MIRROR: 'http://mirror:5000/' }).base, 'http://mirror:5000');
+  assert.deepEqual(registryFor('matrixdotorg/synapse', {}), { bases: ['https://registry-1.docker.io'], path: 'matrixdotorg/synapse' });
+  assert.deepEqual(registryFor('docker.io/library/python', {}), { bases: ['https://registry-1.docker.io'], path: 'library/python' });
+  assert.deepEqual(registryFor('ghcr.io/element-hq/synapse', {}), { bases: ['https://ghcr.io'], path: 'element-hq/synapse' });
+  assert.deepEqual(registryFor('127.0.0.1:5000/matrixdotorg/synapse', {}), { bases: ['https://127.0.0.1:5000', 'http://127.0.0.1:5000'], path: 'matrixdotorg/synapse' });
+  assert.deepEqual(registryFor('registry.example.org/mirror/matrixdotorg/synapse', {}), { bases: ['https://registry.example.org'], path: 'mirror/matrixdotorg/synapse' });
+  assert.deepEqual(registryFor('matrixdotorg/synapse', { SYNAPSE_UPGRADE_REGISTRY_MIRROR: 'http://mirror:5000/' }).bases, ['http://mirror:5000']);
   assert.deepEqual(versionsFromImageTags(['latest', 'develop', 'sha-abc', 'v1.47.0', 'v1.48.0rc1', 'v1.48.0', '1.49.0'], false), ['1.48.0', '1.47.0']);
   assert.deepEqual(versionsFromImageTags(['v1.48.0rc1', 'v1.47.0'], true), ['1.48.0rc1', '1.47.0']);
 });

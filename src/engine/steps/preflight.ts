@@ -53,14 +53,19 @@ export async function runPreflightChecks(ctx: SessionContext): Promise<Preflight
   let python = picture.install.pythonVersion;
   let sqlite = picture.install.sqliteVersion;
   const interpreter = picture.install.python;
-  if (interpreter && (!python || !sqlite)) {
+  // An install that brings its Python with the new version (a Docker image): the floor is the target's Python.
+  const targetPython = ctx.method.targetPython ? await ctx.method.targetPython(picture.install, target, process.env) : undefined;
+  if (targetPython) {
+    if ('python' in targetPython) [have.python, source.python] = [targetPython.python, targetPython.source];
+    else unreadable.python = targetPython.why;
+  } else if (interpreter && (!python || !sqlite)) {
     const runtime = await probePythonRuntime(interpreter);
     if ('error' in runtime) unreadable.python = runtime.error;
     else ({ python, sqlite } = runtime);
   } else if (!interpreter && !python) {
     unreadable.python = `no Python interpreter of this ${picture.install.method} install is reachable from the host`;
   }
-  if (python) [have.python, source.python] = [python, interpreter ?? 'reported by the install'];
+  if (python && !targetPython) [have.python, source.python] = [python, interpreter ?? 'reported by the install'];
   if (sqlite) [have.sqlite, source.sqlite] = [sqlite, `the sqlite3 module of ${interpreter ?? 'the install'}`];
   if ('error' in info) {
     unreadable.postgresql = info.error;
@@ -71,6 +76,8 @@ export async function runPreflightChecks(ctx: SessionContext): Promise<Preflight
   }
   const platform = platformChecks(data.platform, target, have, { engine, source, unreadable });
   for (const c of platform) {
+    // Unknown before the pull is no refusal: the image brings a Python its own release works with, and the config check runs it first.
+    if (c.id === 'python' && c.status === 'fail' && targetPython && 'why' in targetPython) c.status = 'warn';
     if (c.id === 'postgresql' && c.status === 'fail' && !have.postgresql) c.fix = 'Check database.args in homeserver.yaml (host, port, user, dbname, password) and that PostgreSQL is running and accepts this role.';
   }
   checks.push(...platform);

@@ -1,10 +1,11 @@
 import type { CommandSpec } from '../../system/command.js';
 import type { ComposeInfo, DockerInstall } from '../types.js';
 
-/** `docker compose -p PROJECT -f FILE… SUBCOMMAND`, run in the project's folder. */
+/** `docker compose -p PROJECT -f FILE… SUBCOMMAND` (`docker-compose` for a project made by compose 1.x), run in the project's folder. */
 export function composeCommand(compose: ComposeInfo, args: string[], title: string): CommandSpec {
+  const tool = compose.v1 ? ['docker-compose'] : ['docker', 'compose'];
   return {
-    argv: ['docker', 'compose', '-p', compose.project, ...compose.files.flatMap((f) => ['-f', f]), ...args],
+    argv: [...tool, '-p', compose.project, ...compose.files.flatMap((f) => ['-f', f]), ...args],
     ...(compose.workingDir ? { cwd: compose.workingDir } : {}),
     title,
   };
