@@ -1,37 +1,14 @@
 import semver from 'semver';
 import { parseVersion } from './version.js';
 import { noteStart } from './notes/select.js';
+import type { LastUsable, PlatformFloor, RustMsrv } from './notes/validate-platform.js';
 
 /** Platform floors per release (steps/platform.yaml), and what an old platform can still run. */
-export type FloorComponent = 'python' | 'postgresql' | 'sqlite';
-export const FLOOR_COMPONENTS: readonly FloorComponent[] = ['python', 'postgresql', 'sqlite'];
+export const FLOOR_COMPONENTS = ['python', 'postgresql', 'sqlite'] as const;
+export type FloorComponent = (typeof FLOOR_COMPONENTS)[number];
 
-export interface PlatformFloor {
-  since: string;
-  python?: string;
-  postgresql?: string;
-  sqlite?: string;
-  /** True when Synapse refuses (install or startup) below the floor; false when only documented. */
-  enforced: boolean;
-  note?: string;
-  source: string;
-}
-
-export interface LastUsable {
-  component: FloorComponent;
-  /** Platforms below this version… */
-  below: string;
-  /** …can run this release at most. */
-  last: string;
-  /** What the upgrade notes said instead, when they differ. */
-  docsSay?: string;
-}
-
-export interface RustMsrv {
-  since: string;
-  msrv: string;
-  documented: boolean;
-}
+/** The rows of steps/platform.yaml, as notes/validate-platform.ts reads them. */
+export type { LastUsable, PlatformFloor, RustMsrv } from './notes/validate-platform.js';
 
 export interface PlatformData {
   floors: PlatformFloor[];

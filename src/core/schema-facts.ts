@@ -1,17 +1,14 @@
 import semver from 'semver';
 import { parseVersion } from './version.js';
 import { noteStart } from './notes/select.js';
+import type { SchemaRow } from './notes/validate-platform.js';
 
 /**
  * Database schema facts per release (steps/schema.yaml). A database records `compat_version` (the oldest
  * schema the data still works with); a release can run on it iff its SCHEMA_VERSION >= that compat version.
  */
-export interface SchemaRow {
-  /** First release with these numbers. */
-  since: string;
-  schema: number;
-  compat: number;
-}
+/** A row of steps/schema.yaml: the numbers from release `since` on (notes/validate-platform.ts). */
+export type { SchemaRow } from './notes/validate-platform.js';
 
 export interface SchemaData {
   rows: SchemaRow[];

@@ -42,7 +42,7 @@ export function parseReleaseYaml(path: string, text: string): ParsedYaml | Probl
   const error = doc.errors[0];
   if (!error) return { path, doc, lines };
   const pos = lines.linePos(error.pos[0]);
-  return { file: path, line: pos.line, message: `not valid YAML (column ${pos.col}): ${error.message.split('\n')[0]}` };
+  return { file: path, line: pos.line, column: pos.col, message: `not valid YAML: ${error.message.split('\n')[0]}` };
 }
 
 /** Where the release data files come from: the steps/ folder on disk, or the copy embedded in the single-file bundle. */

@@ -53,7 +53,7 @@ async function copySteps(): Promise<string> {
   return dir;
 }
 
-test('malformed YAML in steps/ fails with the file and line', async () => {
+test('malformed YAML in steps/ fails with the file, line and column', async () => {
   const dir = await copySteps();
   const file = join(dir, 'releases', 'v1.47.0.yaml');
   const text = await readFile(file, 'utf8');
@@ -62,12 +62,12 @@ test('malformed YAML in steps/ fails with the file and line', async () => {
     assert.ok(error instanceof ReleaseDataError);
     assert.equal(error.problems[0]?.file, file);
     assert.ok((error.problems[0]?.line ?? 0) >= 5, `line ${error.problems[0]?.line}`);
-    assert.match(error.message, /v1\.47\.0\.yaml:\d+: not valid YAML/);
+    assert.match(error.message, /v1\.47\.0\.yaml:\d+:\d+: not valid YAML/);
     return true;
   });
 });
 
-test('an unknown field or a bad version in steps/ fails with the file and line', async () => {
+test('an unknown field or a bad version in steps/ fails with the file, line and column', async () => {
   const dir = await copySteps();
   const file = join(dir, 'releases', 'v1.56.0.yaml');
   await writeFile(file, (await readFile(file, 'utf8')).replace('    severity: breaking\n', '    severity: breaking\n    sevrity: info\n'));
@@ -75,8 +75,8 @@ test('an unknown field or a bad version in steps/ fails with the file and line',
   await writeFile(schema, (await readFile(schema, 'utf8')).replace('since: 1.58.0,', 'since: 1.58,'));
   await assert.rejects(loadReleaseData(dir), (error: unknown) => {
     assert.ok(error instanceof ReleaseDataError);
-    assert.match(error.message, /v1\.56\.0\.yaml:6: unknown field "sevrity" in a note/);
-    assert.match(error.message, /schema\.yaml:\d+: since must be a release version like 1\.47\.0 \(got 1\.58\)/);
+    assert.match(error.message, /v1\.56\.0\.yaml:6:5: unknown field "sevrity" in a note/);
+    assert.match(error.message, /schema\.yaml:\d+:\d+: since must be a release version like 1\.47\.0 \(got 1\.58\)/);
     return true;
   });
 });

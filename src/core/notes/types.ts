@@ -1,4 +1,8 @@
-import type { FixOp } from '../fixes/types.js';
+import type { z } from 'zod';
+import type { databaseCheck, methodCheck, platformCheck, restartCheck, workersCheck } from './validate-check.js';
+import type { querySchema } from './validate-data.js';
+import type { concernsSchema, NoteFields } from './validate-release.js';
+import type { Scalar } from './yaml-schema.js';
 
 /** Upgrade notes as data: the shapes read from steps/releases/*.yaml and the facts they are checked against. */
 
@@ -27,7 +31,7 @@ export type PlatformComponent = (typeof PLATFORM_COMPONENTS)[number];
 export const KEY_SCOPES = ['config', 'log_config', 'app_service', 'worker'] as const;
 export type KeyScope = (typeof KEY_SCOPES)[number];
 
-export type Scalar = string | number | boolean | null;
+export type { Scalar } from './yaml-schema.js';
 
 export type KeyTest =
   | { op: 'present' }
@@ -39,48 +43,28 @@ export type KeyTest =
 
 export type QueryTest = { op: 'rows_above' | 'value_above' | 'value_below'; value: number } | { op: 'value_equals'; value: Scalar };
 
+/** A check as the schemas in validate-check.ts read it; `all`, `any` and `not` nest checks. */
 export type Check =
   | { kind: 'key'; scope: KeyScope; key: string; test: KeyTest }
-  | { kind: 'platform'; component: PlatformComponent; below: string }
-  | { kind: 'method'; methods: MethodName[] }
-  | { kind: 'database'; engines: DatabaseEngine[] }
-  | { kind: 'workers'; value: boolean }
-  | { kind: 'restart'; managers: RestartKind[] }
+  | z.output<typeof platformCheck | typeof methodCheck | typeof databaseCheck | typeof workersCheck | typeof restartCheck>
   | { kind: 'query'; id: string; test: QueryTest }
   | { kind: 'all' | 'any'; checks: Check[] }
   | { kind: 'not'; check: Check };
 
-export interface Concerns {
-  methods?: MethodName[];
-  database?: DatabaseEngine[];
-  workers?: boolean;
-  modules?: boolean;
-  restart?: RestartKind[];
-}
+/** Which servers a note is about (validate-release.ts concernsSchema). */
+export type Concerns = z.output<typeof concernsSchema>;
 
-export interface Note {
-  id: string;
+/** A note as validate-release.ts reads it, with its release, its place and `applies: always` as a flag. */
+export type Note = Omit<NoteFields, 'version' | 'concerns' | 'applies'> & {
   /** Normalised `X.Y.Z` of the release the note belongs to. */
   version: string;
-  title: string;
-  summary: string;
-  severity: Severity;
   concerns: Concerns;
-  /** Undefined when the note has no checks (then `always` decides). */
-  checks: Check | undefined;
   /** `always`: the note applies to every server its concerns cover. */
   always: boolean;
-  action: string;
-  upstream: string;
-  /** The Synapse code that reads the settings the checks name, at the release: `synapse/config/x.py@v1.2.3`. */
-  source?: string[];
-  effect?: Effect;
-  /** The mechanical config change that does what the note asks (src/core/fixes). */
-  fixes?: FixOp[];
   /** Where the note is written, for messages. */
   file: string;
   line: number;
-}
+};
 
 export interface ReleaseFile {
   version: string;
@@ -88,13 +72,8 @@ export interface ReleaseFile {
   notes: Note[];
 }
 
-/** A read-only SQL query the checks can name (steps/queries.yaml). */
-export interface QueryDef {
-  id: string;
-  description: string;
-  /** SQL per engine; an engine without SQL does not run the query. */
-  sql: Partial<Record<DatabaseEngine, string>>;
-}
+/** A read-only SQL query the checks can name (validate-data.ts querySchema). */
+export type QueryDef = z.output<typeof querySchema>;
 
 // ---- Facts: everything evaluateNotes needs, gathered elsewhere (src/system/note-facts.ts). ----
 

@@ -1,133 +1,119 @@
-import { isMap, isSeq } from 'yaml';
-import { DATABASE_ENGINES, METHOD_NAMES, KEY_SCOPES, PLATFORM_COMPONENTS, RESTART_MANAGERS, type Check, type KeyScope, type KeyTest, type QueryTest } from './types.js';
-import type { NodeReader } from './yaml-nodes.js';
+import { z } from 'zod';
+import { DATABASE_ENGINES, METHOD_NAMES, KEY_SCOPES, PLATFORM_COMPONENTS, RESTART_MANAGERS, type Check, type KeyScope } from './types.js';
+import { fields, nameOf, parseInside, scalar, text, words } from './yaml-schema.js';
+
+/** The checks a note can make (steps/README.md), as schemas. A list of checks is read as `all`. */
 
 const KEY_TESTS = ['present', 'absent', 'truthy', 'equals', 'contains', 'matches'] as const;
 const QUERY_TESTS = ['rows_above', 'value_above', 'value_below', 'value_equals'] as const;
 const KINDS = [...KEY_SCOPES, 'platform', 'method', 'database', 'workers', 'restart', 'query', 'all', 'any', 'not'] as const;
+type Kind = (typeof KINDS)[number];
 const PATTERN = /^(\*|[A-Za-z0-9_@-]+)(\.(\*|[A-Za-z0-9_@-]+))*$/;
 export const PLATFORM_VERSION = /^\d+(\.\d+){0,2}$/;
 
-/** Reads one check (see steps/README.md). A list is read as `all`. `queryIds`: known query ids, when given. */
-export function readCheck(r: NodeReader, node: unknown, queryIds?: ReadonlySet<string>): Check | undefined {
-  if (isSeq(node)) return readGroup(r, node, 'all', queryIds);
-  if (!isMap(node)) return r.fail(node, 'a check must be a mapping such as { config: some.key, present: true }');
-  const kinds = node.items.map((pair) => String((pair.key as { value?: unknown } | null)?.value)).filter((k) => (KINDS as readonly string[]).includes(k));
-  if (kinds.length !== 1) {
-    return r.fail(node, `a check needs exactly one of ${KINDS.join(', ')} (found ${kinds.length ? kinds.join(', ') : 'none'})`);
-  }
-  const kind = kinds[0] as (typeof KINDS)[number];
-  if ((KEY_SCOPES as readonly string[]).includes(kind)) return readKeyCheck(r, node, kind as KeyScope);
-  switch (kind) {
-    case 'platform': {
-      const f = r.fields(node, 'a platform check', ['platform', 'below'], ['platform', 'below']);
-      const component = f && r.word(f.get('platform'), 'platform', PLATFORM_COMPONENTS);
-      const below = f && readPlatformVersion(r, f.get('below'), 'below');
-      return component && below ? { kind: 'platform', component, below } : undefined;
-    }
-    case 'method': {
-      const f = r.fields(node, 'a method check', ['method']);
-      const methods = f && r.words(f.get('method'), 'method', METHOD_NAMES);
-      return methods ? { kind: 'method', methods } : undefined;
-    }
-    case 'database': {
-      const f = r.fields(node, 'a database check', ['database']);
-      const engines = f && r.words(f.get('database'), 'database', DATABASE_ENGINES);
-      return engines ? { kind: 'database', engines } : undefined;
-    }
-    case 'workers': {
-      const f = r.fields(node, 'a workers check', ['workers']);
-      const value = f && r.boolean(f.get('workers'), 'workers');
-      return value === undefined ? undefined : { kind: 'workers', value };
-    }
-    case 'restart': {
-      const f = r.fields(node, 'a restart check', ['restart']);
-      const managers = f && r.words(f.get('restart'), 'restart', RESTART_MANAGERS);
-      return managers ? { kind: 'restart', managers } : undefined;
-    }
-    case 'query':
-      return readQueryCheck(r, node, queryIds);
-    case 'not': {
-      const f = r.fields(node, 'a not check', ['not']);
-      const inner = f && readCheck(r, f.get('not'), queryIds);
-      return inner ? { kind: 'not', check: inner } : undefined;
-    }
-    case 'all':
-    case 'any': {
-      const f = r.fields(node, `an ${kind} check`, [kind]);
-      const list = f?.get(kind);
-      return isSeq(list) ? readGroup(r, list, kind, queryIds) : r.fail(list ?? node, `${kind} takes a list of checks`);
-    }
-    default:
-      return undefined;
-  }
-}
+/** Platform versions are quoted text (`"3.10"`), because YAML reads 3.10 as the number 3.1. */
+export const platformVersion = z
+  .string({ error: (iss) => (typeof iss.input === 'number' ? `${nameOf(iss.path)} must be quoted text like "3.10" (YAML reads ${iss.input} as a number)` : undefined) })
+  .regex(PLATFORM_VERSION, { error: (iss) => `${nameOf(iss.path)} must be a version like "3.10" or "3.27.0"` });
 
-function readGroup(r: NodeReader, node: unknown, kind: 'all' | 'any', queryIds?: ReadonlySet<string>): Check | undefined {
-  const items = r.list(node, kind);
-  if (!items) return undefined;
-  if (items.length === 0) return r.fail(node, `${kind} must list at least one check`);
-  const checks = items.map((item) => readCheck(r, item, queryIds));
-  return checks.every((c): c is Check => c !== undefined) ? { kind, checks } : undefined;
-}
-
-function readKeyCheck(r: NodeReader, node: unknown, scope: KeyScope): Check | undefined {
-  const f = r.fields(node, `a ${scope} check`, [scope, ...KEY_TESTS]);
-  if (!f) return undefined;
-  const key = r.string(f.get(scope), `${scope} (a dotted key pattern)`);
-  if (key === undefined) return undefined;
-  if (!PATTERN.test(key)) return r.fail(f.get(scope), `"${key}" is not a dotted key pattern like listeners.*.resources.*.names`);
-  const tests = KEY_TESTS.filter((t) => f.has(t));
-  if (tests.length > 1) return r.fail(node, `a ${scope} check takes one test, not ${tests.join(' and ')}`);
-  const op = tests[0] ?? 'present';
-  const valueNode = f.get(op);
-  let test: KeyTest;
-  if (op === 'present' || op === 'absent' || op === 'truthy') {
-    if (tests.length && r.boolean(valueNode, op) !== true) return r.fail(valueNode, `${op} must be true (use not: or another test)`);
-    test = { op };
-  } else if (op === 'matches') {
-    const pattern = r.string(valueNode, 'matches');
-    if (pattern === undefined) return undefined;
+/** `present`, `absent` and `truthy` say only `true`; the opposite is written with `not:`. */
+const onlyTrue = z.literal(true, { error: (iss) => `${nameOf(iss.path)} must be true (use not: or another test)` });
+const regexText = text.refine(
+  (pattern) => {
     try {
       new RegExp(pattern);
+      return true;
     } catch {
-      return r.fail(valueNode, `matches: "${pattern}" is not a valid regular expression`);
+      return false;
     }
-    test = { op, value: pattern };
-  } else {
-    const value = r.scalar(valueNode, op);
-    if (value === undefined) return undefined;
-    test = { op, value };
-  }
-  return { kind: 'key', scope, key, test };
-}
+  },
+  { error: (iss) => `matches: ${JSON.stringify(iss.input)} is not a valid regular expression` },
+);
 
-function readQueryCheck(r: NodeReader, node: unknown, queryIds?: ReadonlySet<string>): Check | undefined {
-  const f = r.fields(node, 'a query check', ['query', ...QUERY_TESTS], ['query']);
-  if (!f) return undefined;
-  const id = r.string(f.get('query'), 'query');
-  if (id === undefined) return undefined;
-  if (queryIds && !queryIds.has(id)) return r.fail(f.get('query'), `query "${id}" is not defined in steps/queries.yaml`);
-  const tests = QUERY_TESTS.filter((t) => f.has(t));
-  if (tests.length !== 1) return r.fail(node, `a query check takes exactly one of ${QUERY_TESTS.join(', ')}`);
-  const op = tests[0] as (typeof QUERY_TESTS)[number];
-  let test: QueryTest | undefined;
-  if (op === 'value_equals') {
-    const value = r.scalar(f.get(op), op);
-    if (value !== undefined) test = { op, value };
-  } else {
-    const value = r.number(f.get(op), op);
-    if (value !== undefined) test = { op, value };
-  }
-  return test ? { kind: 'query', id, test } : undefined;
-}
+const keyPattern = text.refine((key) => PATTERN.test(key), { error: (iss) => `${JSON.stringify(iss.input)} is not a dotted key pattern like listeners.*.resources.*.names` });
+const keyTests = {
+  present: onlyTrue.optional(),
+  absent: onlyTrue.optional(),
+  truthy: onlyTrue.optional(),
+  equals: scalar.optional(),
+  contains: scalar.optional(),
+  matches: regexText.optional(),
+};
 
-/** Platform versions are quoted text (`"3.10"`), because YAML reads 3.10 as the number 3.1. */
-export function readPlatformVersion(r: NodeReader, node: unknown, what: string): string | undefined {
-  const value = r.scalar(node, what);
-  if (typeof value === 'number') return r.fail(node, `${what} must be quoted text like "3.10" (YAML reads ${value} as a number)`);
-  if (typeof value !== 'string' || !PLATFORM_VERSION.test(value)) {
-    return value === undefined ? undefined : r.fail(node, `${what} must be a version like "3.10" or "3.27.0"`);
-  }
-  return value;
+/** `{ config: a.dotted.key, <test>: value }`, and the same for the other scopes; no test means `present`. */
+const keyCheck = (scope: KeyScope) =>
+  fields(`a ${scope} check`, { [scope]: keyPattern, ...keyTests } as { [K in KeyScope]: typeof keyPattern } & typeof keyTests)
+    .superRefine((f, ctx) => {
+      const tests = KEY_TESTS.filter((t) => f[t] !== undefined);
+      if (tests.length > 1) ctx.addIssue({ code: 'custom', message: `a ${scope} check takes one test, not ${tests.join(' and ')}` });
+    })
+    .transform((f): Extract<Check, { kind: 'key' }> => {
+      const key = f[scope];
+      if (f.equals !== undefined) return { kind: 'key', scope, key, test: { op: 'equals', value: f.equals } };
+      if (f.contains !== undefined) return { kind: 'key', scope, key, test: { op: 'contains', value: f.contains } };
+      if (f.matches !== undefined) return { kind: 'key', scope, key, test: { op: 'matches', value: f.matches } };
+      return { kind: 'key', scope, key, test: { op: f.absent ? 'absent' : f.truthy ? 'truthy' : 'present' } };
+    });
+
+export const platformCheck = fields('a platform check', { platform: z.enum(PLATFORM_COMPONENTS), below: platformVersion }).transform((f) => ({ kind: 'platform' as const, component: f.platform, below: f.below }));
+export const methodCheck = fields('a method check', { method: words(METHOD_NAMES) }).transform((f) => ({ kind: 'method' as const, methods: f.method }));
+export const databaseCheck = fields('a database check', { database: words(DATABASE_ENGINES) }).transform((f) => ({ kind: 'database' as const, engines: f.database }));
+export const workersCheck = fields('a workers check', { workers: z.boolean() }).transform((f) => ({ kind: 'workers' as const, value: f.workers }));
+export const restartCheck = fields('a restart check', { restart: words(RESTART_MANAGERS) }).transform((f) => ({ kind: 'restart' as const, managers: f.restart }));
+
+/** A query check names a query of steps/queries.yaml (any id when `queryIds` is not given) and one test of its rows. */
+export const queryCheck = (queryIds?: ReadonlySet<string>) =>
+  fields('a query check', {
+    query: text.refine((id) => !queryIds || queryIds.has(id), { error: (iss) => `query ${JSON.stringify(iss.input)} is not defined in steps/queries.yaml` }),
+    rows_above: z.number().optional(),
+    value_above: z.number().optional(),
+    value_below: z.number().optional(),
+    value_equals: scalar.optional(),
+  })
+    .superRefine((f, ctx) => {
+      if (QUERY_TESTS.filter((t) => f[t] !== undefined).length !== 1) ctx.addIssue({ code: 'custom', message: `a query check takes exactly one of ${QUERY_TESTS.join(', ')}` });
+    })
+    .transform((f) => {
+      const op = QUERY_TESTS.find((t) => f[t] !== undefined) ?? 'value_equals';
+      const test = op === 'value_equals' ? { op, value: f.value_equals ?? null } : { op, value: f[op] ?? 0 };
+      return { kind: 'query' as const, id: f.query, test };
+    });
+
+/** One check, picked by the one kind key it has; `queryIds`: the known query ids, when given. */
+export function checkSchema(queryIds?: ReadonlySet<string>): z.ZodType<Check> {
+  const check: z.ZodType<Check> = z.lazy(() => oneCheck);
+  const group = (kind: 'all' | 'any') =>
+    z.array(check).min(1, { error: `${kind} must list at least one check` }).transform((checks) => ({ kind, checks }));
+  const groupCheck = (kind: 'all' | 'any') => fields(`an ${kind} check`, { [kind]: group(kind) }).transform((f) => f[kind] as Extract<Check, { kind: 'all' | 'any' }>);
+  const byKind: Record<Kind, z.ZodType<Check>> = {
+    config: keyCheck('config'),
+    log_config: keyCheck('log_config'),
+    app_service: keyCheck('app_service'),
+    worker: keyCheck('worker'),
+    platform: platformCheck,
+    method: methodCheck,
+    database: databaseCheck,
+    workers: workersCheck,
+    restart: restartCheck,
+    query: queryCheck(queryIds),
+    not: fields('a not check', { not: check }).transform((f) => ({ kind: 'not' as const, check: f.not })),
+    all: groupCheck('all'),
+    any: groupCheck('any'),
+  };
+  const list = group('all');
+  const oneCheck = z.unknown().transform((raw, ctx): Check => {
+    if (Array.isArray(raw)) return parseInside(list, raw, ctx);
+    if (typeof raw !== 'object' || raw === null) {
+      ctx.addIssue({ code: 'custom', message: 'a check must be a mapping such as { config: some.key, present: true }' });
+      return z.NEVER;
+    }
+    const kinds = Object.keys(raw).filter((k): k is Kind => (KINDS as readonly string[]).includes(k));
+    const [kind] = kinds;
+    if (kinds.length !== 1 || kind === undefined) {
+      ctx.addIssue({ code: 'custom', message: `a check needs exactly one of ${KINDS.join(', ')} (found ${kinds.length ? kinds.join(', ') : 'none'})` });
+      return z.NEVER;
+    }
+    return parseInside(byKind[kind], raw, ctx);
+  });
+  return check;
 }

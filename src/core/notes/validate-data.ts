@@ -1,81 +1,62 @@
-import { DATABASE_ENGINES, type DatabaseEngine, type QueryDef } from './types.js';
-import { NOTE_ID, RELEASE_VERSION, type ParsedYaml } from './validate-release.js';
-import { NodeReader, ReleaseDataError } from './yaml-nodes.js';
-
-/** One step of a schema rollback the upgrade notes give (steps/rollback.yaml). */
-export interface RollbackStep {
-  say: string;
-  /** Only for this engine, when set. */
-  database?: DatabaseEngine;
-  sql: string[];
-  /** A homeserver.yaml snippet to set. */
-  config?: string;
-  caveat?: string;
-}
-
-export interface RollbackProcedure {
-  id: string;
-  from: string;
-  to: string;
-  summary: string;
-  upstream: string;
-  steps: RollbackStep[];
-}
+import { z } from 'zod';
+import { DATABASE_ENGINES, type QueryDef } from './types.js';
+import { kebabId } from './validate-release.js';
+import { ReleaseDataError } from './yaml-nodes.js';
+import { fields, readYaml, releaseVersion, text, type ParsedYaml } from './yaml-schema.js';
 
 const READ_ONLY = /^\s*(SELECT|WITH)\b/i;
+const readOnlySql = text.refine((sql) => READ_ONLY.test(sql), { error: 'a query must be read-only: start with SELECT or WITH' });
+
+/** A read-only SQL query the checks name by id: `sql` for both engines, or `sqlite3`/`psycopg2` each. */
+export const querySchema = fields('a query', {
+  id: kebabId('query id'),
+  description: text,
+  sql: readOnlySql.optional(),
+  sqlite3: readOnlySql.optional(),
+  psycopg2: readOnlySql.optional(),
+}).transform((q, ctx) => {
+  const sql: Partial<Record<(typeof DATABASE_ENGINES)[number], string>> = {};
+  for (const engine of DATABASE_ENGINES) {
+    const own = q[engine] ?? q.sql;
+    if (own !== undefined) sql[engine] = own;
+  }
+  if (!Object.keys(sql).length) ctx.addIssue({ code: 'custom', message: `query "${q.id}" needs sql (both engines) or sqlite3/psycopg2` });
+  return { id: q.id, description: q.description, sql };
+});
+
+const queriesFile = fields('queries.yaml', {
+  queries: z.array(querySchema).superRefine((queries, ctx) => {
+    queries.forEach((q, i) => {
+      if (queries.findIndex((other) => other.id === q.id) < i) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `query id "${q.id}" is defined twice` });
+    });
+  }),
+});
 
 /** steps/queries.yaml: read-only SQL the checks name by id. Only SELECT/WITH statements are accepted. */
 export function readQueries(file: ParsedYaml): QueryDef[] {
-  const r = new NodeReader(file.path, file.lines);
-  const top = r.fields(file.doc.contents, 'queries.yaml', ['queries'], ['queries']);
-  const out: QueryDef[] = [];
-  for (const node of (top && r.list(top.get('queries'), 'queries')) ?? []) {
-    const f = r.fields(node, 'a query', ['id', 'description', 'sql', ...DATABASE_ENGINES], ['id', 'description']);
-    if (!f) continue;
-    const id = r.string(f.get('id'), 'id') ?? '';
-    if (!NOTE_ID.test(id)) r.fail(f.get('id'), `query id "${id}" must be kebab-case`);
-    if (out.some((q) => q.id === id)) r.fail(f.get('id'), `query id "${id}" is defined twice`);
-    const sql: QueryDef['sql'] = {};
-    const both = f.has('sql') ? r.string(f.get('sql'), 'sql') : undefined;
-    for (const engine of DATABASE_ENGINES) {
-      const text = f.has(engine) ? r.string(f.get(engine), engine) : both;
-      if (text === undefined) continue;
-      if (!READ_ONLY.test(text)) r.fail(f.get(engine) ?? f.get('sql'), 'a query must be read-only: start with SELECT or WITH');
-      sql[engine] = text;
-    }
-    if (!Object.keys(sql).length) r.fail(node, `query "${id}" needs sql (both engines) or sqlite3/psycopg2`);
-    out.push({ id, description: r.string(f.get('description'), 'description') ?? '', sql });
-  }
-  if (r.problems.length) throw new ReleaseDataError(r.problems);
-  return out;
+  const { value, problems } = readYaml(queriesFile, file);
+  if (!value) throw new ReleaseDataError(problems);
+  return value.queries;
 }
+
+/** One step of a schema rollback the upgrade notes give; `database`: only for this engine; `config`: a homeserver.yaml snippet to set. */
+const rollbackStep = fields('a step', {
+  say: text,
+  database: z.enum(DATABASE_ENGINES).optional(),
+  sql: z.array(text).optional(),
+  config: text.optional(),
+  caveat: text.optional(),
+}).transform(({ sql, ...step }) => ({ ...step, sql: sql ?? [] }));
+
+const rollbackVersion = releaseVersion();
+const procedure = fields('a procedure', { id: text, from: rollbackVersion, to: rollbackVersion, summary: text, upstream: text, steps: z.array(rollbackStep) });
+
+export type RollbackStep = z.output<typeof rollbackStep>;
+export type RollbackProcedure = z.output<typeof procedure>;
 
 /** steps/rollback.yaml: the schema rollbacks the upgrade notes describe, SQL exactly as given there. */
 export function readRollbacks(file: ParsedYaml): RollbackProcedure[] {
-  const r = new NodeReader(file.path, file.lines);
-  const top = r.fields(file.doc.contents, 'rollback.yaml', ['procedures'], ['procedures']);
-  const out: RollbackProcedure[] = [];
-  for (const node of (top && r.list(top.get('procedures'), 'procedures')) ?? []) {
-    const f = r.fields(node, 'a procedure', ['id', 'from', 'to', 'summary', 'upstream', 'steps'], ['id', 'from', 'to', 'summary', 'upstream', 'steps']);
-    if (!f) continue;
-    const version = (key: string): string => {
-      const v = r.string(f.get(key), key) ?? '';
-      if (!RELEASE_VERSION.test(v)) r.fail(f.get(key), `${key} must be a release version like 1.26.0`);
-      return v;
-    };
-    const steps: RollbackStep[] = [];
-    for (const stepNode of r.list(f.get('steps'), 'steps') ?? []) {
-      const s = r.fields(stepNode, 'a step', ['say', 'database', 'sql', 'config', 'caveat'], ['say']);
-      if (!s) continue;
-      const step: RollbackStep = { say: r.string(s.get('say'), 'say') ?? '', sql: [] };
-      if (s.has('database')) step.database = r.word(s.get('database'), 'database', DATABASE_ENGINES);
-      if (s.has('sql')) step.sql = (r.list(s.get('sql'), 'sql') ?? []).map((n) => r.string(n, 'sql') ?? '');
-      if (s.has('config')) step.config = r.string(s.get('config'), 'config');
-      if (s.has('caveat')) step.caveat = r.string(s.get('caveat'), 'caveat');
-      steps.push(step);
-    }
-    out.push({ id: r.string(f.get('id'), 'id') ?? '', from: version('from'), to: version('to'), summary: r.string(f.get('summary'), 'summary') ?? '', upstream: r.string(f.get('upstream'), 'upstream') ?? '', steps });
-  }
-  if (r.problems.length) throw new ReleaseDataError(r.problems);
-  return out;
+  const { value, problems } = readYaml(fields('rollback.yaml', { procedures: z.array(procedure) }), file);
+  if (!value) throw new ReleaseDataError(problems);
+  return value.procedures;
 }

@@ -1,17 +1,22 @@
-import { isMap, isScalar, isSeq, type LineCounter, type Node } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, type LineCounter, type Node } from 'yaml';
 import { AdminError, ExitCode } from '../errors.js';
 
 export interface Problem {
   file: string;
   line: number;
+  /** 1-based; absent when the problem is about the whole file. */
+  column?: number;
   message: string;
 }
 
-/** Thrown when a file in steps/ does not validate; every problem names its file and line. */
+/** `file:line:column` (or `file:line`) as editors and terminals link it. */
+export const whereOf = (p: Problem): string => `${p.file}:${p.line}${p.column === undefined ? '' : `:${p.column}`}`;
+
+/** Thrown when a file in steps/ does not validate; every problem names its file, line and column. */
 export class ReleaseDataError extends AdminError {
   readonly problems: Problem[];
   constructor(problems: Problem[]) {
-    const shown = problems.slice(0, 20).map((p) => `${p.file}:${p.line}: ${p.message}`);
+    const shown = problems.slice(0, 20).map((p) => `${whereOf(p)}: ${p.message}`);
     if (problems.length > 20) shown.push(`… and ${problems.length - 20} more`);
     super(`The upgrade notes in steps/ are not valid:\n${shown.join('\n')}`, {
       exitCode: ExitCode.failed,
@@ -22,95 +27,76 @@ export class ReleaseDataError extends AdminError {
   }
 }
 
-export type Fields = Map<string, Node | null>;
+export type Path = readonly PropertyKey[];
 
-/** Reads a parsed YAML document node by node, collecting problems with line numbers. */
-export class NodeReader {
-  readonly problems: Problem[] = [];
-  constructor(
-    readonly file: string,
-    private readonly lines: LineCounter,
-  ) {}
+/** Where each value of a YAML document is written: the value's node and, for a field, its key's node. */
+interface Located {
+  node: Node | null;
+  key?: Node;
+  children: Map<PropertyKey, Located>;
+}
 
-  line(node: unknown): number {
+/** A YAML document as plain data, with the position of every value kept for problems. */
+export interface YamlData {
+  value: unknown;
+  /** Problems the data cannot show: keys that are not text, a key written twice, aliases. */
+  problems: Problem[];
+  /** Line and column of the value at `path`, or of its key; a path that is not there points at its deepest parent. */
+  position(path: Path, atKey?: boolean): { line: number; column: number };
+}
+
+/** Turns a parsed document into plain data (mappings with text keys, lists, scalars), noting positions. */
+export function yamlData(file: string, contents: unknown, lines: LineCounter): YamlData {
+  const problems: Problem[] = [];
+  const pos = (node: unknown): { line: number; column: number } => {
     const range = (node as Node | null | undefined)?.range;
-    return range ? this.lines.linePos(range[0]).line : 1;
-  }
+    if (!range) return { line: 1, column: 1 };
+    const { line, col } = lines.linePos(range[0]);
+    return { line, column: col };
+  };
+  const fail = (node: unknown, message: string): void => void problems.push({ file, ...pos(node), message });
 
-  fail(node: unknown, message: string): undefined {
-    this.problems.push({ file: this.file, line: this.line(node), message });
-    return undefined;
-  }
-
-  /** The fields of a mapping. Unknown or duplicate keys and missing required keys are problems. */
-  fields(node: unknown, what: string, allowed: readonly string[], required: readonly string[] = []): Fields | undefined {
-    if (!isMap(node)) return this.fail(node, `${what} must be a mapping`);
-    const out: Fields = new Map();
-    for (const pair of node.items) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
-      if (key === undefined) {
-        this.fail(pair.key ?? node, `${what} has a key that is not a plain string`);
-      } else if (!allowed.includes(key)) {
-        this.fail(pair.key, `unknown field "${key}" in ${what} (allowed: ${allowed.join(', ')})`);
-      } else if (out.has(key)) {
-        this.fail(pair.key, `field "${key}" appears twice in ${what}`);
-      } else {
-        out.set(key, (pair.value as Node | null) ?? null);
+  const convert = (node: unknown): { value: unknown; at: Located } => {
+    const at: Located = { node: (node as Node | null) ?? null, children: new Map() };
+    if (isMap(node)) {
+      const value: Record<string, unknown> = {};
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) && typeof pair.key.value === 'string' ? pair.key.value : undefined;
+        if (key === undefined) {
+          fail(pair.key ?? node, 'a key that is not plain text');
+          continue;
+        }
+        if (Object.hasOwn(value, key)) fail(pair.key, `field "${key}" appears twice`);
+        const child = convert(pair.value ?? null);
+        Object.defineProperty(value, key, { value: child.value, enumerable: true, writable: true, configurable: true });
+        at.children.set(key, { ...child.at, key: pair.key as Node });
       }
+      return { value, at };
     }
-    for (const key of required) if (!out.has(key)) this.fail(node, `${what} is missing the required field "${key}"`);
-    return out;
-  }
-
-  scalar(node: unknown, what: string): string | number | boolean | null | undefined {
-    if (node === null) return null;
-    if (!isScalar(node)) return this.fail(node, `${what} must be a single value`);
-    const value = node.value;
-    if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) return value as string | number | boolean | null;
-    return this.fail(node, `${what} must be a string, number or boolean`);
-  }
-
-  string(node: unknown, what: string): string | undefined {
-    const value = this.scalar(node, what);
-    if (value === undefined) return undefined;
-    if (typeof value !== 'string' || value.trim() === '') return this.fail(node, `${what} must be a non-empty text`);
-    return value;
-  }
-
-  number(node: unknown, what: string): number | undefined {
-    const value = this.scalar(node, what);
-    if (typeof value === 'number' && Number.isFinite(value)) return value;
-    return value === undefined ? undefined : this.fail(node, `${what} must be a number`);
-  }
-
-  boolean(node: unknown, what: string): boolean | undefined {
-    const value = this.scalar(node, what);
-    if (typeof value === 'boolean') return value;
-    return value === undefined ? undefined : this.fail(node, `${what} must be true or false`);
-  }
-
-  /** One of the allowed words. */
-  word<T extends string>(node: unknown, what: string, words: readonly T[]): T | undefined {
-    const value = this.scalar(node, what);
-    if (typeof value === 'string' && (words as readonly string[]).includes(value)) return value as T;
-    return value === undefined ? undefined : this.fail(node, `${what} must be one of ${words.join(', ')} (got ${JSON.stringify(value)})`);
-  }
-
-  /** A list of words; a single word is accepted as a list of one. */
-  words<T extends string>(node: unknown, what: string, words: readonly T[]): T[] | undefined {
-    const items = isSeq(node) ? node.items : [node];
-    if (isSeq(node) && items.length === 0) return this.fail(node, `${what} must not be empty`);
-    const out: T[] = [];
-    for (const item of items) {
-      const word = this.word(item, what, words);
-      if (word === undefined) return undefined;
-      out.push(word);
+    if (isSeq(node)) {
+      const value = node.items.map((item, i) => {
+        const child = convert(item);
+        at.children.set(i, child.at);
+        return child.value;
+      });
+      return { value, at };
     }
-    return out;
-  }
+    if (isAlias(node)) {
+      fail(node, 'aliases (*name) are not used in steps/: write the value out');
+      return { value: undefined, at };
+    }
+    return { value: isScalar(node) ? node.value : null, at };
+  };
 
-  list(node: unknown, what: string): unknown[] | undefined {
-    if (!isSeq(node)) return this.fail(node, `${what} must be a list`);
-    return node.items;
-  }
+  const { value, at: root } = convert(contents);
+  const position = (path: Path, atKey = false): { line: number; column: number } => {
+    let at = root;
+    for (const part of path) {
+      const next = at.children.get(part);
+      if (!next) return pos(at.node);
+      at = next;
+    }
+    return pos(atKey ? (at.key ?? at.node) : at.node);
+  };
+  return { value, problems, position };
 }
