@@ -95,7 +95,7 @@ test('broken notes data exits 1 naming the file and line', async () => {
   const out: string[] = [];
   const code = await runNotesCommand(['--from', '1.0.0', '--to', '1.2.0'], { stdout: () => {}, stderr: (s) => out.push(s) }, { stepsDir: dir });
   assert.equal(code, 1);
-  assert.match(out.join('\n'), /v1\.50\.0\.yaml:\d+: not valid YAML/);
+  assert.match(out.join('\n'), /v1\.50\.0\.yaml:\d+:\d+: not valid YAML/);
 });
 
 test('--from 1.150.0 --to the newest known release lists the notes of every release in between, and says all is covered', async () => {

@@ -82,9 +82,9 @@ test('an unknown field or a bad version in steps/ fails with the file, line and 
 });
 
 test('the steps/ folder is found from src/ and from dist/', async () => {
-  assert.equal(findReleaseDataDir(pathToFileURL(join(ROOT, 'src', 'system', 'steps-loader.ts')).href), join(ROOT, 'steps'));
-  assert.equal(findReleaseDataDir(pathToFileURL(join(ROOT, 'dist', 'system', 'steps-loader.js')).href), join(ROOT, 'steps'));
-  const built = join(ROOT, 'dist', 'system', 'steps-loader.js');
+  assert.equal(findReleaseDataDir(pathToFileURL(join(ROOT, 'src', 'system', 'release-data.ts')).href), join(ROOT, 'steps'));
+  assert.equal(findReleaseDataDir(pathToFileURL(join(ROOT, 'dist', 'system', 'release-data.js')).href), join(ROOT, 'steps'));
+  const built = join(ROOT, 'dist', 'system', 'release-data.js');
   if (existsSync(built)) {
     const fromDist = (await import(pathToFileURL(built).href)) as typeof import('../../src/system/release-data.js');
     assert.equal((await fromDist.loadReleaseData()).notes.length, steps.notes.length);

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { databaseCheck, methodCheck, platformCheck, restartCheck, workersCheck } from './validate-check.js';
 import type { querySchema } from './validate-data.js';
 import type { concernsSchema, NoteFields } from './validate-release.js';

@@ -1,6 +1,6 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { DATABASE_ENGINES, METHOD_NAMES, KEY_SCOPES, PLATFORM_COMPONENTS, RESTART_MANAGERS, type Check, type KeyScope } from './types.js';
-import { fields, nameOf, parseInside, scalar, text, words } from './yaml-schema.js';
+import { addProblem, fields, nameOf, parseInside, scalar, text, words } from './yaml-schema.js';
 
 /** The checks a note can make (steps/README.md), as schemas. A list of checks is read as `all`. */
 
@@ -14,78 +14,89 @@ export const PLATFORM_VERSION = /^\d+(\.\d+){0,2}$/;
 /** Platform versions are quoted text (`"3.10"`), because YAML reads 3.10 as the number 3.1. */
 export const platformVersion = z
   .string({ error: (iss) => (typeof iss.input === 'number' ? `${nameOf(iss.path)} must be quoted text like "3.10" (YAML reads ${iss.input} as a number)` : undefined) })
-  .regex(PLATFORM_VERSION, { error: (iss) => `${nameOf(iss.path)} must be a version like "3.10" or "3.27.0"` });
+  .check(z.regex(PLATFORM_VERSION, { error: (iss) => `${nameOf(iss.path)} must be a version like "3.10" or "3.27.0"` }));
 
 /** `present`, `absent` and `truthy` say only `true`; the opposite is written with `not:`. */
 const onlyTrue = z.literal(true, { error: (iss) => `${nameOf(iss.path)} must be true (use not: or another test)` });
-const regexText = text.refine(
-  (pattern) => {
-    try {
-      new RegExp(pattern);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { error: (iss) => `matches: ${JSON.stringify(iss.input)} is not a valid regular expression` },
+const regexText = text.check(
+  z.refine(
+    (pattern) => {
+      try {
+        new RegExp(pattern);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { error: (iss) => `matches: ${JSON.stringify(iss.input)} is not a valid regular expression` },
+  ),
 );
 
-const keyPattern = text.refine((key) => PATTERN.test(key), { error: (iss) => `${JSON.stringify(iss.input)} is not a dotted key pattern like listeners.*.resources.*.names` });
+const keyPattern = text.check(z.refine((key) => PATTERN.test(key), { error: (iss) => `${JSON.stringify(iss.input)} is not a dotted key pattern like listeners.*.resources.*.names` }));
 const keyTests = {
-  present: onlyTrue.optional(),
-  absent: onlyTrue.optional(),
-  truthy: onlyTrue.optional(),
-  equals: scalar.optional(),
-  contains: scalar.optional(),
-  matches: regexText.optional(),
+  present: z.optional(onlyTrue),
+  absent: z.optional(onlyTrue),
+  truthy: z.optional(onlyTrue),
+  equals: z.optional(scalar),
+  contains: z.optional(scalar),
+  matches: z.optional(regexText),
 };
 
 /** `{ config: a.dotted.key, <test>: value }`, and the same for the other scopes; no test means `present`. */
 const keyCheck = (scope: KeyScope) =>
-  fields(`a ${scope} check`, { [scope]: keyPattern, ...keyTests } as { [K in KeyScope]: typeof keyPattern } & typeof keyTests)
-    .superRefine((f, ctx) => {
-      const tests = KEY_TESTS.filter((t) => f[t] !== undefined);
-      if (tests.length > 1) ctx.addIssue({ code: 'custom', message: `a ${scope} check takes one test, not ${tests.join(' and ')}` });
-    })
-    .transform((f): Extract<Check, { kind: 'key' }> => {
+  z.pipe(
+    fields(`a ${scope} check`, { [scope]: keyPattern, ...keyTests } as { [K in KeyScope]: typeof keyPattern } & typeof keyTests).check(
+      z.superRefine((f, ctx) => {
+        const tests = KEY_TESTS.filter((t) => f[t] !== undefined);
+        if (tests.length > 1) ctx.addIssue({ code: 'custom', message: `a ${scope} check takes one test, not ${tests.join(' and ')}` });
+      }),
+    ),
+    z.transform((f): Extract<Check, { kind: 'key' }> => {
       const key = f[scope];
       if (f.equals !== undefined) return { kind: 'key', scope, key, test: { op: 'equals', value: f.equals } };
       if (f.contains !== undefined) return { kind: 'key', scope, key, test: { op: 'contains', value: f.contains } };
       if (f.matches !== undefined) return { kind: 'key', scope, key, test: { op: 'matches', value: f.matches } };
       return { kind: 'key', scope, key, test: { op: f.absent ? 'absent' : f.truthy ? 'truthy' : 'present' } };
-    });
+    }),
+  );
 
-export const platformCheck = fields('a platform check', { platform: z.enum(PLATFORM_COMPONENTS), below: platformVersion }).transform((f) => ({ kind: 'platform' as const, component: f.platform, below: f.below }));
-export const methodCheck = fields('a method check', { method: words(METHOD_NAMES) }).transform((f) => ({ kind: 'method' as const, methods: f.method }));
-export const databaseCheck = fields('a database check', { database: words(DATABASE_ENGINES) }).transform((f) => ({ kind: 'database' as const, engines: f.database }));
-export const workersCheck = fields('a workers check', { workers: z.boolean() }).transform((f) => ({ kind: 'workers' as const, value: f.workers }));
-export const restartCheck = fields('a restart check', { restart: words(RESTART_MANAGERS) }).transform((f) => ({ kind: 'restart' as const, managers: f.restart }));
+export const platformCheck = z.pipe(fields('a platform check', { platform: z.enum(PLATFORM_COMPONENTS), below: platformVersion }), z.transform((f) => ({ kind: 'platform' as const, component: f.platform, below: f.below })));
+export const methodCheck = z.pipe(fields('a method check', { method: words(METHOD_NAMES) }), z.transform((f) => ({ kind: 'method' as const, methods: f.method })));
+export const databaseCheck = z.pipe(fields('a database check', { database: words(DATABASE_ENGINES) }), z.transform((f) => ({ kind: 'database' as const, engines: f.database })));
+export const workersCheck = z.pipe(fields('a workers check', { workers: z.boolean() }), z.transform((f) => ({ kind: 'workers' as const, value: f.workers })));
+export const restartCheck = z.pipe(fields('a restart check', { restart: words(RESTART_MANAGERS) }), z.transform((f) => ({ kind: 'restart' as const, managers: f.restart })));
 
 /** A query check names a query of steps/queries.yaml (any id when `queryIds` is not given) and one test of its rows. */
 export const queryCheck = (queryIds?: ReadonlySet<string>) =>
-  fields('a query check', {
-    query: text.refine((id) => !queryIds || queryIds.has(id), { error: (iss) => `query ${JSON.stringify(iss.input)} is not defined in steps/queries.yaml` }),
-    rows_above: z.number().optional(),
-    value_above: z.number().optional(),
-    value_below: z.number().optional(),
-    value_equals: scalar.optional(),
-  })
-    .superRefine((f, ctx) => {
-      if (QUERY_TESTS.filter((t) => f[t] !== undefined).length !== 1) ctx.addIssue({ code: 'custom', message: `a query check takes exactly one of ${QUERY_TESTS.join(', ')}` });
-    })
-    .transform((f) => {
+  z.pipe(
+    fields('a query check', {
+      query: text.check(z.refine((id) => !queryIds || queryIds.has(id), { error: (iss) => `query ${JSON.stringify(iss.input)} is not defined in steps/queries.yaml` })),
+      rows_above: z.optional(z.number()),
+      value_above: z.optional(z.number()),
+      value_below: z.optional(z.number()),
+      value_equals: z.optional(scalar),
+    }).check(
+      z.superRefine((f, ctx) => {
+        if (QUERY_TESTS.filter((t) => f[t] !== undefined).length !== 1) ctx.addIssue({ code: 'custom', message: `a query check takes exactly one of ${QUERY_TESTS.join(', ')}` });
+      }),
+    ),
+    z.transform((f): Extract<Check, { kind: 'query' }> => {
       const op = QUERY_TESTS.find((t) => f[t] !== undefined) ?? 'value_equals';
       const test = op === 'value_equals' ? { op, value: f.value_equals ?? null } : { op, value: f[op] ?? 0 };
-      return { kind: 'query' as const, id: f.query, test };
-    });
+      return { kind: 'query', id: f.query, test };
+    }),
+  );
 
 /** One check, picked by the one kind key it has; `queryIds`: the known query ids, when given. */
-export function checkSchema(queryIds?: ReadonlySet<string>): z.ZodType<Check> {
-  const check: z.ZodType<Check> = z.lazy(() => oneCheck);
+export function checkSchema(queryIds?: ReadonlySet<string>): z.ZodMiniType<Check> {
+  const check: z.ZodMiniType<Check> = z.lazy(() => oneCheck);
   const group = (kind: 'all' | 'any') =>
-    z.array(check).min(1, { error: `${kind} must list at least one check` }).transform((checks) => ({ kind, checks }));
-  const groupCheck = (kind: 'all' | 'any') => fields(`an ${kind} check`, { [kind]: group(kind) }).transform((f) => f[kind] as Extract<Check, { kind: 'all' | 'any' }>);
-  const byKind: Record<Kind, z.ZodType<Check>> = {
+    z.pipe(
+      z.array(check).check(z.minLength(1, { error: `${kind} must list at least one check` })),
+      z.transform((checks: Check[]) => ({ kind, checks })),
+    );
+  const groupCheck = (kind: 'all' | 'any') => z.pipe(fields(`an ${kind} check`, { [kind]: group(kind) }), z.transform((f) => f[kind] as Extract<Check, { kind: 'all' | 'any' }>));
+  const byKind: Record<Kind, z.ZodMiniType<Check>> = {
     config: keyCheck('config'),
     log_config: keyCheck('log_config'),
     app_service: keyCheck('app_service'),
@@ -96,23 +107,17 @@ export function checkSchema(queryIds?: ReadonlySet<string>): z.ZodType<Check> {
     workers: workersCheck,
     restart: restartCheck,
     query: queryCheck(queryIds),
-    not: fields('a not check', { not: check }).transform((f) => ({ kind: 'not' as const, check: f.not })),
+    not: z.pipe(fields('a not check', { not: check }), z.transform((f) => ({ kind: 'not' as const, check: f.not }))),
     all: groupCheck('all'),
     any: groupCheck('any'),
   };
   const list = group('all');
-  const oneCheck = z.unknown().transform((raw, ctx): Check => {
+  const oneCheck = z.transform((raw: unknown, ctx): Check => {
     if (Array.isArray(raw)) return parseInside(list, raw, ctx);
-    if (typeof raw !== 'object' || raw === null) {
-      ctx.addIssue({ code: 'custom', message: 'a check must be a mapping such as { config: some.key, present: true }' });
-      return z.NEVER;
-    }
+    if (typeof raw !== 'object' || raw === null) return addProblem(ctx, 'a check must be a mapping such as { config: some.key, present: true }');
     const kinds = Object.keys(raw).filter((k): k is Kind => (KINDS as readonly string[]).includes(k));
     const [kind] = kinds;
-    if (kinds.length !== 1 || kind === undefined) {
-      ctx.addIssue({ code: 'custom', message: `a check needs exactly one of ${KINDS.join(', ')} (found ${kinds.length ? kinds.join(', ') : 'none'})` });
-      return z.NEVER;
-    }
+    if (kinds.length !== 1 || kind === undefined) return addProblem(ctx, `a check needs exactly one of ${KINDS.join(', ')} (found ${kinds.length ? kinds.join(', ') : 'none'})`);
     return parseInside(byKind[kind], raw, ctx);
   });
   return check;

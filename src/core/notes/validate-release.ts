@@ -1,8 +1,8 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { DATABASE_ENGINES, EFFECTS, METHOD_NAMES, RESTART_MANAGERS, SEVERITIES, SEVERITY_OF_EFFECT, type Note, type ReleaseFile } from './types.js';
 import { checkSchema } from './validate-check.js';
 import { ReleaseDataError, type Problem } from './yaml-nodes.js';
-import { fields, readYaml, releaseVersion, text, words, type ParsedYaml } from './yaml-schema.js';
+import { addProblem, fields, readYaml, releaseVersion, text, words, type ParsedYaml } from './yaml-schema.js';
 
 export type { ParsedYaml } from './yaml-schema.js';
 
@@ -12,50 +12,54 @@ export const NOTE_ID = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 export const SOURCE_REF = /^[A-Za-z0-9_./-]+@v\d+\.\d+\.\d+(rc\d+)?$/;
 
 /** Kebab-case ids (a-z, 0-9, single dashes), for notes and queries. */
-export const kebabId = (what: string) => text.refine((id) => NOTE_ID.test(id), { error: (iss) => `${what} ${JSON.stringify(iss.input)} must be kebab-case (a-z, 0-9, single dashes)` });
+export const kebabId = (what: string) => text.check(z.refine((id) => NOTE_ID.test(id), { error: (iss) => `${what} ${JSON.stringify(iss.input)} must be kebab-case (a-z, 0-9, single dashes)` }));
 
 const plainVersion = releaseVersion('a plain release version');
 
 /** Which servers a note is about: the ones with these methods, engines, workers, modules, restart managers. */
 export const concernsSchema = fields('concerns', {
-  methods: words(METHOD_NAMES).optional(),
-  database: words(DATABASE_ENGINES).optional(),
-  workers: z.boolean().optional(),
-  modules: z.boolean().optional(),
-  restart: words(RESTART_MANAGERS).optional(),
+  methods: z.optional(words(METHOD_NAMES)),
+  database: z.optional(words(DATABASE_ENGINES)),
+  workers: z.optional(z.boolean()),
+  modules: z.optional(z.boolean()),
+  restart: z.optional(words(RESTART_MANAGERS)),
 });
 
 /** `source`: one line, one or more `path@vX.Y.Z` separated by ", ". */
-const sourceRefs = text.transform((line, ctx) => {
-  const refs = line.split(/,\s*/);
-  const bad = refs.find((ref) => !SOURCE_REF.test(ref));
-  if (bad !== undefined) ctx.addIssue({ code: 'custom', message: `source "${bad}" must be a file of element-hq/synapse at a release tag, like synapse/config/sso.py@v1.13.0` });
-  return refs;
-});
+const sourceRefs = z.pipe(
+  text,
+  z.transform((line: string, ctx) => {
+    const refs = line.split(/,\s*/);
+    const bad = refs.find((ref) => !SOURCE_REF.test(ref));
+    return bad === undefined ? refs : addProblem(ctx, `source "${bad}" must be a file of element-hq/synapse at a release tag, like synapse/config/sso.py@v1.13.0`);
+  }),
+);
 
 /** One note as written in steps/releases/v<version>.yaml. */
 export const noteSchema = (queryIds?: ReadonlySet<string>) =>
   fields('a note', {
     id: kebabId('id'),
-    version: plainVersion.optional(),
+    version: z.optional(plainVersion),
     title: text,
     summary: text,
     severity: z.enum(SEVERITIES),
-    concerns: concernsSchema.optional(),
-    checks: checkSchema(queryIds).optional(),
-    applies: z.enum(['always']).optional(),
+    concerns: z.optional(concernsSchema),
+    checks: z.optional(checkSchema(queryIds)),
+    applies: z.optional(z.enum(['always'])),
     action: text,
     upstream: text,
-    source: sourceRefs.optional(),
-    effect: z.enum(EFFECTS).optional(),
-  }).superRefine((note, ctx) => {
+    source: z.optional(sourceRefs),
+    effect: z.optional(z.enum(EFFECTS)),
+  }).check(
+    z.superRefine((note, ctx) => {
     const { effect, severity } = note;
     if (effect && SEVERITY_OF_EFFECT[effect] !== severity) {
       const message = `severity ${severity} does not match effect ${effect} (a server that ${effect.replace(/-/g, ' ')} needs ${SEVERITY_OF_EFFECT[effect]})`;
       ctx.addIssue({ code: 'custom', path: ['severity'], message });
     }
     if (note.applies && note.checks) ctx.addIssue({ code: 'custom', path: ['applies'], message: 'a note has either checks or "applies: always", not both' });
-  });
+    }),
+  );
 
 export type NoteFields = z.output<ReturnType<typeof noteSchema>>;
 
@@ -63,8 +67,9 @@ export type NoteFields = z.output<ReturnType<typeof noteSchema>>;
 const releaseSchema = (fileName: string, queryIds?: ReadonlySet<string>) =>
   fields('a release file', {
     version: plainVersion,
-    notes: z.array(noteSchema(queryIds)).min(1, { error: 'notes must list at least one note' }),
-  }).superRefine((release, ctx) => {
+    notes: z.array(noteSchema(queryIds)).check(z.minLength(1, { error: 'notes must list at least one note' })),
+  }).check(
+    z.superRefine((release, ctx) => {
     if (fileName !== `v${release.version}.yaml`) {
       ctx.addIssue({ code: 'custom', path: ['version'], message: `version ${release.version} does not match the file name ${fileName} (expected v${release.version}.yaml)` });
     }
@@ -73,7 +78,8 @@ const releaseSchema = (fileName: string, queryIds?: ReadonlySet<string>) =>
         ctx.addIssue({ code: 'custom', path: ['notes', i, 'version'], message: `note version ${note.version} differs from the file's version ${release.version}` });
       }
     });
-  });
+    }),
+  );
 
 /** Reads one release file; a note keeps the line it starts on, for messages. */
 export function readReleaseFile(file: ParsedYaml, queryIds?: ReadonlySet<string>): { release?: ReleaseFile; problems: Problem[] } {

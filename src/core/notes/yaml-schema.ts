@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import type { $ZodRawIssue, $ZodType, ParsePayload } from 'zod/v4/core';
 import type { Document, LineCounter } from 'yaml';
 import { yamlData, type Path, type Problem } from './yaml-nodes.js';
 
@@ -21,9 +22,9 @@ export const nameOf = (path: Path = []): string => String([...path].reverse().fi
 const NAMES = new WeakMap<object, string>();
 
 /** A mapping with exactly these fields (unknown fields are problems); `what` names it in problems. */
-export function fields<S extends z.ZodRawShape>(what: string, shape: S) {
+export function fields<S extends z.core.$ZodLooseShape>(what: string, shape: S) {
   const allowed = Object.keys(shape).join(', ');
-  const error = (iss: z.core.$ZodRawIssue): string | undefined => {
+  const error = (iss: $ZodRawIssue): string | undefined => {
     if (iss.code === 'unrecognized_keys') {
       const keys = iss.keys.map((k) => `"${k}"`).join(', ');
       return `unknown field${iss.keys.length > 1 ? 's' : ''} ${keys} in ${what} (allowed: ${allowed})`;
@@ -35,14 +36,14 @@ export function fields<S extends z.ZodRawShape>(what: string, shape: S) {
 }
 
 /** Text with something in it. */
-export const text = z.string().refine((s) => s.trim() !== '', { error: (iss) => `${nameOf(iss.path)} must be a non-empty text` });
-
-/** One of the allowed words. */
-export const word = <const T extends readonly [string, ...string[]]>(words: T) => z.enum(words);
+export const text = z.string().check(z.refine((s) => s.trim() !== '', { error: (iss) => `${nameOf(iss.path)} must be a non-empty text` }));
 
 /** A list of allowed words; a single word is read as a list of one. */
 export const words = <const T extends readonly [string, ...string[]]>(allowed: T) =>
-  z.preprocess((v) => (Array.isArray(v) ? v : [v]), z.array(z.enum(allowed)).min(1));
+  z.pipe(
+    z.transform((v: unknown) => (Array.isArray(v) ? v : [v])),
+    z.array(z.enum(allowed)).check(z.minLength(1)),
+  );
 
 export type Scalar = string | number | boolean | null;
 /** A single value: text, number, true/false or empty. */
@@ -52,46 +53,46 @@ export const scalar = z.custom<Scalar>((v) => v === null || ['string', 'number',
 
 /** A release like 1.47.0; `kind` words it in the problem ("a plain release version"). */
 export const releaseVersion = (kind = 'a release version') => {
-  const error = (iss: z.core.$ZodRawIssue) => (iss.input === undefined ? undefined : `${nameOf(iss.path)} must be ${kind} like 1.47.0 (got ${JSON.stringify(iss.input)})`);
-  return z.string({ error }).regex(/^\d+\.\d+\.\d+$/, { error });
+  const error = (iss: $ZodRawIssue) => (iss.input === undefined ? undefined : `${nameOf(iss.path)} must be ${kind} like 1.47.0 (got ${JSON.stringify(iss.input)})`);
+  return z.string({ error }).check(z.regex(/^\d+\.\d+\.\d+$/, { error }));
 };
 
 /** The schema of the value at `path` below `schema`, through lists, optionals, pipes and lazy schemas. */
-function schemaAt(schema: z.core.$ZodType | undefined, path: Path): z.core.$ZodType | undefined {
+function schemaAt(schema: $ZodType | undefined, path: Path): $ZodType | undefined {
   if (!schema || path.length === 0) return schema;
   const def = schema._zod.def as unknown as Record<string, unknown> & { type: string };
   const [part, ...rest] = path;
   switch (def.type) {
     case 'object':
-      return schemaAt((def.shape as Record<string, z.core.$ZodType>)[String(part)], rest);
+      return schemaAt((def.shape as Record<string, $ZodType>)[String(part)], rest);
     case 'array':
-      return schemaAt(def.element as z.core.$ZodType, rest);
+      return schemaAt(def.element as $ZodType, rest);
     case 'optional':
     case 'nullable':
     case 'default':
-      return schemaAt(def.innerType as z.core.$ZodType, path);
+      return schemaAt(def.innerType as $ZodType, path);
     case 'lazy':
-      return schemaAt((def.getter as () => z.core.$ZodType)(), path);
+      return schemaAt((def.getter as () => $ZodType)(), path);
     case 'pipe':
-      return schemaAt(def.out as z.core.$ZodType, path) ?? schemaAt(def.in as z.core.$ZodType, path);
+      return schemaAt(def.out as $ZodType, path) ?? schemaAt(def.in as $ZodType, path);
     default:
       return undefined;
   }
 }
 
 /** The mapping's name at `path`, as `fields` registered it. */
-function mappingName(root: z.core.$ZodType, path: Path): string {
+function mappingName(root: $ZodType, path: Path): string {
   let schema = schemaAt(root, path);
   while (schema) {
     const def = schema._zod.def as unknown as Record<string, unknown> & { type: string };
     if (def.type === 'object') return NAMES.get(def.error as object) ?? nameOf(path);
-    schema = def.type === 'pipe' ? (def.in as z.core.$ZodType) : undefined;
+    schema = def.type === 'pipe' ? (def.in as $ZodType) : undefined;
   }
   return nameOf(path);
 }
 
 /** The words of every problem no schema words itself. */
-const messageFor = (root: z.core.$ZodType) => (iss: z.core.$ZodRawIssue): string | undefined => {
+const messageFor = (root: $ZodType) => (iss: $ZodRawIssue): string | undefined => {
   const name = nameOf(iss.path ?? []);
   switch (iss.code) {
     case 'invalid_type': {
@@ -114,18 +115,24 @@ const messageFor = (root: z.core.$ZodType) => (iss: z.core.$ZodRawIssue): string
   }
 };
 
+/** Adds a problem from inside a transform, at `path` below the value being transformed. */
+export function addProblem(ctx: ParsePayload, message: string, path: PropertyKey[] = []): never {
+  ctx.issues.push({ code: 'custom', message, path, input: ctx.value });
+  return z.NEVER;
+}
+
 /** Parses `value` inside another schema's transform (a check picks its schema by the key it has), passing problems up. */
-export function parseInside<S extends z.ZodType>(schema: S, value: unknown, ctx: z.core.$RefinementCtx): z.output<S> {
-  const result = schema.safeParse(value, { error: messageFor(schema) });
+export function parseInside<S extends z.ZodMiniType>(schema: S, value: unknown, ctx: ParsePayload): z.output<S> {
+  const result = z.safeParse(schema, value, { error: messageFor(schema) });
   if (result.success) return result.data as z.output<S>;
-  for (const iss of result.error.issues) ctx.addIssue({ ...iss, input: value } as z.core.$ZodRawIssue);
+  ctx.issues.push(...result.error.issues.map((iss) => ({ ...iss, input: value }) as $ZodRawIssue));
   return z.NEVER;
 }
 
 /** Reads one steps/ file against its schema: the value, or every problem (file, line, column) in line order. */
-export function readYaml<S extends z.ZodType>(schema: S, file: ParsedYaml): { value?: z.output<S>; problems: Problem[] } {
+export function readYaml<S extends z.ZodMiniType>(schema: S, file: ParsedYaml): { value?: z.output<S>; problems: Problem[] } {
   const data = yamlData(file.path, file.doc.contents, file.lines);
-  const result = schema.safeParse(data.value, { error: messageFor(schema) });
+  const result = z.safeParse(schema, data.value, { error: messageFor(schema) });
   const problems = result.success
     ? []
     : result.error.issues.map((iss): Problem => {
