@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { DATABASE_ENGINES, EFFECTS, METHOD_NAMES, RESTART_MANAGERS, SEVERITIES, SEVERITY_OF_EFFECT, type Note, type ReleaseFile } from './types.js';
+import { fixesSchema } from '../fixes/validate-fix.js';
 import { checkSchema } from './validate-check.js';
 import { ReleaseDataError, type Problem } from './yaml-nodes.js';
 import { addProblem, fields, readYaml, releaseVersion, text, words, type ParsedYaml } from './yaml-schema.js';
@@ -50,6 +51,8 @@ export const noteSchema = (queryIds?: ReadonlySet<string>) =>
     upstream: text,
     source: z.optional(sourceRefs),
     effect: z.optional(z.enum(EFFECTS)),
+    /** The mechanical config change that does what the note asks (src/core/fixes). */
+    fixes: z.optional(fixesSchema),
   }).check(
     z.superRefine((note, ctx) => {
     const { effect, severity } = note;

@@ -20,9 +20,9 @@ const problems = (text: string) => read(text).problems.map((p) => `${whereOf(p)}
 
 test('a problem names the line and the column of the value (or of the unknown key)', () => {
   assert.deepEqual(problems(NOTE.replace('severity: action', 'severity: urgent')), ['steps/releases/v1.60.0.yaml:6:15: severity must be one of breaking, action, info (got "urgent")']);
-  assert.deepEqual(problems(NOTE.replace('    action: Do it.', '    action: Do it.\n    colour: red')), [
-    'steps/releases/v1.60.0.yaml:9:5: unknown field "colour" in a note (allowed: id, version, title, summary, severity, concerns, checks, applies, action, upstream, source, effect)',
-  ]);
+  const [unknown, ...more] = problems(NOTE.replace('    action: Do it.', '    action: Do it.\n    colour: red'));
+  assert.match(unknown ?? '', /^steps\/releases\/v1\.60\.0\.yaml:9:5: unknown field "colour" in a note \(allowed: id, version, title, /);
+  assert.deepEqual(more, []);
 });
 
 test('a single word reads as a list of one; an empty list, a key written twice and an alias are problems', () => {
