@@ -80,6 +80,7 @@ export async function gitInstallFrom(found: VenvFinding, env?: NodeJS.ProcessEnv
     editable: direct?.editable ?? false,
     remote: remote?.name,
     configPaths: found.configs,
+    ...(found.startDir ? { startDir: found.startDir } : {}),
     installedVersion: found.facts.version ?? '0.0.0',
     extras: found.facts.extras,
     pythonVersion: found.facts.python,

@@ -29,6 +29,7 @@ interface RunningHomeserver {
   configs: string[];
   pid: number;
   evidence: string[];
+  startDir: string | undefined;
 }
 
 /**
@@ -45,7 +46,7 @@ async function runningHomeservers(procs: HomeserverProcess[], onlyVenv: string |
     const started = await startedConfigs(proc);
     if (onlyConfigs.length && !started.configs.some((c) => onlyConfigs.includes(c))) continue;
     if (found.some((f) => f.venv === venv && f.configs.join('\0') === started.configs.join('\0'))) continue;
-    found.push({ venv, configs: started.configs, pid: proc.pid, evidence: started.evidence });
+    found.push({ venv, configs: started.configs, pid: proc.pid, evidence: started.evidence, startDir: started.startDir });
   }
   return found;
 }
@@ -70,6 +71,8 @@ export interface VenvFinding {
   facts: VenvFacts;
   /** The running homeserver started from this virtualenv, when there is one. */
   runningPid: number | undefined;
+  /** The folder that homeserver was started in (see StartedConfigs.startDir). */
+  startDir: string | undefined;
 }
 
 /**
@@ -92,8 +95,9 @@ export async function findSynapseVenvs(inputs: DetectInputs, looked: string[] = 
   }
   const running = await runningHomeservers(await findHomeserverProcesses(inputs.procRoot), venv, given);
   looked.push('running homeserver processes in /proc');
-  const drafts: { venv: string; configs: string[]; evidence: string[]; confidence: Confidence; runningPid: number | undefined }[] = running.map((r) => ({
+  const drafts: { venv: string; configs: string[]; evidence: string[]; confidence: Confidence; runningPid: number | undefined; startDir: string | undefined }[] = running.map((r) => ({
     venv: r.venv,
+    startDir: r.startDir,
     configs: given.length ? given : r.configs,
     confidence: 'high',
     runningPid: r.pid,
@@ -119,7 +123,7 @@ export async function findSynapseVenvs(inputs: DetectInputs, looked: string[] = 
         evidence.push(`virtualenv found at the usual place ${candidate}`);
       }
     }
-    if (venv) drafts.push({ venv, configs: given, evidence, confidence: inputs.venv ? 'high' : 'medium', runningPid: undefined });
+    if (venv) drafts.push({ venv, configs: given, evidence, confidence: inputs.venv ? 'high' : 'medium', runningPid: undefined, startDir: undefined });
   }
   const findings: VenvFinding[] = [];
   const factsOf = new Map<string, Promise<VenvFacts>>();
@@ -143,7 +147,7 @@ export async function findSynapseVenvs(inputs: DetectInputs, looked: string[] = 
         }
       }
     }
-    findings.push({ venv: draft.venv, python, configs, evidence, looked, confidence: draft.confidence, facts, runningPid: draft.runningPid });
+    findings.push({ venv: draft.venv, python, configs, evidence, looked, confidence: draft.confidence, facts, runningPid: draft.runningPid, startDir: draft.startDir });
   }
   return findings;
 }
@@ -178,6 +182,7 @@ export async function pipInstallFrom(found: VenvFinding): Promise<PipInstall> {
     venv: found.venv,
     python: found.python,
     configPaths: found.configs,
+    ...(found.startDir ? { startDir: found.startDir } : {}),
     installedVersion: found.facts.version ?? '0.0.0',
     extras: found.facts.extras,
     pythonVersion: found.facts.python,

@@ -8,6 +8,11 @@ export interface StartedConfigs {
   configs: string[];
   /** One line per finding; empty when every `-c` was absolute. */
   evidence: string[];
+  /**
+   * The folder the process was started in, which Synapse resolves its own relative paths against
+   * (`log_config`, app service files): the one the relative `-c` resolved against, else PWD, else its cwd.
+   */
+  startDir: string | undefined;
 }
 
 interface Folder {
@@ -65,7 +70,7 @@ function candidateFolders(proc: HomeserverProcess): Folder[] {
 export async function startedConfigs(proc: HomeserverProcess): Promise<StartedConfigs> {
   const args = configArgs(proc.argv);
   const relative = args.filter((a) => !isAbsolute(a));
-  if (!relative.length) return { configs: args, evidence: [] };
+  if (!relative.length) return { configs: args, evidence: [], startDir: proc.pwd ?? proc.cwd };
   const typed = relative.join(', ');
   const found: { folder: Folder; pidFile: string | undefined }[] = [];
   for (const folder of candidateFolders(proc)) {
@@ -79,6 +84,7 @@ export async function startedConfigs(proc: HomeserverProcess): Promise<StartedCo
     const tried = candidateFolders(proc).map((f) => f.dir).join(', ') || dir;
     return {
       configs: args.map((a) => resolve(dir, a)),
+      startDir: undefined,
       evidence: [`pid ${proc.pid} was started with the relative config ${typed}, found in none of the folders it may be relative to (${tried})`],
     };
   }
@@ -91,6 +97,7 @@ export async function startedConfigs(proc: HomeserverProcess): Promise<StartedCo
   const cwdNote = proc.cwd && proc.cwd !== folder.dir ? `; its own working folder is ${proc.cwd}` : '';
   return {
     configs: args.map((a) => resolve(folder.dir, a)),
+    startDir: folder.dir,
     evidence: [`pid ${proc.pid} was started with the relative config ${typed}: resolved against ${folder.source}${decided}${cwdNote}${agree.length ? `; confirmed: ${agree.join('; ')}` : ''}`],
   };
 }

@@ -62,6 +62,11 @@ interface InstallBase {
   sqliteVersion: string | undefined;
   /** The virtualenv holding Synapse on this host (none for Docker). */
   venv: string | undefined;
+  /**
+   * The folder the running homeserver was started in, when known: Synapse resolves a relative
+   * `log_config` (and app service files) against it, not against the config's folder.
+   */
+  startDir?: string;
   /** Its Python interpreter (none for Docker). */
   python: string | undefined;
   restart: RestartManager;

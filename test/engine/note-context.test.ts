@@ -61,3 +61,31 @@ test("the venv's real Python and SQLite versions decide the platform notes (no '
     await placed.cleanup();
   }
 });
+
+test('a relative log_config is read from the folder the homeserver was started in (install.startDir), as Synapse reads it, not from the config folder', async () => {
+  const { mkdtemp, mkdir, rm, writeFile } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { evaluateServerNotes } = await import('../../src/engine/steps/notes.js');
+  const root = await mkdtemp(join(tmpdir(), 'su-startdir-'));
+  try {
+    // `cd /srv/run && synctl start /etc/synapse/homeserver.yaml`: log.yaml next to the config is a leftover
+    // plain one; the one Synapse reads is in the folder it started in, and it is structured.
+    const [etc, run] = [join(root, 'etc'), join(root, 'run')];
+    await mkdir(etc);
+    await mkdir(run);
+    await writeFile(join(etc, 'homeserver.yaml'), 'server_name: x.test\nreport_stats: false\nlog_config: log.yaml\ndatabase: {name: sqlite3, args: {database: ":memory:"}}\n');
+    await writeFile(join(etc, 'log.yaml'), 'version: 1\nroot: {level: INFO}\n');
+    await writeFile(join(run, 'log.yaml'), 'structured: true\nloggers: {synapse: {level: INFO}}\ndrains: {console: {type: console}}\n');
+    const config = await loadHomeserverConfig([join(etc, 'homeserver.yaml')]);
+    const verdict = async (startDir: string | undefined) => {
+      const install = pipInstall({ configPaths: [join(etc, 'homeserver.yaml')], pythonVersion: '3.11.2', sqliteVersion: '3.40.1', ...(startDir ? { startDir } : {}) });
+      const notes = await evaluateServerNotes({ install, config } as Parameters<typeof evaluateServerNotes>[0], '1.54.0');
+      const r = notes.results.find((n) => n.id === 'v1-54-structured-logging-removed');
+      return `${r?.applies} ${r?.findings.map((f) => `${f.file}:${f.line} ${f.message}`).join('; ')}`;
+    };
+    assert.match(await verdict(run), new RegExp(`^yes .*${join(run, 'log.yaml').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
+    assert.match(await verdict(undefined), /^no /, 'without a known start folder, the config folder (its plain log config) is read');
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});

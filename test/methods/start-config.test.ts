@@ -26,7 +26,7 @@ const proc = (pid: number, pwd: string | undefined, openFiles: string[] = []) =>
 
 test('absolute -c is taken as given, with no evidence line', async () => {
   const found = await startedConfigs({ ...proc(1, '/srv'), argv: ['/x/bin/python', '-m', 'synapse.app.homeserver', '-c', '/etc/hs.yaml'] });
-  assert.deepEqual(found, { configs: ['/etc/hs.yaml'], evidence: [] });
+  assert.deepEqual(found, { configs: ['/etc/hs.yaml'], evidence: [], startDir: '/srv' }, 'the start folder is PWD: Synapse resolves a relative log_config against it');
 });
 
 test('PWD holds a stale copy whose pid file names another pid: the folder of the open log, whose pid file holds this pid, decides', async () => {
@@ -34,6 +34,7 @@ test('PWD holds a stale copy whose pid file names another pid: the folder of the
   const real = await folder(4321);
   const found = await startedConfigs(proc(4321, stale, [join(real, 'homeserver.log')]));
   assert.deepEqual(found.configs, [join(real, 'homeserver.yaml')]);
+  assert.equal(found.startDir, real, 'the folder the relative -c resolved against is where it was started');
   assert.match(found.evidence[0] ?? '', /resolved against the folder of the log it writes, .* \(the pid file decided\); its own working folder is \/; confirmed: its pid_file .* holds pid 4321/);
 });
 
@@ -43,5 +44,6 @@ test('no folder holds the config: resolved against PWD, and the evidence says it
   await mkdir(join(empty, 'sub'));
   const found = await startedConfigs(proc(7, empty));
   assert.deepEqual(found.configs, [join(empty, 'homeserver.yaml')]);
+  assert.equal(found.startDir, undefined, 'an unconfirmed folder is not taken as the start folder');
   assert.match(found.evidence[0] ?? '', /relative config homeserver\.yaml, found in none of the folders it may be relative to/);
 });

@@ -61,6 +61,7 @@ export async function evaluateServerNotes(picture: ServerPicture, target: string
     workers: known.workers,
     workerConfigPaths: picture.install.workers.flatMap((w) => (w.configPath ? [w.configPath] : [])),
     workersWithoutConfig: picture.install.workers.filter((w) => !w.configPath),
+    ...(picture.install.startDir ? { workingDir: picture.install.startDir } : {}),
     restart: known.restart,
     ...('error' in db ? {} : { database: db }),
     queries: data.queries.filter((q) => wanted.has(q.id)),
