@@ -1,6 +1,6 @@
 import type { NoteEvent } from './events.js';
 import { coverageLines, uncheckedLines, type CoverageReport } from './notes/coverage.js';
-import { shellQuote } from '../system/redact.js';
+import { shellQuote } from './shell-quote.js';
 
 export interface PlannedCommand {
   step: string;

@@ -12,7 +12,5 @@ export function displayEnv(spec: CommandSpec): Record<string, string> {
   return Object.fromEntries(Object.entries(spec.env ?? {}).map(([k, v]) => [k, secret.has(k) ? '***' : v]));
 }
 
-/** Quote one argument for showing or for a POSIX sh script. */
-export function shellQuote(arg: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
+/** Quoting is pure and lives in core (the plan script uses it too). */
+export { shellQuote } from '../core/shell-quote.js';
