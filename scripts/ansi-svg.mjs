@@ -29,8 +29,13 @@ function applySgr(style, params) {
     else if (code >= 30 && code <= 37) style.fg = BASE[code - 30];
     else if (code >= 90 && code <= 97) style.fg = BRIGHT[code - 90];
     else if (code === 39) style.fg = FG;
-    else if (code === 38 && codes[i + 1] === 5) (style.fg = color256(codes[i + 2])), (i += 2);
-    else if (code === 38 && codes[i + 1] === 2) (style.fg = `rgb(${codes[i + 2]},${codes[i + 3]},${codes[i + 4]})`), (i += 4);
+    else if (code === 38 && codes[i + 1] === 5) {
+      style.fg = color256(codes[i + 2]);
+      i += 2;
+    } else if (code === 38 && codes[i + 1] === 2) {
+      style.fg = `rgb(${codes[i + 2]},${codes[i + 3]},${codes[i + 4]})`;
+      i += 4;
+    }
   }
 }
 

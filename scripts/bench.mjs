@@ -10,7 +10,7 @@
 // BENCH_SIZE=tiny: a quick run (fewer runs, 20,000 lines). BENCH_ONLY=downtime,probe: only those, table only
 // (no file written). Timings are reported, never asserted.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, openSync, closeSync, statSync } from 'node:fs';
+import { openSync, closeSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';

@@ -53,6 +53,8 @@ try {
 } finally {
   try {
     tmux('kill-server');
-  } catch {}
+  } catch {
+    // the server is already gone
+  }
   await hs.kill().catch(() => {});
 }

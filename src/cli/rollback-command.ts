@@ -16,10 +16,11 @@ export async function runRollbackCommand(opts: CliOptions, io: CliIO): Promise<n
   // Without --venv/--config: the homeserver the recorded upgrade was on, never a fresh guess.
   const recorded = opts.venv || opts.configPaths.length ? undefined : await recordedUpgrade(resolveStateRoot(opts.stateDir));
   const bus = new EventBus(opts.yes);
-  const screen = showSession(bus, { json: opts.json, interactive }, io, () => {
+  const onQuit = (): void => {
     io.stderr('Quit at your request. `synapse-upgrade status` shows where things stand.');
     process.exit(ExitCode.interrupted);
-  });
+  };
+  const screen = showSession(bus, { json: opts.json, interactive, onQuit }, io);
   const result = await runRollbackSession({ ...wizardOptions(opts), ...recorded }, { emit: bus.emit, ask: bus.ask });
   await screen.closed();
   return result.exitCode;

@@ -23,11 +23,14 @@ export function ensureAnswerable(opts: Pick<CliOptions, 'yes' | 'json'>, interac
  */
 export function showSession(
   bus: EventBus,
-  opts: Pick<CliOptions, 'json'> & { interactive: boolean },
+  opts: Pick<CliOptions, 'json'> & {
+    interactive: boolean;
+    onQuit: (how?: 'leave' | 'stop') => void;
+    onHold?: (held: boolean) => void;
+  },
   io: CliIO,
-  onQuit: (how?: 'leave' | 'stop') => void,
-  onHold?: (held: boolean) => void,
 ): { closed: () => Promise<void> } {
+  const { onQuit, onHold } = opts;
   if (opts.json || !opts.interactive) {
     if (opts.json) bus.subscribe(createJsonRenderer(io.stdout), { exact: true });
     else bus.subscribe(createPlainRenderer(io.stdout));

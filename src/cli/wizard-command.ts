@@ -65,13 +65,16 @@ export async function runWizardCommand(given: CliOptions, io: CliIO): Promise<nu
   // While "Quit the wizard now?" is open, no next step or command starts (the control's hold).
   const screen = showSession(
     bus,
-    { json: opts.json, interactive },
-    io,
-    (how = 'leave') => {
-      if (how === 'stop' && control.stopCommand()) return control.release();
-      control.detach('quit at your request');
+    {
+      json: opts.json,
+      interactive,
+      onQuit: (how = 'leave') => {
+        if (how === 'stop' && control.stopCommand()) return control.release();
+        control.detach('quit at your request');
+      },
+      onHold: (held) => (held ? control.hold() : control.release()),
     },
-    (held) => (held ? control.hold() : control.release()),
+    io,
   );
   const canOfferDemo = interactive && !opts.json;
   const code = await settle(runWizard(options, { emit: bus.emit, ask: bus.ask, control, ...(canOfferDemo ? { offerDemo } : {}) }), screen.closed);

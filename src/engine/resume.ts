@@ -342,7 +342,10 @@ export async function runFlow(flow: readonly FlowStep[], ctx: SessionContext, re
 }
 
 /** The result lines of a session that was detached: where it stopped, and what still runs. */
-export function detachedLines(reason: string, step: StepId | undefined, running: RunningCommand | undefined, transcriptPath: string | undefined, demo = false): string[] {
+export function detachedLines(
+  reason: string,
+  { step, running, transcriptPath, demo = false }: { step: StepId | undefined; running: RunningCommand | undefined; transcriptPath: string | undefined; demo?: boolean },
+): string[] {
   const lines = [`Interrupted (${reason})${step ? ` during "${STEP_TITLES[step]}"` : ''}: the wizard stopped here, and the journal records where.`];
   if (demo) {
     // A demo is not resumed: its homeserver and commands are stopped as the wizard exits (cli/wizard-command.ts).
@@ -378,7 +381,7 @@ export function whenDetached(input: {
     if (recorder && recorder.journal.outcome !== undefined && recorder.journal.outcome !== 'interrupted') return undefined;
     const step = input.tracker.current;
     await recorder?.interrupted(reason, step).catch(() => {});
-    return input.finish(detachedLines(reason, step, running, input.transcriptPath(), input.demo));
+    return input.finish(detachedLines(reason, { step, running, transcriptPath: input.transcriptPath(), demo: input.demo }));
   };
 }
 

@@ -62,7 +62,8 @@ export function stopCommand(method: InstallMethod, install: ServerPicture['insta
   return { ...restart, argv: restart.argv.map((a, i) => (i === at ? 'stop' : a)), title: 'Stop Synapse' };
 }
 
-async function runStep(input: RollbackInput, id: StepId, spec: CommandSpec, failure: string, state: string): Promise<void> {
+/** Runs one rollback command as step `id`; on failure, `failure` says what failed and `state` where the server is. */
+async function runStep(input: RollbackInput, id: StepId, spec: CommandSpec, { failure, state }: { failure: string; state: string }): Promise<void> {
   await input.tracker.start(id, spec);
   const result = await input.runner.run(spec);
   if (result.exitCode !== 0) {
@@ -122,14 +123,14 @@ export async function runRollback(input: RollbackInput, plan: RollbackPlan): Pro
 
   if (dbChanges) {
     const stop = stopCommand(method, install);
-    if (stop) await runStep(input, 'rollback-stop', stop, 'Stopping Synapse failed', state(`matrix-synapse ${input.current} is installed`));
+    if (stop) await runStep(input, 'rollback-stop', stop, { failure: 'Stopping Synapse failed', state: state(`matrix-synapse ${input.current} is installed`) });
   }
   // The method's own way back when it has one (git: check the tag out again; Debian: the kept .deb; Docker: the kept container).
   const backTo = await method.rollbackCommands?.(install, back, dirname(input.transcriptPath));
   const hold = { method, install, runner, tracker, emit: input.deps.emit, sessionDir: dirname(input.transcriptPath) };
   await withRestartHold(hold, async () => {
     for (const spec of backTo?.install ?? [method.installCommand(install, back)]) {
-      await runStep(input, 'rollback-install', spec, `Installing ${back} failed`, state(`matrix-synapse ${input.current} may still be installed`));
+      await runStep(input, 'rollback-install', spec, { failure: `Installing ${back} failed`, state: state(`matrix-synapse ${input.current} may still be installed`) });
     }
   });
   if (!runner.dryRun) {

@@ -39,7 +39,7 @@ export function readTarGzMember(archive: Buffer, wanted: (path: string) => boole
   try {
     tar = gunzipSync(archive, { maxOutputLength: limits.maxUnpacked });
   } catch (error) {
-    throw new Error(`the archive could not be unpacked (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new Error(`the archive could not be unpacked (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { cause: error });
   }
   let offset = 0;
   let longName: string | undefined;

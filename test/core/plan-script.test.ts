@@ -30,11 +30,11 @@ const plan: Plan = {
 test('the plan script carries notes, checks and exact commands, quoted for sh', () => {
   const script = renderPlanScript(plan);
   assert.match(script, /^#!\/bin\/sh\n# Upgrade plan for example\.org: Synapse 1\.46\.0 -> 1\.48\.0 \(pip install\)\./);
-  assert.match(script, /#  \[breaking\] v1\.48\.0 Top-level key is an error \(it's removed\) \(v1-48-top-level-trust-identity-server-error\)/);
-  assert.match(script, /#    evidence: \/etc\/hs\.yaml:12: trust_identity_server_for_password_resets is true/);
-  assert.match(script, /#    what to do: Remove the key\.\n#    Then restart\./);
+  assert.match(script, /# {2}\[breaking\] v1\.48\.0 Top-level key is an error \(it's removed\) \(v1-48-top-level-trust-identity-server-error\)/);
+  assert.match(script, /# {4}evidence: \/etc\/hs\.yaml:12: trust_identity_server_for_password_resets is true/);
+  assert.match(script, /# {4}what to do: Remove the key\.\n# {4}Then restart\./);
   assert.match(script, /# Notes that could not be checked here/);
-  assert.match(script, /#  ok: pip can install/);
+  assert.match(script, /# {2}ok: pip can install/);
   assert.match(script, /\nset -eu\n/);
   assert.match(script, /: "\$\{PGPASSWORD:\?export PGPASSWORD before running this script\}"\nenv PGHOST=db\.local pg_dump -Fc -f \/var\/backups\/synapse\.dump synapse/);
   assert.match(script, /\(cd \/srv && '\/srv\/synapse env\/bin\/pip' install 'matrix-synapse\[postgres\]==1\.48\.0'\)/);

@@ -4,7 +4,7 @@ import { applicableProcedures, planRollback, sqlForEngine } from '../../src/core
 import { loadReleaseData } from '../../src/system/release-data.js';
 
 const data = await loadReleaseData();
-const plan = (back: string, current: string, dbCompat: number | undefined, haveBackup = true, engine: 'sqlite3' | 'psycopg2' = 'sqlite3') =>
+const plan = (back: string, current: string, dbCompat: number | undefined, { haveBackup = true, engine = 'sqlite3' as 'sqlite3' | 'psycopg2' } = {}) =>
   planRollback({ schema: data.schema, procedures: data.rollbacks, back, current, engine, dbCompat, haveBackup });
 
 test('the old version can use the database: no restore, no SQL', () => {
@@ -18,7 +18,7 @@ test('the database is too new for the old version: restore the backup, or nothin
   const p = plan('1.38.0', '1.48.0', 61);
   assert.equal(p.restore, true);
   assert.match(p.reason, /compat version 61 is newer than 1\.38\.0 understands/);
-  const none = plan('1.38.0', '1.48.0', 61, false);
+  const none = plan('1.38.0', '1.48.0', 61, { haveBackup: false });
   assert.equal(none.restore, false);
   assert.match(none.blocked!, /there is no backup to restore/);
   assert.equal(plan('1.38.0', '1.48.0', undefined).restore, true);
@@ -33,7 +33,7 @@ test("1.26.0 → 1.25.0: the guide's SQL instead of a restore, single quotes on 
   assert.ok(statements.includes('DELETE FROM event_auth_chain_links;'));
   assert.ok(!statements.includes('TRUNCATE event_auth_chain_links;'));
   assert.ok(statements.includes('DELETE FROM applied_schema_deltas WHERE version = 59 AND file = "59/01ignored_user.py";'));
-  const pg = plan('1.25.0', '1.26.0', 59, true, 'psycopg2').sql.flatMap((s) => s.statements);
+  const pg = plan('1.25.0', '1.26.0', 59, { engine: 'psycopg2' }).sql.flatMap((s) => s.statements);
   assert.ok(pg.includes('TRUNCATE event_auth_chains;'));
   assert.ok(pg.includes("DELETE FROM applied_schema_deltas WHERE version = 59 AND file = '59/01ignored_user.py';"));
 });

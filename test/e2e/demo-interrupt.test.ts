@@ -3,7 +3,6 @@
 // demo. Real stand-in homeserver, real pip, real signals. Needs `npm run build` first.
 import assert from 'node:assert/strict';
 import { readdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { execa } from 'execa';
 import { BIN, wizardEnv } from '../helpers/cli.js';

@@ -185,9 +185,9 @@ test('interactive 1.46.0 → 1.47.0 in an 80×24 terminal: pick from the list, r
 
   // The steps run to the end; the final screen names the new version.
   stage.push('upgrade');
-  screen = await session.waitFor(/^✔ Verify the running version/m, 45_000, { joined: true, onScreen: watch });
+  await session.waitFor(/^✔ Verify the running version/m, 45_000, { joined: true, onScreen: watch });
   stage.push('result');
-  screen = await session.waitFor(/Synapse now runs 1\.47\.0 \(was 1\.46\.0\)/, 10_000);
+  await session.waitFor(/Synapse now runs 1\.47\.0 \(was 1\.46\.0\)/, 10_000);
   assert.equal(await session.exitCode(10_000), 0, await session.capture());
   screen = await snapshot();
   for (const title of STEP_TITLES.filter((s) => s !== 'Read the upgrade notes that apply')) {
@@ -224,7 +224,7 @@ test('interactive 1.46.0 → 1.47.0 in an 80×24 terminal: pick from the list, r
     assert.match(unwrapped, /What to do: Remove trust_identity_server_for_password_resets and configure account_threepid_delegates\.email or SMTP instead\. /);
   });
   stage.push('second run: plan');
-  screen = await acknowledgeNotesUntilPlan(again, '1.47.0', '1.48.0', watch);
+  await acknowledgeNotesUntilPlan(again, '1.47.0', '1.48.0', watch);
   await again.resize(200, 44);
   // With room enough the wizard draws again without folding (Ink re-wraps first, the layout follows):
   // the notes step tells what was acknowledged, and the plan lines fit whole.
@@ -278,13 +278,13 @@ test('interactive 1.45.0 → 1.46.0: the migration shows in the terminal; Ctrl+C
   await session.waitFor(new RegExp(`Waiting (?!${seconds} s)\\d+ s for Synapse`), 5000, { joined: true, onScreen: watch });
 
   stage.push('verify');
-  screen = await session.waitFor(/^✔ Verify the running version/m, 45_000, { joined: true,
+  await session.waitFor(/^✔ Verify the running version/m, 45_000, { joined: true,
     onScreen: (s) => {
       check(s);
       assert.ok(!/Quit the wizard now\?/.test(s), `the quit question came back:\n${s}`);
     },
   });
-  screen = await session.waitFor(/Synapse now runs 1\.46\.0 \(was 1\.45\.0\)/, 10_000);
+  await session.waitFor(/Synapse now runs 1\.46\.0 \(was 1\.45\.0\)/, 10_000);
   assert.equal(await session.exitCode(10_000), 0, await session.capture());
   assert.equal(await hs.serverVersion(), '1.46.0');
   assert.deepEqual(await hs.query('SELECT version FROM schema_version'), [[65]]);

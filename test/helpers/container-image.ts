@@ -70,7 +70,7 @@ export function debianMirror(): string {
   const dir = '/etc/apt/sources.list.d';
   if (existsSync(dir)) for (const name of readdirSync(dir).sort()) if (/\.(list|sources)$/.test(name)) files.push(join(dir, name));
   for (const file of files) {
-    let text = '';
+    let text: string;
     try { text = readFileSync(file, 'utf8'); } catch { continue; }
     for (const block of text.split(/\n\s*\n/)) {
       if (/^Suites:.*\bbookworm\b/m.test(block) && !/^Enabled:\s*no/mi.test(block)) {

@@ -25,7 +25,7 @@ export async function startSlowIndex(wheelhouse: string): Promise<SlowIndex> {
   const downloads = new Map<string, number>();
   let pattern: RegExp | undefined;
   let autoMs: number | undefined;
-  let releasers: (() => void)[] = [];
+  const releasers: (() => void)[] = [];
   const releaseAll = (): void => {
     for (const r of releasers.splice(0)) r();
   };

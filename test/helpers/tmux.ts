@@ -45,14 +45,16 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 export class TmuxSession {
   private killed = false;
 
-  private constructor(
-    readonly socket: string,
-    private readonly env: Record<string, string>,
-    private readonly dir: string,
-    private readonly statusFile: string,
-    private readonly panePid: number,
-    private readonly socketPath: string,
-  ) {}
+  readonly socket: string;
+  private readonly env: Record<string, string>;
+  private readonly dir: string;
+  private readonly statusFile: string;
+  private readonly panePid: number;
+  private readonly socketPath: string;
+
+  private constructor(parts: { socket: string; env: Record<string, string>; dir: string; statusFile: string; panePid: number; socketPath: string }) {
+    ({ socket: this.socket, env: this.env, dir: this.dir, statusFile: this.statusFile, panePid: this.panePid, socketPath: this.socketPath } = parts);
+  }
 
   /**
    * Starts `argv` (program and arguments, no shell) in a new tmux server:
@@ -93,7 +95,7 @@ export class TmuxSession {
       env, extendEnv: false, reject: false,
     });
     const [pid, ...socketPath] = info.stdout.trim().split(' ');
-    return new TmuxSession(socket, env, dir, statusFile, Number(pid), socketPath.join(' '));
+    return new TmuxSession({ socket, env, dir, statusFile, panePid: Number(pid), socketPath: socketPath.join(' ') });
   }
 
   private tmux(args: string[]) {

@@ -11,7 +11,7 @@ import { planRollback } from '../../src/core/rollback-plan.js';
 import { databaseInfo, readCompat, readDatabaseBytes, readPendingBackgroundUpdates, readPostgresVersion, type DatabaseInfo } from '../../src/engine/database-info.js';
 import { takeBackup } from '../../src/engine/steps/backup.js';
 import { pgExecCommand, pgRestoreCommand, pgRestoreToSqlCommand } from '../../src/system/backup-postgres.js';
-import { postgresDatabase, postgresVersionFromNum } from '../../src/system/database.js';
+import { postgresVersionFromNum } from '../../src/system/database.js';
 import { createRunner } from '../../src/system/runner.js';
 import { loadReleaseData } from '../../src/system/release-data.js';
 import { openTranscript } from '../../src/system/transcript.js';

@@ -114,8 +114,9 @@ class Run {
       const existing = valueAt(this.text(target), to);
       let next = this.text(target);
       if (existing === undefined || existing === null) next = setValue(next, to, value);
-      else if (isDeepStrictEqual(existing, value)) next = next;
-      else if (op.merge === 'union' && Array.isArray(existing) && Array.isArray(value)) next = appendItems(next, to, value.filter((v) => !existing.some((e) => isDeepStrictEqual(e, v))));
+      else if (isDeepStrictEqual(existing, value)) {
+        // already there: nothing to write
+      } else if (op.merge === 'union' && Array.isArray(existing) && Array.isArray(value)) next = appendItems(next, to, value.filter((v) => !existing.some((e) => isDeepStrictEqual(e, v))));
       else throw new Refused(`${target}: ${op.to} is already set, to ${JSON.stringify(shownValue(to, existing))}, not ${JSON.stringify(shownValue(to, value))}; decide by hand`);
       this.write(target, next);
       this.record(target, lineOfKey(next, to), null, { key: op.to, value: shownValue(to, valueAt(next, to)) });

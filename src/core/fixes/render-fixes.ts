@@ -21,7 +21,7 @@ function planSecrets(plan: FixPlan): Set<string> {
 /** The unified diff of every file a plan changes, secrets masked. Pure. */
 export function planDiff(plan: FixPlan): string[] {
   const secrets = planSecrets(plan);
-  return plan.files.flatMap((f) => unifiedDiff(`${f.path}`, `${f.path} (fixed)`, f.before, f.after, (line) => maskLine(line, secrets)));
+  return plan.files.flatMap((f) => unifiedDiff({ from: f.path, to: `${f.path} (fixed)` }, f, { show: (line) => maskLine(line, secrets) }));
 }
 
 /** The `fixes` member of `notes --fix --json`: each change as data, the refusals, the diff lines and what was written. */

@@ -52,7 +52,13 @@ function diffOps(a: string[], b: string[]): Op[] {
 }
 
 /** The diff as lines; empty when the texts are equal. `show` masks each line before it is printed. */
-export function unifiedDiff(fromName: string, toName: string, before: string, after: string, show: (line: string) => string = (l) => l, context = 3): string[] {
+export function unifiedDiff(
+  names: { from: string; to: string },
+  texts: { before: string; after: string },
+  { show = (l: string) => l, context = 3 }: { show?: (line: string) => string; context?: number } = {},
+): string[] {
+  const { from: fromName, to: toName } = names;
+  const { before, after } = texts;
   if (before === after) return [];
   const ops = diffOps(lines(before), lines(after));
   const out = [`--- ${fromName}`, `+++ ${toName}`];

@@ -109,8 +109,15 @@ export function styleOf(text: string): { indent: number; indentSeq: boolean } {
   return { indent, indentSeq };
 }
 
+/** Where a rendered pair goes: its column, the key as the file spells it (quotes kept), and whether it opens a list item. */
+interface PairPlace {
+  column: number;
+  keySource?: string;
+  inItem?: boolean;
+}
+
 /** `key: value` as block YAML starting at `column`, in the file's style. */
-function renderPair(text: string, key: string, value: unknown, column: number, keySource?: string, inItem = false): string {
+function renderPair(text: string, key: string, value: unknown, { column, keySource, inItem = false }: PairPlace): string {
   const style = styleOf(text);
   const body = stringify({ [key]: value }, { indent: style.indent, indentSeq: style.indentSeq, lineWidth: 0, aliasDuplicateObjects: false });
   const pad = ' '.repeat(column);
@@ -196,7 +203,7 @@ export function setValue(text: string, path: KeyPath, value: unknown): string {
     }
     const lines = pairLines(text, at);
     const keySource = text.slice(at.pair.key.range?.[0] ?? 0, at.pair.key.range?.[1] ?? 0);
-    return splice(text, lines.start, lines.end, renderPair(text, key, value, lines.column, keySource, lines.inItem));
+    return splice(text, lines.start, lines.end, renderPair(text, key, value, { column: lines.column, keySource, inItem: lines.inItem }));
   }
   // Find the deepest existing mapping on the path and add the rest under it.
   for (let depth = path.length - 1; depth >= 0; depth -= 1) {
@@ -211,7 +218,7 @@ export function setValue(text: string, path: KeyPath, value: unknown): string {
     if (isMap(node) && !node.flow && node.items.length > 0) {
       const last = node.items[node.items.length - 1] as Pair<Node, Node | null>;
       const lines = pairLines(text, { map: node, pair: last });
-      return splice(text, lines.end, lines.end, (text[lines.end - 1] === '\n' || lines.end === 0 ? '' : '\n') + renderPair(text, head, nested, lines.column));
+      return splice(text, lines.end, lines.end, (text[lines.end - 1] === '\n' || lines.end === 0 ? '' : '\n') + renderPair(text, head, nested, { column: lines.column }));
     }
     if (node === null || isMap(node)) {
       const current = node === null ? {} : (jsOf(doc, node) as Record<string, unknown>);
@@ -227,7 +234,7 @@ function appendTop(text: string, doc: Document, key: string, value: unknown): st
   if (top !== null && !isMap(top)) throw new EditRefused('the file is not a mapping of keys to values');
   if (isMap(top) && top.flow) throw new EditRefused('the file is one flow mapping ({...})');
   const sep = text === '' || text.endsWith('\n') ? '' : '\n';
-  return text + sep + renderPair(text, key, value, 0);
+  return text + sep + renderPair(text, key, value, { column: 0 });
 }
 
 /** Adds `items` at the end of the list at `path`; a block list keeps its other lines, a flow list is rewritten inline. */

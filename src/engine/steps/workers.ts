@@ -12,7 +12,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  */
 export async function waitForWorker(worker: Worker & { url: string }, target: string, timeoutMs = 120_000, pollMs = 250): Promise<{ ok: boolean; seen: string }> {
   const deadline = Date.now() + timeoutMs;
-  let seen = 'no answer';
+  let seen: string;
   for (;;) {
     const probe = await probeServerVersion(worker.url, 2000);
     if (probe.ok) {

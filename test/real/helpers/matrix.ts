@@ -14,7 +14,8 @@ export interface Seed {
   body: string;
 }
 
-async function call(hs: RealHomeserver, method: string, path: string, body?: unknown, token?: string): Promise<Record<string, unknown>> {
+async function call(hs: RealHomeserver, request: { method: string; path: string; body?: unknown; token?: string }): Promise<Record<string, unknown>> {
+  const { method, path, body, token } = request;
   const res = await fetch(`${hs.url}${path}`, {
     method,
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -27,7 +28,7 @@ async function call(hs: RealHomeserver, method: string, path: string, body?: unk
 }
 
 export async function login(hs: RealHomeserver, user: string, password: string): Promise<string> {
-  const answer = await call(hs, 'POST', '/_matrix/client/r0/login', { type: 'm.login.password', identifier: { type: 'm.id.user', user }, password });
+  const answer = await call(hs, { method: 'POST', path: '/_matrix/client/r0/login', body: { type: 'm.login.password', identifier: { type: 'm.id.user', user }, password } });
   return String(answer.access_token);
 }
 
@@ -37,7 +38,7 @@ export async function seedData(hs: RealHomeserver, user = 'alice'): Promise<Seed
   const reg = await execa(join(hs.venv, 'bin', 'register_new_matrix_user'), ['-c', 'homeserver.yaml', '-u', user, '-p', password, '--no-admin', hs.url], { cwd: hs.dir, env: hs.env(), extendEnv: false, reject: false, timeout: 60_000 });
   if (reg.exitCode !== 0) throw new Error(`register_new_matrix_user failed (exit ${reg.exitCode}): ${reg.stdout}\n${reg.stderr}`);
   const token = await login(hs, user, password);
-  const room = await call(hs, 'POST', '/_matrix/client/r0/createRoom', { name: 'upgrade test', preset: 'private_chat' }, token);
+  const room = await call(hs, { method: 'POST', path: '/_matrix/client/r0/createRoom', body: { name: 'upgrade test', preset: 'private_chat' }, token });
   const roomId = String(room.room_id);
   const body = `written by ${user} before the upgrade at ${new Date().toISOString()}`;
   const seed = { user, password, roomId, eventId: '', body };
@@ -47,14 +48,14 @@ export async function seedData(hs: RealHomeserver, user = 'alice'): Promise<Seed
 
 /** Sends a text message into the seed's room; returns the body (for readBack). */
 export async function sendMessage(hs: RealHomeserver, seed: Pick<Seed, 'roomId'>, token: string, body: string): Promise<string> {
-  const sent = await call(hs, 'PUT', `/_matrix/client/r0/rooms/${encodeURIComponent(seed.roomId)}/send/m.room.message/txn-${Date.now()}-${Math.random()}`, { msgtype: 'm.text', body }, token);
+  const sent = await call(hs, { method: 'PUT', path: `/_matrix/client/r0/rooms/${encodeURIComponent(seed.roomId)}/send/m.room.message/txn-${Date.now()}-${Math.random()}`, body: { msgtype: 'm.text', body }, token });
   return String(sent.event_id);
 }
 
 /** Logs in again and returns the bodies of the room's newest messages, newest first. */
 export async function readBack(hs: RealHomeserver, seed: Seed): Promise<string[]> {
   const token = await login(hs, seed.user, seed.password);
-  const page = await call(hs, 'GET', `/_matrix/client/r0/rooms/${encodeURIComponent(seed.roomId)}/messages?dir=b&limit=20`, undefined, token);
+  const page = await call(hs, { method: 'GET', path: `/_matrix/client/r0/rooms/${encodeURIComponent(seed.roomId)}/messages?dir=b&limit=20`, token });
   const chunk = (page.chunk ?? []) as { type?: string; content?: { body?: string } }[];
   return chunk.filter((e) => e.type === 'm.room.message').map((e) => String(e.content?.body));
 }
