@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { pipEnv } from '../../src/demo/standin-util.js';
 import { BIN, runCli, wizardEnv } from '../helpers/cli.js';
 import { TmuxSession, tmuxAvailable } from '../helpers/tmux.js';
 import { missingTool } from '../helpers/tools.js';
+import { needPidNamespace, openPidNamespace, type PidNamespace } from '../real/helpers/pidns.js';
 
 // Two homeservers on one host, each laid out as the docs say (its own folder, venv and config) and
 // started with `cd <folder> && synctl start` (stand-in Synapse: relative -c, daemon in /). Other
@@ -22,20 +24,22 @@ after(async () => {
   await Promise.all(roots.map((r) => rm(r, { recursive: true, force: true })));
 });
 
-async function homeserver(name: string, wheelhouse: string): Promise<StandinInstall> {
+/** Started in `ns` when given (its processes die with the namespace, so they are not killed by pid from outside). */
+async function homeserver(name: string, wheelhouse: string, ns?: PidNamespace): Promise<StandinInstall> {
   const root = await mkdtemp(join(tmpdir(), `su-several-${name}-`));
   roots.push(root);
   const hs = await createStandinInstall({ root, version: '1.46.0', port: await freePort(), serverName: `${name}.test`, wheelhouse });
-  started.push(hs);
-  const run = await execa(hs.bin('synctl'), ['start'], { cwd: root, env: { ...pipEnv(), PWD: root }, extendEnv: false, reject: false, all: true });
+  if (!ns) started.push(hs);
+  const [file, args] = ns ? ns.wrap(hs.bin('synctl'), ['start'], root) : [hs.bin('synctl'), ['start']];
+  const run = await execa(file, args, { cwd: root, env: { ...pipEnv(), PWD: root }, extendEnv: false, reject: false, all: true });
   assert.equal(run.exitCode, 0, String(run.all));
   return hs;
 }
 
-async function pair() {
+async function pair(ns?: PidNamespace) {
   const wheelhouse = await buildWheelhouse();
-  const a = await homeserver('alpha', wheelhouse);
-  const b = await homeserver('beta', wheelhouse);
+  const a = await homeserver('alpha', wheelhouse, ns);
+  const b = await homeserver('beta', wheelhouse, ns);
   const state = await mkdtemp(join(tmpdir(), 'su-several-state-'));
   roots.push(state);
   return { a, b, state, env: wizardEnv(wheelhouse, state) };
@@ -135,26 +139,38 @@ test('resume acts on the homeserver of the interrupted session, though two are r
 
 test('two homeservers running, in a real terminal: the wizard asks which one (a select) and goes on with the one chosen', async (t) => {
   if (missingTool(t, tmuxAvailable() ? undefined : 'tmux is not installed')) return;
-  const { a, b, env } = await pair();
-  const before = [{ hs: a, pid: a.pid() }, { hs: b, pid: b.pid() }];
+  // In a pid namespace of its own (the homeservers and the wizard): the select then lists these two and
+  // no homeserver of a test running beside it, so the screen is the one an admin with two sees.
+  if (!(await needPidNamespace(t))) return;
+  const ns = await openPidNamespace();
+  t.after(() => ns.close());
+  const { a, b, env } = await pair(ns);
+  const outer = (hs: StandinInstall) => ns.outerPid(Number.parseInt(readFileSync(hs.pidFile, 'utf8'), 10));
+  const before = [a, b].map((hs) => ({ hs, pid: outer(hs) }));
+  assert.ok(before.every((x) => x.pid !== undefined), 'both homeservers run in the namespace');
   for (const key of ['CI', 'CONTINUOUS_INTEGRATION', 'NO_COLOR', 'FORCE_COLOR']) delete env[key];
-  const session = await TmuxSession.start([process.execPath, BIN, '--target', '1.47.0', '--dry-run'], { env: { ...env, TERM: 'xterm-256color' }, width: 220, height: 150 });
+  const [file, args] = ns.wrap(process.execPath, [BIN, '--target', '1.47.0', '--dry-run'], process.cwd());
+  const session = await TmuxSession.start([file, ...args], { env: { ...env, TERM: 'xterm-256color' }, width: 220, height: 60 });
   screens.push(session);
-  const screen = await session.waitFor(/Synapse homeservers were found here\. Which one should be upgraded\?/, 60_000);
-  // Every choice names its config; move the ❯ to A's (other tests' homeservers may be listed too).
-  const lines = screen.split('\n');
+  const screen = await session.waitFor(/2 Synapse homeservers were found here\. Which one should be upgraded\?/, 60_000);
   // The select's items are "❯ pip: …" / "  pip: …" (one space after the marker); the numbered details above them
   // ("  1. pip install …") name the configs too and must not be taken for items.
+  const lines = screen.split('\n');
   const item = /^[❯ ] [a-z]+: /;
+  const items = lines.filter((l) => item.test(l));
+  assert.equal(items.length, 2, screen);
   const selected = lines.findIndex((l) => l.startsWith('❯ ') && item.test(l));
   const target = lines.findIndex((l) => item.test(l) && l.includes(`config ${a.configPath}`));
   assert.ok(selected >= 0 && target >= 0, screen);
-  assert.ok(lines.some((l) => l.includes(`config ${b.configPath}`)), screen);
+  assert.ok(items.some((l) => l.includes(`config ${b.configPath}`)), screen);
   const moves = target - selected;
   if (moves) await session.sendKeys(...Array<string>(Math.abs(moves)).fill(moves > 0 ? 'Down' : 'Up'));
   await session.waitFor(new RegExp(`^❯ .*config ${escape(a.configPath)}`, 'm'), 5000);
   await session.sendKeys('Enter');
   await session.waitFor(new RegExp(`Synapse 1\\.46\\.0 \\(pip\\) at ${escape(a.venv)}`), 60_000);
   await session.kill();
-  await untouched(...before);
+  for (const { hs, pid } of before) {
+    assert.equal(outer(hs), pid, `${hs.configPath} was restarted`);
+    assert.equal(await hs.serverVersion(), '1.46.0', `${hs.configPath} changed version`);
+  }
 });
