@@ -1,9 +1,9 @@
 // Preflight, backup, verify and restore against a real PostgreSQL cluster started by the test.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { WizardEvent } from '../../src/core/events.js';
 import { platformChecks } from '../../src/core/preflight.js';
@@ -83,6 +83,29 @@ async function watchCmdlines<T>(during: () => Promise<T>): Promise<{ value: T; s
   }
 }
 
+/**
+ * Puts a recording `pg_dump` first on PATH while `during` runs: it appends its exact argv to a log, then execs the
+ * real pg_dump. Polling /proc can miss a pg_dump that ends quickly on a busy machine; this log cannot.
+ */
+async function recordingPgDump<T>(during: () => Promise<T>): Promise<{ value: T; calls: string[] }> {
+  const real = (process.env.PATH ?? '').split(delimiter).map((d) => join(d, 'pg_dump')).find((p) => existsSync(p));
+  if (!real) throw new Error('pg_dump is not on PATH');
+  const bin = join(work, 'recording-bin');
+  const log = join(work, 'pg_dump-argv.log');
+  await mkdir(bin, { recursive: true });
+  await writeFile(join(bin, 'pg_dump'), `#!/bin/sh\nprintf '%s\\n' "pg_dump $*" >> '${log}'\nexec '${real}' "$@"\n`);
+  await chmod(join(bin, 'pg_dump'), 0o755);
+  const path = process.env.PATH;
+  process.env.PATH = `${bin}${delimiter}${path ?? ''}`;
+  try {
+    const value = await during();
+    const text = await readFile(log, 'utf8').catch(() => '');
+    return { value, calls: text.split('\n').filter(Boolean) };
+  } finally {
+    process.env.PATH = path;
+  }
+}
+
 test('preflight facts over the config connection: server version, size, compat, background updates', async (t) => {
   const c = await ensureCluster(t);
   if (!c) return;
@@ -124,13 +147,16 @@ test('pg_dump -Fc backup: verified with pg_restore --list, checksum recorded, pa
   if (!c) return;
   const { runner, transcript, events } = runnerFor('backup');
   const dir = join(work, 'backups');
-  const { value: record, seen } = await watchCmdlines(() => takeBackup({ runner, python: 'python3', info: info(argsFor(c)), dir, version: '1.47.0', emit: () => {} }));
+  const {
+    value: { value: record, seen },
+    calls: dumps,
+  } = await recordingPgDump(() => watchCmdlines(() => takeBackup({ runner, python: 'python3', info: info(argsFor(c)), dir, version: '1.47.0', emit: () => {} })));
   await transcript.close();
   assert.ok(record);
-  const dumps = seen.filter((l) => /(^|\/)pg_dump\b/.test(l));
-  assert.ok(dumps.length > 0, 'pg_dump was seen running');
+  assert.equal(dumps.length, 1, `pg_dump ran once: ${dumps.join('\n')}`);
   assert.ok(dumps.some((l) => l.includes('-Fc') && l.includes('-U synapse_user') && l.includes('-d synapse')), dumps.join('\n'));
-  assert.deepEqual(seen.filter((l) => l.includes(PASSWORD)), [], 'the password is in no process command line');
+  assert.deepEqual(dumps.filter((l) => l.includes(PASSWORD)), [], 'the password is not in the argv pg_dump was given');
+  assert.deepEqual(seen.filter((l) => l.includes(PASSWORD)), [], 'nor in any process command line seen meanwhile');
   assert.ok(!(await readFile(transcript.path, 'utf8')).includes(PASSWORD), 'nor in the transcript');
   assert.ok(!JSON.stringify(events).includes(PASSWORD), 'nor in any event');
   assert.match(record.verified, /^pg_restore --list: \d+ entries, schema_version data included$/);
