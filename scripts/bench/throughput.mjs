@@ -38,10 +38,11 @@ try {
   await app.waitUntilExit();
   await transcript.close();
   const wallMs = performance.now() - started;
+  const peakRssMb = process.resourceUsage().maxRSS / 1024; // before the check below reads the whole transcript
   const text = await readFile(transcript.path, 'utf8');
   let lines = 0;
   for (let at = text.indexOf('\n  | '); at !== -1; at = text.indexOf('\n  | ', at + 1)) lines++;
-  await writeFile(resultFile, JSON.stringify({ wall_ms: wallMs, peak_rss_mb: process.resourceUsage().maxRSS / 1024, transcript_lines: lines, exit_code: result.exitCode }));
+  await writeFile(resultFile, JSON.stringify({ wall_ms: wallMs, peak_rss_mb: peakRssMb, transcript_lines: lines, exit_code: result.exitCode }));
 } finally {
   await rm(sessionDir, { recursive: true, force: true });
 }

@@ -159,20 +159,33 @@ export interface FollowEnd {
  */
 export async function followJob(
   path: string,
-  opts: { onLine: (line: string) => void; onStarted?: (started: JobStarted) => void; signal?: AbortSignal; pollMs?: number; offset?: number },
+  opts: {
+    onLine?: (line: string) => void;
+    /** Takes the place of `onLine`: the lines of one read at once (a flood then costs per read, not per line). */
+    onLines?: (lines: string[]) => void;
+    onStarted?: (started: JobStarted) => void;
+    signal?: AbortSignal;
+    pollMs?: number;
+    offset?: number;
+  },
 ): Promise<FollowEnd> {
   let started = false;
   const pollMs = opts.pollMs ?? 25;
   const output = join(path, JOB_FILES.output);
   // Read at most this much before yielding: a flood of output then flows through the transcript
   // and the screen in slices, instead of piling up in memory while the loop reads it all.
-  const sliceBytes = 256 * 1024;
+  const sliceBytes = 64 * 1024;
   const decoder = new StringDecoder('utf8');
   const buffer = Buffer.alloc(64 * 1024);
   let position = opts.offset ?? 0;
   let partial = '';
   let fd: number | undefined;
   let lastCheck = 0;
+  const deliver = (lines: string[], stripCr = true): void => {
+    if (stripCr) for (let i = 0; i < lines.length; i++) if (lines[i]!.endsWith('\r')) lines[i] = lines[i]!.slice(0, -1);
+    if (opts.onLines) opts.onLines(lines);
+    else if (opts.onLine) for (const line of lines) opts.onLine(line);
+  };
   /** Reads what is there (up to `limit` bytes); true when more may be waiting. */
   const drain = (limit = Infinity): boolean => {
     if (fd === undefined) {
@@ -192,7 +205,7 @@ export async function followJob(
       const text = partial + decoder.write(buffer.subarray(0, n));
       const lines = text.split('\n');
       partial = lines.pop() ?? '';
-      for (const line of lines) opts.onLine(line.endsWith('\r') ? line.slice(0, -1) : line);
+      if (lines.length > 0) deliver(lines);
     }
   };
   try {
@@ -213,7 +226,7 @@ export async function followJob(
       if (exit) {
         while (drain(sliceBytes)) await new Promise((resolve) => setImmediate(resolve));
         const rest = partial + decoder.end();
-        if (rest) opts.onLine(rest);
+        if (rest) deliver([rest], false);
         return { exit: exit.notStarted ? undefined : exit, notStarted: exit.notStarted === true };
       }
       if (Date.now() - lastCheck >= 1000) {
@@ -222,7 +235,7 @@ export async function followJob(
         if (state.state === 'lost' || state.state === 'not-started') {
           while (drain(sliceBytes)) await new Promise((resolve) => setImmediate(resolve));
           const rest = partial + decoder.end();
-          if (rest) opts.onLine(rest);
+          if (rest) deliver([rest], false);
           return { exit: undefined, notStarted: state.state === 'not-started' };
         }
       }

@@ -132,12 +132,15 @@ export function createRunner(opts: RunnerOptions): Runner {
       const end = await followJob(path, {
         signal: detached.signal,
         onStarted: (started) => (current.pid = started.pid),
-        onLine: (text) => {
-          transcript.write(`  | ${text}`);
-          tail.push(text);
-          if (tail.length > TAIL_LINES) tail.shift();
-          onLine?.(text);
-          emit({ type: 'command.output', id, line: text });
+        // The lines of one read: one transcript write, then each line to the caller and the event stream.
+        onLines: (lines) => {
+          transcript.write(`  | ${lines.join('\n  | ')}`);
+          for (const text of lines.length > TAIL_LINES ? lines.slice(-TAIL_LINES) : lines) tail.push(text);
+          if (tail.length > TAIL_LINES) tail.splice(0, tail.length - TAIL_LINES);
+          for (const text of lines) {
+            onLine?.(text);
+            emit({ type: 'command.output', id, line: text });
+          }
         },
       });
       if (end.exit) {

@@ -10,6 +10,7 @@ import { openAppendNoFollow, openProblem } from './no-follow.js';
  */
 export interface Transcript {
   path: string;
+  /** Appends a line (or several joined by `\n`) and a newline. */
   write(line: string): void;
   flush(): Promise<void>;
   close(): Promise<void>;

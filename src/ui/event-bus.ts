@@ -1,8 +1,12 @@
 import type { Ask, Emit, Question, WizardEvent } from '../core/events.js';
 import { AdminError, ExitCode } from '../core/errors.js';
-import { screenValue } from '../core/screen-text.js';
+import { screenText, screenValue } from '../core/screen-text.js';
 
 type Listener = (event: WizardEvent) => void;
+
+/** The terminal-safe copy of an event; a line of output, by far the most frequent, takes the short way. */
+const forScreen = (event: WizardEvent): WizardEvent =>
+  event.type === 'command.output' ? { type: event.type, id: event.id, line: screenText(event.line) } : screenValue(event);
 
 /**
  * Connects the engine to a renderer: events fan out to listeners, and questions wait for
@@ -20,7 +24,7 @@ export class EventBus {
   constructor(private readonly yes: boolean) {}
 
   subscribe(listener: Listener, opts: { exact?: boolean } = {}): () => void {
-    const deliver: Listener = opts.exact ? listener : (event) => listener(screenValue(event));
+    const deliver: Listener = opts.exact ? listener : (event) => listener(forScreen(event));
     this.listeners.add(deliver);
     const early = this.early;
     this.early = [];

@@ -1,5 +1,5 @@
 import { Box, Static, Text, useApp, useInput, useStdin, useStdout } from 'ink';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { WizardEvent } from '../../core/events.js';
 import { initialView, reduceEvents, type SessionView } from '../../core/session.js';
 import { LiveTail } from './LiveTail.js';
@@ -8,6 +8,7 @@ import { ResultView } from './ResultView.js';
 import { StepList } from './StepList.js';
 import { Choices } from './Choices.js';
 import { layout } from '../layout.js';
+import { EventQueue } from '../event-queue.js';
 
 export interface AppProps {
   subscribe: (listener: (event: WizardEvent) => void) => () => void;
@@ -33,7 +34,7 @@ const LOG_COLOR = { info: undefined, warn: 'yellow', error: 'red', command: 'blu
 export function App({ subscribe, onAnswer, onQuit, onHold, color, flushMs = 50 }: AppProps) {
   const [view, setView] = useState<SessionView>(initialView);
   const [confirmQuit, setConfirmQuit] = useState(false);
-  const queue = useRef<WizardEvent[]>([]);
+  const [queue] = useState(() => new EventQueue());
   const { exit } = useApp();
   const { isRawModeSupported } = useStdin();
   const { stdout } = useStdout();
@@ -51,21 +52,20 @@ export function App({ subscribe, onAnswer, onQuit, onHold, color, flushMs = 50 }
 
   useEffect(() => {
     const flush = (): void => {
-      if (queue.current.length === 0) return;
-      const events = queue.current;
-      queue.current = [];
+      if (queue.length === 0) return;
+      const events = queue.take();
       setView((current) => reduceEvents(current, events));
     };
     const timer = setInterval(flush, flushMs);
     const unsubscribe = subscribe((event) => {
-      queue.current.push(event);
+      queue.push(event);
       if (event.type !== 'command.output' && event.type !== 'waiting') queueMicrotask(flush);
     });
     return () => {
       clearInterval(timer);
       unsubscribe();
     };
-  }, [subscribe, flushMs]);
+  }, [subscribe, flushMs, queue]);
 
   useEffect(() => {
     if (view.result) setTimeout(() => exit(), 0);
