@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Builds dist/synapse-upgrade.mjs: the whole CLI in one ES module that runs with nothing but Node 20.19+,
 // with steps/ and the stand-in Synapse sources (for --demo) embedded as text.
-// Usage: node scripts/bundle.mjs [--outfile PATH] [--metafile]
+// Usage: node scripts/bundle.mjs [--outfile PATH] [--metafile] [--entry PATH --harness]
+// --entry with --harness bundles another entry the same way (the benchmark's throughput harness, so it measures
+// the Ink that ships); it is not the CLI, so the bundle constant is left unset (its supervisor is bin/'s).
 import { chmod, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +11,8 @@ import { parseArgs } from 'node:util';
 import * as esbuild from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { outfile: { type: 'string' }, metafile: { type: 'boolean' } } });
+const { values } = parseArgs({ options: { outfile: { type: 'string' }, metafile: { type: 'boolean' }, entry: { type: 'string' }, harness: { type: 'boolean' } } });
+if (Boolean(values.entry) !== Boolean(values.harness)) throw new Error('--entry and --harness go together');
 const outfile = path.resolve(values.outfile ?? path.join(root, 'dist', 'synapse-upgrade.mjs'));
 const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
 
@@ -68,9 +71,35 @@ const yogaWasmPlugin = {
   },
 };
 
+/**
+ * Ink keeps two caches for the life of the process, keyed by every text it ever laid out: measure-text's Map and
+ * wrap-text's object. A command's output drawn line by line in the live tail fills them without end (and each
+ * cached line can keep alive the 64 KiB read it was cut from). Cleared when they reach 2,000 entries: a cleared
+ * cache only costs measuring again.
+ */
+const inkCachePlugin = {
+  name: 'ink-bounded-caches',
+  setup(build) {
+    const patch = (file, text, from, to) => {
+      if (!text.includes(from)) throw new Error(`${file}: "${from}" not found; update inkCachePlugin for this Ink`);
+      return text.replace(from, to);
+    };
+    build.onLoad({ filter: /[\\/]ink[\\/]build[\\/]measure-text\.js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      return { contents: patch(args.path, text, 'cache.set(text, dimensions);', 'if (cache.size >= 2000) cache.clear(); cache.set(text, dimensions);'), loader: 'js' };
+    });
+    build.onLoad({ filter: /[\\/]ink[\\/]build[\\/]wrap-text\.js$/ }, async (args) => {
+      let text = await readFile(args.path, 'utf8');
+      text = patch(args.path, text, 'const cache = {};', 'let cache = {}; let cacheSize = 0;');
+      text = patch(args.path, text, 'cache[cacheKey] = wrappedText;', 'if (++cacheSize > 2000) { cache = {}; cacheSize = 1; } cache[cacheKey] = wrappedText;');
+      return { contents: text, loader: 'js' };
+    });
+  },
+};
+
 const started = performance.now();
 const result = await esbuild.build({
-  entryPoints: [path.join(root, 'scripts', 'bundle-entry.ts')],
+  entryPoints: [values.entry ? path.resolve(values.entry) : path.join(root, 'scripts', 'bundle-entry.ts')],
   outfile,
   bundle: true,
   format: 'esm', // Ink has top-level await: CommonJS cannot hold it
@@ -93,9 +122,9 @@ const result = await esbuild.build({
     'process.env.NODE_ENV': '"production"',
     __SYNAPSE_UPGRADE_VERSION__: JSON.stringify(pkg.version),
     // The bundle knows it is the bundle under any file name (src/system/runner.ts starts its supervisor from it).
-    __SYNAPSE_UPGRADE_BUNDLE__: 'true',
+    ...(values.harness ? {} : { __SYNAPSE_UPGRADE_BUNDLE__: 'true' }),
   },
-  plugins: [embedPlugin, yogaWasmPlugin],
+  plugins: [embedPlugin, yogaWasmPlugin, inkCachePlugin],
   metafile: true,
   logLevel: 'warning',
 });

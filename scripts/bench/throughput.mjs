@@ -1,24 +1,25 @@
-#!/usr/bin/env node
 // Hidden harness of scripts/bench.mjs (throughput): one command flooding output through the wizard's command
 // runner and the live Ink screen, exactly as the install step would. Run it on a terminal (bench.mjs uses a pty).
-// Usage: node scripts/bench/throughput.mjs RESULT.json PROGRAM [ARG...]
+// bench.mjs bundles it as the single file is bundled (the same Ink, React in production mode) into
+// dist/bench/throughput.mjs; the supervisor it starts is bin/'s.
+// Usage: node dist/bench/throughput.mjs RESULT.json PROGRAM [ARG...]
 // RESULT.json gets {wall_ms, peak_rss_mb, transcript_lines, exit_code}: wall time from starting the command to the
 // screen torn down with everything drawn and the transcript on disk; transcript_lines counts the output lines in it.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { render } from 'ink';
+import { createElement } from 'react';
+import { createRunner } from '../../src/system/runner.ts';
+import { openTranscript } from '../../src/system/transcript.ts';
+import { EventBus } from '../../src/ui/event-bus.ts';
+import { App } from '../../src/ui/ink/App.tsx';
 
-process.env.NODE_ENV = 'production'; // as the bin does, before React loads
 const [resultFile, ...argv] = process.argv.slice(2);
 if (!resultFile || argv.length === 0) {
   console.error('usage: throughput.mjs RESULT.json PROGRAM [ARG...]');
   process.exit(2);
 }
-const dist = new URL('../../dist/', import.meta.url);
-const load = (rel) => import(new URL(rel, dist).href);
-const [{ createRunner }, { openTranscript }, { EventBus }, { App }, { render }, { createElement }] = await Promise.all([
-  load('system/runner.js'), load('system/transcript.js'), load('ui/event-bus.js'), load('ui/ink/App.js'), import('ink'), import('react'),
-]);
 
 const sessionDir = await mkdtemp(path.join(os.tmpdir(), 'synapse-upgrade-bench-'));
 try {

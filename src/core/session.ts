@@ -58,7 +58,7 @@ export function reduceView(view: SessionView, event: WizardEvent): SessionView {
       return { ...view, log: appendLog(view, 'command', shown), running: { argv: event.argv, title: event.title }, tail: [] };
     }
     case 'command.output':
-      return { ...view, tail: [...view.tail.slice(-(TAIL_LIMIT - 1)), event.line] };
+      return { ...view, tail: [...view.tail.slice(-(TAIL_LIMIT - 1)), ownCopy(event.line)] };
     case 'command.finished':
       return { ...view, running: undefined };
     case 'message':
@@ -83,6 +83,12 @@ export function reduceView(view: SessionView, event: WizardEvent): SessionView {
 }
 
 /**
+ * A line of output kept in the tail, as a string of its own: a line cut from a large read is a view into that
+ * read, and whatever keeps the line (the tail, the renderer's caches) would keep the whole read alive.
+ */
+const ownCopy = (line: string): string => JSON.parse(JSON.stringify(line)) as string;
+
+/**
  * Folds a batch of events, taking each run of output lines in one step: a flood of output
  * costs one copy of the tail per batch instead of one per line.
  */
@@ -91,7 +97,7 @@ export function reduceEvents(view: SessionView, events: readonly WizardEvent[]):
   let lines: string[] = [];
   const flushLines = (): void => {
     if (lines.length === 0) return;
-    current = { ...current, tail: [...current.tail, ...lines.slice(-TAIL_LIMIT)].slice(-TAIL_LIMIT) };
+    current = { ...current, tail: [...current.tail, ...lines.slice(-TAIL_LIMIT).map(ownCopy)].slice(-TAIL_LIMIT) };
     lines = [];
   };
   for (const event of events) {

@@ -85,6 +85,16 @@ export async function waitUntilReady(opts: WaitOptions): Promise<{ answer: Serve
       if (answer === 'stop') throw new AdminError('Stopped waiting for Synapse at your request.', { serverState: 'Synapse was restarted and has not answered yet' });
       lastLogChange = Date.now();
     }
-    await sleep(pollMs);
+    await pause(pollMs, opts.restartDone);
   }
+}
+
+/**
+ * Waits `ms`; while the restart command runs, looks every few milliseconds whether it has returned, so the
+ * first probe follows at once rather than up to a poll later (the bare `synctl restart && curl` has no such lag).
+ */
+async function pause(ms: number, restartDone: () => boolean): Promise<void> {
+  if (restartDone()) return sleep(ms);
+  const until = Date.now() + ms;
+  while (!restartDone() && Date.now() < until) await sleep(Math.min(5, until - Date.now()));
 }

@@ -134,8 +134,8 @@ export function jobStateText(job: JobState, now = Date.now()): string {
   }
 }
 
-/** Waits `ms`, or less when `signal` aborts. */
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+/** Waits `ms`, or less when `signal` aborts or `wake` settles. */
+function pause(ms: number, signal: AbortSignal | undefined, wake?: Promise<void>): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       clearTimeout(timer);
@@ -144,6 +144,7 @@ function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
     };
     const timer = setTimeout(done, ms);
     signal?.addEventListener('abort', done, { once: true });
+    void wake?.then(done);
   });
 }
 
@@ -167,6 +168,8 @@ export async function followJob(
     signal?: AbortSignal;
     pollMs?: number;
     offset?: number;
+    /** Settles when the supervisor has ended: the exit status is then read at once, not at the next poll. */
+    wake?: Promise<void>;
   },
 ): Promise<FollowEnd> {
   let started = false;
@@ -181,6 +184,10 @@ export async function followJob(
   let partial = '';
   let fd: number | undefined;
   let lastCheck = 0;
+  let woken = false;
+  const wake = opts.wake?.then(() => {
+    woken = true;
+  });
   const deliver = (lines: string[], stripCr = true): void => {
     if (stripCr) for (let i = 0; i < lines.length; i++) if (lines[i]!.endsWith('\r')) lines[i] = lines[i]!.slice(0, -1);
     if (opts.onLines) opts.onLines(lines);
@@ -239,7 +246,9 @@ export async function followJob(
           return { exit: undefined, notStarted: state.state === 'not-started' };
         }
       }
-      await pause(pollMs, opts.signal);
+      // Once the supervisor has ended, its exit.json is there: one more look, then the usual polling (a
+      // supervisor killed before writing it is found out by inspectJob above).
+      await pause(pollMs, opts.signal, woken ? undefined : wake);
     }
   } finally {
     if (fd !== undefined) closeSync(fd);

@@ -9,6 +9,8 @@ import { processStart } from './proc-identity.js';
 
 /** What the runner sends the supervisor on its stdin (never written to disk: `env` may hold secrets). */
 export interface SupervisorInput {
+  /** The job folder, for a supervisor started ahead of its job (`__supervise -`). */
+  jobDir?: string;
   argv: string[];
   cwd?: string;
   env?: Record<string, string>;
@@ -30,14 +32,39 @@ const writeJson = (path: string, data: unknown): Promise<void> => writeFileAtomi
  * the wizard never reaches it. It reads the command from stdin, runs it with its output going to
  * output.log, records the pids in started.json and, when the command ends, its exit status in exit.json.
  * SIGTERM (the admin chose "stop the command") is passed on to the command's process group.
+ *
+ * `__supervise -`: the same, started ahead of its job (the runner keeps one ready, so a command starts without
+ * waiting for a Node start): the job folder comes on stdin with the command. Its stdin closed with nothing on
+ * it (the wizard ended, or had no further command) ends it quietly, having touched nothing.
  */
-export async function supervise(jobDir: string | undefined): Promise<number> {
-  if (!jobDir) return 2;
+export async function supervise(jobArg: string | undefined): Promise<number> {
+  if (!jobArg) return 2;
   for (const signal of ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGPIPE'] as const) process.on(signal, () => {});
+  const text = await readStdin();
+  let jobDir = jobArg;
+  if (jobArg === '-') {
+    if (text.trim() === '') return 0; // no job came
+    try {
+      const dir = (JSON.parse(text) as SupervisorInput).jobDir;
+      if (typeof dir !== 'string' || !dir) throw new Error('no job folder');
+      jobDir = dir;
+    } catch {
+      return 2; // nothing to report to: no job folder is known
+    }
+    // The supervisor.log a supervisor started for its job gets as its stderr: its own failures go there.
+    const log = openAppendNoFollow(join(jobDir, JOB_FILES.supervisorLog));
+    process.on('uncaughtException', (error) => {
+      try {
+        writeSync(log, `${error.stack ?? error}\n`);
+      } finally {
+        process.exit(70);
+      }
+    });
+  }
   const exitFile = join(jobDir, JOB_FILES.exit);
   let input: SupervisorInput;
   try {
-    input = JSON.parse(await readStdin()) as SupervisorInput;
+    input = JSON.parse(text) as SupervisorInput;
     if (!Array.isArray(input.argv) || !input.argv[0]) throw new Error('no command');
   } catch (error) {
     const exit: JobExit = { exitCode: 127, endedAt: new Date().toISOString(), error: `no job description received (${(error as Error).message})`, notStarted: true };
