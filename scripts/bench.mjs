@@ -6,6 +6,8 @@
 //   throughput  a child printing 200,000 lines (~20 MB) through the command runner and the live Ink screen,
 //               vs the same child writing to /dev/null; with the wizard's peak RSS; every line must reach the transcript
 //   probe       `synapse-upgrade detect --json` on a local stand-in install, wall time
+//   real_downtime  as downtime, on real Synapse from the real tier's cached PyPI wheels (scripts/bench/real-downtime.ts);
+//               full size only (minutes a run)
 // Prints a table and writes bench-results.json at the repository root ($BENCH_OUTPUT to write elsewhere).
 // BENCH_SIZE=tiny: a quick run (fewer runs, 20,000 lines). BENCH_ONLY=downtime,probe: only those, table only
 // (no file written). Timings are reported, never asserted.
@@ -21,12 +23,14 @@ const BIN = path.join(root, 'bin', 'synapse-upgrade.mjs');
 const HARNESS = path.join(root, 'dist', 'bench', 'throughput.mjs');
 const SIZE = process.env.BENCH_SIZE === 'tiny' ? 'tiny' : 'full';
 const RUNS = {
-  full: { startup: 15, downtime: 5, throughput: 3, lines: 200_000, probe: 7 },
-  tiny: { startup: 3, downtime: 1, throughput: 1, lines: 20_000, probe: 1 },
+  full: { startup: 15, downtime: 5, throughput: 3, lines: 200_000, probe: 7, real: 3 },
+  tiny: { startup: 3, downtime: 1, throughput: 1, lines: 20_000, probe: 1, real: 0 },
 }[SIZE];
 const OUTPUT = path.resolve(process.env.BENCH_OUTPUT ?? path.join(root, 'bench-results.json'));
-const SECTIONS = ['startup', 'downtime', 'throughput', 'probe'];
-const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((x) => x.trim()) : SECTIONS;
+const SECTIONS = ['startup', 'downtime', 'throughput', 'probe', 'real_downtime'];
+// The tiny size leaves out real Synapse (minutes per run); BENCH_ONLY=real_downtime runs it at any size.
+const DEFAULT = SIZE === 'tiny' ? SECTIONS.filter((s) => s !== 'real_downtime') : SECTIONS;
+const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((x) => x.trim()) : DEFAULT;
 for (const name of ONLY) if (!SECTIONS.includes(name)) throw new Error(`BENCH_ONLY: unknown section ${name} (${SECTIONS.join(', ')})`);
 const GOALS = { startup: 2.0, downtime: 1.1, throughput: 1.5, peakRssMb: 120, probeMs: 300 };
 const FROM = '1.46.0';
@@ -225,6 +229,24 @@ async function benchProbe(tmp, hs, wheelhouse) {
   return { wizard_ms: round(median(runs)), runs };
 }
 
+/** scripts/bench/real-downtime.ts (the real tier's helpers are TypeScript: run through tsx). */
+async function benchRealDowntime(tmp) {
+  const file = path.join(tmp, 'real-downtime.json');
+  const runs = Math.max(1, RUNS.real);
+  await new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'bench', 'real-downtime.ts'), String(runs), file], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+    children.add(child);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      children.delete(child);
+      if (code === 0) resolve();
+      else reject(new Error(`real_downtime: exit ${code}`));
+    });
+  });
+  const { wizard, baseline } = JSON.parse(await readFile(file, 'utf8'));
+  return { ...entry(median(wizard), median(baseline)), runs: { wizard, baseline } };
+}
+
 function table(results) {
   const { startup, downtime, throughput, probe } = results;
   const row = (name, r, goal, met) => (r ? [name, r.wizard_ms, r.baseline_ms, r.ratio, goal, met(r)] : [name, '-', '-', '-', goal, '-']);
@@ -232,6 +254,7 @@ function table(results) {
     ['', 'wizard', 'baseline', 'ratio', 'goal', 'met'],
     row('startup (ms)', startup, `≤ ${GOALS.startup}`, (r) => r.ratio <= GOALS.startup),
     row('downtime (ms)', downtime, `≤ ${GOALS.downtime}`, (r) => r.ratio <= GOALS.downtime),
+    row('real_downtime (ms)', results.real_downtime, `≤ ${GOALS.downtime}`, (r) => r.ratio <= GOALS.downtime),
     row('throughput (ms)', throughput, `≤ ${GOALS.throughput}`, (r) => r.ratio <= GOALS.throughput),
     ['  peak RSS (MB)', throughput?.peak_rss_mb ?? '-', '', '', `≤ ${GOALS.peakRssMb}`, throughput ? throughput.peak_rss_mb <= GOALS.peakRssMb : '-'],
     ['probe (ms)', probe?.wizard_ms ?? '-', '', '', `≤ ${GOALS.probeMs}`, probe ? probe.wizard_ms <= GOALS.probeMs : '-'],
@@ -274,12 +297,15 @@ async function main() {
       const { runs, ...figures } = section;
       return figures;
     };
-    const results = { startup: strip(startup), downtime: strip(downtime), throughput: strip(throughput), probe: strip(probe) };
-    if (ONLY.length === SECTIONS.length) await writeFile(OUTPUT, `${JSON.stringify(results, null, 2)}\n`);
+    const realDowntime = await step('real_downtime', () => benchRealDowntime(tmp));
+    const results = { startup: strip(startup), downtime: strip(downtime), throughput: strip(throughput), probe: strip(probe), ...(realDowntime ? { real_downtime: strip(realDowntime) } : {}) };
+    const complete = DEFAULT.every((name) => ONLY.includes(name));
+    if (complete) await writeFile(OUTPUT, `${JSON.stringify(results, null, 2)}\n`);
     console.log(table(results));
     console.log(`\nsize ${SIZE}; medians of ${RUNS.startup} (startup), ${RUNS.downtime} (downtime), ${RUNS.throughput} (throughput, ${RUNS.lines} lines), ${RUNS.probe} (probe) runs; load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
     if (startup) console.log(`runs (ms): startup wizard ${startup.runs.wizard.map(Math.round).join(' ')} | node -e 0 ${startup.runs.baseline.map(Math.round).join(' ')}`);
-    if (ONLY.length === SECTIONS.length) console.log(`written to ${path.relative(process.cwd(), OUTPUT) || OUTPUT}`);
+    if (realDowntime) console.log(`real_downtime (${realDowntime.runs.wizard.length} runs): wizard ${realDowntime.runs.wizard.join(' ')} | shell loop ${realDowntime.runs.baseline.join(' ')}`);
+    if (complete) console.log(`written to ${path.relative(process.cwd(), OUTPUT) || OUTPUT}`);
     else console.log(`BENCH_ONLY=${ONLY.join(',')}: nothing written`);
   } finally {
     await hs?.kill().catch(() => {});

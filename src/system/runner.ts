@@ -175,8 +175,8 @@ export function createRunner(opts: RunnerOptions): Runner {
   if (opts.session) transcript.write(`=== ${new Date().toISOString()} session ${opts.session}, wizard pid ${process.pid}${opts.dryRun ? ' (dry run)' : ''}`);
   let running: RunningCommand | undefined;
   const detached = new AbortController();
-  // One supervisor kept ready for the next command (none in a dry run).
-  let spare: Spare | undefined = opts.dryRun ? undefined : startSpare();
+  // One supervisor kept ready for the next command, started while a command runs (so none in a dry run).
+  let spare: Spare | undefined;
   const takeSpare = (): Spare | undefined => {
     const ready = spare;
     spare = undefined;
@@ -306,9 +306,9 @@ export function createRunner(opts: RunnerOptions): Runner {
         throw new AdminError(`The command could not be started: ${(error as Error).message}`, { exitCode: ExitCode.failed, serverState: 'the command did not run' });
       }
       opts.onLaunched?.(record);
-      const result = await follow(id, record, onLine, launched.ended);
-      // The next command gets a supervisor started meanwhile (the restart follows the install, and so on).
+      // The next command gets a supervisor that starts while this one runs (the restart follows the config check).
       if (!spare && !detached.signal.aborted) spare = startSpare();
+      const result = await follow(id, record, onLine, launched.ended);
       const durationMs = Math.round(performance.now() - started);
       transcript.write(`=== exit ${result.exitCode} after ${durationMs} ms${result.note ?? ''}`);
       emit({ type: 'command.finished', id, exitCode: result.exitCode, durationMs });
