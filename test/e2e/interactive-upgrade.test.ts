@@ -82,15 +82,29 @@ function choiceLines(screen: string): { lines: string[]; selected: number } {
   return found;
 }
 
-/** Moves the `❯` to the nearest choice matching `label` with Down/Up, checks it is there, then presses Enter. */
+/**
+ * Moves the `❯` to the nearest choice matching `label` with Down/Up, one key at a time, reading the screen after
+ * each: a key pressed while the select is drawn but not yet listening (a loaded machine) is pressed again rather
+ * than counted. Checks the `❯` is there, then presses Enter.
+ */
 async function choose(session: TmuxSession, label: RegExp): Promise<void> {
-  const screen = await session.capture();
-  const { lines, selected } = choiceLines(screen);
-  const matches = lines.map((l, i) => (label.test(l.slice(2)) ? i : -1)).filter((i) => i >= 0);
-  assert.ok(matches.length > 0, `no choice matches ${label}:\n${screen}`);
-  const target = matches.sort((a, b) => Math.abs(a - selected) - Math.abs(b - selected))[0]!;
-  const moves = target - selected;
-  if (moves !== 0) await session.sendKeys(...Array<string>(Math.abs(moves)).fill(moves > 0 ? 'Down' : 'Up'));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const screen = await session.capture();
+    const { lines, selected } = choiceLines(screen);
+    const matches = lines.map((l, i) => (label.test(l.slice(2)) ? i : -1)).filter((i) => i >= 0);
+    assert.ok(matches.length > 0, `no choice matches ${label}:\n${screen}`);
+    const target = matches.sort((a, b) => Math.abs(a - selected) - Math.abs(b - selected))[0]!;
+    if (target === selected) break;
+    assert.ok(Date.now() < deadline, `the ❯ did not reach ${label} in 30 s:\n${screen}`);
+    await session.sendKeys(target > selected ? 'Down' : 'Up');
+    // Up to 2 s for the ❯ to move; moved or not, the next round reads the screen again.
+    for (const until = Date.now() + 2000; Date.now() < until; ) {
+      const now = findChoices(await session.capture());
+      if (now && now.selected !== selected) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
   await session.waitFor(new RegExp(`^❯ (?:${label.source})`, `${label.flags.replace('m', '')}m`), 5000);
   await session.sendKeys('Enter');
 }

@@ -4,6 +4,7 @@
 // end with the target version serving, the journal done, and no mutating command started twice.
 // Needs `npm run build` first (it runs bin/synapse-upgrade.mjs).
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,7 +115,10 @@ test('SIGHUP while pip installs: exit 3 at once, pip carries on; `synapse-upgrad
 
 for (const [signal, from, to, schema] of [['SIGKILL', '1.48.0', '1.49.0', 66], ['SIGHUP', '1.49.0', '1.50.0', 67]] as const) {
   test(`${signal} during the restart's database migration (${from} → ${to}): the restart carries on; the next run ${signal === 'SIGKILL' ? 'finds it done' : 'follows it to the end'}, the downtime counting the outage before the interruption`, async () => {
-    await hs.writeConfig({ migrationSeconds: 6 });
+    // The migration waits on a gate after its first delta: it runs until this test opens it (after the next run has
+    // taken it up), however long a loaded machine takes to get there.
+    const gate = join(hs.root, `migration-gate-${signal}`);
+    await hs.writeConfig({ migrationSeconds: 1, extraConfig: { x_standin: { migration_gate: gate } } });
     const first = startWizard(['--venv', hs.venv, '--target', to, '--yes'], env);
     await whileRunning(first, waitUntil(async () => (await hs.readLog()).includes(`Applying schema deltas for v${schema}`), 60_000, 'the migration to start'));
     const journal = await journalOf(state);
@@ -129,12 +133,14 @@ for (const [signal, from, to, schema] of [['SIGKILL', '1.48.0', '1.49.0', 66], [
     assert.ok(restart.argv.some((a) => a.endsWith('synctl')) && !restart.exit, `synctl restart still runs: ${JSON.stringify(restart)}`);
     assert.ok(processGone(first.child.pid!));
 
+    const openGate = () => void writeFileSync(gate, '');
     if (signal === 'SIGKILL') {
       // This time the migration ends and Synapse answers while no wizard runs: the outage still counts.
+      openGate();
       await waitUntil(async () => (await hs.serverVersion().catch(() => '')) === to, 60_000, `Synapse to answer ${to}`);
     }
     const resumedAt = Date.now();
-    const second = await runWizard(['resume', '--yes'], env);
+    const second = signal === 'SIGKILL' ? await runWizard(['resume', '--yes'], env) : await runReattaching(['resume', '--yes'], env, openGate);
     assert.match(second.output, signal === 'SIGKILL' ? /Synapse already runs 1\.49\.0/ : /re-attaching/);
     await assertUpgraded(to, second);
     // The downtime counts the outage before the interruption too: Synapse was down from the restart until now.
@@ -143,6 +149,6 @@ for (const [signal, from, to, schema] of [['SIGKILL', '1.48.0', '1.49.0', 66], [
     assert.deepEqual(await hs.query('SELECT version FROM schema_version'), [[schema]]);
     const restarts = (await assertNoDuplicateCommand(await journalOf(state))).filter((c) => / restart /.test(`${c} `) && c.includes('synctl'));
     assert.equal(restarts.length, 1, restarts.join('\n'));
-    await hs.writeConfig({ migrationSeconds: 0 });
+    await hs.writeConfig({ migrationSeconds: 0, extraConfig: {} });
   });
 }
