@@ -38,3 +38,14 @@ function snippet(body: string): string {
   const text = capText(body.slice(0, SHOWN_LIMITS.snippet * 4).replace(/\s+/g, ' ').trim(), SHOWN_LIMITS.snippet);
   return text ? ` ("${text}")` : '';
 }
+
+/**
+ * The version in Synapse's `Server` header (`Synapse/1.161.0`), which every HTTP listener of every Synapse
+ * process sends. A worker answers /_synapse/admin/v1/server_version with 404 M_UNRECOGNIZED (the version
+ * servlet is registered on the main process only), so a worker's version is read here.
+ */
+export function parseServerHeader(header: string | null | undefined): ServerVersionAnswer | undefined {
+  const raw = /^Synapse\/(\S+)$/.exec((header ?? '').trim())?.[1];
+  const version = raw ? parseVersion(raw) : undefined;
+  return raw && version ? { version: version.text, raw: capText(raw, SHOWN_LIMITS.version), python: undefined } : undefined;
+}

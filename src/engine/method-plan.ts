@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { schemaFor } from '../core/schema-facts.js';
-import { managerRestart } from '../methods/restart/index.js';
+import { managerRestart, restartSequence } from '../methods/restart/index.js';
 import { DROP_IN_NAME, dropInText, timeoutRisk } from '../methods/restart/systemd.js';
 import type { MethodPlan } from '../methods/types.js';
 import type { CommandSpec } from '../system/command.js';
@@ -74,6 +74,8 @@ export async function ensureMethodPlan(ctx: SessionContext): Promise<MethodPlan>
     ? await method.plan(picture.install, ctx.decision.target, { ask: ctx.deps.ask, emit: ctx.deps.emit, sessionDir: ctx.sessionDir, dryRun: ctx.runner.dryRun, from: ctx.from, env: process.env, yes: ctx.opts.yes, noPackageRollback: ctx.opts.noPackageRollback === true })
     : defaultPlan(ctx);
   if (!plan.restart.length) plan.restart.push(managerRestart(picture.install));
+  // synctl with workers: stop them first; the workers step starts them once the main process answers.
+  plan.restart.unshift(...restartSequence(picture.install).before);
   await systemdTimeout(ctx, plan);
   ctx.plan = plan;
   return plan;

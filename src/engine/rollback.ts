@@ -21,6 +21,7 @@ import type { SessionContext, WizardDeps } from './context.js';
 import type { StepTracker } from './step-tracker.js';
 import { databaseInfo, readCompat } from './database-info.js';
 import { withRestartHold } from './restart-hold.js';
+import { startWorkers, stopWorkers } from './rollback-workers.js';
 import type { ServerPicture } from './inspect.js';
 import { waitUntilReady } from './wait-ready.js';
 
@@ -122,6 +123,7 @@ export async function runRollback(input: RollbackInput, plan: RollbackPlan): Pro
   const state = (what: string): string => `${what}; run \`synapse-upgrade rollback\` to go on`;
 
   if (dbChanges) {
+    await stopWorkers(picture, runner, state(`matrix-synapse ${input.current} is installed`));
     const stop = stopCommand(method, install);
     if (stop) await runStep(input, 'rollback-stop', stop, { failure: 'Stopping Synapse failed', state: state(`matrix-synapse ${input.current} is installed`) });
   }
@@ -201,6 +203,7 @@ export async function runRollback(input: RollbackInput, plan: RollbackPlan): Pro
   }
 
   const restart = backTo?.restart ?? method.restartCommand(install);
+  if (!dbChanges) await stopWorkers(picture, runner, state(`matrix-synapse ${back} is installed`));
   await tracker.start('rollback-restart', restart);
   const restartStarted = Date.now();
   let restartDone = false;
@@ -236,6 +239,7 @@ export async function runRollback(input: RollbackInput, plan: RollbackPlan): Pro
   const healthy = await probeHealth(picture.url);
   await tracker.done('rollback-verify', `server_version says ${version.raw}; /health ${healthy ? 'OK' : 'did not answer OK'}`);
   lines.push(`Synapse ${back} serves again at ${picture.url} (server_version ${version.raw}, /health ${healthy ? 'OK' : 'not OK'}).`);
+  lines.push(...(await startWorkers(picture, runner, back)));
   return { lines, downtimeMs: answer.readyAt - Math.min(startedAt, restartStarted) };
 }
 

@@ -1,4 +1,4 @@
-import { parseServerVersionBody, type ServerVersionAnswer } from '../core/server-version.js';
+import { parseServerHeader, parseServerVersionBody, type ServerVersionAnswer } from '../core/server-version.js';
 
 export type VersionProbe =
   | { ok: true; answer: ServerVersionAnswer; serverHeader: string | undefined }
@@ -50,5 +50,26 @@ export async function probeHealth(baseUrl: string, timeoutMs = 3000): Promise<bo
     return response.status === 200 && (await boundedText(response)).trim() === 'OK';
   } catch {
     return false;
+  }
+}
+
+/**
+ * A worker's version: its version endpoint where it has one (the stand-in's, a future Synapse's), else the
+ * `Server: Synapse/X` header of GET /_matrix/client/versions (real workers answer the version endpoint
+ * with 404 M_UNRECOGNIZED). Never throws.
+ */
+export async function probeWorkerVersion(baseUrl: string, timeoutMs = 3000): Promise<VersionProbe> {
+  const direct = await probeServerVersion(baseUrl, timeoutMs);
+  if (direct.ok || !direct.reachable) return direct;
+  try {
+    const response = await fetch(new URL('/_matrix/client/versions', baseUrl), { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+    await response.body?.cancel().catch(() => {});
+    const serverHeader = response.headers.get('server') ?? undefined;
+    const answer = response.status === 200 ? parseServerHeader(serverHeader) : undefined;
+    if (answer) return { ok: true, answer, serverHeader };
+    return { ok: false, reachable: true, reason: `${direct.reason}; /_matrix/client/versions answered HTTP ${response.status} with no "Server: Synapse/…" header` };
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
+    return { ok: false, reachable: false, reason: `nothing answered at ${baseUrl} (${cause})` };
   }
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { detectSystemd, dropInText, parseSystemdSeconds, serviceSetting, systemdRestart, timeoutRisk, workerConfigPattern } from '../../src/methods/restart/systemd.js';
-import { synctlRestart } from '../../src/methods/restart/synctl.js';
+import { synctlRestart, synctlWorkerSequence } from '../../src/methods/restart/synctl.js';
 
 const UNIT = `[Unit]
 Description=Synapse Matrix homeserver
@@ -77,7 +77,15 @@ test('a virtualenv install counts a unit only when its ExecStart runs that virtu
   assert.ok(await detectSystemd(root, '/opt/venvs/matrix-synapse'));
 });
 
-test('synctl restarts the workers with -a DIR', () => {
-  assert.deepEqual(synctlRestart({ kind: 'synctl', synctl: '/s/env/bin/synctl', config: '/s/homeserver.yaml', workersDir: '/s/workers' }).argv, ['/s/env/bin/synctl', 'restart', '/s/homeserver.yaml', '-a', '/s/workers']);
+test('synctl with workers: stop them (-a DIR), restart the main process alone (-w its own entry when it has one), start them after', () => {
+  const manager = { kind: 'synctl' as const, synctl: '/s/env/bin/synctl', config: '/s/homeserver.yaml', workersDir: '/s/workers' };
+  const plain = synctlWorkerSequence({ restart: manager, configPaths: ['/s/homeserver.yaml'] });
+  assert.deepEqual(plain?.before.map((c) => c.argv), [['/s/env/bin/synctl', 'stop', '/s/homeserver.yaml', '-a', '/s/workers']]);
+  assert.deepEqual(plain?.main.argv, ['/s/env/bin/synctl', 'restart', '/s/homeserver.yaml']);
+  assert.deepEqual(plain?.after.map((c) => c.argv), [['/s/env/bin/synctl', 'start', '/s/homeserver.yaml', '-a', '/s/workers']]);
+  // docs/synctl_workers.md: main.yaml (worker_app: synapse.app.homeserver) in the folder, seen as main's second -c.
+  const docs = synctlWorkerSequence({ restart: manager, configPaths: ['/s/homeserver.yaml', '/s/workers/main.yaml'] });
+  assert.deepEqual(docs?.main.argv, ['/s/env/bin/synctl', 'restart', '/s/homeserver.yaml', '-w', '/s/workers/main.yaml']);
+  assert.equal(synctlWorkerSequence({ restart: { ...manager, workersDir: undefined }, configPaths: ['/s/homeserver.yaml'] }), undefined);
   assert.deepEqual(synctlRestart({ kind: 'synctl', synctl: 'synctl', config: 'h.yaml', workersDir: undefined }).argv, ['synctl', 'restart', 'h.yaml']);
 });

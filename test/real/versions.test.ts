@@ -17,4 +17,6 @@ test('the tier resolves version words against the index list: newest, two minors
 test('old releases get the dependency pins of versions.json, new ones none', () => {
   assert.ok(constraintsFor('1.46.0').some((pin) => /^Jinja2<3\.1$/i.test(pin)));
   assert.deepEqual(constraintsFor('1.161.0'), []);
+  assert.deepEqual(constraintsFor('1.161.0', ['postgres', 'redis']), ['txredisapi<1.6'], 'an extra-scoped pin applies with that extra only');
+  assert.deepEqual(constraintsFor('1.163.0', ['redis']), []);
 });

@@ -1,6 +1,7 @@
 import { AdminError } from '../../core/errors.js';
 import { compareVersions } from '../../core/version.js';
-import { probeServerVersion } from '../../system/http.js';
+import { probeWorkerVersion } from '../../system/http.js';
+import { restartSequence } from '../../methods/restart/index.js';
 import type { Worker } from '../../methods/types.js';
 import type { FlowStep } from '../context.js';
 
@@ -14,7 +15,7 @@ export async function waitForWorker(worker: Worker & { url: string }, target: st
   const deadline = Date.now() + timeoutMs;
   let seen: string;
   for (;;) {
-    const probe = await probeServerVersion(worker.url, 2000);
+    const probe = await probeWorkerVersion(worker.url, 2000);
     if (probe.ok) {
       seen = probe.answer.raw;
       if (compareVersions(probe.answer.version, target) === 0) return { ok: true, seen };
@@ -42,7 +43,18 @@ export const workersStep: FlowStep = {
       await tracker.skip('workers', `assumed: ${checkable.length} worker(s) with a client listener would answer ${target}`);
       return;
     }
-    await tracker.start('workers');
+    // synctl: the workers were stopped before the main process restarted; they start now that it has migrated.
+    const after = restartSequence(picture.install).after;
+    await tracker.start('workers', after[0]);
+    for (const spec of after) {
+      const started = await ctx.runner.run(spec);
+      if (started.exitCode !== 0) {
+        throw new AdminError(`Starting the workers failed (exit ${started.exitCode}):\n${started.tail.slice(-8).map((l) => `  ${l}`).join('\n')}`, {
+          serverState: `the main process runs ${target}; some workers may not be running`,
+          nextStep: `Read the workers' logs, then start them: ${spec.argv.join(' ')}`,
+        });
+      }
+    }
     const results = await Promise.all(checkable.map(async (w) => ({ worker: w, ...(await waitForWorker(w, target)) })));
     const failed = results.filter((r) => !r.ok);
     if (failed.length) {

@@ -61,8 +61,8 @@ export async function lockedBuild(target: string, build: (tmp: string) => Promis
   }
 }
 
-async function constraintsFile(dir: string, version: string): Promise<string[]> {
-  const pins = constraintsFor(version);
+async function constraintsFile(dir: string, version: string, extras: readonly string[] = []): Promise<string[]> {
+  const pins = constraintsFor(version, extras);
   if (pins.length === 0) return [];
   const file = join(dir, '.constraints.txt');
   await writeFile(file, pins.join('\n') + '\n');
@@ -82,7 +82,7 @@ const SOURCE_ONLY: Record<string, string[]> = { postgres: ['psycopg2'] };
  */
 export function ensureWheelhouse(version: string, extras: readonly string[] = []): Promise<string> {
   return lockedBuild(join(cacheRoot(), 'wheels', venvKey(version, extras)), async (tmp) => {
-    const c = await constraintsFile(tmp, version);
+    const c = await constraintsFile(tmp, version, extras);
     const build = extras.flatMap((e) => SOURCE_ONLY[e] ?? []);
     const how = build.length ? ['wheel', '--only-binary=:all:', ...build.map((b) => `--no-binary=${b}`), '-w', tmp] : ['download', '--only-binary=:all:', '-d', tmp];
     const run = await execa(PYTHON, ['-m', 'pip', ...how, '--disable-pip-version-check', ...c, synapseRequirement(version, extras), ...VERSIONS.extra_packages], {
@@ -99,7 +99,7 @@ export function haveWheelhouse(version: string, extras: readonly string[] = []):
 
 function venvKey(version: string, extras: readonly string[] = []): string {
   // Without extras the hash input is what it was before extras existed, so existing caches stay valid.
-  const parts: unknown[] = [PYTHON, constraintsFor(version), VERSIONS.extra_packages, ...(extras.length ? [[...extras].sort()] : [])];
+  const parts: unknown[] = [PYTHON, constraintsFor(version, extras), VERSIONS.extra_packages, ...(extras.length ? [[...extras].sort()] : [])];
   const hash = createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 10);
   return `${version}-${hash}`;
 }
@@ -109,7 +109,7 @@ export async function ensureVenvTemplate(version: string, extras: readonly strin
   const wheels = await ensureWheelhouse(version, extras);
   return lockedBuild(join(cacheRoot(), 'venvs', venvKey(version, extras)), async (tmp) => {
     await execa(PYTHON, ['-m', 'venv', tmp]);
-    const c = await constraintsFile(tmp, version);
+    const c = await constraintsFile(tmp, version, extras);
     const run = await execa(join(tmp, 'bin', 'pip'), ['install', '--disable-pip-version-check', '--no-index', '--find-links', wheels, ...c, synapseRequirement(version, extras), ...VERSIONS.extra_packages], {
       env: pipEnv(), extendEnv: false, reject: false, timeout: 20 * 60_000,
     });

@@ -8,7 +8,8 @@ import semver from 'semver';
 export interface VersionsFile {
   fallback_newest: string;
   fallback_releases: string[];
-  constraints: { below: string; pins: string[]; why: string }[];
+  /** `extra`: the pins apply only to a venv with that pip extra (txredisapi for [redis]). */
+  constraints: { below: string; extra?: string; pins: string[]; why: string }[];
   extra_packages: string[];
   scenarios: Record<string, { from: string; to: string; why: string }>;
 }
@@ -46,9 +47,9 @@ export function resolveVersion(word: string, releases: string[]): string {
   return word;
 }
 
-/** pip requirement pins that keep an old release working on today's dependencies. */
-export function constraintsFor(version: string): string[] {
-  return VERSIONS.constraints.filter((c) => semver.lt(version, c.below)).flatMap((c) => c.pins);
+/** pip requirement pins that keep an old release working on today's dependencies (with these pip extras). */
+export function constraintsFor(version: string, extras: readonly string[] = []): string[] {
+  return VERSIONS.constraints.filter((c) => semver.lt(version, c.below) && (!c.extra || extras.includes(c.extra))).flatMap((c) => c.pins);
 }
 
 export type IndexAnswer = { ok: true; releases: string[] } | { ok: false; why: string };
