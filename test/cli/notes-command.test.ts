@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runNotesCommand } from '../../src/cli/notes-command.js';
 import { loadReleaseData } from '../../src/system/release-data.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const LEGACY = join(ROOT, 'test', 'fixtures', 'configs', 'legacy');
@@ -89,7 +89,7 @@ test('an unreadable config still lists the notes, unknown where needed, with a w
 });
 
 test('broken notes data exits 1 naming the file and line', async () => {
-  const dir = join(await mkdtemp(join(tmpdir(), 'su-steps-')), 'steps');
+  const dir = join(await tempDir('su-steps-'), 'steps');
   await cp(join(ROOT, 'steps'), dir, { recursive: true });
   await writeFile(join(dir, 'releases', 'v1.50.0.yaml'), 'version: 1.50.0\nnotes:\n  - id: x\n    title: [unclosed\n');
   const out: string[] = [];

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { AdminError } from '../../src/core/errors.js';
 import { loadHomeserverConfig } from '../../src/config/homeserver-config.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 async function folder() {
-  return mkdtemp(join(tmpdir(), 'su-config-'));
+  return tempDir('su-config-');
 }
 
 test('files and conf.d directories merge at the top level, later wins, lines point at the right file', async () => {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmod, chown, copyFile, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, chown, copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
@@ -8,6 +7,7 @@ import { buildWheelhouse, freePort } from '../../src/demo/standin.js';
 import { BIN, binFor } from '../helpers/cli.js';
 import { needPrivateRoot, openPrivateRoot, type PrivateRoot } from '../helpers/private-root.js';
 import { needTools } from '../helpers/tools.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/debian/', import.meta.url));
 const ARCH_DEB = (version: string, arch: string) => `matrix-synapse-py3_${version}+bookworm1_${arch}.deb`;
@@ -40,7 +40,7 @@ const version = async (port: number): Promise<string> => {
 test('Debian package (real dpkg and apt-get, debhelper\'s compat-10 postinst, local repository, private mount namespace; stand-in systemctl): detection, refusals, upgrade with the .deb kept, confold, the postinst restart held, TimeoutStartSec drop-in, target with a worker, resume after kill -9 while held', async (t) => {
   if (!needTools(t, ['unshare', 'nsenter', 'setpriv', 'dpkg', 'dpkg-deb', 'dpkg-scanpackages', 'apt-get', 'apt-cache', 'gzip', 'deb-systemd-invoke', 'dh', 'dpkg-repack'], { root: true })) return;
   if (!(await needPrivateRoot(t))) return;
-  const work = await mkdtemp(join(tmpdir(), 'su-debian-'));
+  const work = await tempDir('su-debian-');
   await chmod(work, 0o755);
   const wheels = await buildWheelhouse();
   const port = await freePort();

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import { execa } from 'execa';
@@ -9,6 +8,7 @@ import { BIN, runCli, wizardEnv } from '../helpers/cli.js';
 import { dataDir, dockerStandin, registryStub, type DockerStandin } from '../helpers/docker-standin.js';
 import { needPrivateRoot } from '../helpers/private-root.js';
 import { needTools, which } from '../helpers/tools.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const stops: (() => Promise<unknown>)[] = [];
 after(async () => {
@@ -18,7 +18,7 @@ after(async () => {
 const TAGS = ['develop', 'latest', 'sha-5b3c2a1', 'v1.46.0', 'v1.47.0', 'v1.48.0', 'v1.49.0rc1', 'v1.49.0'];
 
 async function setup() {
-  const root = await mkdtemp(join(tmpdir(), 'su-docker-'));
+  const root = await tempDir('su-docker-');
   const wheels = await buildWheelhouse();
   const docker = await dockerStandin(root, wheels);
   const registry = await registryStub(TAGS);

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { execa } from 'execa';
 import { createStandinInstall, freePort, type StandinInstall } from '../../src/demo/standin.js';
 import { runCli, wizardEnv } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const started: StandinInstall[] = [];
 after(async () => {
@@ -14,7 +14,7 @@ after(async () => {
 });
 
 async function homeserver(version: string, extraConfig?: Record<string, unknown>) {
-  const root = await mkdtemp(join(tmpdir(), 'su-dry-'));
+  const root = await tempDir('su-dry-');
   const hs = await createStandinInstall({ root, version, port: await freePort(), ...(extraConfig ? { extraConfig } : {}) });
   started.push(hs);
   await hs.start();

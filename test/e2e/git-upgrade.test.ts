@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { chmod, mkdir, mkdtemp, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { freePort } from '../../src/demo/standin.js';
 import { runCli, wizardEnv } from '../helpers/cli.js';
 import { createGitStandin, git, type GitStandin } from '../helpers/git-standin.js';
 import { needTools, which } from '../helpers/tools.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const started: GitStandin[] = [];
 after(async () => {
@@ -14,7 +14,7 @@ after(async () => {
 });
 
 async function checkout(opts: { version?: string; later?: string[]; installFrom?: 'checkout' | 'index' } = {}) {
-  const root = await mkdtemp(join(tmpdir(), 'su-git-'));
+  const root = await tempDir('su-git-');
   const hs = await createGitStandin({ root, port: await freePort(), version: opts.version ?? '1.46.0', later: opts.later ?? ['1.47.0', '1.68.0'], ...(opts.installFrom ? { installFrom: opts.installFrom } : {}) });
   started.push(hs);
   await hs.start();

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import { createStandinInstall, freePort, type StandinInstall } from '../../src/demo/standin.js';
 import { runCli, wizardEnv } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const started: StandinInstall[] = [];
 after(async () => {
@@ -12,7 +12,7 @@ after(async () => {
 });
 
 async function homeserver(version: string, migrationSeconds = 0) {
-  const root = await mkdtemp(join(tmpdir(), 'su-e2e-'));
+  const root = await tempDir('su-e2e-');
   const hs = await createStandinInstall({ root, version, port: await freePort(), migrationSeconds });
   started.push(hs);
   await hs.start();

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { execa } from 'execa';
 import { createStandinInstall, freePort, pidAlive, type StandinInstall } from '../../src/demo/standin.js';
 import { runCli, wizardEnv } from '../helpers/cli.js';
 import { writeWorkerConfig } from '../helpers/workers.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
@@ -14,7 +14,7 @@ after(async () => {
 });
 
 async function withWorker(): Promise<{ hs: StandinInstall; root: string; workersDir: string; workerPort: number }> {
-  const root = await mkdtemp(join(tmpdir(), 'su-workers-'));
+  const root = await tempDir('su-workers-');
   const hs = await createStandinInstall({ root, version: '1.46.0', port: await freePort() });
   const workersDir = join(root, 'workers');
   const workerPort = await freePort();

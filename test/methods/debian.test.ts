@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { execa } from 'execa';
 import { aptLockHolders, aptUpdateProblems, archiveVersion, cachedDeb, parseAptPolicy, synapseVersions } from '../../src/methods/debian.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 // `apt-cache policy matrix-synapse-py3` on a bookworm host with packages.matrix.org (prerelease too).
 const POLICY = `matrix-synapse-py3:
@@ -51,7 +51,7 @@ W: An error occurred during the signature verification. The repository is not up
 
 test("apt's cache names: an epoch's colon becomes %3a; the installed .deb is found there", async () => {
   assert.equal(archiveVersion('1:1.47.0+bookworm1'), '1%3a1.47.0+bookworm1');
-  const root = await mkdtemp(join(tmpdir(), 'su-aptcache-'));
+  const root = await tempDir('su-aptcache-');
   await mkdir(join(root, 'var/cache/apt/archives'), { recursive: true });
   await writeFile(join(root, 'var/cache/apt/archives/matrix-synapse-py3_1.46.0+bookworm1_amd64.deb'), '');
   assert.equal(await cachedDeb({ root, package: 'matrix-synapse-py3', packageVersion: '1.46.0+bookworm1' }), join(root, 'var/cache/apt/archives/matrix-synapse-py3_1.46.0+bookworm1_amd64.deb'));
@@ -59,7 +59,7 @@ test("apt's cache names: an epoch's colon becomes %3a; the installed .deb is fou
 });
 
 test('a held dpkg lock is found with F_GETLK (who holds it), without taking it', async () => {
-  const root = await mkdtemp(join(tmpdir(), 'su-aptlock-'));
+  const root = await tempDir('su-aptlock-');
   const lock = join(root, 'var/lib/dpkg/lock-frontend');
   await mkdir(join(root, 'var/lib/dpkg'), { recursive: true });
   await writeFile(lock, '');

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createStandinInstall, freePort, type StandinInstall } from '../../src/demo/standin.js';
@@ -8,13 +7,14 @@ import { AdminError } from '../../src/core/errors.js';
 import { detectInstall } from '../../src/methods/detect.js';
 import { dataDir, dockerStandin } from '../helpers/docker-standin.js';
 import { needTools, which } from '../helpers/tools.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 // Layouts built in temporary folders: a detection root standing for `/`, a home folder, a fake /proc,
 // and a PATH holding only the tools a layout needs (so the machine's own installs never count).
 let base: string;
 let pip: StandinInstall;
 before(async () => {
-  base = await mkdtemp(join(tmpdir(), 'su-detect-'));
+  base = await tempDir('su-detect-');
   pip = await createStandinInstall({ root: join(base, 'home', 'synapse'), version: '1.46.0', port: await freePort() });
 });
 

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmod, mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { checkRust, gitMethod, sourceRequirement, versionsFromTags } from '../../src/methods/git.js';
@@ -8,6 +7,7 @@ import type { GitInstall, PlanContext } from '../../src/methods/types.js';
 import { loadReleaseData } from '../../src/system/release-data.js';
 import { git } from '../helpers/git-standin.js';
 import { needTools, which } from '../helpers/tools.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 test('release tags from git tag and git ls-remote: releases and rcs, newest first; peeled refs and other tags ignored', () => {
   const remote = 'abc\trefs/tags/v1.46.0\nabd\trefs/tags/v1.46.0^{}\nabe\trefs/tags/v1.47.0rc1\nabf\trefs/tags/v1.47.0\nab0\trefs/tags/v1.9.0\nab1\trefs/tags/test-tag\n';
@@ -34,7 +34,7 @@ async function toolDir(root: string, rust?: { rustc?: string; cargo?: string }):
 
 test('Rust from 1.68: the MSRV of the target from steps/platform.yaml; missing, too old, fine; not needed before 1.68', async () => {
   const platform = (await loadReleaseData()).platform;
-  const root = await mkdtemp(join(tmpdir(), 'su-rust-'));
+  const root = await tempDir('su-rust-');
   const none = await toolDir(join(root, 'none'));
   assert.deepEqual(await checkRust('1.67.0', platform, { PATH: none }), { needed: false, msrv: undefined, rustc: undefined, cargo: undefined, problem: undefined });
   assert.match((await checkRust('1.68.0', platform, { PATH: none })).problem ?? '', /needs Rust 1\.58\.1 or later, and rustc and cargo are not on PATH/);
@@ -48,7 +48,7 @@ test('Rust from 1.68: the MSRV of the target from steps/platform.yaml; missing, 
 
 test('a dirty work tree: the admin may stash (the plan starts with git stash push) or stop (exit 2, nothing changed)', async (t) => {
   if (!needTools(t, ['git'])) return;
-  const repo = await mkdtemp(join(tmpdir(), 'su-gitplan-'));
+  const repo = await tempDir('su-gitplan-');
   await git(repo, 'init', '-q', '-b', 'master');
   await writeFile(join(repo, 'README'), 'synapse\n');
   await git(repo, 'add', '-A');

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { detectSystemd, dropInText, parseSystemdSeconds, serviceSetting, systemdRestart, timeoutRisk, workerConfigPattern } from '../../src/methods/restart/systemd.js';
 import { synctlRestart, synctlWorkerSequence } from '../../src/methods/restart/synctl.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const UNIT = `[Unit]
 Description=Synapse Matrix homeserver
@@ -33,7 +33,7 @@ test('[Service] settings: later files (drop-ins) win; other sections are ignored
 });
 
 async function unitRoot(): Promise<string> {
-  const root = await mkdtemp(join(tmpdir(), 'su-systemd-'));
+  const root = await tempDir('su-systemd-');
   await mkdir(join(root, 'lib/systemd/system'), { recursive: true });
   await mkdir(join(root, 'etc/systemd/system'), { recursive: true });
   await writeFile(join(root, 'lib/systemd/system/matrix-synapse.service'), UNIT);

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { mergeConfigFiles } from '../../src/config/homeserver-config.js';
 import { parseYamlText } from '../../src/config/yaml-file.js';
 import { findWorkers, workerClientUrl } from '../../src/methods/workers.js';
 import { waitForWorker } from '../../src/engine/steps/workers.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 test('a worker client listener URL: the client resource only, wildcard binds dialled on loopback', () => {
   assert.equal(workerClientUrl([{ type: 'http', port: 8083, resources: [{ names: ['replication'] }] }, { type: 'http', port: 8084, bind_addresses: ['0.0.0.0'], resources: [{ names: ['client', 'federation'] }] }]), 'http://127.0.0.1:8084');
@@ -17,7 +17,7 @@ test('a worker client listener URL: the client resource only, wildcard binds dia
 });
 
 test('workers from a workers/ folder next to homeserver.yaml, and names in instance_map with no config', async () => {
-  const root = await mkdtemp(join(tmpdir(), 'su-workers-'));
+  const root = await tempDir('su-workers-');
   await mkdir(join(root, 'workers'));
   await writeFile(join(root, 'homeserver.yaml'), 'server_name: x\n');
   await writeFile(join(root, 'workers', 'generic1.yaml'), 'worker_app: synapse.app.generic_worker\nworker_name: generic1\nworker_listeners:\n  - type: http\n    port: 8083\n    resources:\n      - names: [client]\n');

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { databaseFromConfig, postgresVersionFromNum, probePythonRuntime, psqlCommand, sqliteDatabase } from '../../src/system/database.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 /** A small homeserver-like SQLite database, made through python3 like the real one would be. */
 async function makeSqliteDb(): Promise<string> {
-  const path = join(await mkdtemp(join(tmpdir(), 'su-db-')), 'homeserver.db');
+  const path = join(await tempDir('su-db-'), 'homeserver.db');
   const sql = `
     CREATE TABLE schema_version (lock CHAR(1) NOT NULL DEFAULT 'X', version INTEGER NOT NULL, upgraded BOOL NOT NULL);
     INSERT INTO schema_version (version, upgraded) VALUES (65, 1);

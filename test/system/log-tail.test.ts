@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { appendFile, mkdtemp, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { lastLines } from '../../src/system/log-tail.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 test('lastLines reads the newest lines, only those after an offset, and tolerates a missing file', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'su-tail-'));
+  const dir = await tempDir('su-tail-');
   const path = join(dir, 'homeserver.log');
   await writeFile(path, 'old 1\nold 2\n');
   const offset = (await stat(path)).size;

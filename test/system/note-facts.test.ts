@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +7,7 @@ import { evaluateNotes } from '../../src/core/notes/evaluate.js';
 import type { NoteResult } from '../../src/core/notes/types.js';
 import { gatherNoteFacts } from '../../src/system/note-facts.js';
 import { loadReleaseData } from '../../src/system/release-data.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const CONFIGS = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'configs');
 const LEGACY = join(CONFIGS, 'legacy');
@@ -81,7 +81,7 @@ test('the plain config: nothing old applies; SQLite and platform notes stay unkn
 });
 
 test('an unreadable file named by the config gives unknown and a warning, never no', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'su-facts-'));
+  const dir = await tempDir('su-facts-');
   await writeFile(join(dir, 'homeserver.yaml'), 'server_name: x\napp_service_config_files: [missing.yaml]\nlog_config: /nonexistent/log.yaml\n');
   const { facts, warnings } = await gatherNoteFacts({ configPaths: [join(dir, 'homeserver.yaml')] });
   assert.equal(warnings.length, 2);
@@ -101,7 +101,7 @@ test('an unreadable config: every config check is unknown, with the reason', asy
 });
 
 test('log configs as Synapse finds them: a relative log_config against the start folder, and each worker_log_config', async () => {
-  const root = await mkdtemp(join(tmpdir(), 'note-facts-logs-'));
+  const root = await tempDir('note-facts-logs-');
   try {
     const { mkdir } = await import('node:fs/promises');
     await mkdir(join(root, 'etc'));

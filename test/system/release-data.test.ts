@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseVersion } from '../../src/core/version.js';
 import { ReleaseDataError } from '../../src/core/notes/yaml-nodes.js';
 import { findReleaseDataDir, loadReleaseData } from '../../src/system/release-data.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SEED = join(ROOT, '..', 'shared', 'seed', 'synapse-upgrade-guide-to-v1.47.txt');
@@ -48,7 +48,7 @@ test('every release row of the reference after v1.47 (sections and ★ items) ha
 });
 
 async function copySteps(): Promise<string> {
-  const dir = join(await mkdtemp(join(tmpdir(), 'su-steps-')), 'steps');
+  const dir = join(await tempDir('su-steps-'), 'steps');
   await cp(steps.dir, dir, { recursive: true });
   return dir;
 }
