@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 // The runner and its supervisor with real processes: output followed live, secrets kept off the disk, a command
 // that survives the death and hang-up of the process that started it, re-attaching to it, stopping it.
 // Needs `npm run build` first (the supervisor is bin/synapse-upgrade.mjs __supervise).
@@ -29,12 +30,17 @@ async function session() {
 
 test('output is followed line by line as it comes, with the exit code; the transcript has it all', async () => {
   const { dir, events, transcript, runner } = await session();
-  const seen: { line: string; at: number }[] = [];
-  const started = Date.now();
-  const result = await runner.run({ argv: ['sh', '-c', 'echo one; sleep 0.4; echo two >&2; printf three; exit 3'] }, (line) => seen.push({ line, at: Date.now() - started }));
+  // The command goes on only once the test has seen "one" (it opens a gate then): "one" must come while the
+  // command still runs. Were lines only delivered at the end, the command would print "late" after 20 s.
+  const gate = join(dir, 'gate');
+  const seen: string[] = [];
+  const script = 'echo one; i=0; while [ ! -e "$1" ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done; [ -e "$1" ] || echo late; echo two >&2; printf three; exit 3';
+  const result = await runner.run({ argv: ['sh', '-c', script, 'sh', gate] }, (line) => {
+    seen.push(line);
+    if (line === 'one') writeFileSync(gate, '');
+  });
   assert.equal(result.exitCode, 3);
-  assert.deepEqual(seen.map((s) => s.line), ['one', 'two', 'three']);
-  assert.ok(seen[0]!.at < seen[1]!.at - 250, `"one" came before the command ended: ${JSON.stringify(seen)}`);
+  assert.deepEqual(seen, ['one', 'two', 'three'], '"one" came while the command ran (no "late")');
   assert.deepEqual(events.filter((e) => e.type === 'command.output').map((e) => (e as { line: string }).line), ['one', 'two', 'three']);
   await transcript.close();
   const text = await readFile(join(dir, 'transcript.log'), 'utf8');
@@ -104,12 +110,15 @@ test('stop() ends the command (SIGTERM to its process group); detach() stops fol
   assert.equal(stopped.exitCode, 143);
   assert.match(stopped.tail.join('\n') + JSON.stringify(await inspectJob(join(dir, 'jobs', '0001'))), /SIGTERM|stopped/);
 
-  const detaching = runner.run({ argv: ['sh', '-c', 'sleep 0.8; echo finished'] });
+  // It ends only once the test opens its gate (after detaching), not after a time a loaded machine may outlast.
+  const gate = join(dir, 'gate-detach');
+  const detaching = runner.run({ argv: ['sh', '-c', 'while [ ! -e "$1" ]; do sleep 0.05; done; echo finished', 'sh', gate] });
   await waitUntil(() => runner.current()?.pid, 10_000, 'the second command to start');
   const reason = new Error('detached for the test');
   runner.detach(reason);
   await assert.rejects(detaching, (e) => e === reason);
   await assert.rejects(runner.run({ argv: ['true'] }), (e) => e === reason, 'nothing new starts once detached');
+  writeFileSync(gate, '');
   const ended = await waitUntil(async () => {
     const state = await inspectJob(join(dir, 'jobs', '0002'), 0);
     return state.state === 'exited' ? state : undefined;
