@@ -23,7 +23,7 @@ const BIN = path.join(root, 'bin', 'synapse-upgrade.mjs');
 const HARNESS = path.join(root, 'dist', 'bench', 'throughput.mjs');
 const SIZE = process.env.BENCH_SIZE === 'tiny' ? 'tiny' : 'full';
 const RUNS = {
-  full: { startup: 15, downtime: 5, throughput: 3, lines: 200_000, probe: 7, real: 3 },
+  full: { startup: 15, downtime: 5, throughput: 3, lines: 200_000, probe: 7, real: Number(process.env.BENCH_REAL_RUNS ?? 3) },
   tiny: { startup: 3, downtime: 1, throughput: 1, lines: 20_000, probe: 1, real: 0 },
 }[SIZE];
 const OUTPUT = path.resolve(process.env.BENCH_OUTPUT ?? path.join(root, 'bench-results.json'));
