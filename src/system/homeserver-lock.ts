@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { AdminError, ExitCode } from '../core/errors.js';
 import { capText } from '../core/screen-text.js';
 
@@ -38,9 +38,23 @@ export function realConfigPath(configPath: string): string {
   }
 }
 
-/** The socket name for a config: the same for every spelling of its path. */
-export const homeserverLockName = (configPath: string): string =>
-  `\0synapse-upgrade/${createHash('sha256').update(realConfigPath(configPath)).digest('hex').slice(0, 40)}`;
+/**
+ * The socket name for a config: the same for every spelling of its path. The identity (device and inode) of the
+ * config's folder is part of it: the abstract namespace belongs to the network namespace, not the mount namespace,
+ * so two containers (or chroots) each with their own /etc/matrix-synapse/homeserver.yaml are two homeservers. The
+ * folder, not the file, because a config rewritten atomically (a fix applied) gets a new inode in the same folder.
+ */
+export const homeserverLockName = (configPath: string): string => {
+  const real = realConfigPath(configPath);
+  let folder = '';
+  try {
+    const st = statSync(dirname(real));
+    folder = `${st.dev}:${st.ino}`;
+  } catch {
+    // no folder: the path alone
+  }
+  return `\0synapse-upgrade/${createHash('sha256').update(`${real}\0${folder}`).digest('hex').slice(0, 40)}`;
+};
 
 function listen(server: Server, name: string): Promise<void> {
   return new Promise((resolvePromise, reject) => {

@@ -84,3 +84,26 @@ test('a holder that lies about being another process is not believed', async () 
   assert.equal(parseHolder('{"pid": "1; rm -rf /"}'), undefined);
   assert.equal(parseHolder('not json'), undefined);
 });
+
+test('the same path in another folder (another container or mount namespace) is another homeserver; a config rewritten in place is the same one', async () => {
+  const { rename } = await import('node:fs/promises');
+  const base = await mkdtemp(join(tmpdir(), 'su-lock-ns-'));
+  try {
+    const etc = join(base, 'matrix-synapse');
+    const config = join(etc, 'homeserver.yaml');
+    await mkdir(etc);
+    await writeFile(config, 'server_name: a.test\n');
+    const first = homeserverLockName(config);
+    // Rewritten atomically (a fix applied): new inode, same folder, same lock.
+    await writeFile(`${config}.new`, 'server_name: a.test\n# fixed\n');
+    await rename(`${config}.new`, config);
+    assert.equal(homeserverLockName(config), first);
+    // Another folder at the very same path (what a second mount namespace's /etc/matrix-synapse is): another lock.
+    await rename(etc, join(base, 'old'));
+    await mkdir(etc);
+    await writeFile(config, 'server_name: b.test\n');
+    assert.notEqual(homeserverLockName(config), first);
+  } finally {
+    await rm(base, { recursive: true, force: true });
+  }
+});
