@@ -39,6 +39,8 @@ export interface CliOptions {
   acceptAllNotes: boolean;
   /** `--accept-unchecked-notes`: under --yes, go on past upgrade notes this tool could not check. */
   acceptUncheckedNotes: boolean;
+  /** `--apply-fixes`: under --yes, apply the config fixes of the notes that apply. */
+  applyFixes: boolean;
   /** `--backup-dir DIR`: where database backups go. */
   backupDir: string | undefined;
   /** `--no-backup`: skip the backup (a warning stays in the summary). */
@@ -68,6 +70,7 @@ const OPTIONS = {
   'accept-notes': { type: 'string', multiple: true },
   'accept-all-notes': { type: 'boolean' },
   'accept-unchecked-notes': { type: 'boolean' },
+  'apply-fixes': { type: 'boolean' },
   'backup-dir': { type: 'string' },
   'no-backup': { type: 'boolean' },
   'no-package-rollback': { type: 'boolean' },
@@ -142,6 +145,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     acceptNotes: (v['accept-notes'] ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean),
     acceptAllNotes: v['accept-all-notes'] ?? false,
     acceptUncheckedNotes: v['accept-unchecked-notes'] ?? false,
+    applyFixes: v['apply-fixes'] ?? false,
     backupDir: v['backup-dir'],
     noBackup: v['no-backup'] ?? false,
     noPackageRollback: v['no-package-rollback'] ?? false,
@@ -152,5 +156,5 @@ export function parseCli(argv: readonly string[]): CliOptions {
 }
 
 function defaults(): Omit<CliOptions, 'command'> {
-  return { configPaths: [], venv: undefined, target: undefined, url: undefined, stateDir: undefined, yes: false, dryRun: false, pre: false, json: false, demo: false, script: undefined, acceptNotes: [], acceptAllNotes: false, acceptUncheckedNotes: false, backupDir: undefined, noBackup: false, noPackageRollback: false, help: false, version: false, rest: [] };
+  return { configPaths: [], venv: undefined, target: undefined, url: undefined, stateDir: undefined, yes: false, dryRun: false, pre: false, json: false, demo: false, script: undefined, acceptNotes: [], acceptAllNotes: false, acceptUncheckedNotes: false, applyFixes: false, backupDir: undefined, noBackup: false, noPackageRollback: false, help: false, version: false, rest: [] };
 }

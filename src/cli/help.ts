@@ -21,6 +21,8 @@ Usage:
                                          for breaking ones); --accept-all-notes accepts every one
         --accept-unchecked-notes         with --yes: go on past the upgrade notes of releases newer than
                                          this tool knows (shown unchecked, or unreadable); refused without it
+        --apply-fixes                    with --yes: apply the mechanical config fixes of the notes that
+                                         apply (shown as a diff; written after the install, with a backup)
         --demo                           try the wizard on a sandbox homeserver in a temporary folder
         --backup-dir DIR                 where the database backup goes (default: backups/ in the state folder)
         --no-backup                      skip the database backup (a warning stays in the summary)

@@ -22,7 +22,14 @@ function collector() {
   let install: InstallSummary | undefined;
   let coverage: CoverageReport | undefined;
   let step = '';
+  let fixes: Extract<WizardEvent, { type: 'config.fixes' }> | undefined;
   const listen = (event: WizardEvent): void => {
+    if (event.type === 'config.fixes') fixes = event;
+    if (event.type === 'step.started' && event.step === 'config-check' && fixes) {
+      // The fixes as a reviewed file write, before the new code checks the config: the diff (secrets masked) above
+      // the command that makes these edits.
+      commands.push({ step: 'Apply the config fixes of the notes (reviewed file write)', argv: fixes.command, cwd: undefined, env: {}, review: [`The config fixes for ${fixes.notes.join(', ')}; review the diff, the command below makes it (each file backed up first):`, ...fixes.diff] });
+    }
     if (event.type === 'step.started') step = STEP_TITLES[event.step];
     else if (event.type === 'command.started') commands.push({ step, argv: event.argv, cwd: event.cwd, env: event.env ?? {} });
     else if (event.type === 'note') notes.push(event.note);
@@ -56,7 +63,7 @@ export async function runPlan(opts: CliOptions, io: CliIO): Promise<number> {
   bus.subscribe((event) => {
     if (event.type === 'message' && event.level !== 'info') io.stderr(`${event.level}: ${event.text}`);
   });
-  const result = await runWizard({ ...wizardOptions(opts), dryRun: true, yes: true, acceptAllNotes: true, acceptUncheckedNotes: true }, { emit: bus.emit, ask: bus.ask });
+  const result = await runWizard({ ...wizardOptions(opts), dryRun: true, yes: true, acceptAllNotes: true, acceptUncheckedNotes: true, applyFixes: true }, { emit: bus.emit, ask: bus.ask });
   const install = seen.install();
   if (result.outcome !== 'dry-run' || !install || !result.from || !result.to) {
     io.stderr(result.lines.join('\n'));

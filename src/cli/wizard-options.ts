@@ -20,5 +20,6 @@ export function wizardOptions(opts: CliOptions): WizardOptions {
     acceptNotes: opts.acceptNotes,
     acceptAllNotes: opts.acceptAllNotes,
     acceptUncheckedNotes: opts.acceptUncheckedNotes,
+    applyFixes: opts.applyFixes,
   };
 }

@@ -67,6 +67,8 @@ export type WizardEvent =
   | { type: 'command.output'; id: number; line: string }
   | { type: 'command.finished'; id: number; exitCode: number; durationMs: number }
   | { type: 'message'; level: 'info' | 'warn' | 'error'; text: string }
+  /** The config fixes offered for the notes that apply: the diff (secrets masked) and the command that makes them by hand. */
+  | { type: 'config.fixes'; notes: string[]; files: string[]; diff: string[]; command: string[] }
   | { type: 'note'; note: NoteEvent }
   /** What the notes data covers of the upgrade's range; beyond it, the target's own notes, unchecked. */
   | { type: 'notes.coverage'; coverage: CoverageReport }

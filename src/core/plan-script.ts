@@ -8,6 +8,8 @@ export interface PlannedCommand {
   cwd: string | undefined;
   /** Secret values arrive masked as `***`: the script then asks the admin to export them. */
   env: Record<string, string>;
+  /** Lines shown as comments above the command, for review (a config fix's diff). */
+  review?: string[];
 }
 
 export interface Plan {
@@ -33,7 +35,7 @@ const VERIFY_PY = 'import json,sys,urllib.request as u\nv=json.load(u.urlopen(sy
 const comment = (text: string, indent = ''): string[] => text.split('\n').map((line) => `#${indent}${line ? ` ${line}` : ''}`);
 
 function commandLines(cmd: PlannedCommand): string[] {
-  const lines: string[] = [];
+  const lines: string[] = (cmd.review ?? []).flatMap((line) => comment(line));
   const assignments: string[] = [];
   for (const [name, value] of Object.entries(cmd.env)) {
     if (value === '***') lines.push(`: "\${${name}:?export ${name} before running this script}"`);

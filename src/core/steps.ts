@@ -1,7 +1,7 @@
 /** The steps of an upgrade session, in order. The state machine in session.ts moves through them. */
 export const STEP_IDS = ['detect', 'target', 'notes', 'prepare', 'preflight', 'confirm', 'backup', 'install', 'config-check', 'restart', 'wait', 'verify', 'workers'] as const;
 /** The steps of a rollback (offered after a failure, or `synapse-upgrade rollback`), journalled like the others. */
-export const ROLLBACK_STEP_IDS = ['rollback-stop', 'rollback-install', 'rollback-restore', 'rollback-sql', 'rollback-restart', 'rollback-verify'] as const;
+export const ROLLBACK_STEP_IDS = ['rollback-stop', 'rollback-install', 'rollback-config', 'rollback-restore', 'rollback-sql', 'rollback-restart', 'rollback-verify'] as const;
 export type StepId = (typeof STEP_IDS)[number] | (typeof ROLLBACK_STEP_IDS)[number];
 
 export const STEP_TITLES: Record<StepId, string> = {
@@ -20,6 +20,7 @@ export const STEP_TITLES: Record<StepId, string> = {
   workers: 'Verify the workers',
   'rollback-stop': 'Stop Synapse for the rollback',
   'rollback-install': 'Put the previous version back',
+  'rollback-config': 'Put the config files back',
   'rollback-restore': 'Restore the database backup',
   'rollback-sql': 'Apply the schema rollback SQL',
   'rollback-restart': 'Start the previous version',
@@ -27,6 +28,6 @@ export const STEP_TITLES: Record<StepId, string> = {
 };
 
 /** Steps that change the system; everything before them is read-only. */
-export const MUTATING_STEPS: ReadonlySet<StepId> = new Set<StepId>(['install', 'restart', 'rollback-stop', 'rollback-install', 'rollback-restore', 'rollback-sql', 'rollback-restart']);
+export const MUTATING_STEPS: ReadonlySet<StepId> = new Set<StepId>(['install', 'restart', 'rollback-config', 'rollback-stop', 'rollback-install', 'rollback-restore', 'rollback-sql', 'rollback-restart']);
 
 export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped';

@@ -32,6 +32,8 @@ export interface WizardOptions {
   noBackup?: boolean;
   /** `--no-package-rollback`: upgrade a Debian package even when no copy of the installed one can be kept. */
   noPackageRollback?: boolean;
+  /** `--apply-fixes`: under --yes, apply the mechanical config fixes of the notes that apply (default: skip them). */
+  applyFixes?: boolean;
   /** The demo sandbox: an interruption stops it instead of leaving it to resume. */
   demo?: boolean;
 }
@@ -71,6 +73,8 @@ export interface SessionContext {
   backup?: import('../system/backup.js').BackupRecord;
   /** Set by the prepare step: every command of the upgrade, from the install method. */
   plan?: MethodPlan;
+  /** Set by the notes step when the admin accepts the config fixes: written by the config-fix step. */
+  configFixes?: import('../core/fixes/types.js').FixPlan;
   /** Lines the steps add to the final summary. */
   summary: string[];
 }

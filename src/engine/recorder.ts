@@ -57,6 +57,16 @@ export class SessionRecorder {
     await this.save();
   }
 
+  async setAcceptedFixes(noteIds: string[]): Promise<void> {
+    this.journal.acceptedFixes = noteIds;
+    await this.save();
+  }
+
+  async setConfigFixes(writes: { path: string; backup: string }[]): Promise<void> {
+    this.journal.configFixes = writes.map((w) => ({ path: w.path, backup: w.backup }));
+    await this.save();
+  }
+
   async setBackup(backup: BackupRecord): Promise<void> {
     this.journal.backup = backup;
     await this.save();

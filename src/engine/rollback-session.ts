@@ -70,7 +70,7 @@ export async function runRollbackSession(opts: WizardOptions, deps: WizardDeps):
     const input = {
       picture, method: methodFor(picture.install), tracker, deps, yes: opts.yes, transcriptPath: transcript.path,
       runner: createRunner(runnerOptions),
-      back: journal.from, current: installed, backup: journal.backup,
+      back: journal.from, current: installed, backup: journal.backup, configFixes: journal.configFixes ?? [],
     };
     const plan = await planFor(input);
     if (plan.blocked) {

@@ -24,6 +24,8 @@ import { withRestartHold } from './restart-hold.js';
 import { startWorkers, stopWorkers } from './rollback-workers.js';
 import type { ServerPicture } from './inspect.js';
 import { waitUntilReady } from './wait-ready.js';
+import { restoreConfigFixes } from './config-fixes.js';
+import type { FixWrite } from '../system/config-fix-files.js';
 
 /** What a rollback needs: the same adapters as the upgrade, the version to go back to and the backup. */
 export interface RollbackInput {
@@ -41,6 +43,8 @@ export interface RollbackInput {
   backup: BackupRecord | undefined;
   /** Whether the old process may still be serving (config check failed before any restart). */
   oldStillServing?: boolean;
+  /** Config files the session's accepted fixes rewrote: put back from their backups with the old version. */
+  configFixes?: readonly FixWrite[];
 }
 
 export interface RollbackOutcome {
@@ -140,6 +144,10 @@ export async function runRollback(input: RollbackInput, plan: RollbackPlan): Pro
     if (compareVersions(now, back) !== 0) throw new AdminError(`After reinstalling, matrix-synapse ${now} is installed, not ${back}.`, { serverState: state('the old version is not back') });
   }
   lines.push(`matrix-synapse ${back} is installed again.`);
+  if (input.configFixes?.length) {
+    if (runner.dryRun) lines.push(`Would put back ${input.configFixes.map((w) => `${w.path} from ${w.backup}`).join(', ')}.`);
+    else lines.push(...(await restoreConfigFixes(input.configFixes, tracker)).map((l) => `Config: ${l}.`));
+  }
 
   if (plan.restore && input.backup && !('error' in info)) {
     const backup = input.backup;
@@ -275,6 +283,7 @@ export async function offerRollbackAfterFailure(ctx: SessionContext, reason: str
   const input: RollbackInput = {
     picture: ctx.picture, method: ctx.method, runner: ctx.runner, tracker: ctx.tracker, deps: ctx.deps, yes: ctx.opts.yes,
     transcriptPath: ctx.transcriptPath, back: ctx.from, current: ctx.decision.target, backup: ctx.backup,
+    configFixes: ctx.tracker.recorder?.journal.configFixes ?? [],
   };
   try {
     const plan = await planFor(input);

@@ -134,7 +134,7 @@ const notWritten = (what: string, next: string): AdminError =>
  * Applies a plan: for each file, checks it still holds the bytes the plan was made from, keeps a backup, then
  * rewrites it. A file changed since the plan was shown stops everything before that file is touched.
  */
-export async function applyFixPlan(plan: FixPlan, stateDir: string, now = new Date(), onWrite?: (write: FixWrite) => void): Promise<FixWrite[]> {
+export async function applyFixPlan(plan: FixPlan, stateDir: string, now = new Date(), onBackup?: (write: FixWrite) => Promise<void> | void): Promise<FixWrite[]> {
   const writes: FixWrite[] = [];
   for (const file of plan.files) {
     const current = await readFile(file.path);
@@ -146,14 +146,15 @@ export async function applyFixPlan(plan: FixPlan, stateDir: string, now = new Da
       if (error instanceof AdminError) throw error;
       throw notWritten(`No backup of ${file.path} could be kept (${(error as NodeJS.ErrnoException).code ?? String(error)}), so it was not rewritten.`, 'Make its folder or the state folder (--state-dir) writable and run the command again.');
     }
+    const write = { path: file.path, backup };
+    // Recorded before the file changes: whoever records it (the wizard's journal) can always put it back.
+    await onBackup?.(write);
     try {
       await replaceKeepingMode(file.path, Buffer.from(file.after, 'utf8'));
     } catch (error) {
       throw notWritten(`${file.path} could not be rewritten (${(error as NodeJS.ErrnoException).code ?? String(error)}); it still holds its old content (backup: ${backup}).`, 'Make the file writable (run as its owner or root) and run the command again.');
     }
-    const write = { path: file.path, backup };
     writes.push(write);
-    onWrite?.(write);
   }
   return writes;
 }

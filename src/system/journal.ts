@@ -55,6 +55,10 @@ export interface Journal {
   acknowledgedNotes: string[];
   /** The verified database backup taken before the install (absent with --no-backup or before the backup step). */
   backup?: BackupRecord;
+  /** Config files the accepted config fixes rewrote, each with the backup of its original bytes (a rollback puts them back). */
+  configFixes?: { path: string; backup: string }[];
+  /** Notes whose config fixes the admin accepted (written by the config-fix step; a resumed session makes them again). */
+  acceptedFixes?: string[];
   outcome: Outcome | undefined;
   transcript: string;
   /** Interruptions, resumes and an abandonment, oldest first. */
@@ -138,6 +142,11 @@ export function journalShapeProblem(data: unknown): string | undefined {
     return '"backup" has no valid "path" and "sha256"';
   }
   if (backup !== undefined && typeof backup.version === 'string' && !isJournalVersion(backup.version)) return '"backup.version" is not a Synapse version';
+  const fixes = j.configFixes as unknown;
+  if (fixes !== undefined && (!Array.isArray(fixes) || !fixes.every((w) => typeof w === 'object' && w !== null && isAbsolute(String((w as Record<string, unknown>).path)) && isAbsolute(String((w as Record<string, unknown>).backup))))) {
+    return '"configFixes" is not a list of absolute "path" and "backup"';
+  }
+  if (j.acceptedFixes !== undefined && (!Array.isArray(j.acceptedFixes) || !j.acceptedFixes.every((id) => typeof id === 'string' && /^[a-z0-9-]{1,100}$/.test(id)))) return '"acceptedFixes" is not a list of note ids';
   return undefined;
 }
 

@@ -45,3 +45,21 @@ test('the plan script is valid POSIX sh', () => {
   const check = spawnSync('sh', ['-n'], { input: renderPlanScript(plan) });
   assert.equal(check.status, 0, String(check.stderr));
 });
+
+test('a config fix is a reviewed file write: its diff as comments above the command that makes it', () => {
+  const script = renderPlanScript({
+    ...plan,
+    commands: [
+      ...plan.commands,
+      {
+        step: 'Apply the config fixes of the notes (reviewed file write)',
+        argv: ['synapse-upgrade', 'notes', '--from', '1.46.0', '--to', '1.48.0', '--config', '/etc/hs.yaml', '--fix', '--yes'],
+        cwd: undefined,
+        env: {},
+        review: ['The config fixes for v1-53-webclient-removed; review the diff:', '--- /etc/hs.yaml', '+++ /etc/hs.yaml (fixed)', '-      - names: [client, webclient]', '+      - names: [client]'],
+      },
+    ],
+  });
+  assert.match(script, /# Step: Apply the config fixes of the notes \(reviewed file write\)\n# The config fixes for v1-53-webclient-removed; review the diff:\n# --- \/etc\/hs\.yaml\n# \+\+\+ \/etc\/hs\.yaml \(fixed\)\n# -      - names: \[client, webclient\]\n# \+      - names: \[client\]\nsynapse-upgrade notes --from 1\.46\.0 --to 1\.48\.0 --config \/etc\/hs\.yaml --fix --yes\n/);
+  assert.equal(spawnSync('sh', ['-n'], { input: script }).status, 0, 'still valid sh');
+});

@@ -15,6 +15,8 @@ export function maskLine(line: string, secrets: ReadonlySet<string>): string {
   // `key: value` under a secret-like key: the value goes whatever it is.
   const pair = /^(\s*(?:-\s+)?["']?([A-Za-z0-9_.@-]+)["']?\s*:\s+)(\S.*)$/.exec(line);
   let out = pair && isSecretKey(pair[2] ?? '') && !/^[|>]/.test(pair[3] ?? '') ? `${pair[1]}${MASK}` : line;
+  // Control characters from the file (escape sequences) never reach the terminal.
+  out = [...out].map((c) => ((c < ' ' && c !== '\t') || c === '\u007f' ? '?' : c)).join('');
   // Longest first, so a secret that contains another is masked whole.
   for (const secret of [...secrets].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length)) out = out.split(secret).join(MASK);
   return maskUrlCredentials(out);

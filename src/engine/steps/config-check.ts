@@ -4,6 +4,7 @@ import type { Install } from '../../methods/types.js';
 import type { CommandSpec } from '../../system/command.js';
 import type { FlowStep } from '../context.js';
 import { askRollback, planFor, runRollback, type RollbackInput } from '../rollback.js';
+import { writeConfigFixes } from '../config-fixes.js';
 
 /** `<python> -m synapse.config -c <each config>`: the NEW code's own config check (parses, validates, touches no database). */
 export function configCheckCommand(install: Install): CommandSpec | undefined {
@@ -30,6 +31,8 @@ export const configCheckStep: FlowStep = {
     const target = ctx.decision.target;
     const own = (ctx.method as typeof ctx.method & { configCheckCommand?: (i: Install) => CommandSpec | undefined }).configCheckCommand;
     const spec = own ? own.call(ctx.method, picture.install) : configCheckCommand(picture.install);
+    // The config fixes the admin accepted at the notes are written first, so the new code checks the config it will run.
+    const fixed = await writeConfigFixes(ctx);
     if (!spec) {
       await tracker.skip('config-check', `no config check for ${picture.install.method} installs yet`);
       return;
@@ -41,7 +44,7 @@ export const configCheckStep: FlowStep = {
       return;
     }
     if (result.exitCode === 0) {
-      await tracker.done('config-check', `${target} accepts the config (${messageOf(result.tail).at(-1) ?? 'exit 0'})`, { exitCode: 0 });
+      await tracker.done('config-check', `${target} accepts the config${fixed ? ' with the config fixes' : ''} (${messageOf(result.tail).at(-1) ?? 'exit 0'})`, { exitCode: 0 });
       return;
     }
     const message = messageOf(result.tail);
@@ -53,6 +56,7 @@ export const configCheckStep: FlowStep = {
     const input: RollbackInput = {
       picture, method: ctx.method, runner, tracker, deps, yes: ctx.opts.yes, transcriptPath: ctx.transcriptPath,
       back: ctx.from, current: target, backup: ctx.backup, oldStillServing: picture.running.ok,
+      configFixes: tracker.recorder?.journal.configFixes ?? [],
     };
     const plan = await planFor(input);
     const why = `Synapse ${target} is installed but was not started: its config check failed. Synapse ${ctx.from} is still running and serving.`;

@@ -12,6 +12,8 @@ import { loadReleaseData } from '../../system/release-data.js';
 import type { FlowStep, SessionContext } from '../context.js';
 import { notesCoverage } from '../notes-coverage.js';
 import { acknowledgeUnchecked } from '../unchecked-notes.js';
+import { offerConfigFixes, serverFixFiles } from '../config-fixes.js';
+import { planFixes } from '../../core/fixes/plan-fixes.js';
 import type { ServerPicture } from '../inspect.js';
 import { serverNoteContext } from '../note-context.js';
 import { helperPython, hostDatabaseValues } from '../../methods/docker-detect.js';
@@ -86,6 +88,12 @@ export async function reviewNotes(ctx: SessionContext): Promise<NotesReview> {
     deps.emit({ type: 'note', note: { ...r, action: notes.get(r.id)?.action.trim() ?? '' } });
   }
   const accepted = new Set(opts.acceptNotes ?? []);
+  // Under --yes --apply-fixes, a note whose fix will be made is dealt with by that fix.
+  if (opts.yes && opts.applyFixes) {
+    const fixable = results.filter((r) => r.applies === 'yes').map((r) => notes.get(r.id)).filter((n): n is Note => !!n?.fixes?.length);
+    const plan = fixable.length ? planFixes(fixable, await serverFixFiles(picture).catch(() => [])) : undefined;
+    for (const change of plan?.changes ?? []) accepted.add(change.noteId);
+  }
   const acknowledged: string[] = [];
   const asked = [...results.filter(needsAck), ...results.filter((r) => needsJudgement(r, notes.get(r.id)))];
   for (const r of asked) {
@@ -121,6 +129,8 @@ export async function reviewNotes(ctx: SessionContext): Promise<NotesReview> {
     if (answer !== 'ack') throw new AdminError(`Stopped at note ${r.id} at your request.`, { exitCode: ExitCode.refused, code: 'stopped', serverState: 'nothing was changed' });
     acknowledged.push(r.id);
   }
+  ctx.configFixes = await offerConfigFixes({ opts, deps, picture, from: picture.install.installedVersion, to: target }, results, notes);
+  if (ctx.configFixes) await tracker.recorder?.setAcceptedFixes([...new Set(ctx.configFixes.changes.map((c) => c.noteId))]);
   const unchecked = await acknowledgeUnchecked(coverage, opts, deps.ask);
   acknowledged.push(...unchecked);
   const count = (applies: string) => results.filter((r) => r.applies === applies).length;
