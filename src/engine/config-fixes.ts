@@ -24,6 +24,9 @@ export async function serverFixFiles(picture: ServerPicture): ReturnType<typeof 
   });
 }
 
+/** The notes a plan deals with: those it changes a file for, and those an earlier note's edit already fixed. */
+export const fixedNotes = (plan: FixPlan): string[] => [...new Set([...plan.changes.map((c) => c.noteId), ...plan.unchanged])];
+
 /** The command that makes the same writes by hand (`plan --script` puts it after the diff, for review). */
 export function fixCommand(from: string, to: string, picture: ServerPicture): string[] {
   return [
@@ -55,7 +58,7 @@ export async function offerConfigFixes(
   for (const r of plan.refused) input.deps.emit({ type: 'message', level: 'warn', text: `No automatic fix for ${r.noteId}: ${r.reason}. Make that change by hand.` });
   if (plan.files.length === 0) return undefined;
   const diff = planDiff(plan);
-  const fixed = [...new Set(plan.changes.map((c) => c.noteId))];
+  const fixed = fixedNotes(plan);
   input.deps.emit({ type: 'config.fixes', notes: fixed, files: plan.files.map((f) => f.path), diff, command: fixCommand(input.from, input.to, input.picture) });
   const answer = await input.deps.ask({
     id: 'config-fixes',

@@ -12,7 +12,7 @@ import { loadReleaseData } from '../../system/release-data.js';
 import type { FlowStep, SessionContext } from '../context.js';
 import { notesCoverage } from '../notes-coverage.js';
 import { acknowledgeUnchecked } from '../unchecked-notes.js';
-import { offerConfigFixes, serverFixFiles } from '../config-fixes.js';
+import { fixedNotes, offerConfigFixes, serverFixFiles } from '../config-fixes.js';
 import { planFixes } from '../../core/fixes/plan-fixes.js';
 import type { ServerPicture } from '../inspect.js';
 import { serverNoteContext } from '../note-context.js';
@@ -92,7 +92,7 @@ export async function reviewNotes(ctx: SessionContext): Promise<NotesReview> {
   if (opts.yes && opts.applyFixes) {
     const fixable = results.filter((r) => r.applies === 'yes').map((r) => notes.get(r.id)).filter((n): n is Note => !!n?.fixes?.length);
     const plan = fixable.length ? planFixes(fixable, await serverFixFiles(picture).catch(() => [])) : undefined;
-    for (const change of plan?.changes ?? []) accepted.add(change.noteId);
+    for (const id of plan ? fixedNotes(plan) : []) accepted.add(id);
   }
   const acknowledged: string[] = [];
   const asked = [...results.filter(needsAck), ...results.filter((r) => needsJudgement(r, notes.get(r.id)))];
@@ -130,7 +130,7 @@ export async function reviewNotes(ctx: SessionContext): Promise<NotesReview> {
     acknowledged.push(r.id);
   }
   ctx.configFixes = await offerConfigFixes({ opts, deps, picture, from: picture.install.installedVersion, to: target }, results, notes);
-  if (ctx.configFixes) await tracker.recorder?.setAcceptedFixes([...new Set(ctx.configFixes.changes.map((c) => c.noteId))]);
+  if (ctx.configFixes) await tracker.recorder?.setAcceptedFixes(fixedNotes(ctx.configFixes));
   const unchecked = await acknowledgeUnchecked(coverage, opts, deps.ask);
   acknowledged.push(...unchecked);
   const count = (applies: string) => results.filter((r) => r.applies === applies).length;
