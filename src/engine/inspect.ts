@@ -18,6 +18,8 @@ export interface ServerPicture {
   running: VersionProbe;
   logFile: string | undefined;
   pidFile: string | undefined;
+  /** A Docker install's container (whether Synapse runs is its state, not a pid file). */
+  container?: string;
   /** Every plausible install found (the chosen one first), and what was looked at. */
   detection?: { candidates: Install[]; ambiguous: boolean; looked: string[] };
 }
@@ -61,7 +63,8 @@ export async function inspectServer(opts: InspectOptions): Promise<ServerPicture
     urlEvidence,
     running,
     logFile: await homeserverLogFile(config),
-    pidFile: typeof pidFile === 'string' ? visiblePath(install, pidFile) : undefined,
+    pidFile: typeof pidFile === 'string' && install.method !== 'docker' ? visiblePath(install, pidFile) : undefined,
+    ...(install.method === 'docker' ? { container: install.container } : {}),
     detection: { candidates: detection.candidates, ambiguous: detection.ambiguous, looked: detection.looked },
   };
 }

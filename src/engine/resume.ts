@@ -22,6 +22,7 @@ import type { SessionControl } from './control.js';
 import { recordedSessions, severalRecorded } from './recorded.js';
 import { SessionRecorder } from './recorder.js';
 import { waitUntilReady } from './wait-ready.js';
+import { containerRunning } from '../methods/docker-detect.js';
 
 /** A session that did not reach an end: killed, hung up, or left with its command running. */
 export const isUnfinished = (journal: Journal): boolean => !journal.dryRun && (journal.outcome === undefined || journal.outcome === 'interrupted');
@@ -226,7 +227,11 @@ export async function openSession(input: { opts: WizardOptions; deps: WizardDeps
 }
 
 /** Whether the process in Synapse's pid file runs: 'gone' only when there is a pid file and nothing alive behind it. */
-async function serverPid(pidFile: string | undefined): Promise<'alive' | 'gone' | 'unknown'> {
+async function serverPid(pidFile: string | undefined, container?: string): Promise<'alive' | 'gone' | 'unknown'> {
+  if (container) {
+    const running = await containerRunning(container);
+    return running === undefined ? 'unknown' : running ? 'alive' : 'gone';
+  }
   if (!pidFile) return 'unknown';
   const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
   return Number.isInteger(pid) && pid > 0 && isSameProcessAlive({ pid }) ? 'alive' : 'gone';
@@ -277,8 +282,8 @@ async function alreadyDone(step: StepId, ctx: SessionContext, entry: JournalStep
       // manager): restarting again would cut the migration short. While its process lives, wait for it instead
       // (wait and verify judge it); a server that is not running at all is started again by the restart step.
       const { picture, deps } = ctx;
-      if ((await serverPid(picture.pidFile)) === 'gone') return undefined;
-      const ready = waitUntilReady({ url: picture.url, logFile: picture.logFile, pidFile: picture.pidFile, emit: deps.emit, ask: deps.ask, restartDone: () => true, startedAt: began });
+      if ((await serverPid(picture.pidFile, picture.container)) === 'gone') return undefined;
+      const ready = waitUntilReady({ url: picture.url, logFile: picture.logFile, pidFile: picture.pidFile, container: picture.container, emit: deps.emit, ask: deps.ask, restartDone: () => true, startedAt: began });
       ready.catch(() => {}); // observed by the wait step
       ctx.restart = { startedAt: began, ready };
       return 'the restart command finished before the interruption; Synapse is not restarted again';

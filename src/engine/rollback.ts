@@ -217,7 +217,7 @@ export async function runRollback(input: RollbackInput, plan: RollbackPlan): Pro
   let restartDone = false;
   const ready = runner.dryRun
     ? undefined
-    : waitUntilReady({ url: picture.url, logFile: picture.logFile, pidFile: picture.pidFile, emit: input.deps.emit, ask: input.deps.ask, restartDone: () => restartDone, startedAt: restartStarted });
+    : waitUntilReady({ url: picture.url, logFile: picture.logFile, pidFile: picture.pidFile, container: picture.container, emit: input.deps.emit, ask: input.deps.ask, restartDone: () => restartDone, startedAt: restartStarted });
   ready?.catch(() => {});
   const result = await runner.run(restart);
   restartDone = true;

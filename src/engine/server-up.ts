@@ -4,6 +4,7 @@ import { displayArgv, shellQuote } from '../system/redact.js';
 import { releaseStateRoom } from '../system/state-reserve.js';
 import type { SessionContext } from './context.js';
 import { serverProcessAlive } from './wait-ready.js';
+import { containerRunning } from '../methods/docker-detect.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -13,7 +14,7 @@ export const typed = (spec: CommandSpec): string => `${spec.cwd ? `cd ${shellQuo
 /** Up: it answers over HTTP, or the process in its pid file runs (a migration may keep it silent). */
 async function isUp(ctx: SessionContext): Promise<boolean> {
   if ((await probeServerVersion(ctx.picture.url, 2000)).ok) return true;
-  return (await serverProcessAlive(ctx.picture.pidFile)) === true;
+  return (await serverProcessAlive(ctx.picture.pidFile, ctx.picture.container)) === true;
 }
 
 /**
@@ -25,7 +26,11 @@ async function isUp(ctx: SessionContext): Promise<boolean> {
 export async function bringServerUp(ctx: SessionContext, timeoutMs = 120_000): Promise<string[]> {
   const began = ctx.tracker.recorder?.journal.steps.some((s) => s.id === 'restart');
   if (ctx.runner.dryRun || !began || (await isUp(ctx))) return [];
-  const spec = ctx.method.restartCommand(ctx.picture.install);
+  // A Docker container that is there but stopped is started as it is; only a missing one is created again.
+  const container = ctx.picture.container;
+  const spec = container && (await containerRunning(container)) === false
+    ? { argv: ['docker', 'start', container], title: `Start the container ${container}` }
+    : ctx.method.restartCommand(ctx.picture.install);
   const command = typed(spec);
   ctx.deps.emit({ type: 'message', level: 'warn', text: `Synapse is not running after the failure. Starting the installed version again: ${command}` });
   await releaseStateRoom(ctx.sessionDir);
@@ -35,11 +40,11 @@ export async function bringServerUp(ctx: SessionContext, timeoutMs = 120_000): P
     while (Date.now() < deadline) {
       const probe = await probeServerVersion(ctx.picture.url, 2000);
       if (probe.ok) return [`Synapse was down after the failure; the wizard started it again: ${probe.answer.raw} answers at ${ctx.picture.url}.`];
-      if (result.exitCode !== 0 && (await serverProcessAlive(ctx.picture.pidFile)) !== true) break;
+      if (result.exitCode !== 0 && (await serverProcessAlive(ctx.picture.pidFile, ctx.picture.container)) !== true) break;
       await sleep(500);
     }
-    if ((await serverProcessAlive(ctx.picture.pidFile)) === true) {
-      return [`Synapse was down after the failure; the wizard started it again (pid file ${ctx.picture.pidFile}); it does not answer at ${ctx.picture.url} yet (a migration may be running).`];
+    if ((await serverProcessAlive(ctx.picture.pidFile, ctx.picture.container)) === true) {
+      return [`Synapse was down after the failure; the wizard started it again (${container ? `container ${container} running` : `pid file ${ctx.picture.pidFile}`}); it does not answer at ${ctx.picture.url} yet (a migration may be running).`];
     }
   } catch {
     // the runner cannot start it (a full disk, an interruption): the admin gets the command

@@ -6,11 +6,14 @@ import type { ServerVersionAnswer } from '../core/server-version.js';
 import { probeServerVersion } from '../system/http.js';
 import { lastLines } from '../system/log-tail.js';
 import { isProcessAlive } from '../system/proc.js';
+import { containerRunning } from '../methods/docker-detect.js';
 
 export interface WaitOptions {
   url: string;
   logFile: string | undefined;
   pidFile: string | undefined;
+  /** A Docker install's container: its state tells whether Synapse runs. */
+  container?: string | undefined;
   emit: Emit;
   ask: Ask;
   /** Whether the restart command has returned (a dead server only counts after that). */
@@ -25,7 +28,9 @@ export interface WaitOptions {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function serverProcessAlive(pidFile: string | undefined): Promise<boolean | undefined> {
+/** Whether Synapse's process runs: a Docker container's state from the engine, else the process in the pid file. */
+export async function serverProcessAlive(pidFile: string | undefined, container?: string): Promise<boolean | undefined> {
+  if (container) return containerRunning(container);
   if (!pidFile) return undefined;
   const text = await readFile(pidFile, 'utf8').catch(() => undefined);
   const pid = Number(text?.trim());
@@ -62,7 +67,7 @@ export async function waitUntilReady(opts: WaitOptions): Promise<{ answer: Serve
       opts.emit({ type: 'waiting', elapsedMs: now - opts.startedAt, logLines: labelHarmlessShutdown(lines).slice(-8).map(shortLogLine), progress: migrationProgress(lines) });
     }
     if (opts.restartDone() && !probe.reachable) {
-      const alive = await serverProcessAlive(opts.pidFile);
+      const alive = await serverProcessAlive(opts.pidFile, opts.container);
       goneSince = alive === false ? (goneSince ?? now) : undefined;
       if (goneSince !== undefined && now - goneSince >= deadMs) {
         const tail = opts.logFile ? labelHarmlessShutdown(await lastLines(opts.logFile, 40, logStart)).slice(-6) : [];

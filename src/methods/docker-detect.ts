@@ -238,6 +238,12 @@ export async function detectDockerInstalls(inputs: DockerDetectInputs, looked: s
   return found.sort((a, b) => (a.confidence === b.confidence ? 0 : a.confidence === 'high' ? -1 : 1));
 }
 
+/** Whether the container runs (the engine's word: a pid file inside a container means nothing on this host); undefined when the engine cannot say. */
+export async function containerRunning(name: string, env: NodeJS.ProcessEnv = process.env): Promise<boolean | undefined> {
+  const c = await inspectContainer(name, env);
+  return c ? c.State?.Running === true : undefined;
+}
+
 /** The inspect data of one container (to re-read its state or recreate it). */
 export async function inspectContainer(name: string, env: NodeJS.ProcessEnv = process.env): Promise<ContainerInspect | undefined> {
   return (await dockerJson<ContainerInspect[]>(['container', 'inspect', name], env))?.[0];

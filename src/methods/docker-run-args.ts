@@ -32,11 +32,21 @@ export interface ImageInspect {
 
 const sameList = (a: readonly string[] | null | undefined, b: readonly string[] | null | undefined): boolean => JSON.stringify(a ?? []) === JSON.stringify(b ?? []);
 
+/**
+ * Variables the engine puts in every container, not the admin: HOSTNAME (the old container's id, wrong for
+ * the new one), Podman's `container=podman` and its defaults HOME=/root and TERM=xterm when the image sets none.
+ */
+function engineEnv(entry: string, image: ImageInspect | undefined): boolean {
+  const key = entry.slice(0, entry.indexOf('='));
+  const imageSets = (image?.Config?.Env ?? []).some((e) => e.startsWith(`${key}=`));
+  return key === 'HOSTNAME' || entry === 'container=podman' || (!imageSets && (entry === 'HOME=/root' || entry === 'TERM=xterm'));
+}
+
 /** `docker run` arguments (without `--name` and the image) that recreate the container as it was created. */
 export function recreateArgs(container: ContainerInspect, image: ImageInspect | undefined): string[] {
   const args: string[] = [];
   const imageEnv = new Set(image?.Config?.Env ?? []);
-  for (const e of container.Config.Env ?? []) if (!imageEnv.has(e)) args.push('-e', e);
+  for (const e of container.Config.Env ?? []) if (!imageEnv.has(e) && !engineEnv(e, image)) args.push('-e', e);
   const binds = container.HostConfig?.Binds ?? [];
   for (const b of binds) args.push('-v', b);
   for (const m of container.Mounts ?? []) {

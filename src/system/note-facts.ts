@@ -15,6 +15,8 @@ export interface GatherOptions {
    * os.path.abspath, i.e. against it; without it they resolve against the folder of the file naming them.
    */
   workingDir?: string;
+  /** A path the homeserver names as this host sees it (Docker: through the container's mounts); undefined keeps it. */
+  hostPath?: (path: string) => string | undefined;
   /** Workers known to run whose config could not be found: worker checks stay unknown for them. */
   workersWithoutConfig?: { name: string; from: string }[];
   installMethod?: MethodName;
@@ -109,11 +111,12 @@ export async function gatherNoteFacts(opts: GatherOptions): Promise<GatheredFact
     facts.config = configSource(config);
     const engine = databaseEngineOf(config);
     if (engine) facts.database = engine;
+    const seen = (path: string): string => opts.hostPath?.(path) ?? path;
     const logConfig = config.get('log_config');
-    facts.logConfig = await readSet(typeof logConfig === 'string' ? [namedPath(config, 'log_config', logConfig, opts.workingDir)] : [], 'log config', warnings);
+    facts.logConfig = await readSet(typeof logConfig === 'string' ? [seen(namedPath(config, 'log_config', logConfig, opts.workingDir))] : [], 'log config', warnings);
     const appServices = config.get('app_service_config_files');
     const asPaths = Array.isArray(appServices) ? appServices.filter((p): p is string => typeof p === 'string') : [];
-    facts.appServices = await readSet(asPaths.map((p) => namedPath(config, 'app_service_config_files', p, opts.workingDir)), 'app service registration', warnings);
+    facts.appServices = await readSet(asPaths.map((p) => seen(namedPath(config, 'app_service_config_files', p, opts.workingDir))), 'app service registration', warnings);
     const evidence = workerEvidence(config);
     if (evidence !== undefined) facts.hasWorkers = evidence;
   }

@@ -11,11 +11,11 @@ test('image references: registry prefixes, tags and digests', () => {
   assert.equal(parseImageRef('localhost:5000/synapse').tag, undefined);
 });
 
-test('recreate arguments: only what differs from the image (env, binds, named volumes, ports, network, restart, labels, user)', () => {
+test('recreate arguments: only what differs from the image (env less what the engine adds, binds, named volumes, ports, network, restart, labels, user)', () => {
   const image: ImageInspect = { Config: { Env: ['PATH=/usr/bin', 'PYTHONUNBUFFERED=1'], Labels: { 'org.opencontainers.image.version': '1.157.1' }, Entrypoint: ['/start.py'], Cmd: null, User: '' } };
   const container: ContainerInspect = {
     Id: 'abc', Name: '/synapse', Image: 'sha256:1',
-    Config: { Image: 'matrixdotorg/synapse:v1.157.1', Env: ['PATH=/usr/bin', 'PYTHONUNBUFFERED=1', 'SYNAPSE_SERVER_NAME=example.org'], Labels: { 'org.opencontainers.image.version': '1.157.1', traefik: 'on' }, Entrypoint: ['/start.py'], Cmd: null, User: '991:991' },
+    Config: { Image: 'matrixdotorg/synapse:v1.157.1', Env: ['PATH=/usr/bin', 'PYTHONUNBUFFERED=1', 'SYNAPSE_SERVER_NAME=example.org', 'TERM=xterm', 'container=podman', 'HOME=/root', 'HOSTNAME=d7aacb749eff'], Labels: { 'org.opencontainers.image.version': '1.157.1', traefik: 'on' }, Entrypoint: ['/start.py'], Cmd: null, User: '991:991' },
     HostConfig: { Binds: ['/srv/synapse:/data'], PortBindings: { '8008/tcp': [{ HostIp: '127.0.0.1', HostPort: '8008' }], '8448/tcp': [{ HostIp: '', HostPort: '8448' }] }, NetworkMode: 'matrix', RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 5 } },
     Mounts: [
       { Type: 'bind', Source: '/srv/synapse', Destination: '/data', RW: true },

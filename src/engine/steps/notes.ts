@@ -16,7 +16,7 @@ import { fixedNotes, offerConfigFixes, serverFixFiles } from '../config-fixes.js
 import { planFixes } from '../../core/fixes/plan-fixes.js';
 import type { ServerPicture } from '../inspect.js';
 import { serverNoteContext } from '../note-context.js';
-import { helperPython, hostDatabaseValues } from '../../methods/docker-detect.js';
+import { helperPython, hostDatabaseValues, visiblePath } from '../../methods/docker-detect.js';
 
 export interface NotesReview {
   results: NoteResult[];
@@ -58,6 +58,7 @@ export async function evaluateServerNotes(picture: ServerPicture, target: string
   const { facts, warnings } = await gatherNoteFacts({
     config: picture.config,
     installMethod: picture.install.method,
+    ...(picture.install.method === 'docker' ? { hostPath: (path: string) => visiblePath(picture.install, path) } : {}),
     platform: known.platform,
     platformSources: known.platformSources,
     workers: known.workers,

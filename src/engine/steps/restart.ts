@@ -28,6 +28,7 @@ export const restartStep: FlowStep = {
           url: picture.url,
           logFile: picture.logFile,
           pidFile: picture.pidFile,
+          container: picture.container,
           emit: deps.emit,
           ask: deps.ask,
           restartDone: () => restartDone,
