@@ -9,6 +9,9 @@ export async function main(argv: readonly string[], rawIO: CliIO = processIO): P
   const io = terminalSafe(rawIO);
   // Hidden: the supervisor of one detached command (src/system/supervisor.ts), started by the runner.
   if (argv[0] === '__supervise') return (await import('../system/supervisor.js')).supervise(argv[1]);
+  // Hidden: a supervisor started ahead of its job, which comes on stdin. A command of its own, so that a build
+  // without it (a stale bundle beside newer sources) refuses it rather than taking stdin for a job folder.
+  if (argv[0] === '__supervise-next') return (await import('../system/supervisor.js')).supervise('-');
   try {
     const opts = parseCli(argv);
     if (opts.version) {

@@ -72,11 +72,15 @@ export interface RunnerOptions {
   step?: () => string | undefined;
 }
 
-/** How to start the supervisor: this same program with the hidden `__supervise` command. */
-function supervisorCommand(jobArg: string): [string, string[]] {
+/**
+ * How to start the supervisor: this same program with the hidden `__supervise JOB_DIR` command, or
+ * `__supervise-next` for one that waits for its job (`jobPath` undefined).
+ */
+function supervisorCommand(jobPath: string | undefined): [string, string[]] {
+  const command = jobPath === undefined ? ['__supervise-next'] : ['__supervise', jobPath];
   try {
     const sea = createRequire(import.meta.url)('node:sea') as { isSea?: () => boolean };
-    if (sea.isSea?.()) return [process.execPath, ['__supervise', jobArg]];
+    if (sea.isSea?.()) return [process.execPath, command];
   } catch {
     // not a single executable
   }
@@ -84,7 +88,7 @@ function supervisorCommand(jobArg: string): [string, string[]] {
   // In the single-file bundle (whatever its name) this module *is* the CLI; otherwise (dist/system, src/system)
   // bin/ is two folders up. The bundle says so by a constant set when it is built, never by its file name.
   const entry = IS_BUNDLE ? self : resolve(dirname(self), '..', '..', 'bin', 'synapse-upgrade.mjs');
-  return [process.execPath, [entry, '__supervise', jobArg]];
+  return [process.execPath, [entry, ...command]];
 }
 
 /** A launched supervisor: `ended` settles when it exits (its stdout, a pipe only it holds, closes). */
@@ -92,7 +96,7 @@ interface Launched {
   ended: Promise<void>;
 }
 
-/** A supervisor started ahead of its job (`__supervise -`), waiting for the job on its stdin. */
+/** A supervisor started ahead of its job (`__supervise-next`), waiting for the job on its stdin. */
 interface Spare {
   child: ChildProcess;
   ended: Promise<void>;
@@ -116,7 +120,7 @@ function endOf(child: ChildProcess): Promise<void> {
  * command starts without waiting for a Node start (130-175 ms, the old server still serving meanwhile).
  */
 function startSpare(): Spare {
-  const [file, args] = supervisorCommand('-');
+  const [file, args] = supervisorCommand(undefined);
   const child = spawn(file, args, { detached: true, stdio: ['pipe', 'pipe', 'ignore'], cwd: process.cwd(), env: process.env });
   const spare: Spare = { child, ended: endOf(child), gone: false };
   child.once('error', () => (spare.gone = true));

@@ -9,7 +9,7 @@ import { processStart } from './proc-identity.js';
 
 /** What the runner sends the supervisor on its stdin (never written to disk: `env` may hold secrets). */
 export interface SupervisorInput {
-  /** The job folder, for a supervisor started ahead of its job (`__supervise -`). */
+  /** The job folder, for a supervisor started ahead of its job (`__supervise-next`). */
   jobDir?: string;
   argv: string[];
   cwd?: string;
@@ -33,7 +33,7 @@ const writeJson = (path: string, data: unknown): Promise<void> => writeFileAtomi
  * output.log, records the pids in started.json and, when the command ends, its exit status in exit.json.
  * SIGTERM (the admin chose "stop the command") is passed on to the command's process group.
  *
- * `__supervise -`: the same, started ahead of its job (the runner keeps one ready, so a command starts without
+ * `__supervise-next` (`supervise('-')`): the same, started ahead of its job (the runner keeps one ready, so a command starts without
  * waiting for a Node start): the job folder comes on stdin with the command. Its stdin closed with nothing on
  * it (the wizard ended, or had no further command) ends it quietly, having touched nothing.
  */
