@@ -63,10 +63,12 @@ export interface SessionContext {
   from: string;
   decision: TargetDecision;
   /** Set by the restart step: when it began and the wait for Synapse that it started. */
-  restart?: { startedAt: number; ready: Promise<{ readyAt: number; answer: import('../core/server-version.js').ServerVersionAnswer }> | undefined };
+  restart?: { startedAt: number; ready: Promise<import('./wait-ready.js').ReadyAnswer> | undefined };
   downtimeMs?: number;
   /** A resumed session whose restart command was launched before the interruption: when (ms), the outage's start. */
   restartBegan?: number;
+  /** A resumed session: when the interrupted run saw Synapse stop answering (ms), if it did. */
+  serverDownAt?: number;
   /** Set by the preflight step: every check with its evidence. */
   preflight?: import('../core/preflight.js').PreflightCheck[];
   /** Set by the backup step: the verified backup a rollback can restore. */

@@ -94,6 +94,12 @@ export class SessionRecorder {
     await this.save();
   }
 
+  /** The outage's start, written as soon as the wizard sees it (a killed wizard's resume still knows it). */
+  async serverDown(at: number): Promise<void> {
+    this.journal.serverDownAt = new Date(at).toISOString();
+    await this.save();
+  }
+
   async event(kind: JournalEvent['kind'], extra: { reason?: string; step?: StepId } = {}): Promise<void> {
     (this.journal.events ??= []).push({ at: new Date().toISOString(), kind, ...extra, pid: process.pid });
     await this.save();

@@ -23,6 +23,7 @@ import { recordedSessions, severalRecorded } from './recorded.js';
 import { SessionRecorder } from './recorder.js';
 import { waitUntilReady } from './wait-ready.js';
 import { containerRunning } from '../methods/docker-detect.js';
+import { outageInLog } from '../system/log-times.js';
 
 /** A session that did not reach an end: killed, hung up, or left with its command running. */
 export const isUnfinished = (journal: Journal): boolean => !journal.dryRun && (journal.outcome === undefined || journal.outcome === 'interrupted');
@@ -272,9 +273,17 @@ async function alreadyDone(step: StepId, ctx: SessionContext, entry: JournalStep
       if (probe.ok && compareVersions(probe.answer.version, target) === 0) {
         // Back before the interruption: the wait step recorded when. Back while the wizard was away: at the latest now.
         const waited = journal.steps.find((s) => s.id === 'wait' && s.status === 'done')?.endedAt;
-        const readyAt = waited !== undefined && Number.isFinite(Date.parse(waited)) ? Date.parse(waited) : now;
-        if (waited === undefined && ctx.restartBegan !== undefined) ctx.summary.push('Synapse came back while the wizard was away: the downtime counts until the resumed wizard saw it answer.');
-        ctx.restart = { startedAt: began, ready: Promise.resolve({ readyAt, answer: probe.answer }) };
+        const downSince = ctx.restartBegan !== undefined ? (ctx.serverDownAt ?? ctx.restartBegan) : undefined;
+        let readyAt = waited !== undefined && Number.isFinite(Date.parse(waited)) ? Date.parse(waited) : now;
+        if (waited === undefined && downSince !== undefined) {
+          // Back while the wizard was away: when its log says the listener opened again, else at the latest now.
+          const opened = (await outageInLog(ctx.picture.logFile, ctx.picture.url, downSince, now)).openedAt;
+          if (opened !== undefined) readyAt = opened;
+          ctx.summary.push(opened !== undefined
+            ? `Synapse came back while the wizard was away: the downtime counts until its log says it listened again (${new Date(opened).toISOString()}).`
+            : 'Synapse came back while the wizard was away: the downtime counts until the resumed wizard saw it answer.');
+        }
+        ctx.restart = { startedAt: began, ready: Promise.resolve({ readyAt, answer: probe.answer, downSince }) };
         return `Synapse already runs ${target}`;
       }
       if (!finished) return undefined;
@@ -283,7 +292,7 @@ async function alreadyDone(step: StepId, ctx: SessionContext, entry: JournalStep
       // (wait and verify judge it); a server that is not running at all is started again by the restart step.
       const { picture, deps } = ctx;
       if ((await serverPid(picture.pidFile, picture.container)) === 'gone') return undefined;
-      const ready = waitUntilReady({ url: picture.url, logFile: picture.logFile, pidFile: picture.pidFile, container: picture.container, emit: deps.emit, ask: deps.ask, restartDone: () => true, startedAt: began });
+      const ready = waitUntilReady({ url: picture.url, logFile: picture.logFile, pidFile: picture.pidFile, container: picture.container, emit: deps.emit, ask: deps.ask, restartDone: () => true, startedAt: began, downSince: ctx.serverDownAt ?? began });
       ready.catch(() => {}); // observed by the wait step
       ctx.restart = { startedAt: began, ready };
       return 'the restart command finished before the interruption; Synapse is not restarted again';
@@ -315,6 +324,10 @@ export async function runFlow(flow: readonly FlowStep[], ctx: SessionContext, re
   emit({ type: 'message', level: 'info', text: `Resuming the upgrade ${resume.journal.from ?? '?'} → ${ctx.decision.target}. Now: matrix-synapse ${installed} is installed; ${answering}.` });
   const began = restartBegan(resume.journal);
   if (began !== undefined) ctx.restartBegan = began;
+  const down = resume.journal.serverDownAt !== undefined ? Date.parse(resume.journal.serverDownAt) : NaN;
+  if (Number.isFinite(down)) ctx.serverDownAt = down;
+  // Killed before it saw Synapse stop answering: the log says when the old process closed its listener.
+  else if (began !== undefined) ctx.serverDownAt = (await outageInLog(ctx.picture.logFile, ctx.picture.url, began, Date.now())).closedAt;
   if (resume.journal.acknowledgedNotes?.length) ctx.summary.push(`Notes acknowledged before the interruption: ${resume.journal.acknowledgedNotes.join(', ')}.`);
   for (const step of flow) {
     const entry = resume.journal.steps.find((s) => s.id === step.id);

@@ -23,7 +23,7 @@ import { databaseInfo, readCompat } from './database-info.js';
 import { withRestartHold } from './restart-hold.js';
 import { startWorkers, stopWorkers } from './rollback-workers.js';
 import type { ServerPicture } from './inspect.js';
-import { waitUntilReady } from './wait-ready.js';
+import { downtimeOf, waitUntilReady } from './wait-ready.js';
 import { restoreConfigFixes } from './config-fixes.js';
 import type { FixWrite } from '../system/config-fix-files.js';
 
@@ -123,11 +123,13 @@ export async function runRollback(input: RollbackInput, plan: RollbackPlan): Pro
     });
   }
   const dbChanges = plan.restore || plan.sql.length > 0;
-  const startedAt = Date.now();
   const state = (what: string): string => `${what}; run \`synapse-upgrade rollback\` to go on`;
 
+  // With a stop first (the database is changed while Synapse is down), the outage begins with that stop.
+  let stoppedAt: number | undefined;
   if (dbChanges) {
     await stopWorkers(picture, runner, state(`matrix-synapse ${input.current} is installed`));
+    stoppedAt = Date.now();
     const stop = stopCommand(method, install);
     if (stop) await runStep(input, 'rollback-stop', stop, { failure: 'Stopping Synapse failed', state: state(`matrix-synapse ${input.current} is installed`) });
   }
@@ -248,7 +250,7 @@ export async function runRollback(input: RollbackInput, plan: RollbackPlan): Pro
   await tracker.done('rollback-verify', `server_version says ${version.raw}; /health ${healthy ? 'OK' : 'did not answer OK'}`);
   lines.push(`Synapse ${back} serves again at ${picture.url} (server_version ${version.raw}, /health ${healthy ? 'OK' : 'not OK'}).`);
   lines.push(...(await startWorkers(picture, runner, back)));
-  return { lines, downtimeMs: answer.readyAt - Math.min(startedAt, restartStarted) };
+  return { lines, downtimeMs: stoppedAt !== undefined ? answer.readyAt - stoppedAt : downtimeOf(answer) };
 }
 
 /** The question asked before a rollback, with what it will do and, for a restore, what is lost. */

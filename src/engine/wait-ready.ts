@@ -19,6 +19,13 @@ export interface WaitOptions {
   /** Whether the restart command has returned (a dead server only counts after that). */
   restartDone: () => boolean;
   startedAt: number;
+  /**
+   * When the outage began, if an earlier run saw it (a resumed session): used when the first probe already
+   * finds Synapse down. Without it the outage counts from the first failed probe.
+   */
+  downSince?: number;
+  /** Told when the wizard sees Synapse stop answering (so the outage's start is journaled at once). */
+  onDown?: (at: number) => void;
   pollMs?: number;
   /** How long without a new log line before asking whether to keep waiting. */
   stallMs?: number;
@@ -37,11 +44,25 @@ export async function serverProcessAlive(pidFile: string | undefined, container?
   return Number.isInteger(pid) && pid > 0 ? isProcessAlive(pid) : false;
 }
 
+/** Synapse answers again: when, and since when it had not (the outage the admin's users saw). */
+export interface ReadyAnswer {
+  answer: ServerVersionAnswer;
+  readyAt: number;
+  /** The start of the outage: the first of the failed probes before the answer (or the recorded one on a resume). */
+  downSince: number | undefined;
+}
+
+/** The downtime users saw: from the first unanswered probe to the answer (0 when no probe went unanswered). */
+export const downtimeOf = (ready: Pick<ReadyAnswer, 'readyAt' | 'downSince'>): number => Math.max(0, ready.readyAt - (ready.downSince ?? ready.readyAt));
+
 /**
  * Polls the version endpoint until Synapse answers. There is no fixed time-out: a migration
  * may take hours. It gives up only when the server process is gone, and asks when the log stalls.
+ * The polling starts with the restart command: while the old process still answers, the outage has
+ * not begun (it begins with the first unanswered probe, and ends with the first answer after the last
+ * unanswered one); the wait itself ends only once the restart command has returned and Synapse answers.
  */
-export async function waitUntilReady(opts: WaitOptions): Promise<{ answer: ServerVersionAnswer; readyAt: number }> {
+export async function waitUntilReady(opts: WaitOptions): Promise<ReadyAnswer> {
   const pollMs = opts.pollMs ?? 50;
   const stallMs = opts.stallMs ?? 15 * 60_000;
   const deadMs = opts.deadMs ?? 8_000;
@@ -51,10 +72,25 @@ export async function waitUntilReady(opts: WaitOptions): Promise<{ answer: Serve
   let lastLogChange = Date.now();
   // Only what Synapse logs after the restart began is shown: older lines describe the old process.
   const logStart = opts.logFile ? await stat(opts.logFile).then((s) => s.size, () => 0) : 0;
+  // The outage is the last run of unanswered probes: from its first probe to the first answer after it.
+  let downSince: number | undefined;
+  let upSince: number | undefined;
+  let seenUp = false;
   for (;;) {
-    // While the restart command runs, an answer could come from the old process: only the log is followed.
-    const probe = opts.restartDone() ? await probeServerVersion(opts.url, 2000) : ({ ok: false, reachable: true } as const);
-    if (probe.ok) return { answer: probe.answer, readyAt: Date.now() };
+    const sent = Date.now();
+    const done = opts.restartDone();
+    // While the restart command runs, an answer may still come from the old process: it only counts as
+    // Synapse being back (the outage's end) after a failed probe, and the wait ends once the command returned.
+    const probe = await probeServerVersion(opts.url, done ? 2000 : 1000);
+    if (probe.ok) {
+      if (downSince !== undefined) upSince ??= Date.now();
+      seenUp = true;
+      if (done) return { answer: probe.answer, readyAt: upSince ?? Date.now(), downSince };
+    } else if (downSince === undefined || upSince !== undefined) {
+      downSince = !seenUp && opts.downSince !== undefined ? opts.downSince : sent;
+      upSince = undefined;
+      opts.onDown?.(downSince);
+    }
     const now = Date.now();
     const size = opts.logFile ? await stat(opts.logFile).then((s) => s.size, () => -1) : -1;
     if (size !== lastLogSize) {
@@ -66,7 +102,7 @@ export async function waitUntilReady(opts: WaitOptions): Promise<{ answer: Serve
       const lines = opts.logFile ? await lastLines(opts.logFile, 400, logStart) : [];
       opts.emit({ type: 'waiting', elapsedMs: now - opts.startedAt, logLines: labelHarmlessShutdown(lines).slice(-8).map(shortLogLine), progress: migrationProgress(lines) });
     }
-    if (opts.restartDone() && !probe.reachable) {
+    if (opts.restartDone() && !probe.ok && !probe.reachable) {
       const alive = await serverProcessAlive(opts.pidFile, opts.container);
       goneSince = alive === false ? (goneSince ?? now) : undefined;
       if (goneSince !== undefined && now - goneSince >= deadMs) {

@@ -63,6 +63,8 @@ export interface Journal {
   transcript: string;
   /** Interruptions, resumes and an abandonment, oldest first. */
   events?: JournalEvent[];
+  /** When the wizard saw Synapse stop answering during the restart (ISO, ms): the outage's start, for a resume. */
+  serverDownAt?: string;
 }
 
 export const journalPath = (sessionDir: string): string => join(sessionDir, 'journal.json');
@@ -133,6 +135,7 @@ export function journalShapeProblem(data: unknown): string | undefined {
     }
   }
   if (j.events !== undefined && !Array.isArray(j.events)) return '"events" is not a list';
+  if (j.serverDownAt !== undefined && (typeof j.serverDownAt !== 'string' || !Number.isFinite(Date.parse(j.serverDownAt)))) return '"serverDownAt" is not a time';
   for (const key of ['from', 'to'] as const) {
     const version = j[key];
     if (typeof version === 'string' && !isJournalVersion(version)) return `"${key}" is ${JSON.stringify(version.slice(0, 40))}${version.length > 40 ? '…' : ''}, not a Synapse version`;

@@ -53,6 +53,7 @@ export interface JournalLike {
   transcript: string;
   steps: { id: string; status: string; command?: string[]; job?: { dir: string; argv: string[] }; summary?: string; startedAt?: string; endedAt?: string }[];
   events?: { kind: string; reason?: string; step?: string }[];
+  serverDownAt?: string;
 }
 
 export async function journalOf(stateDir: string): Promise<JournalLike> {

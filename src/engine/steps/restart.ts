@@ -4,13 +4,14 @@ import { labelHarmlessShutdown } from '../../core/log-progress.js';
 import { lastLines } from '../../system/log-tail.js';
 import type { FlowStep } from '../context.js';
 import { ensureMethodPlan } from '../method-plan.js';
-import { waitUntilReady } from '../wait-ready.js';
+import { downtimeOf, waitUntilReady } from '../wait-ready.js';
 
 const tailText = (lines: string[]): string => lines.slice(-8).map((l) => `  ${l}`).join('\n');
 
 /**
- * Restart with the install's restart manager. The wait for Synapse starts with the restart,
- * following the homeserver log, so downtime is measured from the moment the old process goes.
+ * Restart with the install's restart manager. The wait for Synapse starts with the restart, polling it
+ * and following the homeserver log, so downtime is measured from the moment the old process stops
+ * answering (journaled at once, for a resumed session) to the moment the new one answers.
  */
 export const restartStep: FlowStep = {
   id: 'restart',
@@ -33,6 +34,9 @@ export const restartStep: FlowStep = {
           ask: deps.ask,
           restartDone: () => restartDone,
           startedAt,
+          // Resumed: the outage the interrupted run saw began then; else (at the latest) when the restart began.
+          ...(ctx.restartBegan !== undefined ? { downSince: ctx.serverDownAt ?? ctx.restartBegan } : {}),
+          onDown: (at) => void tracker.recorder?.serverDown(at).catch(() => {}),
         });
     ready?.catch(() => {}); // observed by the wait step; never an unhandled rejection meanwhile
     ctx.restart = { startedAt, ready };
@@ -69,7 +73,7 @@ export const waitStep: FlowStep = {
     }
     await ctx.tracker.start('wait');
     const ready = await ctx.restart.ready;
-    ctx.downtimeMs = ready.readyAt - ctx.restart.startedAt;
+    ctx.downtimeMs = downtimeOf(ready);
     await ctx.tracker.done('wait', `answered after ${(ctx.downtimeMs / 1000).toFixed(1)} s`);
   },
 };
