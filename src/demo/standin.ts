@@ -45,7 +45,11 @@ export interface StandinInstall {
   wheelhouse: string;
   /** A program in the venv: `bin('synctl')` → `<root>/env/bin/synctl`. */
   bin(name: string): string;
-  /** `synctl start <config>`: resolves once Synapse listens; rejects (with the log tail) if it failed. */
+  /**
+   * `synctl start <config>`: resolves once Synapse listens and has no background update left (a fresh
+   * database has some, as real Synapse's does; they are waited out here, as an admin's first start would);
+   * rejects (with the log tail) if it failed.
+   */
   start(): Promise<void>;
   /** `synctl stop <config>` (a no-op when not running). */
   stop(): Promise<void>;
@@ -91,7 +95,14 @@ export async function createStandinInstall(opts: StandinOptions): Promise<Standi
   const install: StandinInstall = {
     ...paths, root, serverName, port: opts.port, wheelhouse, bin,
     url: urlFor(config.bindAddresses[0], opts.port),
-    start: () => synctl('start'),
+    async start() {
+      await synctl('start');
+      const deadline = Date.now() + 30_000;
+      while (Number((await install.query('SELECT count(*) FROM background_updates'))[0]?.[0]) > 0) {
+        if (Date.now() > deadline) throw new Error(`the stand-in's background updates did not finish within 30 s (${paths.dbPath})`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
     stop: () => synctl('stop'),
     async kill() {
       const current = pid();

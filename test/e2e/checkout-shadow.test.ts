@@ -9,6 +9,10 @@ import { BIN, wizardEnv } from '../helpers/cli.js';
 import { createGitStandin, type GitStandin } from '../helpers/git-standin.js';
 import { needTools } from '../helpers/tools.js';
 
+/** What Synapse reports when its package runs from a git checkout (the venv is inside it): `x.y.z (b=…,t=vx.y.z,sha)`. */
+const fromCheckout = (v: string): RegExp => new RegExp(`^${v.replace(/\./g, '\\.')} \\(b=[^,]+,t=v${v.replace(/\./g, '\\.')},[0-9a-f]{7,}\\)$`);
+
+
 const started: GitStandin[] = [];
 const roots: string[] = [];
 after(async () => {
@@ -57,5 +61,5 @@ test('a checkout\'s matrix_synapse.egg-info does not shadow its venv when the wi
   assert.equal(dry.exitCode, 0, dry.stdout + dry.stderr);
   assert.doesNotMatch(dry.stdout, /More than one Synapse install looks plausible/);
   assert.match(dry.stdout, /checkout/);
-  assert.equal(await hs.serverVersion(), '1.46.0');
+  assert.match(await hs.serverVersion(), fromCheckout('1.46.0'));
 });

@@ -48,7 +48,8 @@ export const configCheckStep: FlowStep = {
       return;
     }
     const message = messageOf(result.tail);
-    const first = message.find((l) => /error/i.test(l)) ?? message[0] ?? `exit ${result.exitCode}`;
+    // Synapse prints the error last, after any warnings it logged while reading the config (the trusted key server one).
+    const first = message.find((l) => /error/i.test(l)) ?? message.at(-1) ?? `exit ${result.exitCode}`;
     await tracker.fail(`${target} rejects the config: ${first}`);
     tracker.current = undefined;
     deps.emit({ type: 'message', level: 'error', text: `Synapse ${target} rejects the config:\n${message.map((l) => `  ${l}`).join('\n')}` });
