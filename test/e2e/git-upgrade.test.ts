@@ -161,7 +161,7 @@ test('git, failed build: pip install . fails after git checkout v1.47.0; the che
   assert.equal(await git(hs.checkout, 'rev-parse', 'HEAD'), head, 'the checkout is back where it was');
   assert.equal(await hs.describe(), 'v1.46.0');
   assert.equal(hs.pid(), pid, 'Synapse was not restarted');
-  assert.match(await hs.serverVersion(), fromCheckout('1.46.0'));
+  assert.match(await hs.serverVersion(), /^1\.46\.0( \(|$)/);
   // Journaled: the checkout back is one of the install step's recorded commands, and in the transcript.
   const [folder] = await readdir(state);
   const journal = JSON.parse(await readFile(join(state, folder as string, 'journal.json'), 'utf8')) as { steps: { id: string; status: string; jobs?: { argv: string[] }[] }[] };
