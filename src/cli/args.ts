@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { usageError } from '../core/errors.js';
 import { nearestName } from '../core/nearest-name.js';
-import { METHOD_NAMES, type MethodName } from '../methods/types.js';
+import { METHOD_NAMES } from '../methods/registry.js';
+import type { MethodName } from '../methods/types.js';
 
 const parseMethod = (value: string): MethodName => {
   if (!(METHOD_NAMES as readonly string[]).includes(value)) throw usageError(`--method ${value} is not an install method.`, `Use one of: ${METHOD_NAMES.join(', ')}.`);

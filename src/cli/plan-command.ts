@@ -5,7 +5,6 @@ import type { CoverageReport } from '../core/notes/coverage.js';
 import { renderPlanScript, type PlannedCommand } from '../core/plan-script.js';
 import { checkLine } from '../core/session.js';
 import { usageError } from '../core/errors.js';
-import { STEP_TITLES } from '../core/steps.js';
 import { runWizard } from '../engine/wizard.js';
 import { writeFileAtomic } from '../system/atomic-write.js';
 import { EventBus } from '../ui/event-bus.js';
@@ -30,7 +29,7 @@ function collector() {
       // the command that makes these edits.
       commands.push({ step: 'Apply the config fixes of the notes (reviewed file write)', argv: fixes.command, cwd: undefined, env: {}, review: [`The config fixes for ${fixes.notes.join(', ')}; review the diff, the command below makes it (each file backed up first):`, ...fixes.diff] });
     }
-    if (event.type === 'step.started') step = STEP_TITLES[event.step];
+    if (event.type === 'step.started') step = event.title;
     else if (event.type === 'command.started') commands.push({ step, argv: event.argv, cwd: event.cwd, env: event.env ?? {} });
     else if (event.type === 'note') notes.push(event.note);
     else if (event.type === 'notes.coverage') coverage = event.coverage;

@@ -49,6 +49,8 @@ export interface NoteEvent {
 export type WizardEvent =
   | { type: 'session.started'; sessionId: string; dryRun: boolean; stateDir: string; resumed?: boolean }
   | { type: 'detected'; install: InstallSummary }
+  /** The steps a flow is about to go through, in order (the upgrade; a rollback appends its own). */
+  | { type: 'steps'; steps: { id: StepId; title: string }[] }
   | { type: 'step.started'; step: StepId; title: string }
   | { type: 'step.finished'; step: StepId; status: 'done' | 'failed' | 'skipped'; summary?: string }
   | {

@@ -1,5 +1,5 @@
 import type { NoteEvent, Question, Result, WizardEvent } from './events.js';
-import { STEP_IDS, STEP_TITLES, type StepId, type StepStatus } from './steps.js';
+import type { StepId, StepStatus } from './steps.js';
 import { coverageLines } from './notes/coverage.js';
 
 /** What the screen shows, derived from events alone. Pure: no React, no I/O. */
@@ -29,7 +29,7 @@ export const checkLine = (c: { name: string; status: string; evidence: string; p
 
 export function initialView(): SessionView {
   return {
-    steps: STEP_IDS.map((id) => ({ id, title: STEP_TITLES[id], status: 'pending' })),
+    steps: [],
     log: [],
     tail: [],
     running: undefined,
@@ -39,8 +39,18 @@ export function initialView(): SessionView {
   };
 }
 
-const setStep = (view: SessionView, id: StepId, status: StepStatus, summary?: string): SessionView['steps'] =>
-  view.steps.map((step) => (step.id === id ? { ...step, status, ...(summary ? { summary } : {}) } : step));
+/** The step's new state; a step no flow announced is added at the end (never dropped). */
+function setStep(view: SessionView, id: StepId, status: StepStatus, extra: { title?: string; summary?: string }): SessionView['steps'] {
+  const summary = extra.summary ? { summary: extra.summary } : {};
+  if (!view.steps.some((step) => step.id === id)) return [...view.steps, { id, title: extra.title ?? id, status, ...summary }];
+  return view.steps.map((step) => (step.id === id ? { ...step, status, ...summary } : step));
+}
+
+/** Steps a flow announces join the list as pending; one already there keeps its place and state. */
+const announce = (view: SessionView, steps: { id: StepId; title: string }[]): SessionView['steps'] => [
+  ...view.steps,
+  ...steps.filter((step) => !view.steps.some((s) => s.id === step.id)).map((step) => ({ ...step, status: 'pending' as const })),
+];
 
 const appendLog = (view: SessionView, level: SessionView['log'][number]['level'], text: string): SessionView['log'] => [
   ...view.log,
@@ -49,10 +59,12 @@ const appendLog = (view: SessionView, level: SessionView['log'][number]['level']
 
 export function reduceView(view: SessionView, event: WizardEvent): SessionView {
   switch (event.type) {
+    case 'steps':
+      return { ...view, steps: announce(view, event.steps) };
     case 'step.started':
-      return { ...view, steps: setStep(view, event.step, 'running'), tail: [], waiting: undefined };
+      return { ...view, steps: setStep(view, event.step, 'running', { title: event.title }), tail: [], waiting: undefined };
     case 'step.finished':
-      return { ...view, steps: setStep(view, event.step, event.status, event.summary), waiting: undefined };
+      return { ...view, steps: setStep(view, event.step, event.status, event.summary ? { summary: event.summary } : {}), waiting: undefined };
     case 'command.started': {
       const shown = `${event.dryRun ? '(dry run, not run) ' : ''}$ ${event.argv.join(' ')}`;
       return { ...view, log: appendLog(view, 'command', shown), running: { argv: event.argv, title: event.title }, tail: [] };

@@ -1,5 +1,5 @@
 import type { Ask, Emit } from '../core/events.js';
-import type { StepId } from '../core/steps.js';
+import type { StepDescription } from '../core/steps.js';
 import type { TargetDecision } from '../core/target.js';
 import type { Runner } from '../system/runner.js';
 import type { InstallMethod, MethodName, MethodPlan } from '../methods/types.js';
@@ -81,8 +81,10 @@ export interface SessionContext {
   summary: string[];
 }
 
-/** One step of the flow after the target is known: data first, run by engine/flow.ts in order. */
-export interface FlowStep {
-  id: StepId;
+/**
+ * One step of the flow after the target is known: what it is (id, title, whether it changes the server, its
+ * resume rule: core/steps.ts) and what it does. engine/flow.ts lists them in order; engine/run-flow.ts runs them.
+ */
+export interface FlowStep extends StepDescription {
   run(ctx: SessionContext): Promise<void>;
 }

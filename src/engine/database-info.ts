@@ -3,7 +3,7 @@ import { databaseFromConfig, type ReadOnlyDatabase } from '../system/database.js
 import { sqliteFilesSize } from '../system/disk.js';
 import { pgConnection, type PgConnection } from '../system/pg-connection.js';
 import type { ServerPicture } from './inspect.js';
-import { helperPython, hostDatabaseValues } from '../methods/docker-detect.js';
+import { hostViewOf } from '../methods/registry.js';
 
 /** The homeserver's database as the preflight, the backup and the rollback see it. */
 export interface DatabaseInfo {
@@ -18,10 +18,11 @@ export interface DatabaseInfo {
 }
 
 export function databaseInfo(picture: Pick<ServerPicture, 'config' | 'install'>): DatabaseInfo | { error: string } {
-  // Docker: the database file as this host sees it, through the container's mounts.
-  const values = hostDatabaseValues(picture.install, picture.config.values);
+  // The database file as this host sees it (Docker: through the container's mounts).
+  const host = hostViewOf(picture.install);
+  const values = host.databaseValues(picture.config.values);
   const baseDir = dirname(picture.config.files[0]?.path ?? '.');
-  const ro = databaseFromConfig(values, { python: helperPython(picture.install), baseDir });
+  const ro = databaseFromConfig(values, { python: host.python, baseDir });
   if ('error' in ro) return ro;
   const db = (values.database ?? {}) as Record<string, unknown>;
   const args = (db.args ?? {}) as Record<string, unknown>;

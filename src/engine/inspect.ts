@@ -4,7 +4,8 @@ import { loadHomeserverConfig, type HomeserverConfig } from '../config/homeserve
 import { clientListenerUrl } from '../config/listener.js';
 import { homeserverLogFile } from '../config/log-file.js';
 import { completeInstall, detectInstall, installLocation, type DetectOptions } from '../methods/detect.js';
-import { visiblePath, visibleUrl } from '../methods/docker-detect.js';
+import { visiblePath } from '../methods/docker-detect.js';
+import { hostViewOf } from '../methods/registry.js';
 import type { Install } from '../methods/types.js';
 import { probeServerVersion, type VersionProbe } from '../system/http.js';
 
@@ -49,7 +50,7 @@ export async function inspectServer(opts: InspectOptions): Promise<ServerPicture
         nextStep: 'Pass --url with the base URL of a listener that serves the client API (e.g. --url http://127.0.0.1:8008).',
       });
     }
-    url = visibleUrl(install, listener.url);
+    url = hostViewOf(install).url(listener.url);
     urlEvidence = `listener at ${listener.file}${listener.line ? `:${listener.line}` : ''}`;
   }
   const running = await probeServerVersion(url);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { InstallSummary, Outcome } from '../core/events.js';
 import { AdminError, ExitCode } from '../core/errors.js';
-import { MUTATING_STEPS, STEP_TITLES, type StepId, type StepStatus } from '../core/steps.js';
+import { describeStep, type StepId, type StepStatus } from '../core/steps.js';
 import { faultPoint } from '../system/fault.js';
 import type { JobRecord } from '../system/jobs.js';
 import { ensureStateRoom, type FreeBytes } from '../system/state-room.js';
@@ -73,8 +73,9 @@ export class SessionRecorder {
   }
 
   async step(id: StepId, status: StepStatus, extra: Partial<JournalStep> = {}): Promise<void> {
-    if (status === 'running' && MUTATING_STEPS.has(id) && !this.dryRun) {
-      await ensureStateRoom(this.sessionDir, `the step "${STEP_TITLES[id]}"`, ...(this.freeBytes ? [this.freeBytes] : []));
+    const step = describeStep(id);
+    if (status === 'running' && step.changesServer && !this.dryRun) {
+      await ensureStateRoom(this.sessionDir, `the step "${step.title}"`, ...(this.freeBytes ? [this.freeBytes] : []));
     }
     const now = new Date().toISOString();
     const existing = this.journal.steps.find((s) => s.id === id);

@@ -1,29 +1,23 @@
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AdminError, ExitCode } from '../core/errors.js';
 import type { InstallSummary, Outcome, Result } from '../core/events.js';
-import { MUTATING_STEPS, STEP_TITLES, type StepId } from '../core/steps.js';
+import { stepTitle, type StepId } from '../core/steps.js';
 import type { TargetDecision } from '../core/target.js';
-import { compareVersions } from '../core/version.js';
 import { writeFileAtomic } from '../system/atomic-write.js';
-import { probeServerVersion } from '../system/http.js';
 import { inspectJob, JOB_FILES, jobStateText, type JobState } from '../system/jobs.js';
 import { readJournal, type Journal, type JournalStep } from '../system/journal.js';
 import { acquireLock, describeHolder, type HeldLock } from '../system/lock.js';
 import { lockHomeserver } from '../system/homeserver-lock.js';
 import { reserveStateRoom } from '../system/state-reserve.js';
-import { isSameProcessAlive } from '../system/proc-identity.js';
 import { shellQuote } from '../system/redact.js';
 import type { RunningCommand } from '../system/runner.js';
 import { ensureStateRoom } from '../system/state-room.js';
-import type { FlowStep, SessionContext, WizardDeps, WizardOptions } from './context.js';
+import type { WizardDeps, WizardOptions } from './context.js';
 import type { StepTracker } from './step-tracker.js';
 import type { SessionControl } from './control.js';
 import { recordedSessions, severalRecorded } from './recorded.js';
 import { SessionRecorder } from './recorder.js';
-import { waitUntilReady } from './wait-ready.js';
-import { containerRunning } from '../methods/docker-detect.js';
-import { outageInLog } from '../system/log-times.js';
 
 /** A session that did not reach an end: killed, hung up, or left with its command running. */
 export const isUnfinished = (journal: Journal): boolean => !journal.dryRun && (journal.outcome === undefined || journal.outcome === 'interrupted');
@@ -61,7 +55,7 @@ export async function describeInterruption(sessionDir: string, journal: Journal)
     startedAt: journal.startedAt,
     step: last?.id,
     stepStatus: last?.status,
-    title: last ? (STEP_TITLES[last.id] ?? last.id) : undefined,
+    title: last ? stepTitle(last.id) : undefined,
     command: running?.command,
     lastSeen: interrupted && interrupted.at > journal.updatedAt ? interrupted.at : journal.updatedAt,
     reason: interrupted?.reason,
@@ -107,13 +101,11 @@ export class SessionEnded extends AdminError {
 }
 
 /**
- * Extension point for "Roll back" at the resume question. The rollback feature sets `rollback`; the choice
- * is then offered next to Resume and Abandon. It gets the interrupted session and the lock is held while it
- * runs; it ends the session by returning the outcome, exit code and result lines.
+ * "Roll back" at the resume question: given to openSession by the wizard (engine/rollback-session.ts), it is then
+ * offered next to Resume and Abandon. It gets the interrupted session and the lock is held while it runs; it ends
+ * the session by returning the outcome, exit code and result lines.
  */
-export const resumeHooks: {
-  rollback?: (input: { sessionDir: string; journal: Journal; opts: WizardOptions; deps: WizardDeps }) => Promise<{ outcome: Outcome; exitCode: (typeof ExitCode)[keyof typeof ExitCode]; lines: string[] }>;
-} = {};
+export type RollbackFromResume = (input: { sessionDir: string; journal: Journal; opts: WizardOptions; deps: WizardDeps }) => Promise<{ outcome: Outcome; exitCode: (typeof ExitCode)[keyof typeof ExitCode]; lines: string[] }>;
 
 export interface ResumeState {
   journal: Journal;
@@ -132,8 +124,8 @@ export interface OpenedSession {
  * loads the journal (a damaged or future one is a clear error and stays as it is), and when the last session
  * is unfinished shows where it stopped and asks Resume / Abandon (`synapse-upgrade resume` resumes at once).
  */
-export async function openSession(input: { opts: WizardOptions; deps: WizardDeps; sessionDir: string; install: InstallSummary }): Promise<OpenedSession> {
-  const { opts, deps, sessionDir, install } = input;
+export async function openSession(input: { opts: WizardOptions; deps: WizardDeps; sessionDir: string; install: InstallSummary; rollback?: RollbackFromResume }): Promise<OpenedSession> {
+  const { opts, deps, sessionDir, install, rollback } = input;
   const warn = (text: string): void => deps.emit({ type: 'message', level: 'warn', text });
   const only = opts.resume === 'only';
   if (opts.dryRun) {
@@ -197,7 +189,7 @@ export async function openSession(input: { opts: WizardOptions; deps: WizardDeps
         details: lines,
         choices: [
           { value: 'resume', label: running ? 'Resume: follow the running command, then finish the upgrade' : 'Resume: check what is already done, then finish the upgrade' },
-          ...(resumeHooks.rollback ? [{ value: 'rollback', label: `Roll back to ${journal.from ?? 'the previous version'}` }] : []),
+          ...(rollback ? [{ value: 'rollback', label: `Roll back to ${journal.from ?? 'the previous version'}` }] : []),
           running
             ? { value: 'quit', label: 'Quit: leave the command running (run synapse-upgrade again later)' }
             : { value: 'abandon', label: 'Abandon it: keep the server as it is now and start a new session' },
@@ -206,8 +198,8 @@ export async function openSession(input: { opts: WizardOptions; deps: WizardDeps
       });
     }
     if (choice === 'quit') throw new SessionEnded('Left as it is: the command keeps running.', 'interrupted', ExitCode.interrupted, { nextStep: 'Run synapse-upgrade again (or synapse-upgrade resume) to follow it and finish.' });
-    if (choice === 'rollback' && resumeHooks.rollback) {
-      const end = await resumeHooks.rollback({ sessionDir, journal, opts, deps });
+    if (choice === 'rollback' && rollback) {
+      const end = await rollback({ sessionDir, journal, opts, deps });
       throw new SessionEnded(end.lines[0] ?? 'Rolled back.', end.outcome, end.exitCode);
     }
     if (choice === 'abandon') {
@@ -227,144 +219,12 @@ export async function openSession(input: { opts: WizardOptions; deps: WizardDeps
   }
 }
 
-/** Whether the process in Synapse's pid file runs: 'gone' only when there is a pid file and nothing alive behind it. */
-async function serverPid(pidFile: string | undefined, container?: string): Promise<'alive' | 'gone' | 'unknown'> {
-  if (container) {
-    const running = await containerRunning(container);
-    return running === undefined ? 'unknown' : running ? 'alive' : 'gone';
-  }
-  if (!pidFile) return 'unknown';
-  const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
-  return Number.isInteger(pid) && pid > 0 && isSameProcessAlive({ pid }) ? 'alive' : 'gone';
-}
-
-/** When the interrupted session launched its restart command (the outage began then), if it did. */
-export function restartBegan(journal: Journal): number | undefined {
-  const entry = journal.steps.find((s) => s.id === 'restart');
-  if (!entry?.startedAt || !(entry.job || entry.jobs?.length)) return undefined;
-  const at = Date.parse(entry.startedAt);
-  return Number.isFinite(at) ? at : undefined;
-}
-
-/** Steps whose only effect is the admin's word, recorded in the journal: not asked again once done. */
-const ANSWERED_STEPS: ReadonlySet<StepId> = new Set<StepId>(['notes', 'confirm']);
-
-/**
- * Whether a step's effect is already there, re-checked on the real system before the step would run again.
- * Returns why it counts as done, or undefined to run it. Rules, to extend when a step joins the flow:
- * - install, restart: by what is installed and what answers over HTTP (never by the journal alone);
- * - backup: a verified backup recorded in the journal (it is put back in the context for a rollback);
- * - notes, confirm: the journal says they were answered;
- * - any other step that changes the system (MUTATING_STEPS): the journal says it finished;
- * - any other (read-only) step: run again, it is cheap and sets up what later steps read.
- */
-async function alreadyDone(step: StepId, ctx: SessionContext, entry: JournalStep | undefined, journal: Journal): Promise<string | undefined> {
-  const target = ctx.decision.target;
-  const finished = entry?.status === 'done' || entry?.status === 'skipped';
-  switch (step) {
-    case 'install': {
-      const installed = await ctx.method.installedVersion(ctx.picture.install).catch(() => undefined);
-      return installed && compareVersions(installed, target) === 0 ? `matrix-synapse ${target} is installed` : undefined;
-    }
-    case 'restart': {
-      const probe = await probeServerVersion(ctx.picture.url, 3000);
-      const now = Date.now();
-      const began = ctx.restartBegan ?? now;
-      if (probe.ok && compareVersions(probe.answer.version, target) === 0) {
-        // Back before the interruption: the wait step recorded when. Back while the wizard was away: at the latest now.
-        const waited = journal.steps.find((s) => s.id === 'wait' && s.status === 'done')?.endedAt;
-        const downSince = ctx.restartBegan !== undefined ? (ctx.serverDownAt ?? ctx.restartBegan) : undefined;
-        let readyAt = waited !== undefined && Number.isFinite(Date.parse(waited)) ? Date.parse(waited) : now;
-        if (waited === undefined && downSince !== undefined) {
-          // Back while the wizard was away: when its log says the listener opened again, else at the latest now.
-          const opened = (await outageInLog(ctx.picture.logFile, ctx.picture.url, downSince, now)).openedAt;
-          if (opened !== undefined) readyAt = opened;
-          ctx.summary.push(opened !== undefined
-            ? `Synapse came back while the wizard was away: the downtime counts until its log says it listened again (${new Date(opened).toISOString()}).`
-            : 'Synapse came back while the wizard was away: the downtime counts until the resumed wizard saw it answer.');
-        }
-        ctx.restart = { startedAt: began, ready: Promise.resolve({ readyAt, answer: probe.answer, downSince }) };
-        return `Synapse already runs ${target}`;
-      }
-      if (!finished) return undefined;
-      // The restart command finished but Synapse does not answer the target yet (a long migration under a service
-      // manager): restarting again would cut the migration short. While its process lives, wait for it instead
-      // (wait and verify judge it); a server that is not running at all is started again by the restart step.
-      const { picture, deps } = ctx;
-      if ((await serverPid(picture.pidFile, picture.container)) === 'gone') return undefined;
-      const ready = waitUntilReady({ url: picture.url, logFile: picture.logFile, pidFile: picture.pidFile, container: picture.container, emit: deps.emit, ask: deps.ask, restartDone: () => true, startedAt: began, downSince: ctx.serverDownAt ?? began });
-      ready.catch(() => {}); // observed by the wait step
-      ctx.restart = { startedAt: began, ready };
-      return 'the restart command finished before the interruption; Synapse is not restarted again';
-    }
-    case 'backup':
-      if (!finished) return undefined;
-      if (journal.backup) ctx.backup = journal.backup;
-      return entry.summary ?? 'done';
-    default:
-      if (ANSWERED_STEPS.has(step) || MUTATING_STEPS.has(step)) return finished ? (entry.summary ?? entry.status) : undefined;
-      return undefined;
-  }
-}
-
-/**
- * Runs the flow. For a resumed session, each step is first checked: a step whose command still runs is
- * re-attached (its output followed until it ends); a step whose effect is already there is not run again;
- * a step whose commands ended while the wizard was away takes their recorded results instead of running
- * them again (the runner matches them by their exact command).
- */
-export async function runFlow(flow: readonly FlowStep[], ctx: SessionContext, resume: ResumeState | undefined): Promise<void> {
-  if (!resume) {
-    for (const step of flow) await step.run(ctx);
-    return;
-  }
-  const { emit } = ctx.deps;
-  const installed = ctx.picture.install.installedVersion;
-  const answering = ctx.picture.running.ok ? `Synapse answers ${ctx.picture.running.answer.version}` : 'Synapse does not answer';
-  emit({ type: 'message', level: 'info', text: `Resuming the upgrade ${resume.journal.from ?? '?'} → ${ctx.decision.target}. Now: matrix-synapse ${installed} is installed; ${answering}.` });
-  const began = restartBegan(resume.journal);
-  if (began !== undefined) ctx.restartBegan = began;
-  const down = resume.journal.serverDownAt !== undefined ? Date.parse(resume.journal.serverDownAt) : NaN;
-  if (Number.isFinite(down)) ctx.serverDownAt = down;
-  // Killed before it saw Synapse stop answering: the log says when the old process closed its listener.
-  else if (began !== undefined) ctx.serverDownAt = (await outageInLog(ctx.picture.logFile, ctx.picture.url, began, Date.now())).closedAt;
-  if (resume.journal.acknowledgedNotes?.length) ctx.summary.push(`Notes acknowledged before the interruption: ${resume.journal.acknowledgedNotes.join(', ')}.`);
-  for (const step of flow) {
-    const entry = resume.journal.steps.find((s) => s.id === step.id);
-    const records = entry?.status === 'running' ? (entry.jobs ?? (entry.job ? [entry.job] : [])) : [];
-    const jobs = await Promise.all(records.map(async (record) => ({ record, state: await inspectJob(join(ctx.sessionDir, record.dir)) })));
-    const adoptable = jobs.filter((j) => j.state.state === 'running' || j.state.state === 'exited');
-    const live = jobs.find((j) => j.state.state === 'running');
-    if (live && live.state.state === 'running') {
-      emit({ type: 'message', level: 'info', text: `The command of "${STEP_TITLES[step.id]}" kept running while the wizard was away (pid ${live.state.started.pid}): re-attaching to it.` });
-      for (const j of adoptable) ctx.runner.adopt(j.record);
-      await step.run(ctx);
-      continue;
-    }
-    const done = await alreadyDone(step.id, ctx, entry, resume.journal);
-    if (done !== undefined) {
-      if (entry?.status === 'done' || entry?.status === 'skipped') {
-        emit({ type: 'step.finished', step: step.id, status: entry.status, summary: `${done} (before the interruption)` });
-      } else {
-        await ctx.tracker.done(step.id, `${done}: not run again`);
-      }
-      continue;
-    }
-    const last = jobs.at(-1);
-    if (last && last.state.state === 'exited') {
-      emit({ type: 'message', level: 'info', text: `The command of "${STEP_TITLES[step.id]}" ${jobStateText(last.state)} while the wizard was away: taking its result.` });
-    }
-    for (const j of adoptable) ctx.runner.adopt(j.record);
-    await step.run(ctx);
-  }
-}
-
 /** The result lines of a session that was detached: where it stopped, and what still runs. */
 export function detachedLines(
   reason: string,
   { step, running, transcriptPath, demo = false }: { step: StepId | undefined; running: RunningCommand | undefined; transcriptPath: string | undefined; demo?: boolean },
 ): string[] {
-  const lines = [`Interrupted (${reason})${step ? ` during "${STEP_TITLES[step]}"` : ''}: the wizard stopped here, and the journal records where.`];
+  const lines = [`Interrupted (${reason})${step ? ` during "${stepTitle(step)}"` : ''}: the wizard stopped here, and the journal records where.`];
   if (demo) {
     // A demo is not resumed: its homeserver and commands are stopped as the wizard exits (cli/wizard-command.ts).
     lines.push('This was the demo: its homeserver and any command still running are stopped now.');

@@ -39,6 +39,7 @@ export async function runRollbackSession(opts: WizardOptions, deps: WizardDeps):
     return result;
   };
   try {
+    tracker.announce(['detect']);
     await tracker.start('detect');
     const picture = await inspectServer(opts);
     deps.emit({ type: 'detected', install: summarize(picture) });

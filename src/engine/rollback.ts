@@ -59,8 +59,7 @@ const tail = (lines: string[], n = 6): string => lines.filter(Boolean).slice(-n)
  * into `stop` (synctl, systemctl and docker all take both); undefined when neither fits.
  */
 export function stopCommand(method: InstallMethod, install: ServerPicture['install']): CommandSpec | undefined {
-  const own = (method as InstallMethod & { stopCommand?: (i: ServerPicture['install']) => CommandSpec }).stopCommand;
-  if (own) return own.call(method, install);
+  if (method.stopCommand) return method.stopCommand(install);
   const restart = method.restartCommand(install);
   const at = restart.argv.indexOf('restart');
   if (at < 0) return undefined;
@@ -106,6 +105,16 @@ export function lossLines(backup: BackupRecord, now: Date = new Date()): string[
   ];
 }
 
+/** The steps a rollback with this plan goes through, in order: what the screen shows before it begins. */
+export function rollbackStepIds(plan: RollbackPlan, opts: { canStop: boolean; backup: boolean; databaseKnown: boolean; oldStillServing: boolean }): StepId[] {
+  const dbChanges = plan.restore || plan.sql.length > 0;
+  const restore = plan.restore && opts.backup && opts.databaseKnown;
+  const sql = !restore && plan.sql.length > 0 && opts.databaseKnown;
+  const restart = !(opts.oldStillServing && !dbChanges);
+  const ids: (StepId | false)[] = [dbChanges && opts.canStop && 'rollback-stop', 'rollback-install', restore && 'rollback-restore', sql && 'rollback-sql', restart && 'rollback-restart', 'rollback-verify'];
+  return ids.filter((id): id is StepId => id !== false);
+}
+
 /**
  * Puts the old version back: stop (when the database must change), install the old version the
  * method's way, restore the backup or apply the guide's schema-rollback SQL when the database
@@ -123,6 +132,8 @@ export async function runRollback(input: RollbackInput, plan: RollbackPlan): Pro
     });
   }
   const dbChanges = plan.restore || plan.sql.length > 0;
+  const canStop = dbChanges && stopCommand(method, install) !== undefined;
+  tracker.announce(rollbackStepIds(plan, { canStop, backup: !!input.backup, databaseKnown: !('error' in info), oldStillServing: !!input.oldStillServing }));
   const state = (what: string): string => `${what}; run \`synapse-upgrade rollback\` to go on`;
 
   // With a stop first (the database is changed while Synapse is down), the outage begins with that stop.

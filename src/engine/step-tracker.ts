@@ -1,5 +1,5 @@
 import type { Emit } from '../core/events.js';
-import { STEP_TITLES, type StepId } from '../core/steps.js';
+import { stepTitle, type StepId } from '../core/steps.js';
 import type { CommandSpec } from '../system/command.js';
 import { displayArgv } from '../system/redact.js';
 import type { SessionRecorder } from './recorder.js';
@@ -15,10 +15,15 @@ export class StepTracker {
     private readonly gate?: () => Promise<void>,
   ) {}
 
+  /** Tells the screen which steps a flow goes through, in order (the upgrade's; a rollback's joins after them). */
+  announce(ids: readonly StepId[]): void {
+    this.emit({ type: 'steps', steps: ids.map((id) => ({ id, title: stepTitle(id) })) });
+  }
+
   async start(id: StepId, command?: CommandSpec): Promise<void> {
     await this.gate?.();
     this.current = id;
-    this.emit({ type: 'step.started', step: id, title: STEP_TITLES[id] });
+    this.emit({ type: 'step.started', step: id, title: stepTitle(id) });
     await this.recorder?.step(id, 'running', command ? { command: displayArgv(command) } : {});
   }
 

@@ -9,11 +9,12 @@ import { openTranscript, type Transcript } from '../system/transcript.js';
 import { ensureWritableDir } from '../system/writable.js';
 import type { SessionContext, WizardDeps, WizardOptions } from './context.js';
 import { StepTracker } from './step-tracker.js';
-import { FLOW } from './flow.js';
+import { FLOW, UPGRADE_STEP_IDS } from './flow.js';
 import { inspectServer, summarize, type ServerPicture } from './inspect.js';
 import { faultPoint } from '../system/fault.js';
 import type { HeldLock } from '../system/lock.js';
-import { openSession, resumedTarget, resumeHooks, runFlow, SessionEnded, whenDetached } from './resume.js';
+import { openSession, resumedTarget, SessionEnded, whenDetached } from './resume.js';
+import { runFlow } from './run-flow.js';
 import { rollbackFromResume } from './rollback-session.js';
 import { chooseInstallBy } from './choose-install.js';
 import { installLocation } from '../methods/detect.js';
@@ -22,9 +23,6 @@ import { offerRollbackAfterFailure } from './rollback.js';
 import { chooseTarget } from './steps/target.js';
 import { bringServerUp } from './server-up.js';
 import { holdInput, releaseLeftoverHold } from './restart-hold.js';
-
-// The resume question offers "Roll back" through this hook (engine/resume.ts).
-resumeHooks.rollback = rollbackFromResume;
 
 /** Finds the install; where there is none, an interactive admin may try the demo sandbox instead. */
 async function detectOrDemo(opts: WizardOptions, deps: WizardDeps): Promise<{ picture: ServerPicture; options: WizardOptions }> {
@@ -62,6 +60,7 @@ export async function runWizard(opts: WizardOptions, deps: WizardDeps): Promise<
     return result;
   };
   try {
+    tracker.announce(UPGRADE_STEP_IDS);
     await tracker.start('detect');
     const { picture, options } = await detectOrDemo(opts, deps);
     from = picture.install.installedVersion;
@@ -71,7 +70,7 @@ export async function runWizard(opts: WizardOptions, deps: WizardDeps): Promise<
     await ensureWritableDir(sessionDir);
     await ensureTrustedFolder(sessionDir, 'state folder', '--state-dir');
     // The lock, the journal of an unfinished session and the resume question (engine/resume.ts).
-    const session = await openSession({ opts, deps, sessionDir, install: summary });
+    const session = await openSession({ opts, deps, sessionDir, install: summary, rollback: rollbackFromResume });
     lock = session.lock;
     tracker.recorder = session.recorder;
     const resumed = session.resume;

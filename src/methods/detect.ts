@@ -9,7 +9,6 @@ import { findSynapseVenvs, noInstallError, pipInstallFrom, type DetectInputs, ty
 import { synctlManager } from './restart/synctl.js';
 import { detectSystemd } from './restart/systemd.js';
 import type { Confidence, Install, MethodName } from './types.js';
-import { METHOD_NAMES } from './types.js';
 import { matchingUrl } from './single-out.js';
 import { findWorkers } from './workers.js';
 
@@ -38,9 +37,6 @@ export interface Detection {
 
 const RANK: Record<Confidence, number> = { high: 3, medium: 2, low: 1 };
 
-export function isMethodName(value: string): value is MethodName {
-  return (METHOD_NAMES as readonly string[]).includes(value);
-}
 
 /** The candidates, most plausible first; ties keep the order pip, git, debian, docker is not used: found order wins. */
 export function rankCandidates(candidates: Install[]): Install[] {
@@ -88,6 +84,9 @@ export function installLocation(install: Install): string {
       return `${install.package} ${install.packageVersion} (${install.venv})`;
     case 'docker':
       return `container ${install.container}`;
+    default:
+      // A method added later says where it lives through its config (the registry's entry has no location yet).
+      return (install as Install).configPaths[0] ?? (install as Install).method;
   }
 }
 

@@ -1,13 +1,11 @@
 import type { Ask, Emit } from '../core/events.js';
 import type { CommandSpec } from '../system/command.js';
 
-import type { MethodName } from '../core/notes/types.js';
-
 /**
- * The ways admins install Synapse (docs: pip/virtualenv, a git checkout, the Debian package, Docker). The names are
- * the release data's vocabulary too (a note can concern one method), so they are kept in core/notes/types.ts.
+ * The name of an install method: `pip` (a virtualenv), `git` (a checkout), `debian` (the package), `docker`. Each
+ * method's Install type below spells its own; the registry (registry.ts) lists the methods by these names.
  */
-export { METHOD_NAMES, type MethodName } from '../core/notes/types.js';
+export type MethodName = Install['method'];
 
 /** How sure detection is: `high` when the running process or the package manager says so. */
 export type Confidence = 'high' | 'medium' | 'low';
@@ -204,9 +202,24 @@ export interface RestartHold {
   release(): Promise<CommandSpec[]>;
 }
 
+/**
+ * How this host reaches what the install's config names. Docker: a listener through the published ports, a
+ * path (pid file, SQLite database) through the mounts, and a Python of the host for read-only SQLite work.
+ */
+export interface HostView {
+  url(url: string): string;
+  path(path: string | undefined): string | undefined;
+  /** The config values with the database as this host sees it. */
+  databaseValues(values: Record<string, unknown>): Record<string, unknown>;
+  /** A Python on this host for read-only helper work (SQLite reads); undefined when there is none. */
+  python: string | undefined;
+}
+
 /** One install method: how to list versions, install one and restart. Pure command builders + probes. */
 export interface InstallMethod {
   name: MethodName;
+  /** How this host sees the install's URLs and paths (default: as the config writes them; registry.ts hostViewOf). */
+  hostView?(install: Install): HostView;
   availableVersions(install: Install, opts: { pre: boolean }): Promise<string[]>;
   installedVersion(install: Install): Promise<string>;
   /** The version the install step put in place (default: installedVersion; Docker reads the pulled image). */

@@ -1,7 +1,7 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { findMatches, loadHomeserverConfig, type HomeserverConfig } from '../config/homeserver-config.js';
 import { lineOf, readYamlFile, type YamlFile } from '../config/yaml-file.js';
-import type { ConfigSource, DatabaseEngine, MethodName, NoteFacts, QueryDef, QueryOutcome, SourceSet } from '../core/notes/types.js';
+import type { ConfigSource, DatabaseEngine, NoteFacts, QueryDef, QueryOutcome, SourceSet } from '../core/notes/types.js';
 import { postgresVersionFromNum, type ReadOnlyDatabase } from './database.js';
 
 export interface GatherOptions {
@@ -19,7 +19,7 @@ export interface GatherOptions {
   hostPath?: (path: string) => string | undefined;
   /** Workers known to run whose config could not be found: worker checks stay unknown for them. */
   workersWithoutConfig?: { name: string; from: string }[];
-  installMethod?: MethodName;
+  installMethod?: string;
   platform?: NoteFacts['platform'];
   /** Where each platform version was read. */
   platformSources?: NoteFacts['platformSources'];

@@ -7,6 +7,7 @@ const fold = (events: WizardEvent[]) => events.reduce(reduceView, initialView())
 
 test('steps move from pending to running to done', () => {
   const view = fold([
+    { type: 'steps', steps: [{ id: 'detect', title: 'x' }, { id: 'target', title: 'y' }, { id: 'notes', title: 'z' }] },
     { type: 'step.started', step: 'detect', title: 'x' },
     { type: 'step.finished', step: 'detect', status: 'done', summary: 'found it' },
     { type: 'step.started', step: 'target', title: 'y' },
@@ -62,4 +63,23 @@ test('reduceEvents folds a batch like reduceView event by event, output runs inc
   for (let i = 0; i < 3; i++) events.push({ type: 'command.output', id: 1, line: `more ${i}` });
   events.push({ type: 'command.finished', id: 1, exitCode: 0, durationMs: 1 });
   assert.deepEqual(reduceEvents(initialView(), events), fold(events));
+});
+
+test('the step list comes from the flows: a rollback announced after a failure draws its steps after the upgrade', () => {
+  const view = fold([
+    { type: 'steps', steps: [{ id: 'detect', title: 'Find' }, { id: 'restart', title: 'Restart' }, { id: 'verify', title: 'Verify' }] },
+    { type: 'step.started', step: 'restart', title: 'Restart' },
+    { type: 'step.finished', step: 'restart', status: 'failed', summary: 'exit 1' },
+    { type: 'steps', steps: [{ id: 'rollback-install', title: 'Put back' }, { id: 'rollback-verify', title: 'Verify back' }] },
+    { type: 'step.started', step: 'rollback-install', title: 'Put back' },
+  ]);
+  assert.deepEqual(
+    view.steps.map((s) => `${s.id}:${s.status}`),
+    ['detect:pending', 'restart:failed', 'verify:pending', 'rollback-install:running', 'rollback-verify:pending'],
+  );
+  // A step no flow announced still shows (at the end), with the title its event carries.
+  const extra = reduceView(view, { type: 'step.started', step: 'workers', title: 'Verify the workers' });
+  assert.deepEqual(extra.steps.at(-1), { id: 'workers', title: 'Verify the workers', status: 'running' });
+  // Announcing a step that is already listed keeps its place and state.
+  assert.deepEqual(reduceView(view, { type: 'steps', steps: [{ id: 'restart', title: 'Restart' }] }).steps, view.steps);
 });

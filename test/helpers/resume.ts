@@ -3,7 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MUTATING_STEPS } from '../../src/core/steps.js';
+import { describeStep, isStepId } from '../../src/core/steps.js';
 import { binFor } from './cli.js';
 
 export const hasCommand = (cmd: string, args: string[] = ['--version']): boolean => {
@@ -61,7 +61,7 @@ export async function journalOf(stateDir: string): Promise<JournalLike> {
 }
 
 /** The steps whose commands change something: each may run only once per session. */
-export const CHANGING_STEPS = new Set([...MUTATING_STEPS, 'backup']);
+export const CHANGING_STEPS = { has: (id: string): boolean => id === 'backup' || (isStepId(id) && describeStep(id).changesServer) };
 
 /** Every command the transcript says was started (`=== <time> [step] $ [argv]`), in order; only those of `session` when given. */
 export async function startedCommands(transcriptPath: string, session?: string): Promise<{ step: string | undefined; argv: string[] }[]> {

@@ -4,6 +4,11 @@ import { render } from 'ink-testing-library';
 import type { WizardEvent } from '../../src/core/events.js';
 import { EventBus } from '../../src/ui/event-bus.js';
 import { App } from '../../src/ui/ink/App.js';
+import { stepTitle } from '../../src/core/steps.js';
+import { UPGRADE_STEP_IDS } from '../../src/engine/flow.js';
+
+/** What the wizard announces first: the upgrade's steps (engine/flow.ts). */
+const upgradeSteps: WizardEvent = { type: 'steps', steps: UPGRADE_STEP_IDS.map((id) => ({ id, title: stepTitle(id) })) };
 
 const tick = (ms = 30) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Waits until the frame matches (the first render loads Yoga, which can take a moment). */
@@ -35,6 +40,7 @@ function mount() {
 test('steps, the command and its live output are drawn', async () => {
   const { bus, app } = mount();
   const events: WizardEvent[] = [
+    upgradeSteps,
     { type: 'step.started', step: 'detect', title: 'Find the Synapse install' },
     { type: 'step.finished', step: 'detect', status: 'done', summary: 'Synapse 1.46.0 (pip)' },
     { type: 'step.started', step: 'install', title: 'Install the new version' },

@@ -31,7 +31,7 @@ export function evaluateCheck(check: Check, facts: NoteFacts): Verdict {
     }
     case 'method':
       if (!facts.installMethod) return unknown('the install method is not known');
-      return check.methods.includes(facts.installMethod) ? yes([fact(`installed with ${facts.installMethod}`)]) : no([fact(`installed with ${facts.installMethod}`)]);
+      return (check.methods as readonly string[]).includes(facts.installMethod) ? yes([fact(`installed with ${facts.installMethod}`)]) : no([fact(`installed with ${facts.installMethod}`)]);
     case 'database':
       if (!facts.database) return unknown('the database engine is not known');
       return check.engines.includes(facts.database) ? yes([fact(`the database engine is ${facts.database}`)]) : no([fact(`the database engine is ${facts.database}`)]);

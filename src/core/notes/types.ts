@@ -18,8 +18,9 @@ export const SEVERITY_OF_EFFECT: Record<Effect, Severity> = {
   'must-change': 'action',
   none: 'info',
 };
-export const METHOD_NAMES = ['pip', 'git', 'debian', 'docker'] as const;
-export type MethodName = (typeof METHOD_NAMES)[number];
+/** The install methods the release data can name (a check's `method:`, a note's `concerns.methods`). */
+export const NOTE_METHODS = ['pip', 'git', 'debian', 'docker'] as const;
+export type NoteMethod = (typeof NOTE_METHODS)[number];
 export const DATABASE_ENGINES = ['sqlite3', 'psycopg2'] as const;
 export type DatabaseEngine = (typeof DATABASE_ENGINES)[number];
 /** What restarts Synapse (src/methods/types.ts RestartManager kinds). */
@@ -112,7 +113,8 @@ export interface NoteFacts {
   workersEvidence?: string;
   /** What restarts Synapse, as detection found it. */
   restart?: { kind: RestartKind; evidence: string };
-  installMethod?: MethodName;
+  /** The install's method name; one the release data does not name matches no `method:` check. */
+  installMethod?: string;
   database?: DatabaseEngine;
   platform?: Partial<Record<PlatformComponent, string>>;
   /** Where each platform version was read (shown with the verdict). */

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { DATABASE_ENGINES, METHOD_NAMES, KEY_SCOPES, PLATFORM_COMPONENTS, RESTART_MANAGERS, type Check, type KeyScope } from './types.js';
+import { DATABASE_ENGINES, NOTE_METHODS, KEY_SCOPES, PLATFORM_COMPONENTS, RESTART_MANAGERS, type Check, type KeyScope } from './types.js';
 import { addProblem, fields, nameOf, parseInside, scalar, text, words } from './yaml-schema.js';
 
 /** The checks a note can make (steps/README.md), as schemas. A list of checks is read as `all`. */
@@ -61,7 +61,7 @@ const keyCheck = (scope: KeyScope) =>
   );
 
 export const platformCheck = z.pipe(fields('a platform check', { platform: z.enum(PLATFORM_COMPONENTS), below: platformVersion }), z.transform((f) => ({ kind: 'platform' as const, component: f.platform, below: f.below })));
-export const methodCheck = z.pipe(fields('a method check', { method: words(METHOD_NAMES) }), z.transform((f) => ({ kind: 'method' as const, methods: f.method })));
+export const methodCheck = z.pipe(fields('a method check', { method: words(NOTE_METHODS) }), z.transform((f) => ({ kind: 'method' as const, methods: f.method })));
 export const databaseCheck = z.pipe(fields('a database check', { database: words(DATABASE_ENGINES) }), z.transform((f) => ({ kind: 'database' as const, engines: f.database })));
 export const workersCheck = z.pipe(fields('a workers check', { workers: z.boolean() }), z.transform((f) => ({ kind: 'workers' as const, value: f.workers })));
 export const restartCheck = z.pipe(fields('a restart check', { restart: words(RESTART_MANAGERS) }), z.transform((f) => ({ kind: 'restart' as const, managers: f.restart })));

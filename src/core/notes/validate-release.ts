@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { DATABASE_ENGINES, EFFECTS, METHOD_NAMES, RESTART_MANAGERS, SEVERITIES, SEVERITY_OF_EFFECT, type Note, type ReleaseFile } from './types.js';
+import { DATABASE_ENGINES, EFFECTS, NOTE_METHODS, RESTART_MANAGERS, SEVERITIES, SEVERITY_OF_EFFECT, type Note, type ReleaseFile } from './types.js';
 import { fixesSchema } from '../fixes/validate-fix.js';
 import { checkSchema } from './validate-check.js';
 import { ReleaseDataError, type Problem } from './yaml-nodes.js';
@@ -19,7 +19,7 @@ const plainVersion = releaseVersion('a plain release version');
 
 /** Which servers a note is about: the ones with these methods, engines, workers, modules, restart managers. */
 export const concernsSchema = fields('concerns', {
-  methods: z.optional(words(METHOD_NAMES)),
+  methods: z.optional(words(NOTE_METHODS)),
   database: z.optional(words(DATABASE_ENGINES)),
   workers: z.optional(z.boolean()),
   modules: z.optional(z.boolean()),

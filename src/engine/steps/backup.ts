@@ -11,6 +11,7 @@ import { createPrivateFile, openProblem } from '../../system/no-follow.js';
 import { ensureTrustedFolder } from '../../system/trusted-dir.js';
 import type { Runner } from '../../system/runner.js';
 import type { FlowStep } from '../context.js';
+import { describeStep } from '../../core/steps.js';
 import { databaseInfo, type DatabaseInfo } from '../database-info.js';
 import { backupDirOf } from './preflight.js';
 
@@ -79,7 +80,7 @@ export async function takeBackup(input: { runner: Runner; python: string; info: 
 
 /** Before the install: a verified backup, or (with --no-backup) a warning that stays in the summary. */
 export const backupStep: FlowStep = {
-  id: 'backup',
+  ...describeStep('backup'),
   async run(ctx) {
     const { tracker, deps, opts } = ctx;
     if (opts.noBackup) {

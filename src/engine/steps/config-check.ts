@@ -3,6 +3,7 @@ import { AdminError } from '../../core/errors.js';
 import type { Install } from '../../methods/types.js';
 import type { CommandSpec } from '../../system/command.js';
 import type { FlowStep } from '../context.js';
+import { describeStep } from '../../core/steps.js';
 import { askRollback, planFor, runRollback, type RollbackInput } from '../rollback.js';
 import { writeConfigFixes } from '../config-fixes.js';
 
@@ -25,7 +26,7 @@ const messageOf = (tail: string[]): string[] => tail.map((l) => l.trimEnd()).fil
  * so a bad config costs no downtime.
  */
 export const configCheckStep: FlowStep = {
-  id: 'config-check',
+  ...describeStep('config-check'),
   async run(ctx) {
     const { tracker, runner, picture, deps } = ctx;
     const target = ctx.decision.target;

@@ -2,6 +2,7 @@ import { AdminError, ExitCode } from '../../core/errors.js';
 import type { CommandSpec } from '../../system/command.js';
 import { displayArgv, shellQuote } from '../../system/redact.js';
 import type { FlowStep, SessionContext } from '../context.js';
+import { describeStep } from '../../core/steps.js';
 import { backupDirOf } from './preflight.js';
 
 /** The plan as lines: every command exactly as it will run. */
@@ -28,7 +29,7 @@ export function planLines(ctx: Pick<SessionContext, 'method' | 'picture'> & Part
 
 /** Show the plan and get the admin's word before anything changes. */
 export const confirmStep: FlowStep = {
-  id: 'confirm',
+  ...describeStep('confirm'),
   async run(ctx) {
     const { deps, tracker, picture, decision, opts } = ctx;
     await tracker.start('confirm');

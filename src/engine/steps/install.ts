@@ -3,6 +3,7 @@ import { compareVersions } from '../../core/version.js';
 import type { CommandSpec } from '../../system/command.js';
 import { readOnly } from '../../system/probe.js';
 import type { FlowStep, SessionContext } from '../context.js';
+import { describeStep } from '../../core/steps.js';
 import { ensureMethodPlan } from '../method-plan.js';
 import { holdInput, withRestartHold } from '../restart-hold.js';
 import type { MethodPlan } from '../../methods/types.js';
@@ -36,7 +37,7 @@ async function checkInstallable(ctx: SessionContext, check: CommandSpec): Promis
 
 /** Install the target with the method's own tool. A failure here leaves the old version serving. */
 export const installStep: FlowStep = {
-  id: 'install',
+  ...describeStep('install'),
   async run(ctx) {
     const { tracker, runner, method, picture, from } = ctx;
     const target = ctx.decision.target;

@@ -10,6 +10,7 @@ import { databaseFromConfig } from '../../system/database.js';
 import { gatherNoteFacts } from '../../system/note-facts.js';
 import { loadReleaseData } from '../../system/release-data.js';
 import type { FlowStep, SessionContext } from '../context.js';
+import { describeStep } from '../../core/steps.js';
 import { notesCoverage } from '../notes-coverage.js';
 import { acknowledgeUnchecked } from '../unchecked-notes.js';
 import { fixedNotes, offerConfigFixes, serverFixFiles } from '../config-fixes.js';
@@ -17,6 +18,7 @@ import { planFixes } from '../../core/fixes/plan-fixes.js';
 import type { ServerPicture } from '../inspect.js';
 import { serverNoteContext } from '../note-context.js';
 import { helperPython, hostDatabaseValues, visiblePath } from '../../methods/docker-detect.js';
+import { hostViewOf } from '../../methods/registry.js';
 
 export interface NotesReview {
   results: NoteResult[];
@@ -53,7 +55,7 @@ export async function evaluateServerNotes(picture: ServerPicture, target: string
   const selected = selectNotes(data.notes, from, to);
   const wanted = new Set(queryIdsOf(selected));
   const base = dirname(picture.config.files[0]?.path ?? '.');
-  const db = databaseFromConfig(hostDatabaseValues(picture.install, picture.config.values), { python: helperPython(picture.install), baseDir: base });
+  const db = databaseFromConfig(hostViewOf(picture.install).databaseValues(picture.config.values), { python: hostViewOf(picture.install).python, baseDir: base });
   const known = await serverNoteContext(picture);
   const { facts, warnings } = await gatherNoteFacts({
     config: picture.config,
@@ -141,7 +143,7 @@ export async function reviewNotes(ctx: SessionContext): Promise<NotesReview> {
 }
 
 export const notesStep: FlowStep = {
-  id: 'notes',
+  ...describeStep('notes'),
   async run(ctx) {
     const review = await reviewNotes(ctx);
     await ctx.tracker.recorder?.setNotes(review.acknowledged);

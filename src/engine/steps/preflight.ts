@@ -17,6 +17,7 @@ import { freeSpace, ownerOf, userName, writableDirProblem } from '../../system/d
 import { shellQuote } from '../../system/redact.js';
 import { loadReleaseData } from '../../system/release-data.js';
 import type { FlowStep, SessionContext } from '../context.js';
+import { describeStep } from '../../core/steps.js';
 import { databaseInfo, readCompat, readDatabaseBytes, readPendingBackgroundUpdates, readPostgresVersion, type DatabaseInfo } from '../database-info.js';
 
 /** Where backups go: --backup-dir, else `backups/` in the homeserver's state folder. */
@@ -141,7 +142,7 @@ export async function runPreflightChecks(ctx: SessionContext): Promise<Preflight
  * exit 2 when only the backup folder is wrong); warnings are shown and the admin decides at the plan.
  */
 export const preflightStep: FlowStep = {
-  id: 'preflight',
+  ...describeStep('preflight'),
   async run(ctx) {
     const { tracker, deps } = ctx;
     await tracker.start('preflight');

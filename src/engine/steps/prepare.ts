@@ -1,6 +1,7 @@
 import { installLocation } from '../../methods/detect.js';
 import { managerLabel } from '../../methods/restart/index.js';
 import type { FlowStep } from '../context.js';
+import { describeStep } from '../../core/steps.js';
 import { ensureMethodPlan } from '../method-plan.js';
 
 /**
@@ -9,7 +10,7 @@ import { ensureMethodPlan } from '../method-plan.js';
  * except for files in the session folder; refusals end here with "nothing was changed".
  */
 export const prepareStep: FlowStep = {
-  id: 'prepare',
+  ...describeStep('prepare'),
   async run(ctx) {
     await ctx.tracker.start('prepare');
     const plan = await ensureMethodPlan(ctx);

@@ -3,6 +3,7 @@ import { probeServerVersion } from '../../system/http.js';
 import { labelHarmlessShutdown } from '../../core/log-progress.js';
 import { lastLines } from '../../system/log-tail.js';
 import type { FlowStep } from '../context.js';
+import { describeStep } from '../../core/steps.js';
 import { ensureMethodPlan } from '../method-plan.js';
 import { downtimeOf, waitUntilReady } from '../wait-ready.js';
 
@@ -14,7 +15,7 @@ const tailText = (lines: string[]): string => lines.slice(-8).map((l) => `  ${l}
  * answering (journaled at once, for a resumed session) to the moment the new one answers.
  */
 export const restartStep: FlowStep = {
-  id: 'restart',
+  ...describeStep('restart'),
   async run(ctx) {
     const { tracker, runner, method, picture, deps } = ctx;
     const plan = await ensureMethodPlan(ctx);
@@ -65,7 +66,7 @@ export const restartStep: FlowStep = {
 
 /** Wait until the version endpoint answers; no fixed time-out (see wait-ready.ts). */
 export const waitStep: FlowStep = {
-  id: 'wait',
+  ...describeStep('wait'),
   async run(ctx) {
     if (!ctx.restart?.ready) {
       await ctx.tracker.skip('wait', 'assumed: how long the migration takes is only known by doing it');

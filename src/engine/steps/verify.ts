@@ -2,10 +2,11 @@ import { AdminError } from '../../core/errors.js';
 import { compareVersions } from '../../core/version.js';
 import { probeHealth, probeServerVersion } from '../../system/http.js';
 import type { FlowStep } from '../context.js';
+import { describeStep } from '../../core/steps.js';
 
 /** The running version must be the target, proven over HTTP; /health must say OK. */
 export const verifyStep: FlowStep = {
-  id: 'verify',
+  ...describeStep('verify'),
   async run(ctx) {
     const { tracker, picture, deps } = ctx;
     const target = ctx.decision.target;

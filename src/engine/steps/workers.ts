@@ -4,6 +4,7 @@ import { probeWorkerVersion } from '../../system/http.js';
 import { restartSequence } from '../../methods/restart/index.js';
 import type { Worker } from '../../methods/types.js';
 import type { FlowStep } from '../context.js';
+import { describeStep } from '../../core/steps.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -29,7 +30,7 @@ export async function waitForWorker(worker: Worker & { url: string }, target: st
 
 /** After the main process: every worker with a client listener must answer the target version too. */
 export const workersStep: FlowStep = {
-  id: 'workers',
+  ...describeStep('workers'),
   async run(ctx) {
     const { tracker, picture } = ctx;
     const target = ctx.decision.target;

@@ -1,7 +1,21 @@
+import type { Ask, Emit } from '../../core/events.js';
 import type { CommandSpec } from '../../system/command.js';
-import type { Install } from '../types.js';
+import type { Install, MethodPlan } from '../types.js';
 import { synctlRestart, synctlWorkerSequence } from './synctl.js';
 import { systemdRestart } from './systemd.js';
+import { systemdStartTimeout } from './systemd-timeout.js';
+
+/** What a restart manager may need to adjust a plan before the restart: questions, a folder, the versions. */
+export interface RestartPlanContext {
+  ask: Ask;
+  emit: Emit;
+  /** The session's folder: a file the plan copies into place (a systemd drop-in) is staged here. */
+  sessionDir: string;
+  from: string;
+  target: string;
+  /** The schema versions the upgrade migrates across while Synapse starts, if any (read from the release data when asked). */
+  migrations(): Promise<{ from: number; to: number } | undefined>;
+}
 
 /**
  * The restart command of a synctl or systemd install; Docker installs restart by recreating the container
@@ -34,4 +48,13 @@ export function managerLabel(install: Install): string {
   if (manager.kind === 'systemd') return `systemd (${manager.unit})`;
   if (manager.kind === 'docker') return manager.compose ? 'docker compose' : 'docker';
   return `synctl${manager.workersDir ? ` -a ${manager.workersDir}` : ''}`;
+}
+
+/**
+ * The restart manager's own part of the plan, after the method's: checks, questions and commands it needs before
+ * the restart (systemd: a start timeout too short for the migrations gets a drop-in, if the admin agrees).
+ */
+export async function prepareRestart(install: Install, plan: MethodPlan, ctx: RestartPlanContext): Promise<void> {
+  const manager = install.restart;
+  if (manager.kind === 'systemd') await systemdStartTimeout(manager, plan, ctx);
 }

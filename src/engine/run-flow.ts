@@ -1,0 +1,72 @@
+import { join } from 'node:path';
+import { inspectJob, jobStateText } from '../system/jobs.js';
+import { outageInLog } from '../system/log-times.js';
+import type { Journal } from '../system/journal.js';
+import type { FlowStep, SessionContext } from './context.js';
+import { applyDone, recheck } from './resume-check.js';
+import { decideResume } from './resume-decision.js';
+import type { ResumeState } from './resume.js';
+
+/** When the interrupted session launched its restart command (the outage began then), if it did. */
+function restartBegan(journal: Journal): number | undefined {
+  const entry = journal.steps.find((s) => s.id === 'restart');
+  if (!entry?.startedAt || !(entry.job || entry.jobs?.length)) return undefined;
+  const at = Date.parse(entry.startedAt);
+  return Number.isFinite(at) ? at : undefined;
+}
+
+/**
+ * Runs the flow. For a resumed session, each step is first checked: a step whose command still runs is
+ * re-attached (its output followed until it ends); a step whose effect is already there (its resume rule, judged
+ * by engine/resume-decision.ts on what engine/resume-check.ts reads) is not run again; a step whose commands ended
+ * while the wizard was away takes their recorded results instead of running them again (the runner matches them
+ * by their exact command).
+ */
+export async function runFlow(flow: readonly FlowStep[], ctx: SessionContext, resume: ResumeState | undefined): Promise<void> {
+  if (!resume) {
+    for (const step of flow) await step.run(ctx);
+    return;
+  }
+  const { emit } = ctx.deps;
+  const { journal } = resume;
+  const installed = ctx.picture.install.installedVersion;
+  const answering = ctx.picture.running.ok ? `Synapse answers ${ctx.picture.running.answer.version}` : 'Synapse does not answer';
+  emit({ type: 'message', level: 'info', text: `Resuming the upgrade ${journal.from ?? '?'} → ${ctx.decision.target}. Now: matrix-synapse ${installed} is installed; ${answering}.` });
+  const began = restartBegan(journal);
+  if (began !== undefined) ctx.restartBegan = began;
+  const down = journal.serverDownAt !== undefined ? Date.parse(journal.serverDownAt) : NaN;
+  if (Number.isFinite(down)) ctx.serverDownAt = down;
+  // Killed before it saw Synapse stop answering: the log says when the old process closed its listener.
+  else if (began !== undefined) ctx.serverDownAt = (await outageInLog(ctx.picture.logFile, ctx.picture.url, began, Date.now())).closedAt;
+  if (journal.acknowledgedNotes?.length) ctx.summary.push(`Notes acknowledged before the interruption: ${journal.acknowledgedNotes.join(', ')}.`);
+  for (const step of flow) {
+    const entry = journal.steps.find((s) => s.id === step.id);
+    const records = entry?.status === 'running' ? (entry.jobs ?? (entry.job ? [entry.job] : [])) : [];
+    const jobs = await Promise.all(records.map(async (record) => ({ record, state: await inspectJob(join(ctx.sessionDir, record.dir)) })));
+    const adoptable = jobs.filter((j) => j.state.state === 'running' || j.state.state === 'exited');
+    const live = jobs.find((j) => j.state.state === 'running');
+    if (live && live.state.state === 'running') {
+      emit({ type: 'message', level: 'info', text: `The command of "${step.title}" kept running while the wizard was away (pid ${live.state.started.pid}): re-attaching to it.` });
+      for (const j of adoptable) ctx.runner.adopt(j.record);
+      await step.run(ctx);
+      continue;
+    }
+    const waitedAt = journal.steps.find((s) => s.id === 'wait' && s.status === 'done')?.endedAt;
+    const decision = decideResume({ rule: step.resume, target: ctx.decision.target, entry, waitedAt, facts: await recheck(step.resume, ctx) });
+    if (decision.kind === 'done') {
+      await applyDone(decision, ctx, journal);
+      if (entry?.status === 'done' || entry?.status === 'skipped') {
+        emit({ type: 'step.finished', step: step.id, status: entry.status, summary: `${decision.why} (before the interruption)` });
+      } else {
+        await ctx.tracker.done(step.id, `${decision.why}: not run again`);
+      }
+      continue;
+    }
+    const last = jobs.at(-1);
+    if (last && last.state.state === 'exited') {
+      emit({ type: 'message', level: 'info', text: `The command of "${step.title}" ${jobStateText(last.state)} while the wizard was away: taking its result.` });
+    }
+    for (const j of adoptable) ctx.runner.adopt(j.record);
+    await step.run(ctx);
+  }
+}
