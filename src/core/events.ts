@@ -1,12 +1,15 @@
 import type { CoverageReport } from './notes/coverage.js';
 import type { StepId } from './steps.js';
 
-/** A choice the wizard needs from the admin. `safeDefault` is what `--yes` takes; none means `--yes` stops. */
-export interface Question {
+/**
+ * A choice the wizard needs from the admin. `safeDefault` is what `--yes` takes; none means `--yes` stops.
+ * `T` is the type of the choices' values: asking returns one of them (see `Ask`).
+ */
+export interface Question<T extends string = string> {
   id: string;
   text: string;
-  choices: { value: string; label: string }[];
-  safeDefault?: string;
+  choices: { value: T; label: string }[];
+  safeDefault?: NoInfer<T>;
   /** Extra lines shown above the choices (evidence, a plan, a note). */
   details?: string[];
 }
@@ -81,4 +84,5 @@ export type WizardEvent =
   | { type: 'result'; result: Result };
 
 export type Emit = (event: WizardEvent) => void;
-export type Ask = (question: Question) => Promise<string>;
+/** Asks a question; the answer is the value of one of its choices, typed as they are (`'yes' | 'no'`, a version). */
+export type Ask = <T extends string>(question: Question<T>) => Promise<T>;

@@ -1,5 +1,5 @@
 import { AdminError, ExitCode } from './errors.js';
-import { compareVersions, nearestVersions, parseVersion, sortNewestFirst } from './version.js';
+import { compareVersions, sameVersion, nearestVersions, parseVersion, sortNewestFirst } from './version.js';
 
 export type TargetDecision =
   | { kind: 'upgrade'; target: string }
@@ -25,7 +25,7 @@ export function resolveTarget(
     const parsed = parseVersion(wanted);
     if (!parsed) throw new AdminError(`--target ${wanted} is not a Synapse version (expected e.g. 1.47.0 or latest).`, { exitCode: ExitCode.usage });
     target = parsed.text;
-    if (!available.includes(target) && compareVersions(target, installed) !== 0) {
+    if (!available.includes(target) && !sameVersion(target, installed)) {
       const near = nearestUpgrades(target, available, installed);
       throw new AdminError(`Synapse ${target} is not available${near.length ? `; the nearest available versions are ${near.join(', ')}` : `, and nothing newer than the installed ${installed} is`}.`, {
         exitCode: ExitCode.usage,
@@ -43,7 +43,7 @@ export function resolveTarget(
     });
   }
   if (order === 0) {
-    return running !== undefined && compareVersions(running, target) !== 0
+    return running !== undefined && !sameVersion(running, target)
       ? { kind: 'restart-only', target }
       : { kind: 'already-current', target };
   }

@@ -1,6 +1,6 @@
 import { AdminError, describeError, ExitCode, type ExitCodeValue } from '../core/errors.js';
 import type { Result } from '../core/events.js';
-import { compareVersions } from '../core/version.js';
+import { sameVersion } from '../core/version.js';
 import { methodFor } from '../methods/registry.js';
 import { readJournal } from '../system/journal.js';
 import { createRunner } from '../system/runner.js';
@@ -56,7 +56,7 @@ export async function runRollbackSession(opts: WizardOptions, deps: WizardDeps):
     const running = picture.running.ok ? picture.running.answer.version : undefined;
     from = installed;
     to = journal.from;
-    if (compareVersions(installed, journal.from) === 0 && running !== undefined && compareVersions(running, journal.from) === 0) {
+    if (sameVersion(installed, journal.from) && running !== undefined && sameVersion(running, journal.from)) {
       throw nothingToRollBack(`Synapse ${journal.from} is installed and running, as before the last upgrade (${journal.from} → ${journal.to ?? '?'}, ${journal.startedAt})`);
     }
     const recorder = new SessionRecorder(sessionDir, opts.dryRun, summarize(picture));

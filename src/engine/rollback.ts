@@ -1,9 +1,10 @@
 import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AdminError } from '../core/errors.js';
+import { outputTail } from '../core/output-tail.js';
 import { planRollback, type RollbackPlan } from '../core/rollback-plan.js';
 import type { StepId } from '../core/steps.js';
-import { compareVersions } from '../core/version.js';
+import { sameVersion } from '../core/version.js';
 import type { InstallMethod } from '../methods/types.js';
 import type { BackupRecord } from '../system/backup.js';
 import { pgExecCommand, pgRestoreCommand, pgRestoreToSqlCommand } from '../system/backup-postgres.js';
@@ -52,8 +53,6 @@ export interface RollbackOutcome {
   downtimeMs?: number;
 }
 
-const tail = (lines: string[], n = 6): string => lines.filter(Boolean).slice(-n).map((l) => `  ${l}`).join('\n');
-
 /**
  * The stop command: the method's own when it has one, else its restart command with `restart` turned
  * into `stop` (synctl, systemctl and docker all take both); undefined when neither fits.
@@ -71,7 +70,7 @@ async function runStep(input: RollbackInput, id: StepId, spec: CommandSpec, { fa
   await input.tracker.start(id, spec);
   const result = await input.runner.run(spec);
   if (result.exitCode !== 0) {
-    throw new AdminError(`${failure} (exit ${result.exitCode}):\n${tail(result.tail)}`, {
+    throw new AdminError(`${failure} (exit ${result.exitCode}):\n${outputTail(result.tail, 6)}`, {
       serverState: state,
       nextStep: `Read ${input.transcriptPath}; then run \`synapse-upgrade rollback\` again to continue.`,
     });
@@ -154,7 +153,7 @@ export async function runRollback(input: RollbackInput, plan: RollbackPlan): Pro
   });
   if (!runner.dryRun) {
     const now = await method.installedVersion(install);
-    if (compareVersions(now, back) !== 0) throw new AdminError(`After reinstalling, matrix-synapse ${now} is installed, not ${back}.`, { serverState: state('the old version is not back') });
+    if (!sameVersion(now, back)) throw new AdminError(`After reinstalling, matrix-synapse ${now} is installed, not ${back}.`, { serverState: state('the old version is not back') });
   }
   lines.push(`matrix-synapse ${back} is installed again.`);
   if (input.configFixes?.length) {
@@ -178,16 +177,16 @@ export async function runRollback(input: RollbackInput, plan: RollbackPlan): Pro
     }
     if (info.engine === 'sqlite3') {
       const result = await runner.run(sqliteRestoreCommand(install.python ?? 'python3', backup.path, info.sqlitePath ?? ''));
-      if (result.exitCode !== 0) throw new AdminError(`Restoring the database failed:\n${tail(result.tail)}`, { serverState: state(`matrix-synapse ${back} is installed; the database is as the failed version left it`) });
+      if (result.exitCode !== 0) throw new AdminError(`Restoring the database failed:\n${outputTail(result.tail, 6)}`, { serverState: state(`matrix-synapse ${back} is installed; the database is as the failed version left it`) });
     } else {
       const sqlFile = `${backup.path}.restore.sql`;
       try {
         // The whole database as SQL: private (0600), and never written through a link.
         if (!runner.dryRun) await createPrivateFile(sqlFile);
         const toSql = await runner.run(pgRestoreToSqlCommand(backup.path, sqlFile));
-        if (toSql.exitCode !== 0) throw new AdminError(`Reading the backup failed:\n${tail(toSql.tail)}`, { serverState: state(`matrix-synapse ${back} is installed; the database was not touched`) });
+        if (toSql.exitCode !== 0) throw new AdminError(`Reading the backup failed:\n${outputTail(toSql.tail, 6)}`, { serverState: state(`matrix-synapse ${back} is installed; the database was not touched`) });
         const result = await runner.run(pgRestoreCommand(info.pg!, sqlFile));
-        if (result.exitCode !== 0) throw new AdminError(`Restoring the database failed (nothing was changed, it runs in one transaction):\n${tail(result.tail)}`, { serverState: state(`matrix-synapse ${back} is installed; the database is as the failed version left it`) });
+        if (result.exitCode !== 0) throw new AdminError(`Restoring the database failed (nothing was changed, it runs in one transaction):\n${outputTail(result.tail, 6)}`, { serverState: state(`matrix-synapse ${back} is installed; the database is as the failed version left it`) });
       } finally {
         await rm(sqlFile, { force: true });
       }
@@ -200,7 +199,7 @@ export async function runRollback(input: RollbackInput, plan: RollbackPlan): Pro
     const title = `Schema rollback SQL from the upgrade guide (${plan.procedures.map((p) => p.id).join(', ')})`;
     const spec = info.engine === 'sqlite3' ? sqliteExecCommand(install.python ?? 'python3', info.sqlitePath ?? '', statements, title) : pgExecCommand(info.pg!, statements, title);
     const result = await runner.run(spec);
-    if (result.exitCode !== 0) throw new AdminError(`The schema rollback SQL failed (nothing was changed):\n${tail(result.tail)}`, { serverState: state(`matrix-synapse ${back} is installed`) });
+    if (result.exitCode !== 0) throw new AdminError(`The schema rollback SQL failed (nothing was changed):\n${outputTail(result.tail, 6)}`, { serverState: state(`matrix-synapse ${back} is installed`) });
     await tracker.done('rollback-sql', `${statements.length} statements: ${plan.sql.map((s) => s.say).join(' ')}`);
     lines.push(`Applied the upgrade guide's schema rollback (${plan.procedures.map((p) => p.id).join(', ')}).`);
   }
@@ -214,7 +213,7 @@ export async function runRollback(input: RollbackInput, plan: RollbackPlan): Pro
     await tracker.start('rollback-verify');
     if (!runner.dryRun) {
       const probe = await probeServerVersion(picture.url);
-      if (!probe.ok || compareVersions(probe.answer.version, back) !== 0) {
+      if (!probe.ok || !sameVersion(probe.answer.version, back)) {
         throw new AdminError(`After putting ${back} back, ${picture.url} answers ${probe.ok ? probe.answer.raw : 'nothing'}.`, { serverState: `matrix-synapse ${back} is installed` });
       }
     }
@@ -236,7 +235,7 @@ export async function runRollback(input: RollbackInput, plan: RollbackPlan): Pro
   restartDone = true;
   if (result.exitCode !== 0 && !runner.dryRun && !(await probeServerVersion(picture.url, 2000)).ok) {
     const log = picture.logFile ? labelHarmlessShutdown(await lastLines(picture.logFile, 40)).slice(-6) : [];
-    throw new AdminError(`Starting ${back} failed (exit ${result.exitCode}):\n${tail([...result.tail, ...log], 10)}`, {
+    throw new AdminError(`Starting ${back} failed (exit ${result.exitCode}):\n${outputTail([...result.tail, ...log], 10)}`, {
       serverState: `matrix-synapse ${back} is installed and Synapse is not running`,
       nextStep: `Read the homeserver log${picture.logFile ? ` (${picture.logFile})` : ''}.`,
     });
@@ -250,11 +249,11 @@ export async function runRollback(input: RollbackInput, plan: RollbackPlan): Pro
   }
   const answer = await ready;
   let version = answer.answer;
-  if (compareVersions(version.version, back) !== 0) {
+  if (!sameVersion(version.version, back)) {
     const again = await probeServerVersion(picture.url);
     if (again.ok) version = again.answer;
   }
-  if (compareVersions(version.version, back) !== 0) {
+  if (!sameVersion(version.version, back)) {
     throw new AdminError(`After the rollback, ${picture.url} answers ${version.raw}, not ${back}.`, { serverState: `matrix-synapse ${back} is installed` });
   }
   const healthy = await probeHealth(picture.url);

@@ -152,11 +152,6 @@ export async function findSynapseVenvs(inputs: DetectInputs, looked: string[] = 
   return findings;
 }
 
-/** The first of `findSynapseVenvs` (a single virtualenv install), or undefined. */
-export async function findSynapseVenv(inputs: DetectInputs, looked: string[] = []): Promise<VenvFinding | undefined> {
-  return (await findSynapseVenvs(inputs, looked))[0];
-}
-
 export const noInstallError = (looked: readonly string[]): AdminError =>
   new AdminError(`No Synapse install found. Looked at: ${looked.join('; ')}.`, {
     exitCode: ExitCode.usage,
@@ -165,14 +160,6 @@ export const noInstallError = (looked: readonly string[]): AdminError =>
     nextStep:
       'Point the wizard at it: --venv PATH and --config PATH for a virtualenv or a git checkout, --method debian for the Debian package, --method docker for a container (or run `synapse-upgrade --demo` to try a sandbox).',
   });
-
-/** Finds a pip/virtualenv install, recording why each choice was made. */
-export async function detectPipInstall(inputs: DetectInputs): Promise<PipInstall> {
-  const looked: string[] = [];
-  const found = await findSynapseVenv(inputs, looked);
-  if (!found) throw noInstallError(looked);
-  return pipInstallFrom(found);
-}
 
 export async function pipInstallFrom(found: VenvFinding): Promise<PipInstall> {
   return {

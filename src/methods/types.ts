@@ -34,7 +34,6 @@ export type RestartManager =
       dropInDir: string;
     }
   | { kind: 'docker'; container: string; compose: boolean };
-export type RestartManagerName = RestartManager['kind'];
 
 /** A worker process: from its config file, a systemd unit, the running processes or `instance_map`. */
 export interface Worker {

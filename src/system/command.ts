@@ -20,6 +20,3 @@ export interface CommandResult {
   /** The last lines of combined output (bounded), for error messages. */
   tail: string[];
 }
-
-/** Runs a command and streams its output line by line. Implemented by the runner adapter. */
-export type Exec = (spec: CommandSpec, onLine?: (line: string) => void) => Promise<CommandResult>;

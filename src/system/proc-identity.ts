@@ -25,8 +25,6 @@ export function processStart(pid: number): string | undefined {
   return statFields(pid)?.[19]; // field 22 overall: fields after the name start at 3
 }
 
-export const identityOf = (pid: number): ProcessIdentity => ({ pid, start: processStart(pid) });
-
 /** True while the process exists, is not a zombie, and (when known) started when it was recorded to. */
 export function isSameProcessAlive(id: { pid: number; start?: string | undefined }): boolean {
   if (!Number.isInteger(id.pid) || id.pid <= 0) return false;

@@ -73,6 +73,3 @@ export function openTranscript(path: string): Transcript {
       }),
   };
 }
-
-/** A transcript that keeps nothing (used by read-only commands such as `detect`). */
-export const nullTranscript: Transcript = { path: '', write: () => {}, flush: async () => {}, close: async () => {} };

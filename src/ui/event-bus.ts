@@ -17,7 +17,8 @@ const forScreen = (event: WizardEvent): WizardEvent =>
  */
 export class EventBus {
   private listeners = new Set<Listener>();
-  private pending = new Map<string, (value: string) => void>();
+  /** Open questions: how to answer each, and the values its choices allow. */
+  private pending = new Map<string, { resolve: (value: string) => void; values: readonly string[] }>();
   /** Events sent before anyone listened (the screen subscribes after its first render). */
   private early: WizardEvent[] = [];
 
@@ -37,7 +38,7 @@ export class EventBus {
     for (const listener of this.listeners) listener(event);
   };
 
-  ask: Ask = (question: Question) => {
+  ask: Ask = <T extends string>(question: Question<T>): Promise<T> => {
     this.emit({ type: 'question', question });
     if (this.yes) {
       if (question.safeDefault === undefined) {
@@ -51,14 +52,16 @@ export class EventBus {
       this.emit({ type: 'answer', questionId: question.id, value: question.safeDefault });
       return Promise.resolve(question.safeDefault);
     }
-    return new Promise((resolve) => this.pending.set(question.id, resolve));
+    const values = question.choices.map((choice) => choice.value);
+    return new Promise<T>((resolve) => this.pending.set(question.id, { resolve: (value) => resolve(value as T), values }));
   };
 
+  /** The screen's answer: one of the question's choices (anything else is ignored, the question stays open). */
   answer(questionId: string, value: string): void {
-    const resolve = this.pending.get(questionId);
-    if (!resolve) return;
+    const open = this.pending.get(questionId);
+    if (!open || !open.values.includes(value)) return;
     this.pending.delete(questionId);
     this.emit({ type: 'answer', questionId, value });
-    resolve(value);
+    open.resolve(value);
   }
 }

@@ -19,9 +19,9 @@ test('the demo asks about each note that needs judgement, one by one, with the n
   const demo = await startDemoSandbox((e) => events.push(e));
   sandbox = demo.sandbox;
   const asked: Question[] = [];
-  const ask = async (q: Question): Promise<string> => {
+  const ask = async <T extends string>(q: Question<T>): Promise<T> => {
     asked.push(q);
-    return q.id.startsWith('note:') ? 'ack' : q.id === 'confirm' ? (q.choices.find((c) => /stop|cancel|no/i.test(c.value))?.value ?? q.safeDefault ?? q.choices[0]!.value) : (q.safeDefault ?? q.choices[0]!.value);
+    return q.id.startsWith('note:') ? ('ack' as T) : q.id === 'confirm' ? (q.choices.find((c) => /stop|cancel|no/i.test(c.value))?.value ?? q.safeDefault ?? q.choices[0]!.value) : (q.safeDefault ?? q.choices[0]!.value);
   };
   const result = await runWizard({ yes: false, dryRun: true, pre: false, ...demo.options }, { emit: (e) => events.push(e), ask });
   const notes = asked.filter((q) => q.id.startsWith('note:'));

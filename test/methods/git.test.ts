@@ -3,6 +3,7 @@ import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { checkRust, gitMethod, sourceRequirement, versionsFromTags } from '../../src/methods/git.js';
+import type { Question } from '../../src/core/events.js';
 import type { GitInstall, PlanContext } from '../../src/methods/types.js';
 import { loadReleaseData } from '../../src/system/release-data.js';
 import { git } from '../helpers/git-standin.js';
@@ -62,7 +63,7 @@ test('a dirty work tree: the admin may stash (the plan starts with git stash pus
     restart: { kind: 'synctl', synctl: join(repo, 'env/bin/synctl'), config: join(repo, 'homeserver.yaml'), workersDir: undefined }, workers: [],
   };
   const asked: string[] = [];
-  const ctx = (answer: string): PlanContext => ({ ask: async (q) => (asked.push(q.id), answer), emit: () => {}, sessionDir: repo, dryRun: false, from: '1.46.0', env: process.env });
+  const ctx = (answer: string): PlanContext => ({ ask: async <T extends string>(q: Question<T>) => (asked.push(q.id), answer as T), emit: () => {}, sessionDir: repo, dryRun: false, from: '1.46.0', env: process.env });
   const plan = await gitMethod.plan!(install, '1.47.0', ctx('stash'));
   assert.deepEqual(asked, ['git-dirty']);
   assert.deepEqual(plan.before.map((c) => c.argv.slice(3, 5)), [['stash', 'push']]);

@@ -1,5 +1,6 @@
 import { AdminError } from '../../core/errors.js';
-import { compareVersions } from '../../core/version.js';
+import { outputTail } from '../../core/output-tail.js';
+import { sameVersion } from '../../core/version.js';
 import type { CommandSpec } from '../../system/command.js';
 import { readOnly } from '../../system/probe.js';
 import type { FlowStep, SessionContext } from '../context.js';
@@ -8,8 +9,6 @@ import { ensureMethodPlan } from '../method-plan.js';
 import { holdInput, withRestartHold } from '../restart-hold.js';
 import type { MethodPlan } from '../../methods/types.js';
 import { shellQuote } from '../../system/redact.js';
-
-const tailText = (lines: string[], count = 8): string => lines.slice(-count).map((l) => `  ${l}`).join('\n');
 
 /** pip's own error lines (`ERROR: …`, also indented inside a build's output): quoted first when an install fails. */
 const PIP_ERROR = /^\s*ERROR: /;
@@ -58,7 +57,7 @@ export const installStep: FlowStep = {
           const undone = changed && plan.undoInstall ? await undoInstall(ctx, plan.undoInstall) : undefined;
           const quoted = [...errors, ...result.tail.slice(-8).filter((l) => !errors.includes(l.trim()))];
           throw new AdminError(
-            `The install command failed (exit ${result.exitCode}) while installing ${target}${command.title ? ` (${command.title})` : ''}.${errors.length ? ' Its errors first, then its last lines:' : ' Its last lines:'}\n${tailText(quoted, 8 + errors.length)}`,
+            `The install command failed (exit ${result.exitCode}) while installing ${target}${command.title ? ` (${command.title})` : ''}.${errors.length ? ' Its errors first, then its last lines:' : ' Its last lines:'}\n${outputTail(quoted, 8 + errors.length)}`,
             {
               serverState: `nothing was restarted; Synapse ${from} keeps serving${undone ? `; ${undone}` : ''}`,
               nextStep: `Read the full output in ${ctx.transcriptPath}, fix the cause, then run synapse-upgrade again.`,
@@ -73,7 +72,7 @@ export const installStep: FlowStep = {
     await withRestartHold(holdInput(ctx), () => runAll(plan.install));
     if (!runner.dryRun) {
       const now = await (method.versionAfterInstall ? method.versionAfterInstall(picture.install, target) : method.installedVersion(picture.install));
-      if (compareVersions(now, target) !== 0) {
+      if (!sameVersion(now, target)) {
         throw new AdminError(`After the install finished, matrix-synapse ${now} is installed, not ${target}.`, {
           serverState: `nothing was restarted; Synapse ${from} keeps serving`,
           nextStep: `Check the install output in ${ctx.transcriptPath} (a constraint or the Python version may hold it back).`,

@@ -1,4 +1,5 @@
 import { AdminError } from '../../core/errors.js';
+import { outputTail } from '../../core/output-tail.js';
 import { probeServerVersion } from '../../system/http.js';
 import { labelHarmlessShutdown } from '../../core/log-progress.js';
 import { lastLines } from '../../system/log-tail.js';
@@ -6,8 +7,6 @@ import type { FlowStep } from '../context.js';
 import { describeStep } from '../../core/steps.js';
 import { ensureMethodPlan } from '../method-plan.js';
 import { downtimeOf, waitUntilReady } from '../wait-ready.js';
-
-const tailText = (lines: string[]): string => lines.slice(-8).map((l) => `  ${l}`).join('\n');
 
 /**
  * Restart with the install's restart manager. The wait for Synapse starts with the restart, polling it
@@ -55,7 +54,7 @@ export const restartStep: FlowStep = {
     }
     if (result.exitCode !== 0 && !(await probeServerVersion(picture.url, 2000)).ok) {
       const log = picture.logFile ? labelHarmlessShutdown(await lastLines(picture.logFile, 40)).slice(-6) : [];
-      throw new AdminError(`The restart failed (exit ${result.exitCode}):\n${tailText([...result.tail, ...log])}`, {
+      throw new AdminError(`The restart failed (exit ${result.exitCode}):\n${outputTail([...result.tail, ...log])}`, {
         serverState: `matrix-synapse ${ctx.decision.target} is installed and Synapse is not running`,
         nextStep: `To go back: ${plan.rollback.join(' && ')}`,
       });

@@ -1,5 +1,5 @@
 import { AdminError } from '../../core/errors.js';
-import { compareVersions } from '../../core/version.js';
+import { sameVersion } from '../../core/version.js';
 import { probeHealth, probeServerVersion } from '../../system/http.js';
 import type { FlowStep } from '../context.js';
 import { describeStep } from '../../core/steps.js';
@@ -16,12 +16,12 @@ export const verifyStep: FlowStep = {
     }
     await tracker.start('verify');
     let answer = (await ctx.restart.ready).answer;
-    if (compareVersions(answer.version, target) !== 0) {
+    if (!sameVersion(answer.version, target)) {
       // The first answer can still be the old process on its way out: ask once more.
       const again = await probeServerVersion(picture.url);
       if (again.ok) answer = again.answer;
     }
-    if (compareVersions(answer.version, target) !== 0) {
+    if (!sameVersion(answer.version, target)) {
       throw new AdminError(`Synapse answers ${answer.raw} at ${picture.url}, not ${target}.`, {
         serverState: `matrix-synapse ${target} is installed but the server answering is ${answer.version}`,
         nextStep: 'Check that no other Synapse process holds the port and that the restart used the right config.',

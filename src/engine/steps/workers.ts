@@ -1,5 +1,5 @@
 import { AdminError } from '../../core/errors.js';
-import { compareVersions } from '../../core/version.js';
+import { sameVersion } from '../../core/version.js';
 import { probeWorkerVersion } from '../../system/http.js';
 import { restartSequence } from '../../methods/restart/index.js';
 import type { Worker } from '../../methods/types.js';
@@ -19,7 +19,7 @@ export async function waitForWorker(worker: Worker & { url: string }, target: st
     const probe = await probeWorkerVersion(worker.url, 2000);
     if (probe.ok) {
       seen = probe.answer.raw;
-      if (compareVersions(probe.answer.version, target) === 0) return { ok: true, seen };
+      if (sameVersion(probe.answer.version, target)) return { ok: true, seen };
     } else {
       seen = probe.reason;
     }
