@@ -76,7 +76,7 @@ test('a rollback after a failed restart draws its own steps below the upgrade, a
     logFile: undefined,
     pidFile: undefined,
     config: { values: { database: { name: 'sqlite3', args: { database: 'homeserver.db' } } }, files: [{ path: '/srv/synapse/homeserver.yaml' }] },
-    install: { method: 'pip', venv: '/srv/synapse/env', python: '/srv/synapse/env/bin/python', configPaths: ['/srv/synapse/homeserver.yaml'], installedVersion: '1.47.0' },
+    install: { method: 'pip', venv: '/srv/synapse/env', python: '/srv/synapse/env/bin/python', configPaths: ['/srv/synapse/homeserver.yaml'], installedVersion: '1.47.0', workers: [], restart: { kind: 'synctl', synctl: '/srv/synapse/env/bin/synctl', config: '/srv/synapse/homeserver.yaml', workersDir: undefined } },
   } as unknown as ServerPicture;
   const plan: RollbackPlan = { back: '1.46.0', current: '1.47.0', restore: false, procedures: [], sql: [], configAdvice: [], reason: 'the database still suits 1.46.0' };
   const ran: string[][] = [];
