@@ -49,7 +49,13 @@ export async function startSystemdContainer(name: string, mounts: Mount[]): Prom
     },
   };
   // `is-system-running --wait` returns once start-up is over: running, or degraded when a unit failed.
-  const up = await container.exec(['systemctl', 'is-system-running', '--wait'], { timeout: 120_000 });
+  // Until systemd has its bus up, systemctl cannot ask (a loaded machine takes seconds to get there).
+  const deadline = Date.now() + 180_000;
+  let up = await container.exec(['systemctl', 'is-system-running', '--wait'], { timeout: 180_000 });
+  while (!up.stdout.trim() && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    up = await container.exec(['systemctl', 'is-system-running', '--wait'], { timeout: 180_000 });
+  }
   const state = up.stdout.trim();
   if (state !== 'running' && state !== 'degraded') {
     const failed = await container.exec(['systemctl', '--failed', '--no-pager']);

@@ -40,3 +40,25 @@ test('a worker that keeps answering the old version fails the check once its tim
     server.close();
   }
 });
+
+test('a worker without the version endpoint (HTTP 404, as 1.46\'s workers answer) is read from its Server header; none there is a clear failure', async () => {
+  let header: string | undefined = 'Synapse/1.46.0';
+  const server = createServer((req, res) => {
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...(header ? { server: header } : {}) };
+    if (req.url === '/_matrix/client/versions') res.writeHead(200, headers).end('{"versions": ["r0.6.1"]}');
+    else res.writeHead(404, headers).end('{"errcode": "M_UNRECOGNIZED"}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const worker = { name: 'w', app: 'synapse.app.generic_worker', configPath: undefined, unit: undefined, url, from: 'test' };
+    assert.deepEqual(await waitForWorker(worker, '1.46.0', 300, 50), { ok: true, seen: '1.46.0' });
+    assert.deepEqual(await waitForWorker(worker, '1.49.0', 300, 50), { ok: false, seen: '1.46.0' });
+    header = 'nginx';
+    const r = await waitForWorker(worker, '1.46.0', 300, 50);
+    assert.equal(r.ok, false);
+    assert.match(r.seen, /\/_matrix\/client\/versions answered HTTP 200 with no "Server: Synapse\/…" header/);
+  } finally {
+    server.close();
+  }
+});
