@@ -7,11 +7,17 @@ import { describeStep } from '../../core/steps.js';
 import { askRollback, planFor, runRollback, type RollbackInput } from '../rollback.js';
 import { writeConfigFixes } from '../config-fixes.js';
 
-/** `<python> -m synapse.config -c <each config>`: the NEW code's own config check (parses, validates, touches no database). */
+/**
+ * `<python> -m synapse.config -c <each config>`: the NEW code's own config check (parses, validates, touches no
+ * database). It writes no bytecode: run as root it would leave `__pycache__` files the install does not own
+ * (a Debian package's venv), and a later downgrade whose files have the same size and mtime (packages built
+ * with the same SOURCE_DATE_EPOCH) would run the newer version's stale bytecode, as real systemd showed.
+ */
 export function configCheckCommand(install: Install): CommandSpec | undefined {
   if (!install.python) return undefined;
   return {
     argv: [install.python, '-m', 'synapse.config', ...install.configPaths.flatMap((p) => ['-c', p])],
+    env: { PYTHONDONTWRITEBYTECODE: '1' },
     cwd: join(install.configPaths[0] ?? install.venv, '..'),
     title: 'Check the config with the newly installed Synapse (changes nothing)',
   };
