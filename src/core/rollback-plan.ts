@@ -1,7 +1,7 @@
 import semver from 'semver';
 import type { DatabaseEngine } from './notes/types.js';
 import type { RollbackProcedure } from './notes/validate-data.js';
-import { canRunOn, type SchemaData } from './schema-facts.js';
+import { canRunOn, schemaFor, type SchemaData } from './schema-facts.js';
 import { parseVersion } from './version.js';
 
 /**
@@ -51,6 +51,8 @@ export function planRollback(input: {
   /** The database's schema_compat_version now; undefined when it could not be read. */
   dbCompat: number | undefined;
   haveBackup: boolean;
+  /** Whether the install runs workers: a worker refuses any schema version but its own, compat or not. */
+  workers?: boolean;
 }): RollbackPlan {
   const { schema, back, current, engine, dbCompat, haveBackup } = input;
   const procedures = applicableProcedures(input.procedures, back, current);
@@ -63,6 +65,14 @@ export function planRollback(input: {
 
   if (dbCompat === undefined) return restorePlan(`the database's schema_compat_version could not be read, so ${back} may not be able to use it`);
   const runs = canRunOn(schema, back, dbCompat);
+  // The main process of `back` runs on a newer schema within its compat range, but its workers start only on
+  // exactly its own schema version ("Expected database schema version 65 but got 66", seen on 1.46 after
+  // 1.49 migrated): with workers, a schema the upgrade moved on needs the backup.
+  const backSchema = schemaFor(schema, back)?.schema;
+  const nowSchema = schemaFor(schema, current)?.schema;
+  if (runs !== false && input.workers && backSchema !== undefined && nowSchema !== undefined && nowSchema > backSchema) {
+    return restorePlan(`${current} migrated the database to schema ${nowSchema}; ${back}'s main process could use it, but its workers start only on schema ${backSchema}`);
+  }
   if (runs !== false) {
     return { ...base, restore: false, procedures, sql: [], reason: `${back} can use the database as it is (compat version ${dbCompat})` };
   }

@@ -91,6 +91,7 @@ export async function planFor(input: Pick<RollbackInput, 'picture' | 'back' | 'c
     engine: 'error' in info ? 'sqlite3' : info.engine,
     dbCompat: compat && 'compat' in compat ? compat.compat : undefined,
     haveBackup: !!input.backup,
+    workers: input.picture.install.workers.length > 0,
   });
 }
 
