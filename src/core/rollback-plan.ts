@@ -53,6 +53,8 @@ export function planRollback(input: {
   haveBackup: boolean;
   /** Whether the install runs workers: a worker refuses any schema version but its own, compat or not. */
   workers?: boolean;
+  /** The database's schema_version now (what the newest process that ran on it migrated to); undefined when unread. */
+  dbSchema?: number;
 }): RollbackPlan {
   const { schema, back, current, engine, dbCompat, haveBackup } = input;
   const procedures = applicableProcedures(input.procedures, back, current);
@@ -68,8 +70,9 @@ export function planRollback(input: {
   // The main process of `back` runs on a newer schema within its compat range, but its workers start only on
   // exactly its own schema version ("Expected database schema version 65 but got 66", seen on 1.46 after
   // 1.49 migrated): with workers, a schema the upgrade moved on needs the backup.
+  // A rejected config leaves the schema where it was (the new version never ran): nothing to restore then.
   const backSchema = schemaFor(schema, back)?.schema;
-  const nowSchema = schemaFor(schema, current)?.schema;
+  const nowSchema = input.dbSchema;
   if (runs !== false && input.workers && backSchema !== undefined && nowSchema !== undefined && nowSchema > backSchema) {
     return restorePlan(`${current} migrated the database to schema ${nowSchema}; ${back}'s main process could use it, but its workers start only on schema ${backSchema}`);
   }

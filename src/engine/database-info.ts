@@ -54,6 +54,17 @@ export async function readCompat(db: ReadOnlyDatabase): Promise<{ compat: number
   }
 }
 
+/** schema_version.version: the schema the newest process that ran on the database migrated it to. */
+export async function readSchemaVersion(db: ReadOnlyDatabase): Promise<number | undefined> {
+  try {
+    const rows = await db.query('SELECT version FROM schema_version');
+    const version = Number(rows[0]?.version);
+    return Number.isInteger(version) ? version : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function readPendingBackgroundUpdates(db: ReadOnlyDatabase): Promise<{ names: string[] } | { error: string }> {
   try {
     const rows = await db.query('SELECT update_name FROM background_updates ORDER BY ordering, update_name');

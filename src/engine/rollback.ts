@@ -20,7 +20,7 @@ import type { Runner } from '../system/runner.js';
 import { loadReleaseData } from '../system/release-data.js';
 import type { SessionContext, WizardDeps } from './context.js';
 import type { StepTracker } from './step-tracker.js';
-import { databaseInfo, readCompat } from './database-info.js';
+import { databaseInfo, readCompat, readSchemaVersion } from './database-info.js';
 import { withRestartHold } from './restart-hold.js';
 import { startWorkers, stopWorkers } from './rollback-workers.js';
 import type { ServerPicture } from './inspect.js';
@@ -83,6 +83,7 @@ export async function planFor(input: Pick<RollbackInput, 'picture' | 'back' | 'c
   const data = await loadReleaseData();
   const info = databaseInfo(input.picture);
   const compat = 'error' in info ? undefined : await readCompat(info.ro);
+  const workers = input.picture.install.workers.length > 0;
   return planRollback({
     schema: data.schema,
     procedures: data.rollbacks,
@@ -91,7 +92,8 @@ export async function planFor(input: Pick<RollbackInput, 'picture' | 'back' | 'c
     engine: 'error' in info ? 'sqlite3' : info.engine,
     dbCompat: compat && 'compat' in compat ? compat.compat : undefined,
     haveBackup: !!input.backup,
-    workers: input.picture.install.workers.length > 0,
+    workers,
+    dbSchema: workers && !('error' in info) ? await readSchemaVersion(info.ro) : undefined,
   });
 }
 
