@@ -57,15 +57,15 @@ test('sqlForEngine only rewrites double-quoted literals for PostgreSQL', () => {
 });
 
 test('with workers, a schema the upgrade moved on needs the backup even where the main process could run (1.49 → 1.46: schema 66, workers of 1.46 need 65)', () => {
-  const withWorkers = (back: string, current: string, dbCompat: number, haveBackup = true, dbSchema = 66) =>
-    planRollback({ schema: data.schema, procedures: data.rollbacks, back, current, engine: 'sqlite3', dbCompat, haveBackup, workers: true, dbSchema });
-  const p = withWorkers('1.46.0', '1.49.0', 61);
+  const withWorkers = (back: string, current: string, db: { compat: number; schema: number }, haveBackup = true) =>
+    planRollback({ schema: data.schema, procedures: data.rollbacks, back, current, engine: 'sqlite3', dbCompat: db.compat, haveBackup, workers: true, dbSchema: db.schema });
+  const p = withWorkers('1.46.0', '1.49.0', { compat: 61, schema: 66 });
   assert.equal(p.restore, true);
   assert.match(p.reason, /1\.49\.0 migrated the database to schema 66; 1\.46\.0's main process could use it, but its workers start only on schema 65/);
-  assert.match(withWorkers('1.46.0', '1.49.0', 61, false).blocked!, /no backup to restore/);
+  assert.match(withWorkers('1.46.0', '1.49.0', { compat: 61, schema: 66 }, false).blocked!, /no backup to restore/);
   // Same schema (1.46 → 1.47, both 65): nothing to restore, workers or not.
-  assert.equal(withWorkers('1.46.0', '1.47.0', 60, true, 65).restore, false);
+  assert.equal(withWorkers('1.46.0', '1.47.0', { compat: 60, schema: 65 }).restore, false);
   // 1.49 installed but never started (its config check failed): the schema is still 65, nothing to restore.
-  assert.equal(withWorkers('1.46.0', '1.49.0', 60, true, 65).restore, false);
+  assert.equal(withWorkers('1.46.0', '1.49.0', { compat: 60, schema: 65 }).restore, false);
   assert.equal(plan('1.46.0', '1.49.0', 61).restore, false);
 });
