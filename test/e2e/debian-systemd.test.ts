@@ -203,7 +203,11 @@ test('Debian package on real systemd (PID 1 in a Podman container), real debhelp
     const deadline = Date.now() + 10 * 60_000;
     let pids = '';
     while (Date.now() < deadline) {
-      pids = await c.sh(`if grep -qs 'synapse-upgrade: restart hold' /usr/sbin/policy-rc.d && pgrep -x apt-get >/dev/null; then pgrep -f '${WIZARD}' | tr '\\n' ' '; fi`);
+      // (minbase has no procps: /proc is read directly.) The wizard itself, not the supervisor that runs apt.
+      pids = await c.sh(
+        `if grep -qs 'synapse-upgrade: restart hold' /usr/sbin/policy-rc.d && grep -qsx apt-get /proc/[0-9]*/comm; then\n` +
+          `for d in /proc/[0-9]*; do cmd=$(tr '\\0' ' ' < $d/cmdline 2>/dev/null) || continue; case "$cmd" in "node ${WIZARD} --yes"*) echo -n "\${d#/proc/} ";; esac; done\nfi`,
+      );
       if (pids) break;
       await new Promise((r) => setTimeout(r, 200));
     }
