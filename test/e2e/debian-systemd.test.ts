@@ -142,6 +142,7 @@ test('Debian package on real systemd (PID 1 in a Podman container), real debhelp
     assert.notEqual(r.exitCode, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /trust_identity_server_for_password_resets/);
     assert.deepEqual(await mainStart(), before, 'the main process was never restarted');
+    assert.match(r.stdout, /rejects the config/, r.stdout + r.stderr);
     // The TimeoutStartSec drop-in was put in place before apt, and systemd read it (daemon-reload), restart or not.
     assert.match(r.stdout, /migrates the database schema \(v65 → v66\) while Synapse starts\. matrix-synapse\.service allows 90 s to start and has Restart=always/);
     assert.equal(await show('matrix-synapse.service', 'TimeoutStartUSec'), '1h');
