@@ -108,12 +108,12 @@ export function lossLines(backup: BackupRecord, now: Date = new Date()): string[
 }
 
 /** The steps a rollback with this plan goes through, in order: what the screen shows before it begins. */
-export function rollbackStepIds(plan: RollbackPlan, opts: { canStop: boolean; backup: boolean; databaseKnown: boolean; oldStillServing: boolean }): StepId[] {
+export function rollbackStepIds(plan: RollbackPlan, opts: { canStop: boolean; backup: boolean; databaseKnown: boolean; oldStillServing: boolean; configFixes?: boolean }): StepId[] {
   const dbChanges = plan.restore || plan.sql.length > 0;
   const restore = plan.restore && opts.backup && opts.databaseKnown;
   const sql = !restore && plan.sql.length > 0 && opts.databaseKnown;
   const restart = !(opts.oldStillServing && !dbChanges);
-  const ids: (StepId | false)[] = [dbChanges && opts.canStop && 'rollback-stop', 'rollback-install', restore && 'rollback-restore', sql && 'rollback-sql', restart && 'rollback-restart', 'rollback-verify'];
+  const ids: (StepId | false)[] = [dbChanges && opts.canStop && 'rollback-stop', 'rollback-install', opts.configFixes === true && 'rollback-config', restore && 'rollback-restore', sql && 'rollback-sql', restart && 'rollback-restart', 'rollback-verify'];
   return ids.filter((id): id is StepId => id !== false);
 }
 
@@ -135,7 +135,7 @@ export async function runRollback(input: RollbackInput, plan: RollbackPlan): Pro
   }
   const dbChanges = plan.restore || plan.sql.length > 0;
   const canStop = dbChanges && stopCommand(method, install) !== undefined;
-  tracker.announce(rollbackStepIds(plan, { canStop, backup: !!input.backup, databaseKnown: !('error' in info), oldStillServing: !!input.oldStillServing }));
+  tracker.announce(rollbackStepIds(plan, { canStop, backup: !!input.backup, databaseKnown: !('error' in info), oldStillServing: !!input.oldStillServing, configFixes: !runner.dryRun && (input.configFixes?.length ?? 0) > 0 }));
   const state = (what: string): string => `${what}; run \`synapse-upgrade rollback\` to go on`;
 
   // With a stop first (the database is changed while Synapse is down), the outage begins with that stop.
