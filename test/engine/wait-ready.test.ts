@@ -13,10 +13,12 @@ test('while waiting, the old process\'s Python 3.11 shutdown traceback is shown 
   const dir = await mkdtemp(join(tmpdir(), 'su-wait-'));
   const logFile = join(dir, 'homeserver.log');
   await writeFile(logFile, '2026-11-30 23:50:00,000 - synapse.app.homeserver - 1 - INFO - main - an older line\n');
-  // Synapse is down for 1.5 s, then answers: the wait reports at least once in between.
-  const upAt = Date.now() + 1500;
+  // Synapse stays down until the wait has reported the shutdown lines (at most 20 s, then the asserts say what was
+  // shown), then answers: no race with a loaded machine.
+  let up = false;
+  const fallback = setTimeout(() => (up = true), 20_000);
   const server = createServer((_req, res) => {
-    if (Date.now() < upAt) {
+    if (!up) {
       res.writeHead(502).end();
       return;
     }
@@ -29,7 +31,10 @@ test('while waiting, the old process\'s Python 3.11 shutdown traceback is shown 
       url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
       logFile,
       pidFile: undefined,
-      emit: (e) => events.push(e),
+      emit: (e) => {
+        events.push(e);
+        if (e.type === 'waiting' && e.logLines.includes(HARMLESS_SHUTDOWN_LINE) && e.logLines.some((l) => /Stopping daemon\./.test(l))) up = true;
+      },
       ask: () => Promise.reject(new Error('no question expected')),
       restartDone: () => true,
       startedAt: Date.now(),
@@ -39,6 +44,7 @@ test('while waiting, the old process\'s Python 3.11 shutdown traceback is shown 
     const { answer } = await waiting;
     assert.equal(answer.version, '1.47.0');
   } finally {
+    clearTimeout(fallback);
     server.close();
     await rm(dir, { recursive: true, force: true });
   }
