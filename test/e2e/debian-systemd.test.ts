@@ -108,6 +108,12 @@ test('Debian package on real systemd (PID 1 in a Podman container), real debhelp
     await c.sh(WORKER_SETUP, 10 * 60_000);
     assert.equal(await show('matrix-synapse-worker@client1.service', 'ActiveState'), 'active');
     assert.equal(await versionAt(WORKER_PORT), OLD);
+    // A new homeserver runs background updates for a while; the wizard (rightly) refuses to upgrade over them, so
+    // the admin waits, as its message says.
+    const deadline = Date.now() + 10 * 60_000;
+    const pending = () => c.sh(`python3 -c "import sqlite3; print(sqlite3.connect('file:/var/lib/matrix-synapse/homeserver.db?mode=ro', uri=True).execute('SELECT count(*) FROM background_updates').fetchone()[0])"`);
+    while ((await pending()) !== '0' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(await pending(), '0', 'background updates finished');
     // apt kept the downloaded .deb (copy: as from a remote repository); then the repository moves on to NEW alone.
     assert.match(await c.sh('ls /var/cache/apt/archives'), new RegExp(debName(OLD).replace(/[.+]/g, '\\$&')));
     await publish(NEW);
