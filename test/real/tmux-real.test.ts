@@ -65,7 +65,8 @@ test('real Synapse in an 80×24 terminal (tmux): the Ink wizard from the first s
   const narrow = (screen: string) => assert.deepEqual(linesWiderThan(screen, 80), [], `a line wider than 80 columns:\n${screen}`);
 
   // The target list comes from the package index: the target is on it.
-  let screen = await session.waitFor(new RegExp(`^\\? Synapse ${escape(from)} is installed\\. Upgrade to which version\\?`, 'm'), 180_000, { onScreen: narrow });
+  let screen: string;
+  await session.waitFor(new RegExp(`^\\? Synapse ${escape(from)} is installed\\. Upgrade to which version\\?`, 'm'), 180_000, { onScreen: narrow });
   await shot('1-choose-target', 'synapse-upgrade: choose the version');
   await choose(session, new RegExp(`${escape(to)}( \\(newest\\))?$`));
 
@@ -84,7 +85,7 @@ test('real Synapse in an 80×24 terminal (tmux): the Ink wizard from the first s
   await choose(session, /Upgrade now/);
 
   // The restart and the wait, then verified.
-  screen = await session.waitFor(/Waiting \d+ s for Synapse/, 600_000, { onScreen: narrow });
+  await session.waitFor(/Waiting \d+ s for Synapse/, 600_000, { onScreen: narrow });
   await shot('4-waiting', 'synapse-upgrade: waiting for the restarted Synapse');
   screen = await session.waitFor(new RegExp(`Synapse now runs ${escape(to)} \\(was ${escape(from)}\\)`), 600_000, { onScreen: narrow });
   assert.equal(await session.exitCode(30_000), 0, screen);

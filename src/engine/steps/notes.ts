@@ -17,7 +17,7 @@ import { fixedNotes, offerConfigFixes, serverFixFiles } from '../config-fixes.js
 import { planFixes } from '../../core/fixes/plan-fixes.js';
 import type { ServerPicture } from '../inspect.js';
 import { serverNoteContext } from '../note-context.js';
-import { helperPython, hostDatabaseValues, visiblePath } from '../../methods/docker-detect.js';
+import { visiblePath } from '../../methods/docker-detect.js';
 import { hostViewOf } from '../../methods/registry.js';
 
 export interface NotesReview {

@@ -29,7 +29,7 @@ export function watchServer(url: string, everyMs = 50): ServerWatch {
   const loop = (async () => {
     while (running) {
       const sentAt = Date.now();
-      let ok = false;
+      let ok: boolean;
       try {
         const res = await fetch(`${url}/_synapse/admin/v1/server_version`, { signal: AbortSignal.timeout(1000) });
         ok = res.ok && typeof ((await res.json()) as { server_version?: unknown }).server_version === 'string';
