@@ -65,7 +65,11 @@ function ensureBuilt() {
 
 /** The throughput harness, bundled as the single file is (the Ink that ships, React in production mode). */
 function buildHarness() {
-  execFileSync(process.execPath, [path.join(root, 'scripts', 'bundle.mjs'), '--entry', path.join(root, 'scripts', 'bench', 'throughput.mjs'), '--harness', '--outfile', HARNESS], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(
+    process.execPath,
+    [path.join(root, 'scripts', 'bundle.mjs'), '--entry', path.join(root, 'scripts', 'bench', 'throughput.mjs'), '--harness', '--outfile', HARNESS],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
 }
 
 /** The real interpreter behind `python3` (not a pyenv shim script, whose own start-up would count). */
@@ -104,7 +108,9 @@ function capture(file, args, env) {
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${path.basename(file)} ${args.join(' ')}: exit ${code}\n${stderr}${stdout.slice(-2000)}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(stdout) : reject(new Error(`${path.basename(file)} ${args.join(' ')}: exit ${code}\n${stderr}${stdout.slice(-2000)}`)),
+    );
   });
 }
 
@@ -160,15 +166,25 @@ async function benchDowntime(tmp, hs, wheelhouse) {
   for (let run = 0; run < RUNS.downtime; run++) {
     await resetStandin(hs);
     const stateDir = path.join(tmp, `state-downtime-${run}`);
-    const out = await capture(process.execPath, [BIN, '--venv', hs.venv, '-c', hs.configPath, '--target', TO, '--yes', '--json'], wizardEnv(wheelhouse, stateDir));
-    const events = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    const out = await capture(
+      process.execPath,
+      [BIN, '--venv', hs.venv, '-c', hs.configPath, '--target', TO, '--yes', '--json'],
+      wizardEnv(wheelhouse, stateDir),
+    );
+    const events = out
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l));
     const result = events.find((e) => e.type === 'result')?.result;
-    if (result?.outcome !== 'upgraded' || typeof result.downtimeMs !== 'number') throw new Error(`downtime: the wizard did not upgrade: ${JSON.stringify(result)}`);
+    if (result?.outcome !== 'upgraded' || typeof result.downtimeMs !== 'number')
+      throw new Error(`downtime: the wizard did not upgrade: ${JSON.stringify(result)}`);
     wizard.push(result.downtimeMs);
 
     await resetStandin(hs);
     await hs.install(TO); // the bare loop restarts onto an installed new version, as the wizard does after its install step
-    const ms = Number((await capture('bash', ['-c', loop, 'loop', hs.bin('synctl'), hs.configPath, versionUrl, `"server_version": "${TO}"`], process.env)).trim());
+    const ms = Number(
+      (await capture('bash', ['-c', loop, 'loop', hs.bin('synctl'), hs.configPath, versionUrl, `"server_version": "${TO}"`], process.env)).trim(),
+    );
     if (!Number.isFinite(ms)) throw new Error('downtime: the shell loop printed no time');
     baseline.push(ms);
     log(`downtime run ${run + 1}/${RUNS.downtime}: wizard ${wizard.at(-1)} ms, shell loop ${ms} ms`);
@@ -209,7 +225,9 @@ async function benchThroughput(tmp) {
     }
     wizard.push(result.wall_ms);
     peak = Math.max(peak, result.peak_rss_mb);
-    log(`throughput run ${run + 1}/${RUNS.throughput}: runner + screen ${Math.round(result.wall_ms)} ms, /dev/null ${Math.round(baseline.at(-1))} ms, peak RSS ${Math.round(result.peak_rss_mb)} MB, ${result.transcript_lines} lines in the transcript`);
+    log(
+      `throughput run ${run + 1}/${RUNS.throughput}: runner + screen ${Math.round(result.wall_ms)} ms, /dev/null ${Math.round(baseline.at(-1))} ms, peak RSS ${Math.round(result.peak_rss_mb)} MB, ${result.transcript_lines} lines in the transcript`,
+    );
   }
   return { ...entry(median(wizard), median(baseline)), peak_rss_mb: round(peak), runs: { wizard, baseline } };
 }
@@ -234,7 +252,10 @@ async function benchRealDowntime(tmp) {
   const file = path.join(tmp, 'real-downtime.json');
   const runs = Math.max(1, RUNS.real);
   await new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'bench', 'real-downtime.ts'), String(runs), file], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'bench', 'real-downtime.ts'), String(runs), file], {
+      cwd: root,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     children.add(child);
     child.on('error', reject);
     child.on('exit', (code) => {
@@ -275,11 +296,18 @@ async function main() {
     process.once(signal, () => {
       log(`${signal}: cleaning up`);
       for (const child of children) child.kill('SIGKILL');
-      void Promise.resolve(hs?.kill()).catch(() => {}).finally(() => rm(tmp, { recursive: true, force: true }).finally(() => process.exit(130)));
+      void Promise.resolve(hs?.kill())
+        .catch(() => {})
+        .finally(() => rm(tmp, { recursive: true, force: true }).finally(() => process.exit(130)));
     });
   }
   try {
-    log(`size ${SIZE}; Node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    log(
+      `size ${SIZE}; Node ${process.version}, ${os.cpus().length} CPUs, load ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}`,
+    );
     const wheelhouse = await buildWheelhouse();
     hs = await createStandinInstall({ root: path.join(tmp, 'hs'), version: FROM, port: await freePort(), wheelhouse });
     await hs.start();
@@ -298,13 +326,28 @@ async function main() {
       return figures;
     };
     const realDowntime = await step('real_downtime', () => benchRealDowntime(tmp));
-    const results = { startup: strip(startup), downtime: strip(downtime), throughput: strip(throughput), probe: strip(probe), ...(realDowntime ? { real_downtime: strip(realDowntime) } : {}) };
+    const results = {
+      startup: strip(startup),
+      downtime: strip(downtime),
+      throughput: strip(throughput),
+      probe: strip(probe),
+      ...(realDowntime ? { real_downtime: strip(realDowntime) } : {}),
+    };
     const complete = DEFAULT.every((name) => ONLY.includes(name));
     if (complete) await writeFile(OUTPUT, `${JSON.stringify(results, null, 2)}\n`);
     console.log(table(results));
-    console.log(`\nsize ${SIZE}; medians of ${RUNS.startup} (startup), ${RUNS.downtime} (downtime), ${RUNS.throughput} (throughput, ${RUNS.lines} lines), ${RUNS.probe} (probe) runs; load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-    if (startup) console.log(`runs (ms): startup wizard ${startup.runs.wizard.map(Math.round).join(' ')} | node -e 0 ${startup.runs.baseline.map(Math.round).join(' ')}`);
-    if (realDowntime) console.log(`real_downtime (${realDowntime.runs.wizard.length} runs): wizard ${realDowntime.runs.wizard.join(' ')} | shell loop ${realDowntime.runs.baseline.join(' ')}`);
+    console.log(
+      `\nsize ${SIZE}; medians of ${RUNS.startup} (startup), ${RUNS.downtime} (downtime), ${RUNS.throughput} (throughput, ${RUNS.lines} lines), ${RUNS.probe} (probe) runs; load ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}`,
+    );
+    if (startup)
+      console.log(`runs (ms): startup wizard ${startup.runs.wizard.map(Math.round).join(' ')} | node -e 0 ${startup.runs.baseline.map(Math.round).join(' ')}`);
+    if (realDowntime)
+      console.log(
+        `real_downtime (${realDowntime.runs.wizard.length} runs): wizard ${realDowntime.runs.wizard.join(' ')} | shell loop ${realDowntime.runs.baseline.join(' ')}`,
+      );
     if (complete) console.log(`written to ${path.relative(process.cwd(), OUTPUT) || OUTPUT}`);
     else console.log(`BENCH_ONLY=${ONLY.join(',')}: nothing written`);
   } finally {

@@ -11,7 +11,9 @@ import { parseArgs } from 'node:util';
 import * as esbuild from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { outfile: { type: 'string' }, metafile: { type: 'boolean' }, entry: { type: 'string' }, harness: { type: 'boolean' } } });
+const { values } = parseArgs({
+  options: { outfile: { type: 'string' }, metafile: { type: 'boolean' }, entry: { type: 'string' }, harness: { type: 'boolean' } },
+});
 if (Boolean(values.entry) !== Boolean(values.harness)) throw new Error('--entry and --harness go together');
 const outfile = path.resolve(values.outfile ?? path.join(root, 'dist', 'synapse-upgrade.mjs'));
 const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
@@ -21,7 +23,12 @@ async function listFiles(dir, keep) {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   return entries
     .filter((e) => e.isFile() && !e.name.endsWith('.pyc'))
-    .map((e) => path.relative(dir, path.join(e.parentPath ?? e.path, e.name)).split(path.sep).join('/'))
+    .map((e) =>
+      path
+        .relative(dir, path.join(e.parentPath ?? e.path, e.name))
+        .split(path.sep)
+        .join('/'),
+    )
     .filter((rel) => !rel.split('/').includes('__pycache__') && keep(rel))
     .sort();
 }
@@ -65,7 +72,8 @@ const yogaWasmPlugin = {
     build.onLoad({ filter: /yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/ }, async (args) => {
       const text = await readFile(args.path, 'utf8');
       const patched = text.replace(/(var H;H="data:application\/octet-stream;base64,[A-Za-z0-9+/=]*";)/, '$1w||(w=Buffer.from(H.slice(37),"base64"));');
-      if (patched === text) throw new Error(`${build.initialOptions.outfile}: the wasm data: URL was not found in ${args.path}; update yogaWasmPlugin for this yoga-layout`);
+      if (patched === text)
+        throw new Error(`${build.initialOptions.outfile}: the wasm data: URL was not found in ${args.path}; update yogaWasmPlugin for this yoga-layout`);
       return { contents: patched, loader: 'js' };
     });
   },
@@ -86,7 +94,10 @@ const inkCachePlugin = {
     };
     build.onLoad({ filter: /[\\/]ink[\\/]build[\\/]measure-text\.js$/ }, async (args) => {
       const text = await readFile(args.path, 'utf8');
-      return { contents: patch(args.path, text, 'cache.set(text, dimensions);', 'if (cache.size >= 2000) cache.clear(); cache.set(text, dimensions);'), loader: 'js' };
+      return {
+        contents: patch(args.path, text, 'cache.set(text, dimensions);', 'if (cache.size >= 2000) cache.clear(); cache.set(text, dimensions);'),
+        loader: 'js',
+      };
     });
     build.onLoad({ filter: /[\\/]ink[\\/]build[\\/]wrap-text\.js$/ }, async (args) => {
       let text = await readFile(args.path, 'utf8');
@@ -110,7 +121,9 @@ const result = await esbuild.build({
   minifyWhitespace: true,
   legalComments: 'none',
   // Bundled CommonJS dependencies call require() for Node built-ins.
-  banner: { js: "#!/usr/bin/env node\nimport { createRequire as __synapseUpgradeCreateRequire } from 'node:module';\nconst require = __synapseUpgradeCreateRequire(import.meta.url);" },
+  banner: {
+    js: "#!/usr/bin/env node\nimport { createRequire as __synapseUpgradeCreateRequire } from 'node:module';\nconst require = __synapseUpgradeCreateRequire(import.meta.url);",
+  },
   alias: {
     // esbuild inlines Ink's lazy devtools import and hoists `import 'react-devtools-core'` to the top level.
     'react-devtools-core': path.join(root, 'scripts', 'react-devtools-core-stub.mjs'),

@@ -13,7 +13,16 @@ const hs = await createStandinInstall({ root, version: '1.46.0', port: await fre
 await hs.start();
 const socket = `su-shot-${process.pid}`;
 const tmux = (...args) => execFileSync('tmux', ['-L', socket, '-f', devNull, ...args], { encoding: 'utf8' });
-const env = { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'xterm-256color', LANG: 'C.UTF-8', PIP_CONFIG_FILE: devNull, PIP_NO_INDEX: '1', PIP_FIND_LINKS: hs.wheelhouse, SYNAPSE_UPGRADE_STATE_DIR: join(root, 'state') };
+const env = {
+  PATH: process.env.PATH,
+  HOME: process.env.HOME,
+  TERM: 'xterm-256color',
+  LANG: 'C.UTF-8',
+  PIP_CONFIG_FILE: devNull,
+  PIP_NO_INDEX: '1',
+  PIP_FIND_LINKS: hs.wheelhouse,
+  SYNAPSE_UPGRADE_STATE_DIR: join(root, 'state'),
+};
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const capture = () => tmux('capture-pane', '-p', '-e', '-t', 'shot');
 async function waitFor(pattern, timeoutMs = 60_000) {
@@ -28,10 +37,19 @@ async function waitFor(pattern, timeoutMs = 60_000) {
 // The other screens come from real Synapse (test/real/tmux-real.test.ts, SYNAPSE_UPGRADE_WRITE_SCREENS=1);
 // only what real Synapse cannot show on demand (a long migration) is taken from the stand-in here.
 const STANDIN_SCREENS = new Set(['2-note', '4-migrating']);
-const save = (name, screen, title) => STANDIN_SCREENS.has(name) && writeFileSync(new URL(`../docs/screens/${name}.svg`, import.meta.url), ansiToSvg(screen, { columns: 80, rows: 24, title }));
+const save = (name, screen, title) =>
+  STANDIN_SCREENS.has(name) && writeFileSync(new URL(`../docs/screens/${name}.svg`, import.meta.url), ansiToSvg(screen, { columns: 80, rows: 24, title }));
 
 try {
-  const args = ['env', '-i', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), process.execPath, new URL('../bin/synapse-upgrade.mjs', import.meta.url).pathname, '--venv', hs.venv];
+  const args = [
+    'env',
+    '-i',
+    ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
+    process.execPath,
+    new URL('../bin/synapse-upgrade.mjs', import.meta.url).pathname,
+    '--venv',
+    hs.venv,
+  ];
   tmux('new-session', '-d', '-s', 'shot', '-x', '80', '-y', '24', ...args);
   save('1-choose-target', await waitFor(/Upgrade to which version/), 'synapse-upgrade: choose the version');
   await sleep(500);

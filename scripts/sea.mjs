@@ -55,7 +55,9 @@ try {
   execFileSync('npx', ['--yes', POSTJECT, ...injectArgs], { stdio: ['ignore', 'ignore', 'inherit'] });
   if (process.platform === 'darwin') execFileSync('codesign', ['--sign', '-', outfile], { stdio: 'inherit' });
   const version = execFileSync(outfile, ['--version'], { encoding: 'utf8' }).trim();
-  console.log(`sea: ${path.relative(root, outfile)} ${(statSync(outfile).size / 1048576).toFixed(0)} MB, Node ${process.version} inside, --version → ${version}`);
+  console.log(
+    `sea: ${path.relative(root, outfile)} ${(statSync(outfile).size / 1048576).toFixed(0)} MB, Node ${process.version} inside, --version → ${version}`,
+  );
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -32,19 +32,36 @@ const LOOP = [
 
 async function wizardRun(hs: RealHomeserver, wheels: string, stateDir: string): Promise<number> {
   const env = realWizardEnv(stateDir, { PIP_NO_INDEX: '1', PIP_FIND_LINKS: wheels });
-  const run = await execa(process.execPath, [BIN, '--venv', hs.venv, '-c', hs.config, '--target', TO, '--yes', '--json'], { env, extendEnv: false, reject: false, timeout: 600_000 });
-  const events = String(run.stdout).split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { type: string; result?: { outcome?: string; downtimeMs?: number } });
+  const run = await execa(process.execPath, [BIN, '--venv', hs.venv, '-c', hs.config, '--target', TO, '--yes', '--json'], {
+    env,
+    extendEnv: false,
+    reject: false,
+    timeout: 600_000,
+  });
+  const events = String(run.stdout)
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { type: string; result?: { outcome?: string; downtimeMs?: number } });
   const result = events.find((e) => e.type === 'result')?.result;
-  if (result?.outcome !== 'upgraded' || typeof result.downtimeMs !== 'number') throw new Error(`the wizard did not upgrade (exit ${run.exitCode}): ${JSON.stringify(result)}\n${String(run.stderr).slice(-2000)}`);
+  if (result?.outcome !== 'upgraded' || typeof result.downtimeMs !== 'number')
+    throw new Error(`the wizard did not upgrade (exit ${run.exitCode}): ${JSON.stringify(result)}\n${String(run.stderr).slice(-2000)}`);
   if ((await hs.serverVersion()) !== TO) throw new Error(`after the wizard the server answers ${await hs.serverVersion()}, not ${TO}`);
   return result.downtimeMs;
 }
 
 async function loopRun(hs: RealHomeserver, wheels: string): Promise<number> {
-  const pip = await execa(join(hs.venv, 'bin', 'python'), ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-index', '--find-links', wheels, `matrix-synapse==${TO}`], { env: hs.env(), extendEnv: false, reject: false });
+  const pip = await execa(
+    join(hs.venv, 'bin', 'python'),
+    ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-index', '--find-links', wheels, `matrix-synapse==${TO}`],
+    { env: hs.env(), extendEnv: false, reject: false },
+  );
   if (pip.exitCode !== 0) throw new Error(`pip install of ${TO} for the loop failed:\n${String(pip.stderr).slice(-2000)}`);
   const versionUrl = `${hs.url}/_synapse/admin/v1/server_version`;
-  const run = await execa('bash', ['-c', LOOP, 'loop', hs.dir, join(hs.venv, 'bin', 'synctl'), versionUrl, `"server_version": ?"${TO.replace(/\./g, '\\.')}"`], { env: hs.env(), extendEnv: false, timeout: 600_000 });
+  const run = await execa(
+    'bash',
+    ['-c', LOOP, 'loop', hs.dir, join(hs.venv, 'bin', 'synctl'), versionUrl, `"server_version": ?"${TO.replace(/\./g, '\\.')}"`],
+    { env: hs.env(), extendEnv: false, timeout: 600_000 },
+  );
   const ms = Number(String(run.stdout).trim());
   if (!Number.isFinite(ms)) throw new Error('the shell loop printed no time');
   return ms;

@@ -5,13 +5,15 @@ import { METHOD_NAMES } from '../methods/registry.js';
 import type { MethodName } from '../methods/types.js';
 
 const parseMethod = (value: string): MethodName => {
-  if (!(METHOD_NAMES as readonly string[]).includes(value)) throw usageError(`--method ${value} is not an install method.`, `Use one of: ${METHOD_NAMES.join(', ')}.`);
+  if (!(METHOD_NAMES as readonly string[]).includes(value))
+    throw usageError(`--method ${value} is not an install method.`, `Use one of: ${METHOD_NAMES.join(', ')}.`);
   return value as MethodName;
 };
 
 /** A container name or id as Docker allows them (it reaches docker's argv, never a shell). */
 const parseContainer = (value: string): string => {
-  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$/.test(value)) throw usageError(`--container ${JSON.stringify(value).slice(1, -1)} is not a container name or id.`, 'Give the name or id that docker ps -a shows.');
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$/.test(value))
+    throw usageError(`--container ${JSON.stringify(value).slice(1, -1)} is not a container name or id.`, 'Give the name or id that docker ps -a shows.');
   return value;
 };
 
@@ -90,7 +92,10 @@ function checkUrl(url: string): void {
     parsed = undefined;
   }
   if (shown !== url || (parsed && (parsed.username || parsed.password))) {
-    throw usageError(`--url ${shown} has a user name or password in it; the wizard does not send credentials to Synapse and will not show or keep them.`, 'Give the URL without user:password@ (for example --url http://127.0.0.1:8008).');
+    throw usageError(
+      `--url ${shown} has a user name or password in it; the wizard does not send credentials to Synapse and will not show or keep them.`,
+      'Give the URL without user:password@ (for example --url http://127.0.0.1:8008).',
+    );
   }
   if (!parsed || !/^https?:$/.test(parsed.protocol) || !/^https?:\/\/[^/]+/i.test(url)) throw usageError(`--url ${shown} is not an http(s) URL.`);
 }
@@ -100,8 +105,14 @@ function optionError(error: Error & { code?: string }): Error {
   const given = /^(?:Unknown option|Option) '(?:-\w, )?(-[^' ]+)/.exec(error.message)?.[1];
   const names = Object.entries(OPTIONS).flatMap(([name, o]) => [`--${name}`, ...('short' in o ? [`-${o.short}`] : [])]);
   if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && given) {
-    const near = nearestName(given, names.filter((n) => n.startsWith('--') === given.startsWith('--')));
-    return usageError(`${given} is not an option of synapse-upgrade${near ? `; did you mean ${near}?` : '.'}`, `${near ? `Run it again with ${near}, or see` : 'See'} synapse-upgrade --help for every option.`);
+    const near = nearestName(
+      given,
+      names.filter((n) => n.startsWith('--') === given.startsWith('--')),
+    );
+    return usageError(
+      `${given} is not an option of synapse-upgrade${near ? `; did you mean ${near}?` : '.'}`,
+      `${near ? `Run it again with ${near}, or see` : 'See'} synapse-upgrade --help for every option.`,
+    );
   }
   if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && given) {
     const option = Object.entries(OPTIONS).find(([name, o]) => `--${name}` === given || ('short' in o && `-${o.short}` === given));
@@ -143,7 +154,10 @@ export function parseCli(argv: readonly string[]): CliOptions {
     json: v.json ?? false,
     demo: v.demo ?? false,
     script: v.script,
-    acceptNotes: (v['accept-notes'] ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean),
+    acceptNotes: (v['accept-notes'] ?? [])
+      .flatMap((s) => s.split(','))
+      .map((s) => s.trim())
+      .filter(Boolean),
     acceptAllNotes: v['accept-all-notes'] ?? false,
     acceptUncheckedNotes: v['accept-unchecked-notes'] ?? false,
     applyFixes: v['apply-fixes'] ?? false,
@@ -157,5 +171,27 @@ export function parseCli(argv: readonly string[]): CliOptions {
 }
 
 function defaults(): Omit<CliOptions, 'command'> {
-  return { configPaths: [], venv: undefined, target: undefined, url: undefined, stateDir: undefined, yes: false, dryRun: false, pre: false, json: false, demo: false, script: undefined, acceptNotes: [], acceptAllNotes: false, acceptUncheckedNotes: false, applyFixes: false, backupDir: undefined, noBackup: false, noPackageRollback: false, help: false, version: false, rest: [] };
+  return {
+    configPaths: [],
+    venv: undefined,
+    target: undefined,
+    url: undefined,
+    stateDir: undefined,
+    yes: false,
+    dryRun: false,
+    pre: false,
+    json: false,
+    demo: false,
+    script: undefined,
+    acceptNotes: [],
+    acceptAllNotes: false,
+    acceptUncheckedNotes: false,
+    applyFixes: false,
+    backupDir: undefined,
+    noBackup: false,
+    noPackageRollback: false,
+    help: false,
+    version: false,
+    rest: [],
+  };
 }

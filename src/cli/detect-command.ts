@@ -23,7 +23,8 @@ function locationFields(install: Install): Record<string, unknown> {
 
 function restartFields(install: Install): Record<string, unknown> {
   const r = install.restart;
-  if (r.kind === 'systemd') return { unit: r.unit, workerUnits: r.workerUnits, timeoutStartSec: Number.isFinite(r.timeoutStartSec) ? r.timeoutStartSec : 'infinity' };
+  if (r.kind === 'systemd')
+    return { unit: r.unit, workerUnits: r.workerUnits, timeoutStartSec: Number.isFinite(r.timeoutStartSec) ? r.timeoutStartSec : 'infinity' };
   if (r.kind === 'synctl') return { synctl: r.synctl, workersDir: r.workersDir ?? null };
   return { container: r.container, compose: r.compose };
 }
@@ -36,7 +37,14 @@ export function detectReport(picture: ServerPicture): Record<string, unknown> {
     confidence: install.confidence,
     evidence: install.evidence,
     ambiguous: picture.detection?.ambiguous ?? false,
-    candidates: others.map((c) => ({ method: c.method, confidence: c.confidence, what: candidateLabel(c), configPaths: c.configPaths, venv: c.venv ?? null, evidence: c.evidence })),
+    candidates: others.map((c) => ({
+      method: c.method,
+      confidence: c.confidence,
+      what: candidateLabel(c),
+      configPaths: c.configPaths,
+      venv: c.venv ?? null,
+      evidence: c.evidence,
+    })),
     installedVersion: install.installedVersion,
     runningVersion: picture.running.ok ? picture.running.answer.version : null,
     runningProblem: picture.running.ok ? null : picture.running.reason,
@@ -46,7 +54,14 @@ export function detectReport(picture: ServerPicture): Record<string, unknown> {
     database: databaseEngineOf(picture.config) ?? 'sqlite3',
     restart: install.restart.kind,
     restartDetails: restartFields(install),
-    workers: install.workers.map((w) => ({ name: w.name, app: w.app ?? null, config: w.configPath ?? null, unit: w.unit ?? null, url: w.url ?? null, from: w.from })),
+    workers: install.workers.map((w) => ({
+      name: w.name,
+      app: w.app ?? null,
+      config: w.configPath ?? null,
+      unit: w.unit ?? null,
+      url: w.url ?? null,
+      from: w.from,
+    })),
     ...locationFields(install),
     extras: install.extras,
     python: install.pythonVersion ?? null,

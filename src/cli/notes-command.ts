@@ -95,15 +95,30 @@ export async function runNotesCommand(args: string[], io: NotesIo, opts: { steps
   if (wanted.size > 0) warnings.push('The read-only database queries were not run by this command; notes that need them are shown as unknown.');
   const results = evaluateNotes(selected, facts);
   const coverage = await notesCoverage(data.schema.newestRelease, range.from, range.to, { readIndex: !values.offline });
-  if (coverage.uncovered) warnings.push(`The notes data stops at ${coverage.knownThrough}: releases after ${coverage.uncovered.after} up to ${coverage.uncovered.to} are not covered (see NOT COVERED).`);
-  const fix = values.fix ? await notesFix(selected, results, { configPaths: values.config ?? [], workerConfigPaths: values['worker-config'] ?? [], apply: values.yes, stateDir: values['state-dir'] }) : undefined;
+  if (coverage.uncovered)
+    warnings.push(
+      `The notes data stops at ${coverage.knownThrough}: releases after ${coverage.uncovered.after} up to ${coverage.uncovered.to} are not covered (see NOT COVERED).`,
+    );
+  const fix = values.fix
+    ? await notesFix(selected, results, {
+        configPaths: values.config ?? [],
+        workerConfigPaths: values['worker-config'] ?? [],
+        apply: values.yes,
+        stateDir: values['state-dir'],
+      })
+    : undefined;
   if (fix && !fix.ok) {
     io.stderr(fix.error.join('\n'));
     return ExitCode.failed;
   }
   for (const warning of warnings) io.stderr(`warning: ${warning}`);
   if (values.json) {
-    io.stdout(exactJson({ ...notesJson(range.from.text, range.to.text, results), coverage: coverageJson(coverage), ...(fix?.ok ? { fixes: notesFixJson(fix) } : {}) }, 2));
+    io.stdout(
+      exactJson(
+        { ...notesJson(range.from.text, range.to.text, results), coverage: coverageJson(coverage), ...(fix?.ok ? { fixes: notesFixJson(fix) } : {}) },
+        2,
+      ),
+    );
   } else {
     const lines = renderNotesText(range.from.text, range.to.text, results, new Map(selected.map((n) => [n.id, n])));
     const report = coverageJson(coverage);

@@ -27,7 +27,13 @@ function collector() {
     if (event.type === 'step.started' && event.step === 'config-check' && fixes) {
       // The fixes as a reviewed file write, before the new code checks the config: the diff (secrets masked) above
       // the command that makes these edits.
-      commands.push({ step: 'Apply the config fixes of the notes (reviewed file write)', argv: fixes.command, cwd: undefined, env: {}, review: [`The config fixes for ${fixes.notes.join(', ')}; review the diff, the command below makes it (each file backed up first):`, ...fixes.diff] });
+      commands.push({
+        step: 'Apply the config fixes of the notes (reviewed file write)',
+        argv: fixes.command,
+        cwd: undefined,
+        env: {},
+        review: [`The config fixes for ${fixes.notes.join(', ')}; review the diff, the command below makes it (each file backed up first):`, ...fixes.diff],
+      });
     }
     if (event.type === 'step.started') step = event.title;
     else if (event.type === 'command.started') commands.push({ step, argv: event.argv, cwd: event.cwd, env: event.env ?? {} });
@@ -47,7 +53,10 @@ async function checkScriptPath(path: string): Promise<void> {
   });
   if (!info || info.isFile()) return;
   const what = info.isSymbolicLink() ? 'a symbolic link' : info.isDirectory() ? 'a folder' : 'not a regular file (a FIFO, socket or device)';
-  throw usageError(`--script ${path} is ${what}; the plan is only written to a new or regular file. Nothing was changed.`, 'Choose another file for the plan, or remove that one.');
+  throw usageError(
+    `--script ${path} is ${what}; the plan is only written to a new or regular file. Nothing was changed.`,
+    'Choose another file for the plan, or remove that one.',
+  );
 }
 
 /**
@@ -62,7 +71,10 @@ export async function runPlan(opts: CliOptions, io: CliIO): Promise<number> {
   bus.subscribe((event) => {
     if (event.type === 'message' && event.level !== 'info') io.stderr(`${event.level}: ${event.text}`);
   });
-  const result = await runWizard({ ...wizardOptions(opts), dryRun: true, yes: true, acceptAllNotes: true, acceptUncheckedNotes: true, applyFixes: true }, { emit: bus.emit, ask: bus.ask });
+  const result = await runWizard(
+    { ...wizardOptions(opts), dryRun: true, yes: true, acceptAllNotes: true, acceptUncheckedNotes: true, applyFixes: true },
+    { emit: bus.emit, ask: bus.ask },
+  );
   const install = seen.install();
   if (result.outcome !== 'dry-run' || !install || !result.from || !result.to) {
     io.stderr(result.lines.join('\n'));

@@ -42,7 +42,9 @@ export interface StatusReport {
   journal: Journal;
   /** True when the session did not end: `synapse-upgrade resume` carries it on. */
   resumable: boolean;
-  interruption: (Omit<Interruption, 'job'> & { agoSeconds: number; job: { state: string; pid?: number; exitCode?: number; signal?: string | null; text: string } | null }) | null;
+  interruption:
+    | (Omit<Interruption, 'job'> & { agoSeconds: number; job: { state: string; pid?: number; exitCode?: number; signal?: string | null; text: string } | null })
+    | null;
   /** A wizard working on this homeserver right now. */
   lock: (LockInfo & { live: boolean }) | null;
 }
@@ -81,10 +83,14 @@ export function statusLines(report: StatusReport): string[] {
     if (i.job) lines.push(`That command ${i.job.text}.${i.output ? ` Output: ${i.output}` : ''}`);
     if (!report.lock?.live) lines.push('Next: synapse-upgrade resume (or synapse-upgrade, which asks first).');
   } else {
-    lines.push(`Session ${journal.sessionId}${journal.dryRun ? ' (dry run)' : ''}: ${journal.from ?? '?'} → ${journal.to ?? '?'}, ${journal.outcome ?? 'unfinished'}.`);
+    lines.push(
+      `Session ${journal.sessionId}${journal.dryRun ? ' (dry run)' : ''}: ${journal.from ?? '?'} → ${journal.to ?? '?'}, ${journal.outcome ?? 'unfinished'}.`,
+    );
   }
   lines.push(`Started ${journal.startedAt} (${ago(journal.startedAt)} ago), last written ${journal.updatedAt}.`);
-  lines.push(...journal.steps.map((s) => `  ${s.status.padEnd(8)} ${s.id}${s.summary ? `: ${s.summary}` : ''}${s.command ? `  $ ${s.command.join(' ')}` : ''}`));
+  lines.push(
+    ...journal.steps.map((s) => `  ${s.status.padEnd(8)} ${s.id}${s.summary ? `: ${s.summary}` : ''}${s.command ? `  $ ${s.command.join(' ')}` : ''}`),
+  );
   lines.push(`Journal: ${report.journalPath}`, `Transcript: ${journal.transcript}`);
   return lines;
 }

@@ -20,7 +20,8 @@ export async function runWizardCommand(given: CliOptions, io: CliIO): Promise<nu
   const opts: CliOptions = unattendedDryRun ? { ...given, yes: true } : given;
   ensureAnswerable(opts, interactive, 'take the safe default at every question');
   const bus = new EventBus(opts.yes);
-  if (unattendedDryRun) bus.emit({ type: 'message', level: 'info', text: 'No one to answer questions here: this dry run takes the safe default at each, as with --yes.' });
+  if (unattendedDryRun)
+    bus.emit({ type: 'message', level: 'info', text: 'No one to answer questions here: this dry run takes the safe default at each, as with --yes.' });
   let sandbox: { stop(): Promise<void>; root: string } | undefined;
   const startDemo = async (): Promise<Partial<WizardOptions>> => {
     const { startDemoSandbox } = await import('../demo/sandbox.js');
@@ -48,7 +49,8 @@ export async function runWizardCommand(given: CliOptions, io: CliIO): Promise<nu
   };
   let options: WizardOptions = { ...wizardOptions(opts), ...(opts.command === 'resume' ? { resume: 'only' as const } : {}) };
   // Without --venv/--config, an unfinished session in the state folder says which install it was.
-  if (!opts.venv && !opts.configPaths.length && !opts.demo) options = { ...options, ...(await recordedInstall(resolveStateRoot(opts.stateDir), options.resume)) };
+  if (!opts.venv && !opts.configPaths.length && !opts.demo)
+    options = { ...options, ...(await recordedInstall(resolveStateRoot(opts.stateDir), options.resume)) };
   // SIGHUP/SIGTERM (and SIGINT without a screen) detach: the journal records it, the command runs on, exit 3.
   const control = new SessionControl(bus.emit);
   detachOnSignals(control, { sigint: opts.json || !interactive });

@@ -46,12 +46,18 @@ export function clientListenerUrl(config: HomeserverConfig): ListenerChoice | un
         : ['::', '0.0.0.0'];
     const where = `${match.file}${match.line ? `:${match.line}` : ''}`;
     if (!Number.isInteger(listener.port) || listener.port < 1 || listener.port > 65535) {
-      throw usageError(`${where}: the listener's port ${String(listener.port).slice(0, 40)} is not a port (1-65535).`, 'Fix the listener in the config; nothing was changed.');
+      throw usageError(
+        `${where}: the listener's port ${String(listener.port).slice(0, 40)} is not a port (1-65535).`,
+        'Fix the listener in the config; nothing was changed.',
+      );
     }
     for (const bind of binds) {
       const bare = bind.replace(/^\[(.*)\]$/, '$1');
       if (bare !== '' && !isIP(bare)) {
-        throw usageError(`${where}: the listener's bind address ${JSON.stringify(bind.slice(0, 80))} is not an IP address.`, 'Fix the listener in the config; nothing was changed.');
+        throw usageError(
+          `${where}: the listener's bind address ${JSON.stringify(bind.slice(0, 80))} is not an IP address.`,
+          'Fix the listener in the config; nothing was changed.',
+        );
       }
     }
     const hosts = binds.map(dialHost);

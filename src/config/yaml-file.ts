@@ -36,7 +36,10 @@ export function parseYamlText(path: string, text: string): YamlFile {
       },
     });
     const where = at === undefined ? '' : `:${lines.linePos(at).line}:${lines.linePos(at).col}`;
-    throw usageError(`${path}${where}: this file is not valid YAML: ${(error as Error).message.split('\n')[0]}`, 'Fix the anchors (&name) and aliases (*name) in the file; nothing was changed.');
+    throw usageError(
+      `${path}${where}: this file is not valid YAML: ${(error as Error).message.split('\n')[0]}`,
+      'Fix the anchors (&name) and aliases (*name) in the file; nothing was changed.',
+    );
   }
   return { path, doc, lines, value: value ?? {} };
 }
@@ -52,7 +55,11 @@ export async function readYamlFile(path: string): Promise<YamlFile> {
     try {
       const info = await handle.stat();
       if (!info.isFile()) throw usageError(`The config file ${path} is not a regular file.`, 'Point the wizard at homeserver.yaml with --config PATH.');
-      if (info.size > MAX_CONFIG_BYTES) throw usageError(`The config file ${path} is ${info.size} bytes, more than the ${MAX_CONFIG_BYTES / 1024 / 1024} MiB a config may have.`, 'Point the wizard at homeserver.yaml with --config PATH; nothing was changed.');
+      if (info.size > MAX_CONFIG_BYTES)
+        throw usageError(
+          `The config file ${path} is ${info.size} bytes, more than the ${MAX_CONFIG_BYTES / 1024 / 1024} MiB a config may have.`,
+          'Point the wizard at homeserver.yaml with --config PATH; nothing was changed.',
+        );
       text = await handle.readFile('utf8');
     } finally {
       await handle.close();

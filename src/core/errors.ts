@@ -19,10 +19,7 @@ export class AdminError extends Error {
   /** A stable name for errors the wizard reacts to (e.g. `no-install`). */
   readonly code: string | undefined;
 
-  constructor(
-    message: string,
-    opts: { exitCode?: ExitCodeValue; serverState?: string; nextStep?: string; code?: string; cause?: unknown } = {},
-  ) {
+  constructor(message: string, opts: { exitCode?: ExitCodeValue; serverState?: string; nextStep?: string; code?: string; cause?: unknown } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'AdminError';
     this.exitCode = opts.exitCode ?? ExitCode.failed;

@@ -29,8 +29,10 @@ export interface Plan {
   commands: PlannedCommand[];
 }
 
-const WAIT_PY = 'import json,sys,urllib.request as u\ntry:\n    json.load(u.urlopen(sys.argv[1]+"/_synapse/admin/v1/server_version",timeout=5))["server_version"]\nexcept Exception:\n    sys.exit(1)';
-const VERIFY_PY = 'import json,sys,urllib.request as u\nv=json.load(u.urlopen(sys.argv[1]+"/_synapse/admin/v1/server_version",timeout=5))["server_version"].split()[0]\nprint("Synapse answers "+v)\nsys.exit(0 if v==sys.argv[2] else 1)';
+const WAIT_PY =
+  'import json,sys,urllib.request as u\ntry:\n    json.load(u.urlopen(sys.argv[1]+"/_synapse/admin/v1/server_version",timeout=5))["server_version"]\nexcept Exception:\n    sys.exit(1)';
+const VERIFY_PY =
+  'import json,sys,urllib.request as u\nv=json.load(u.urlopen(sys.argv[1]+"/_synapse/admin/v1/server_version",timeout=5))["server_version"].split()[0]\nprint("Synapse answers "+v)\nsys.exit(0 if v==sys.argv[2] else 1)';
 
 const comment = (text: string, indent = ''): string[] => text.split('\n').map((line) => `#${indent}${line ? ` ${line}` : ''}`);
 
@@ -55,7 +57,12 @@ export function renderPlanScript(plan: Plan): string {
   out.push('#', ...comment('How the install was recognised:'), ...plan.evidence.flatMap((e) => comment(`- ${e}`, ' ')));
   const applies = plan.notes.filter((n) => n.applies === 'yes');
   const maybe = plan.notes.filter((n) => n.applies === 'unknown');
-  out.push('#', ...comment(applies.length ? 'Upgrade notes that apply to this server (deal with each before running):' : 'No upgrade note was found to apply to this server.'));
+  out.push(
+    '#',
+    ...comment(
+      applies.length ? 'Upgrade notes that apply to this server (deal with each before running):' : 'No upgrade note was found to apply to this server.',
+    ),
+  );
   for (const note of applies) {
     out.push(...comment(`[${note.severity}] v${note.version} ${note.title} (${note.id})`, ' '));
     for (const f of note.findings) out.push(...comment(`evidence: ${f.file ? `${f.file}${f.line ? `:${f.line}` : ''}: ` : ''}${f.message}`, '   '));

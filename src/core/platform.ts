@@ -97,7 +97,9 @@ export function newestRunnableOn(data: PlatformData, platform: PlatformVersions)
   let before: string | undefined;
   for (const row of data.floors) {
     if (!row.enforced) continue;
-    const below = FLOOR_COMPONENTS.some((c) => row[c] !== undefined && platform[c] !== undefined && (compareDotted(platform[c] as string, row[c] as string) ?? 0) < 0);
+    const below = FLOOR_COMPONENTS.some(
+      (c) => row[c] !== undefined && platform[c] !== undefined && (compareDotted(platform[c] as string, row[c] as string) ?? 0) < 0,
+    );
     if (below && (!before || semver.lt(row.since, before))) before = row.since;
   }
   if (last && before && semver.gte(last, before)) last = undefined;

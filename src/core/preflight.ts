@@ -54,7 +54,8 @@ export function platformChecks(
     }
     if (!floor) return { id: c, name: `${label} version`, status: 'pass', evidence: `${label} ${version}${from}; ${target} states no minimum` };
     const need = `${target} needs ${label} ${floor.min} or newer (${floor.enforced ? 'enforced' : 'documented'} from ${floor.since})`;
-    if ((compareDotted(version, floor.min) ?? 0) >= 0) return { id: c, name: `${label} version`, status: 'pass', evidence: `${label} ${version}${from}; ${need}` };
+    if ((compareDotted(version, floor.min) ?? 0) >= 0)
+      return { id: c, name: `${label} version`, status: 'pass', evidence: `${label} ${version}${from}; ${need}` };
     const newest = newestRunnableSentence(data, have);
     return {
       id: c,
@@ -97,7 +98,14 @@ export const formatBytes = (n: number): string => {
 export function diskChecks(input: DiskInput): PreflightCheck[] {
   const size = input.databaseBytes;
   if (size === undefined) {
-    return [{ id: 'disk-database', name: 'Free disk', status: 'warn', evidence: `the database size is unknown${input.why ? `: ${input.why}` : ''}, so free space was not compared` }];
+    return [
+      {
+        id: 'disk-database',
+        name: 'Free disk',
+        status: 'warn',
+        evidence: `the database size is unknown${input.why ? `: ${input.why}` : ''}, so free space was not compared`,
+      },
+    ];
   }
   const margin = (need: number): number => Math.ceil(need + Math.max(need * 0.05, 16 * 1024 * 1024));
   const out: PreflightCheck[] = [];
@@ -105,14 +113,24 @@ export function diskChecks(input: DiskInput): PreflightCheck[] {
   const backupNeed = input.backupFree ? size : 0;
   if (input.databaseFree) {
     const need = margin(input.rebuildBytes + (sameFs ? backupNeed : 0));
-    const what = [input.rebuildBytes ? `${formatBytes(input.rebuildBytes)} for index rebuilds` : '', sameFs ? `${formatBytes(backupNeed)} for the backup on the same filesystem` : ''].filter(Boolean).join(' + ') || 'room to migrate';
+    const what =
+      [
+        input.rebuildBytes ? `${formatBytes(input.rebuildBytes)} for index rebuilds` : '',
+        sameFs ? `${formatBytes(backupNeed)} for the backup on the same filesystem` : '',
+      ]
+        .filter(Boolean)
+        .join(' + ') || 'room to migrate';
     const ok = input.databaseFree.free >= need;
     out.push({
       id: 'disk-database',
       name: 'Free disk for the database',
       status: ok ? 'pass' : 'fail',
       evidence: `${formatBytes(input.databaseFree.free)} free at ${input.databaseFree.path}; the database is ${formatBytes(size)}, the upgrade needs ${formatBytes(need)} (${what}, with margin)`,
-      ...(ok ? {} : { fix: `Free at least ${formatBytes(need - input.databaseFree.free)} on the filesystem of ${input.databaseFree.path}${input.backupFree && sameFs ? ', or put the backup elsewhere with --backup-dir' : ''}.` }),
+      ...(ok
+        ? {}
+        : {
+            fix: `Free at least ${formatBytes(need - input.databaseFree.free)} on the filesystem of ${input.databaseFree.path}${input.backupFree && sameFs ? ', or put the backup elsewhere with --backup-dir' : ''}.`,
+          }),
     });
   } else {
     out.push({
@@ -172,10 +190,17 @@ export function userCheck(input: UserInput): PreflightCheck {
   if (input.method === 'debian') {
     return input.me.uid === 0
       ? { id: 'user', name: 'User', status: 'pass', evidence: 'running as root, as dpkg/apt need' }
-      : { id: 'user', name: 'User', status: 'fail', evidence: `running as ${who(input.me)}; installing a .deb needs root`, fix: `Run it as root: sudo ${input.commandLine}` };
+      : {
+          id: 'user',
+          name: 'User',
+          status: 'fail',
+          evidence: `running as ${who(input.me)}; installing a .deb needs root`,
+          fix: `Run it as root: sudo ${input.commandLine}`,
+        };
   }
   if (!input.owner) return { id: 'user', name: 'User', status: 'warn', evidence: `the owner of ${input.path} could not be read` };
-  if (input.owner.uid === input.me.uid) return { id: 'user', name: 'User', status: 'pass', evidence: `running as ${who(input.me)}, the owner of ${input.path}` };
+  if (input.owner.uid === input.me.uid)
+    return { id: 'user', name: 'User', status: 'pass', evidence: `running as ${who(input.me)}, the owner of ${input.path}` };
   const as = input.owner.name ?? `#${input.owner.uid}`;
   return {
     id: 'user',
@@ -188,8 +213,10 @@ export function userCheck(input: UserInput): PreflightCheck {
 
 /** Background updates still queued: a new release may depend on them. `--yes` refuses rather than guess. */
 export function backgroundUpdatesCheck(pending: string[] | undefined, yes: boolean, why?: string): PreflightCheck {
-  if (pending === undefined) return { id: 'background-updates', name: 'Background updates', status: 'warn', evidence: `could not be read${why ? `: ${why}` : ''}` };
-  if (pending.length === 0) return { id: 'background-updates', name: 'Background updates', status: 'pass', evidence: 'none pending (background_updates is empty)' };
+  if (pending === undefined)
+    return { id: 'background-updates', name: 'Background updates', status: 'warn', evidence: `could not be read${why ? `: ${why}` : ''}` };
+  if (pending.length === 0)
+    return { id: 'background-updates', name: 'Background updates', status: 'pass', evidence: 'none pending (background_updates is empty)' };
   const shown = pending.slice(0, 5).join(', ') + (pending.length > 5 ? `, … (${pending.length} in all)` : '');
   return {
     id: 'background-updates',
@@ -203,7 +230,10 @@ export function backgroundUpdatesCheck(pending: string[] | undefined, yes: boole
 }
 
 /** How far back a rollback can go without the backup: today, and after the upgrade. */
-export function rollbackFloorCheck(schema: SchemaData, input: { from: string; target: string; dbCompat: number | undefined; backup: boolean; why?: string }): PreflightCheck {
+export function rollbackFloorCheck(
+  schema: SchemaData,
+  input: { from: string; target: string; dbCompat: number | undefined; backup: boolean; why?: string },
+): PreflightCheck {
   const after = rollbackFloorAfter(schema, input.target);
   const now = input.dbCompat === undefined ? undefined : rollbackFloor(schema, input.dbCompat);
   const base = `${input.dbCompat === undefined ? `schema_compat_version could not be read${input.why ? ` (${input.why})` : ''}` : `schema_compat_version is ${input.dbCompat} (this database can go back to ${now ?? 'any release'})`}; after ${input.target} it can go back to ${after ?? 'any release'} without restoring a backup`;

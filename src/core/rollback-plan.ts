@@ -37,9 +37,7 @@ export function sqlForEngine(statement: string, engine: DatabaseEngine): string 
 
 /** Procedures whose range is crossed by going from `current` back to `back`, newest first. */
 export function applicableProcedures(procedures: readonly RollbackProcedure[], back: string, current: string): RollbackProcedure[] {
-  return procedures
-    .filter((p) => semver.lte(v(back), v(p.to)) && semver.gte(v(current), v(p.from)))
-    .sort((a, b) => semver.rcompare(v(a.from), v(b.from)));
+  return procedures.filter((p) => semver.lte(v(back), v(p.to)) && semver.gte(v(current), v(p.from))).sort((a, b) => semver.rcompare(v(a.from), v(b.from)));
 }
 
 export function planRollback(input: {
@@ -74,13 +72,17 @@ export function planRollback(input: {
   const backSchema = schemaFor(schema, back)?.schema;
   const nowSchema = input.dbSchema;
   if (runs !== false && input.workers && backSchema !== undefined && nowSchema !== undefined && nowSchema > backSchema) {
-    return restorePlan(`${current} migrated the database to schema ${nowSchema}; ${back}'s main process could use it, but its workers start only on schema ${backSchema}`);
+    return restorePlan(
+      `${current} migrated the database to schema ${nowSchema}; ${back}'s main process could use it, but its workers start only on schema ${backSchema}`,
+    );
   }
   if (runs !== false) {
     return { ...base, restore: false, procedures, sql: [], reason: `${back} can use the database as it is (compat version ${dbCompat})` };
   }
   // Too new for `back`. The guide's SQL is enough only when it undoes every compat raise in (back, current].
-  const raises = schema.rows.filter((row, i) => i > 0 && row.compat > (schema.rows[i - 1]?.compat ?? 0) && semver.gt(v(row.since), v(back)) && semver.lte(v(row.since), v(current)));
+  const raises = schema.rows.filter(
+    (row, i) => i > 0 && row.compat > (schema.rows[i - 1]?.compat ?? 0) && semver.gt(v(row.since), v(back)) && semver.lte(v(row.since), v(current)),
+  );
   const sqlProcedures = procedures.filter((p) => p.steps.some((s) => s.sql.length));
   const covered = raises.length > 0 && raises.every((row) => sqlProcedures.some((p) => semver.eq(v(p.from), v(row.since))));
   if (!covered) return restorePlan(`the database's compat version ${dbCompat} is newer than ${back} understands`);
@@ -89,5 +91,11 @@ export function planRollback(input: {
       .filter((s) => s.sql.length && (!s.database || s.database === engine))
       .map((s) => ({ procedure: p.id, say: s.say, statements: s.sql.map((q) => sqlForEngine(q, engine)) })),
   );
-  return { ...base, restore: false, procedures: sqlProcedures, sql, reason: `the upgrade guide's rollback SQL (${sqlProcedures.map((p) => p.id).join(', ')}) takes the schema back to what ${back} understands` };
+  return {
+    ...base,
+    restore: false,
+    procedures: sqlProcedures,
+    sql,
+    reason: `the upgrade guide's rollback SQL (${sqlProcedures.map((p) => p.id).join(', ')}) takes the schema back to what ${back} understands`,
+  };
 }

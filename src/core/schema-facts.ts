@@ -62,7 +62,10 @@ export function rollbackTable(data: SchemaData): RollbackRow[] {
   return groups.map((group, i) => {
     const next = groups[i + 1]?.first;
     const last = next
-      ? data.lastBeforeChange.filter((v) => semver.gte(v, group.first) && semver.lt(v, next)).sort(semver.compare).at(-1)
+      ? data.lastBeforeChange
+          .filter((v) => semver.gte(v, group.first) && semver.lt(v, next))
+          .sort(semver.compare)
+          .at(-1)
       : data.newestRelease;
     if (!last) throw new RangeError(`steps/schema.yaml: no last_before_change release between ${group.first} and ${next}`);
     return { first: group.first, last, earliest: rollbackFloor(data, group.compat) ?? group.first };

@@ -39,7 +39,10 @@ export function stripControls(text: string): string {
 export function screenText(text: string, maxLine: number = SHOWN_LIMITS.line): string {
   const clean = stripControls(text);
   if (clean.length <= maxLine) return clean;
-  return clean.split('\n').map((line) => capText(line, maxLine)).join('\n');
+  return clean
+    .split('\n')
+    .map((line) => capText(line, maxLine))
+    .join('\n');
 }
 
 /** Every string inside `value` (objects and arrays, at any depth) made terminal-safe; other values as they are. */

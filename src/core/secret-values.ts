@@ -8,11 +8,49 @@ export const MASK = '***';
 
 /** Words that make a key secret: `client_secret`, `smtp_pass`, `bind_password`, `as_token`, `signing_key`, `jwk`… */
 const SECRET_WORDS = new Set([
-  'secret', 'secrets', 'password', 'passwords', 'passwd', 'pass', 'passphrase', 'pwd', 'token', 'tokens', 'key', 'keys', 'apikey',
-  'jwk', 'jwks', 'pepper', 'credential', 'credentials', 'dsn', 'private', 'privkey', 'cookie', 'salt', 'signature',
+  'secret',
+  'secrets',
+  'password',
+  'passwords',
+  'passwd',
+  'pass',
+  'passphrase',
+  'pwd',
+  'token',
+  'tokens',
+  'key',
+  'keys',
+  'apikey',
+  'jwk',
+  'jwks',
+  'pepper',
+  'credential',
+  'credentials',
+  'dsn',
+  'private',
+  'privkey',
+  'cookie',
+  'salt',
+  'signature',
 ]);
 /** A last word that says the value names a file, a place or a duration, not the secret itself (`form_secret_path`). */
-const NOT_THE_SECRET = new Set(['path', 'file', 'files', 'dir', 'uri', 'url', 'endpoint', 'lifetime', 'timeout', 'interval', 'validity', 'method', 'alg', 'algorithm', 'servers']);
+const NOT_THE_SECRET = new Set([
+  'path',
+  'file',
+  'files',
+  'dir',
+  'uri',
+  'url',
+  'endpoint',
+  'lifetime',
+  'timeout',
+  'interval',
+  'validity',
+  'method',
+  'alg',
+  'algorithm',
+  'servers',
+]);
 
 /** The words of a key: `clientSecretJwtKey`, `client-secret.jwt_key` → client, secret, jwt, key. */
 const words = (key: string): string[] =>
@@ -40,7 +78,8 @@ export function maskUrlCredentials(text: string): string {
 function maskAll(value: unknown, depth: number): unknown {
   if (depth > 64) return MASK;
   if (Array.isArray(value)) return value.map((item) => maskAll(item, depth + 1));
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.keys(value).map((k) => [k, maskAll((value as Record<string, unknown>)[k], depth + 1)]));
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.keys(value).map((k) => [k, maskAll((value as Record<string, unknown>)[k], depth + 1)]));
   // true/false is never a secret (trust_identity_server_for_password_resets: true): shown as is.
   return value === null || value === undefined || typeof value === 'boolean' ? value : MASK;
 }

@@ -30,12 +30,22 @@ export function parseServerVersionBody(status: number, contentType: string, body
   const version = parseVersion(raw);
   if (!version) throw new Error(`the server reported a version the wizard cannot read: "${capText(raw, SHOWN_LIMITS.version)}"`);
   const python = (data as { python_version?: unknown }).python_version;
-  return { version: version.text, raw: capText(raw, SHOWN_LIMITS.version), python: typeof python === 'string' ? capText(python, SHOWN_LIMITS.version) : undefined };
+  return {
+    version: version.text,
+    raw: capText(raw, SHOWN_LIMITS.version),
+    python: typeof python === 'string' ? capText(python, SHOWN_LIMITS.version) : undefined,
+  };
 }
 
 /** The start of an error body, on one line, at most SHOWN_LIMITS.snippet characters. */
 function snippet(body: string): string {
-  const text = capText(body.slice(0, SHOWN_LIMITS.snippet * 4).replace(/\s+/g, ' ').trim(), SHOWN_LIMITS.snippet);
+  const text = capText(
+    body
+      .slice(0, SHOWN_LIMITS.snippet * 4)
+      .replace(/\s+/g, ' ')
+      .trim(),
+    SHOWN_LIMITS.snippet,
+  );
   return text ? ` ("${text}")` : '';
 }
 

@@ -1,21 +1,13 @@
 import { AdminError, ExitCode } from './errors.js';
 import { compareVersions, sameVersion, nearestVersions, parseVersion, sortNewestFirst } from './version.js';
 
-export type TargetDecision =
-  | { kind: 'upgrade'; target: string }
-  | { kind: 'already-current'; target: string }
-  | { kind: 'restart-only'; target: string };
+export type TargetDecision = { kind: 'upgrade'; target: string } | { kind: 'already-current'; target: string } | { kind: 'restart-only'; target: string };
 
 /**
  * Decides what `--target` means against what is available and installed. Pure.
  * `available` is newest first.
  */
-export function resolveTarget(
-  wanted: string,
-  available: readonly string[],
-  installed: string,
-  running: string | undefined,
-): TargetDecision {
+export function resolveTarget(wanted: string, available: readonly string[], installed: string, running: string | undefined): TargetDecision {
   let target: string;
   if (wanted === 'latest') {
     const newest = available.find((v) => !parseVersion(v)?.prerelease) ?? available[0];
@@ -27,11 +19,14 @@ export function resolveTarget(
     target = parsed.text;
     if (!available.includes(target) && !sameVersion(target, installed)) {
       const near = nearestUpgrades(target, available, installed);
-      throw new AdminError(`Synapse ${target} is not available${near.length ? `; the nearest available versions are ${near.join(', ')}` : `, and nothing newer than the installed ${installed} is`}.`, {
-        exitCode: ExitCode.usage,
-        serverState: 'nothing was changed',
-        nextStep: 'Pick one of the available versions with --target.',
-      });
+      throw new AdminError(
+        `Synapse ${target} is not available${near.length ? `; the nearest available versions are ${near.join(', ')}` : `, and nothing newer than the installed ${installed} is`}.`,
+        {
+          exitCode: ExitCode.usage,
+          serverState: 'nothing was changed',
+          nextStep: 'Pick one of the available versions with --target.',
+        },
+      );
     }
   }
   const order = compareVersions(target, installed);
@@ -43,18 +38,14 @@ export function resolveTarget(
     });
   }
   if (order === 0) {
-    return running !== undefined && !sameVersion(running, target)
-      ? { kind: 'restart-only', target }
-      : { kind: 'already-current', target };
+    return running !== undefined && !sameVersion(running, target) ? { kind: 'restart-only', target } : { kind: 'already-current', target };
   }
   return { kind: 'upgrade', target };
 }
 
 /** The versions worth offering: newer than installed, newest first, pre-releases only when asked. */
 export function upgradeChoices(available: readonly string[], installed: string, pre: boolean, limit = 12): string[] {
-  return available
-    .filter((v) => compareVersions(v, installed) > 0 && (pre || !parseVersion(v)?.prerelease))
-    .slice(0, limit);
+  return available.filter((v) => compareVersions(v, installed) > 0 && (pre || !parseVersion(v)?.prerelease)).slice(0, limit);
 }
 
 /**

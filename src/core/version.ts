@@ -51,9 +51,7 @@ export function inRange(version: string, from: string, to: string): boolean {
 
 /** Newest first; unparsable strings are dropped. */
 export function sortNewestFirst(versions: readonly string[]): string[] {
-  return [...new Set(versions.map((v) => parseVersion(v)?.text).filter((v): v is string => v !== undefined))].sort(
-    (a, b) => compareVersions(b, a),
-  );
+  return [...new Set(versions.map((v) => parseVersion(v)?.text).filter((v): v is string => v !== undefined))].sort((a, b) => compareVersions(b, a));
 }
 
 /** The versions nearest to a wanted one, for "unknown target" messages. */
@@ -61,7 +59,9 @@ export function nearestVersions(wanted: string, available: readonly string[], co
   const target = parseVersion(wanted);
   if (!target) return sortNewestFirst(available).slice(0, count);
   const distance = (v: string): number => {
-    const [a = 0, b = 0, c = 0] = mustParseVersion(v).text.split(/[.a-z]/).map(Number);
+    const [a = 0, b = 0, c = 0] = mustParseVersion(v)
+      .text.split(/[.a-z]/)
+      .map(Number);
     const [x = 0, y = 0, z = 0] = target.text.split(/[.a-z]/).map(Number);
     return Math.abs(a - x) * 1e6 + Math.abs(b - y) * 1e3 + Math.abs(c - z);
   };

@@ -27,9 +27,7 @@ export function standinPaths(root: string, serverName: string) {
 
 /** A plain scalar when that is unambiguous, else a JSON (= YAML double-quoted) string. */
 function scalar(value: string): string {
-  return /^[\w./@+-]+$/.test(value) && !/^[-.+]/.test(value) && !/^(true|false|null|yes|no|on|off|~|[\d.+-]+)$/i.test(value)
-    ? value
-    : JSON.stringify(value);
+  return /^[\w./@+-]+$/.test(value) && !/^[-.+]/.test(value) && !/^(true|false|null|yes|no|on|off|~|[\d.+-]+)$/i.test(value) ? value : JSON.stringify(value);
 }
 
 const quoted = (value: string) => `'${value.replace(/'/g, "''")}'`;

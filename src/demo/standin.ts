@@ -75,8 +75,12 @@ export async function createStandinInstall(opts: StandinOptions): Promise<Standi
   const paths = standinPaths(root, serverName);
   const wheelhouse = opts.wheelhouse ?? (await buildWheelhouse(undefined, opts.python));
   let config: StandinConfigOptions = {
-    root, serverName, port: opts.port, bindAddresses: opts.bindAddresses ?? ['127.0.0.1'],
-    migrationSeconds: opts.migrationSeconds, extraConfig: opts.extraConfig,
+    root,
+    serverName,
+    port: opts.port,
+    bindAddresses: opts.bindAddresses ?? ['127.0.0.1'],
+    migrationSeconds: opts.migrationSeconds,
+    extraConfig: opts.extraConfig,
   };
   const bin = (name: string) => path.join(paths.venv, 'bin', name);
   const synctl = async (action: string) => {
@@ -93,7 +97,12 @@ export async function createStandinInstall(opts: StandinOptions): Promise<Standi
   };
 
   const install: StandinInstall = {
-    ...paths, root, serverName, port: opts.port, wheelhouse, bin,
+    ...paths,
+    root,
+    serverName,
+    port: opts.port,
+    wheelhouse,
+    bin,
     url: urlFor(config.bindAddresses[0], opts.port),
     async start() {
       await synctl('start');

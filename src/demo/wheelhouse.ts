@@ -63,7 +63,9 @@ async function standinSources(): Promise<{ dir: string; hash: string }> {
     const dir = standinSourceDir();
     return { dir, hash: standinSourceHash(dir) };
   }
-  const files = Object.keys(embedded).sort().map((file): [string, string] => [file, embedded[file] as string]);
+  const files = Object.keys(embedded)
+    .sort()
+    .map((file): [string, string] => [file, embedded[file] as string]);
   const hash = hashFiles(files);
   const dir = path.join(os.tmpdir(), `synapse-upgrade-standin-src-${hash}`);
   if (await isComplete(dir, hash)) return { dir, hash };

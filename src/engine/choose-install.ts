@@ -32,12 +32,15 @@ export function chooseInstallBy(ask: Ask): (candidates: Install[]) => Promise<In
     } catch (error) {
       if (!(error instanceof AdminError) || error.exitCode !== ExitCode.usage) throw error;
       const list = candidates.map((c) => `${c.method} (${candidateLabel(c)})`).join('; ');
-      throw new AdminError(`More than one Synapse install looks plausible: ${list}. Configs: ${candidates.map((c) => c.configPaths.join(' + ') || '(none found)').join(', ')}.`, {
-        exitCode: ExitCode.usage,
-        code: 'ambiguous',
-        serverState: 'nothing was changed',
-        nextStep: howToSay(candidates),
-      });
+      throw new AdminError(
+        `More than one Synapse install looks plausible: ${list}. Configs: ${candidates.map((c) => c.configPaths.join(' + ') || '(none found)').join(', ')}.`,
+        {
+          exitCode: ExitCode.usage,
+          code: 'ambiguous',
+          serverState: 'nothing was changed',
+          nextStep: howToSay(candidates),
+        },
+      );
     }
     return candidates[Number(answer)] ?? (candidates[0] as Install);
   };

@@ -30,10 +30,16 @@ export const fixedNotes = (plan: FixPlan): string[] => [...new Set([...plan.chan
 /** The command that makes the same writes by hand (`plan --script` puts it after the diff, for review). */
 export function fixCommand(from: string, to: string, picture: ServerPicture): string[] {
   return [
-    'synapse-upgrade', 'notes', '--from', from, '--to', to,
+    'synapse-upgrade',
+    'notes',
+    '--from',
+    from,
+    '--to',
+    to,
     ...picture.config.paths.flatMap((p) => ['--config', p]),
     ...picture.install.workers.flatMap((w) => (w.configPath ? ['--worker-config', w.configPath] : [])),
-    '--fix', '--yes',
+    '--fix',
+    '--yes',
   ];
 }
 
@@ -46,16 +52,24 @@ export async function offerConfigFixes(
   results: readonly NoteResult[],
   notes: ReadonlyMap<string, Note>,
 ): Promise<FixPlan | undefined> {
-  const applying = results.filter((r) => r.applies === 'yes').map((r) => notes.get(r.id)).filter((n): n is Note => !!n?.fixes?.length);
+  const applying = results
+    .filter((r) => r.applies === 'yes')
+    .map((r) => notes.get(r.id))
+    .filter((n): n is Note => !!n?.fixes?.length);
   if (applying.length === 0) return undefined;
   let plan: FixPlan;
   try {
     plan = planFixes(applying, await serverFixFiles(input.picture));
   } catch (error) {
-    input.deps.emit({ type: 'message', level: 'warn', text: `The config fixes could not be prepared (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); make the changes by hand.` });
+    input.deps.emit({
+      type: 'message',
+      level: 'warn',
+      text: `The config fixes could not be prepared (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); make the changes by hand.`,
+    });
     return undefined;
   }
-  for (const r of plan.refused) input.deps.emit({ type: 'message', level: 'warn', text: `No automatic fix for ${r.noteId}: ${r.reason}. Make that change by hand.` });
+  for (const r of plan.refused)
+    input.deps.emit({ type: 'message', level: 'warn', text: `No automatic fix for ${r.noteId}: ${r.reason}. Make that change by hand.` });
   if (plan.files.length === 0) return undefined;
   const diff = planDiff(plan);
   const fixed = fixedNotes(plan);
@@ -90,11 +104,18 @@ export async function writeConfigFixes(ctx: SessionContext): Promise<boolean> {
     // A resumed session: the notes were answered before the interruption; the accepted fixes are made again from
     // the files as they are now (a file already fixed gives no change).
     const data = await loadReleaseData();
-    plan = planFixes(data.notes.filter((n) => accepted.includes(n.id)), await serverFixFiles(ctx.picture));
+    plan = planFixes(
+      data.notes.filter((n) => accepted.includes(n.id)),
+      await serverFixFiles(ctx.picture),
+    );
   }
   if (!plan || plan.files.length === 0) return false;
   if (ctx.runner.dryRun) {
-    ctx.deps.emit({ type: 'message', level: 'info', text: `Dry run: the accepted config fixes would be written now to ${plan.files.map((f) => f.path).join(', ')} (nothing written).` });
+    ctx.deps.emit({
+      type: 'message',
+      level: 'info',
+      text: `Dry run: the accepted config fixes would be written now to ${plan.files.map((f) => f.path).join(', ')} (nothing written).`,
+    });
     return false;
   }
   const writes: FixWrite[] = [...(recorder?.journal.configFixes ?? [])];

@@ -89,7 +89,15 @@ export class SessionControl {
         return;
       }
       // Before any session was recorded: nothing changed and nothing runs.
-      const result: Result = { outcome: 'interrupted', exitCode: ExitCode.interrupted, from: undefined, to: undefined, totalMs: 0, downtimeMs: undefined, lines: [`Interrupted (${reason}) before anything was changed.`] };
+      const result: Result = {
+        outcome: 'interrupted',
+        exitCode: ExitCode.interrupted,
+        from: undefined,
+        to: undefined,
+        totalMs: 0,
+        downtimeMs: undefined,
+        lines: [`Interrupted (${reason}) before anything was changed.`],
+      };
       this.emit?.({ type: 'result', result });
       this.resolveEnded(result);
     })();

@@ -15,7 +15,19 @@ import { workersStep } from './steps/workers.js';
  * The steps after the target is chosen, in order. To add a step: describe it in core/steps.ts (title, whether it
  * changes the server, its resume rule), write a FlowStep in engine/steps/, and put it here.
  */
-export const FLOW: readonly FlowStep[] = [notesStep, prepareStep, preflightStep, confirmStep, backupStep, installStep, configCheckStep, restartStep, waitStep, verifyStep, workersStep];
+export const FLOW: readonly FlowStep[] = [
+  notesStep,
+  prepareStep,
+  preflightStep,
+  confirmStep,
+  backupStep,
+  installStep,
+  configCheckStep,
+  restartStep,
+  waitStep,
+  verifyStep,
+  workersStep,
+];
 
 /** Every step of an upgrade session, in order: detection and the target (run by engine/wizard.ts), then FLOW. */
 export const UPGRADE_STEP_IDS: readonly StepId[] = ['detect', 'target', ...FLOW.map((step) => step.id)];

@@ -45,10 +45,13 @@ export async function inspectServer(opts: InspectOptions): Promise<ServerPicture
   if (!url) {
     const listener = clientListenerUrl(config);
     if (!listener) {
-      throw new AdminError(`No http listener with the \`client\` resource in ${install.configPaths.join(', ')}, so the wizard cannot ask Synapse its version.`, {
-        exitCode: ExitCode.usage,
-        nextStep: 'Pass --url with the base URL of a listener that serves the client API (e.g. --url http://127.0.0.1:8008).',
-      });
+      throw new AdminError(
+        `No http listener with the \`client\` resource in ${install.configPaths.join(', ')}, so the wizard cannot ask Synapse its version.`,
+        {
+          exitCode: ExitCode.usage,
+          nextStep: 'Pass --url with the base URL of a listener that serves the client API (e.g. --url http://127.0.0.1:8008).',
+        },
+      );
     }
     url = hostViewOf(install).url(listener.url);
     urlEvidence = `listener at ${listener.file}${listener.line ? `:${listener.line}` : ''}`;

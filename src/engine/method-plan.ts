@@ -8,7 +8,14 @@ import type { SessionContext } from './context.js';
 function defaultPlan(ctx: SessionContext): MethodPlan {
   const { method, picture } = ctx;
   const rollback = [method.installCommand(picture.install, ctx.from).argv.join(' '), method.restartCommand(picture.install).argv.join(' ')];
-  return { before: [], install: [method.installCommand(picture.install, ctx.decision.target)], restart: [method.restartCommand(picture.install)], checks: [], details: [], rollback };
+  return {
+    before: [],
+    install: [method.installCommand(picture.install, ctx.decision.target)],
+    restart: [method.restartCommand(picture.install)],
+    checks: [],
+    details: [],
+    rollback,
+  };
 }
 
 /** Schema versions crossed by the upgrade (the migrations Synapse runs while starting). */
@@ -24,13 +31,29 @@ export async function ensureMethodPlan(ctx: SessionContext): Promise<MethodPlan>
   if (ctx.plan) return ctx.plan;
   const { method, picture } = ctx;
   const plan = method.plan
-    ? await method.plan(picture.install, ctx.decision.target, { ask: ctx.deps.ask, emit: ctx.deps.emit, sessionDir: ctx.sessionDir, dryRun: ctx.runner.dryRun, from: ctx.from, env: process.env, yes: ctx.opts.yes, noPackageRollback: ctx.opts.noPackageRollback === true })
+    ? await method.plan(picture.install, ctx.decision.target, {
+        ask: ctx.deps.ask,
+        emit: ctx.deps.emit,
+        sessionDir: ctx.sessionDir,
+        dryRun: ctx.runner.dryRun,
+        from: ctx.from,
+        env: process.env,
+        yes: ctx.opts.yes,
+        noPackageRollback: ctx.opts.noPackageRollback === true,
+      })
     : defaultPlan(ctx);
   if (!plan.restart.length) plan.restart.push(managerRestart(picture.install));
   // synctl with workers: stop them first; the workers step starts them once the main process answers.
   plan.restart.unshift(...restartSequence(picture.install).before);
   const target = ctx.decision.target;
-  await prepareRestart(picture.install, plan, { ask: ctx.deps.ask, emit: ctx.deps.emit, sessionDir: ctx.sessionDir, from: ctx.from, target, migrations: () => migrationsCrossed(ctx.from, target) });
+  await prepareRestart(picture.install, plan, {
+    ask: ctx.deps.ask,
+    emit: ctx.deps.emit,
+    sessionDir: ctx.sessionDir,
+    from: ctx.from,
+    target,
+    migrations: () => migrationsCrossed(ctx.from, target),
+  });
   ctx.plan = plan;
   return plan;
 }

@@ -29,9 +29,11 @@ export function workersFact(install: Pick<Install, 'workers'>): ServerNoteContex
 export function restartFact(install: Pick<Install, 'restart'>): ServerNoteContext['restart'] {
   const r = install.restart;
   const evidence =
-    r.kind === 'systemd' ? `Synapse is restarted by systemd (${r.unit})`
-    : r.kind === 'synctl' ? `Synapse is restarted by synctl (${r.synctl}), not by systemd`
-    : `Synapse runs in the Docker container ${r.container}, not under systemd`;
+    r.kind === 'systemd'
+      ? `Synapse is restarted by systemd (${r.unit})`
+      : r.kind === 'synctl'
+        ? `Synapse is restarted by synctl (${r.synctl}), not by systemd`
+        : `Synapse runs in the Docker container ${r.container}, not under systemd`;
   return { kind: r.kind, evidence };
 }
 

@@ -21,5 +21,8 @@ export async function notesCoverage(knownThrough: string, from: SynapseVersion, 
   if (opts.readIndex === false) return { ...coverage, upstream: { status: 'unreadable', reason: 'the package index was not asked (--offline)' } };
   const read = await readUpstreamUpgradeMd({ ...opts.upstream, version: to.text });
   if (!read.ok) return { ...coverage, upstream: { status: 'unreadable', reason: safe(read.reason) } };
-  return { ...coverage, upstream: { status: 'read', source: safe(read.source), unchecked: uncheckedNotes(read.text, coverage.uncovered.after, coverage.uncovered.to) } };
+  return {
+    ...coverage,
+    upstream: { status: 'read', source: safe(read.source), unchecked: uncheckedNotes(read.text, coverage.uncovered.after, coverage.uncovered.to) },
+  };
 }

@@ -48,12 +48,15 @@ export function describeRecorded({ journal }: RecordedSession): string {
 
 /** Sessions of several homeservers are recorded and nothing says which: exit 2 naming each. */
 export function severalRecorded(sessions: RecordedSession[], command: string): AdminError {
-  return new AdminError(`Sessions of ${sessions.length} homeservers are recorded, so \`${command}\` does not know which one to act on: ${sessions.map(describeRecorded).join('; ')}.`, {
-    exitCode: ExitCode.usage,
-    code: 'ambiguous',
-    serverState: 'nothing was changed',
-    nextStep: `Say which with --config PATH (e.g. synapse-upgrade ${command} --config ${sessions[0]?.journal.install?.configPaths[0] ?? 'PATH'}).`,
-  });
+  return new AdminError(
+    `Sessions of ${sessions.length} homeservers are recorded, so \`${command}\` does not know which one to act on: ${sessions.map(describeRecorded).join('; ')}.`,
+    {
+      exitCode: ExitCode.usage,
+      code: 'ambiguous',
+      serverState: 'nothing was changed',
+      nextStep: `Say which with --config PATH (e.g. synapse-upgrade ${command} --config ${sessions[0]?.journal.install?.configPaths[0] ?? 'PATH'}).`,
+    },
+  );
 }
 
 /**

@@ -131,11 +131,14 @@ export class SessionRecorder {
     const next = this.saving.catch(() => {}).then(write);
     this.saving = next;
     return next.catch((error: NodeJS.ErrnoException) => {
-      throw new AdminError(`The journal ${journalPath(this.sessionDir)} cannot be written (${error.code ?? error.message}). The wizard stops here: an upgrade whose journal cannot be written cannot be resumed.`, {
-        exitCode: ExitCode.usage,
-        nextStep: 'Free space in the state folder or fix its permissions (or choose another with --state-dir), then run synapse-upgrade again.',
-        cause: error,
-      });
+      throw new AdminError(
+        `The journal ${journalPath(this.sessionDir)} cannot be written (${error.code ?? error.message}). The wizard stops here: an upgrade whose journal cannot be written cannot be resumed.`,
+        {
+          exitCode: ExitCode.usage,
+          nextStep: 'Free space in the state folder or fix its permissions (or choose another with --state-dir), then run synapse-upgrade again.',
+          cause: error,
+        },
+      );
     });
   }
 }

@@ -18,7 +18,14 @@ export interface HoldInput {
 }
 
 /** The hold input of a session. */
-export const holdInput = (ctx: SessionContext): HoldInput => ({ method: ctx.method, install: ctx.picture.install, runner: ctx.runner, tracker: ctx.tracker, emit: ctx.deps.emit, sessionDir: ctx.sessionDir });
+export const holdInput = (ctx: SessionContext): HoldInput => ({
+  method: ctx.method,
+  install: ctx.picture.install,
+  runner: ctx.runner,
+  tracker: ctx.tracker,
+  emit: ctx.deps.emit,
+  sessionDir: ctx.sessionDir,
+});
 
 const holdOf = (input: HoldInput): RestartHold | undefined => input.method.restartHold?.(input.install, input.sessionDir, input.runner.dryRun);
 
@@ -80,6 +87,10 @@ export async function releaseLeftoverHold(input: HoldInput): Promise<void> {
   if (input.runner.dryRun) return;
   const hold = holdOf(input);
   if (!hold || !(await hold.release()).length) return;
-  input.emit({ type: 'message', level: 'warn', text: `An earlier run was stopped while it held the package's own restart (${hold.what}); lifting that hold now.` });
+  input.emit({
+    type: 'message',
+    level: 'warn',
+    text: `An earlier run was stopped while it held the package's own restart (${hold.what}); lifting that hold now.`,
+  });
   await releaseHold(input, 'left by an earlier run');
 }

@@ -30,7 +30,9 @@ export async function recheck(rule: ResumeRule, ctx: SessionContext): Promise<Re
     case 'target-answers': {
       const probe = await probeServerVersion(ctx.picture.url, 3000);
       const answer = probe.ok ? probe.answer : undefined;
-      return answer && sameVersion(answer.version, target) ? { answer } : { answer, serverProcess: await serverPid(ctx.picture.pidFile, ctx.picture.container) };
+      return answer && sameVersion(answer.version, target)
+        ? { answer }
+        : { answer, serverProcess: await serverPid(ctx.picture.pidFile, ctx.picture.container) };
     }
     default:
       return {};
@@ -55,15 +57,27 @@ export async function applyDone(decision: Extract<ResumeDecision, { kind: 'done'
       // Back while the wizard was away: when its log says the listener opened again, else at the latest now.
       const opened = (await outageInLog(ctx.picture.logFile, ctx.picture.url, downSince, now)).openedAt;
       if (opened !== undefined) readyAt = opened;
-      ctx.summary.push(opened !== undefined
-        ? `Synapse came back while the wizard was away: the downtime counts until its log says it listened again (${new Date(opened).toISOString()}).`
-        : 'Synapse came back while the wizard was away: the downtime counts until the resumed wizard saw it answer.');
+      ctx.summary.push(
+        opened !== undefined
+          ? `Synapse came back while the wizard was away: the downtime counts until its log says it listened again (${new Date(opened).toISOString()}).`
+          : 'Synapse came back while the wizard was away: the downtime counts until the resumed wizard saw it answer.',
+      );
     }
     ctx.restart = { startedAt: began, ready: Promise.resolve({ readyAt, answer: then.answer, downSince }) };
     return;
   }
   const { picture, deps } = ctx;
-  const ready = waitUntilReady({ url: picture.url, logFile: picture.logFile, pidFile: picture.pidFile, container: picture.container, emit: deps.emit, ask: deps.ask, restartDone: () => true, startedAt: began, downSince: ctx.serverDownAt ?? began });
+  const ready = waitUntilReady({
+    url: picture.url,
+    logFile: picture.logFile,
+    pidFile: picture.pidFile,
+    container: picture.container,
+    emit: deps.emit,
+    ask: deps.ask,
+    restartDone: () => true,
+    startedAt: began,
+    downSince: ctx.serverDownAt ?? began,
+  });
   ready.catch(() => {}); // observed by the wait step
   ctx.restart = { startedAt: began, ready };
 }

@@ -28,7 +28,13 @@ export type ResumeDecision =
  * step's resume rule (core/steps.ts). Install and restart are judged by the system (what is installed, what
  * answers), never by the journal alone.
  */
-export function decideResume(input: { rule: ResumeRule; target: string; entry: JournalStep | undefined; waitedAt: string | undefined; facts: ResumeFacts }): ResumeDecision {
+export function decideResume(input: {
+  rule: ResumeRule;
+  target: string;
+  entry: JournalStep | undefined;
+  waitedAt: string | undefined;
+  facts: ResumeFacts;
+}): ResumeDecision {
   const { rule, target, entry, facts } = input;
   const finished = entry?.status === 'done' || entry?.status === 'skipped';
   const run = { kind: 'run' } as const;
@@ -45,7 +51,11 @@ export function decideResume(input: { rule: ResumeRule; target: string; entry: J
     case 'target-answers': {
       if (facts.answer && sameVersion(facts.answer.version, target)) {
         const at = input.waitedAt !== undefined ? Date.parse(input.waitedAt) : NaN;
-        return { kind: 'done', why: `Synapse already runs ${target}`, then: { kind: 'answering', answer: facts.answer, readyAt: Number.isFinite(at) ? at : undefined } };
+        return {
+          kind: 'done',
+          why: `Synapse already runs ${target}`,
+          then: { kind: 'answering', answer: facts.answer, readyAt: Number.isFinite(at) ? at : undefined },
+        };
       }
       // The restart command finished but Synapse does not answer the target yet (a long migration under a service
       // manager): restarting again would cut the migration short. While its process lives, follow it instead (wait

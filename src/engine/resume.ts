@@ -105,7 +105,12 @@ export class SessionEnded extends AdminError {
  * offered next to Resume and Abandon. It gets the interrupted session and the lock is held while it runs; it ends
  * the session by returning the outcome, exit code and result lines.
  */
-export type RollbackFromResume = (input: { sessionDir: string; journal: Journal; opts: WizardOptions; deps: WizardDeps }) => Promise<{ outcome: Outcome; exitCode: (typeof ExitCode)[keyof typeof ExitCode]; lines: string[] }>;
+export type RollbackFromResume = (input: {
+  sessionDir: string;
+  journal: Journal;
+  opts: WizardOptions;
+  deps: WizardDeps;
+}) => Promise<{ outcome: Outcome; exitCode: (typeof ExitCode)[keyof typeof ExitCode]; lines: string[] }>;
 
 export interface ResumeState {
   journal: Journal;
@@ -124,17 +129,28 @@ export interface OpenedSession {
  * loads the journal (a damaged or future one is a clear error and stays as it is), and when the last session
  * is unfinished shows where it stopped and asks Resume / Abandon (`synapse-upgrade resume` resumes at once).
  */
-export async function openSession(input: { opts: WizardOptions; deps: WizardDeps; sessionDir: string; install: InstallSummary; rollback?: RollbackFromResume }): Promise<OpenedSession> {
+export async function openSession(input: {
+  opts: WizardOptions;
+  deps: WizardDeps;
+  sessionDir: string;
+  install: InstallSummary;
+  rollback?: RollbackFromResume;
+}): Promise<OpenedSession> {
   const { opts, deps, sessionDir, install, rollback } = input;
   const warn = (text: string): void => deps.emit({ type: 'message', level: 'warn', text });
   const only = opts.resume === 'only';
   if (opts.dryRun) {
     const journal = await readJournal(sessionDir);
-    if (journal && isUnfinished(journal)) warn(`An unfinished upgrade ${journal.from ?? '?'} → ${journal.to ?? '?'} is recorded; this dry run leaves it as it is (synapse-upgrade resume carries it on).`);
+    if (journal && isUnfinished(journal))
+      warn(
+        `An unfinished upgrade ${journal.from ?? '?'} → ${journal.to ?? '?'} is recorded; this dry run leaves it as it is (synapse-upgrade resume carries it on).`,
+      );
     return { recorder: new SessionRecorder(sessionDir, true, install), lock: undefined, resume: undefined };
   }
   // One wizard per homeserver (whatever its state folder or spelling of the config path), then per state folder.
-  const homeserver = install.configPaths[0] ? await lockHomeserver(install.configPaths[0], { stateDir: sessionDir, command: only ? 'resume' : 'wizard' }) : undefined;
+  const homeserver = install.configPaths[0]
+    ? await lockHomeserver(install.configPaths[0], { stateDir: sessionDir, command: only ? 'resume' : 'wizard' })
+    : undefined;
   let folderLock: HeldLock;
   try {
     folderLock = acquireLock(sessionDir, only ? 'resume' : 'wizard');
@@ -159,13 +175,27 @@ export async function openSession(input: { opts: WizardOptions; deps: WizardDeps
     await ensureStateRoom(sessionDir, 'the upgrade');
     await reserveStateRoom(sessionDir); // room for the journal should the folder fill up mid-upgrade
     if (!journal || !isUnfinished(journal)) {
-      if (only) throw new SessionEnded(`Nothing to resume: ${journal ? `the last session ended (${journal.outcome})` : 'no upgrade session is recorded'} for this homeserver.`, 'aborted', ExitCode.ok);
+      if (only)
+        throw new SessionEnded(
+          `Nothing to resume: ${journal ? `the last session ended (${journal.outcome})` : 'no upgrade session is recorded'} for this homeserver.`,
+          'aborted',
+          ExitCode.ok,
+        );
       return { recorder: new SessionRecorder(sessionDir, false, install), lock, resume: undefined };
     }
     if (!journal.to) {
       // Stopped before a target was chosen: nothing had changed, there is nothing to carry on.
-      deps.emit({ type: 'message', level: 'info', text: 'The last session stopped before a target version was chosen; nothing had changed. Starting a new session.' });
-      if (only) throw new SessionEnded('Nothing to resume: the last session stopped before a target version was chosen, and nothing had changed.', 'aborted', ExitCode.ok);
+      deps.emit({
+        type: 'message',
+        level: 'info',
+        text: 'The last session stopped before a target version was chosen; nothing had changed. Starting a new session.',
+      });
+      if (only)
+        throw new SessionEnded(
+          'Nothing to resume: the last session stopped before a target version was chosen, and nothing had changed.',
+          'aborted',
+          ExitCode.ok,
+        );
       return { recorder: new SessionRecorder(sessionDir, false, install), lock, resume: undefined };
     }
     const interruption = await describeInterruption(sessionDir, journal);
@@ -188,7 +218,10 @@ export async function openSession(input: { opts: WizardOptions; deps: WizardDeps
         text: `An upgrade to ${journal.to} was interrupted. Carry it on?`,
         details: lines,
         choices: [
-          { value: 'resume', label: running ? 'Resume: follow the running command, then finish the upgrade' : 'Resume: check what is already done, then finish the upgrade' },
+          {
+            value: 'resume',
+            label: running ? 'Resume: follow the running command, then finish the upgrade' : 'Resume: check what is already done, then finish the upgrade',
+          },
           ...(rollback ? [{ value: 'rollback', label: `Roll back to ${journal.from ?? 'the previous version'}` }] : []),
           running
             ? { value: 'quit', label: 'Quit: leave the command running (run synapse-upgrade again later)' }
@@ -197,7 +230,10 @@ export async function openSession(input: { opts: WizardOptions; deps: WizardDeps
         safeDefault: 'resume',
       });
     }
-    if (choice === 'quit') throw new SessionEnded('Left as it is: the command keeps running.', 'interrupted', ExitCode.interrupted, { nextStep: 'Run synapse-upgrade again (or synapse-upgrade resume) to follow it and finish.' });
+    if (choice === 'quit')
+      throw new SessionEnded('Left as it is: the command keeps running.', 'interrupted', ExitCode.interrupted, {
+        nextStep: 'Run synapse-upgrade again (or synapse-upgrade resume) to follow it and finish.',
+      });
     if (choice === 'rollback' && rollback) {
       const end = await rollback({ sessionDir, journal, opts, deps });
       throw new SessionEnded(end.lines[0] ?? 'Rolled back.', end.outcome, end.exitCode);
@@ -222,7 +258,12 @@ export async function openSession(input: { opts: WizardOptions; deps: WizardDeps
 /** The result lines of a session that was detached: where it stopped, and what still runs. */
 export function detachedLines(
   reason: string,
-  { step, running, transcriptPath, demo = false }: { step: StepId | undefined; running: RunningCommand | undefined; transcriptPath: string | undefined; demo?: boolean },
+  {
+    step,
+    running,
+    transcriptPath,
+    demo = false,
+  }: { step: StepId | undefined; running: RunningCommand | undefined; transcriptPath: string | undefined; demo?: boolean },
 ): string[] {
   const lines = [`Interrupted (${reason})${step ? ` during "${stepTitle(step)}"` : ''}: the wizard stopped here, and the journal records where.`];
   if (demo) {

@@ -57,21 +57,34 @@ export async function runRollbackSession(opts: WizardOptions, deps: WizardDeps):
     from = installed;
     to = journal.from;
     if (sameVersion(installed, journal.from) && running !== undefined && sameVersion(running, journal.from)) {
-      throw nothingToRollBack(`Synapse ${journal.from} is installed and running, as before the last upgrade (${journal.from} → ${journal.to ?? '?'}, ${journal.startedAt})`);
+      throw nothingToRollBack(
+        `Synapse ${journal.from} is installed and running, as before the last upgrade (${journal.from} → ${journal.to ?? '?'}, ${journal.startedAt})`,
+      );
     }
     const recorder = new SessionRecorder(sessionDir, opts.dryRun, summarize(picture));
     Object.assign(recorder.journal, journal);
     tracker.recorder = recorder;
     transcript = openTranscript(journal.transcript);
     deps.emit({ type: 'session.started', sessionId: journal.sessionId, dryRun: opts.dryRun, stateDir: sessionDir });
-    await tracker.done('detect', `Synapse ${installed} installed${running ? `, ${running} running` : ', not answering'}; the last upgrade went ${journal.from} → ${journal.to ?? '?'}`);
+    await tracker.done(
+      'detect',
+      `Synapse ${installed} installed${running ? `, ${running} running` : ', not answering'}; the last upgrade went ${journal.from} → ${journal.to ?? '?'}`,
+    );
 
     // Built apart so the same call fits runners that also take the session folder.
     const runnerOptions = { dryRun: opts.dryRun, transcript, emit: deps.emit, sessionDir };
     const input = {
-      picture, method: methodFor(picture.install), tracker, deps, yes: opts.yes, transcriptPath: transcript.path,
+      picture,
+      method: methodFor(picture.install),
+      tracker,
+      deps,
+      yes: opts.yes,
+      transcriptPath: transcript.path,
       runner: createRunner(runnerOptions),
-      back: journal.from, current: installed, backup: journal.backup, configFixes: journal.configFixes ?? [],
+      back: journal.from,
+      current: installed,
+      backup: journal.backup,
+      configFixes: journal.configFixes ?? [],
     };
     const plan = await planFor(input);
     if (plan.blocked) {
@@ -80,7 +93,13 @@ export async function runRollbackSession(opts: WizardOptions, deps: WizardDeps):
         nextStep: 'Restore a database backup of your own, or fix the new version instead.',
       });
     }
-    if (!(await askRollback(input, plan, `Synapse ${installed} is installed${running ? ` and ${running} answers` : ' and Synapse does not answer'}; before the last upgrade it was ${journal.from}.`))) {
+    if (
+      !(await askRollback(
+        input,
+        plan,
+        `Synapse ${installed} is installed${running ? ` and ${running} answers` : ' and Synapse does not answer'}; before the last upgrade it was ${journal.from}.`,
+      ))
+    ) {
       return finish('aborted', ExitCode.failed, ['Stopped at your request: nothing was changed.']);
     }
     const outcome = await runRollback(input, plan);
@@ -98,7 +117,10 @@ export async function runRollbackSession(opts: WizardOptions, deps: WizardDeps):
  * "Roll back" at the resume question: the same rollback as `synapse-upgrade rollback`, its result
  * folded into the interrupted session's (so the stream still ends with one result).
  */
-export async function rollbackFromResume(input: { opts: WizardOptions; deps: WizardDeps }): Promise<{ outcome: Result['outcome']; exitCode: ExitCodeValue; lines: string[] }> {
+export async function rollbackFromResume(input: {
+  opts: WizardOptions;
+  deps: WizardDeps;
+}): Promise<{ outcome: Result['outcome']; exitCode: ExitCodeValue; lines: string[] }> {
   const inner: WizardDeps = { ...input.deps, emit: (event) => event.type !== 'result' && input.deps.emit(event) };
   const result = await runRollbackSession(input.opts, inner);
   return { outcome: result.outcome, exitCode: result.exitCode as ExitCodeValue, lines: result.lines };

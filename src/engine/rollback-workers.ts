@@ -15,10 +15,16 @@ export async function stopWorkers(picture: ServerPicture, runner: Runner, state:
   for (const spec of restartSequence(picture.install).before) {
     const result = await runner.run(spec);
     if (result.exitCode !== 0) {
-      throw new AdminError(`Stopping the workers failed (exit ${result.exitCode}):\n${result.tail.slice(-6).map((l) => `  ${l}`).join('\n')}`, {
-        serverState: state,
-        nextStep: `Stop them by hand (${spec.argv.join(' ')}), then run \`synapse-upgrade rollback\` again.`,
-      });
+      throw new AdminError(
+        `Stopping the workers failed (exit ${result.exitCode}):\n${result.tail
+          .slice(-6)
+          .map((l) => `  ${l}`)
+          .join('\n')}`,
+        {
+          serverState: state,
+          nextStep: `Stop them by hand (${spec.argv.join(' ')}), then run \`synapse-upgrade rollback\` again.`,
+        },
+      );
     }
   }
 }
@@ -30,10 +36,16 @@ export async function startWorkers(picture: ServerPicture, runner: Runner, back:
   for (const spec of after) {
     const result = await runner.run(spec);
     if (result.exitCode !== 0) {
-      throw new AdminError(`Starting the workers failed (exit ${result.exitCode}):\n${result.tail.slice(-6).map((l) => `  ${l}`).join('\n')}`, {
-        serverState: `the main process runs ${back}; some workers may not be running`,
-        nextStep: `Read the workers' logs, then start them: ${spec.argv.join(' ')}`,
-      });
+      throw new AdminError(
+        `Starting the workers failed (exit ${result.exitCode}):\n${result.tail
+          .slice(-6)
+          .map((l) => `  ${l}`)
+          .join('\n')}`,
+        {
+          serverState: `the main process runs ${back}; some workers may not be running`,
+          nextStep: `Read the workers' logs, then start them: ${spec.argv.join(' ')}`,
+        },
+      );
     }
   }
   if (runner.dryRun) return [];
@@ -41,10 +53,15 @@ export async function startWorkers(picture: ServerPicture, runner: Runner, back:
   const results = await Promise.all(checkable.map(async (w) => ({ worker: w, ...(await waitForWorker(w, back)) })));
   const failed = results.filter((r) => !r.ok);
   if (failed.length) {
-    throw new AdminError(`${failed.length} worker(s) do not answer ${back} after the rollback: ${failed.map((f) => `${f.worker.name} at ${f.worker.url} (${f.seen})`).join('; ')}.`, {
-      serverState: `the main process runs ${back}; those workers are down or on another version`,
-      nextStep: "Read the workers' logs and start them with the main process's version.",
-    });
+    throw new AdminError(
+      `${failed.length} worker(s) do not answer ${back} after the rollback: ${failed.map((f) => `${f.worker.name} at ${f.worker.url} (${f.seen})`).join('; ')}.`,
+      {
+        serverState: `the main process runs ${back}; those workers are down or on another version`,
+        nextStep: "Read the workers' logs and start them with the main process's version.",
+      },
+    );
   }
-  return [`The workers were started again after the main process${results.length ? `: ${results.map((r) => `${r.worker.name} answers ${r.seen}`).join(', ')}` : ''}.`];
+  return [
+    `The workers were started again after the main process${results.length ? `: ${results.map((r) => `${r.worker.name} answers ${r.seen}`).join(', ')}` : ''}.`,
+  ];
 }

@@ -108,12 +108,23 @@ export function lossLines(backup: BackupRecord, now: Date = new Date()): string[
 }
 
 /** The steps a rollback with this plan goes through, in order: what the screen shows before it begins. */
-export function rollbackStepIds(plan: RollbackPlan, opts: { canStop: boolean; backup: boolean; databaseKnown: boolean; oldStillServing: boolean; configFixes?: boolean }): StepId[] {
+export function rollbackStepIds(
+  plan: RollbackPlan,
+  opts: { canStop: boolean; backup: boolean; databaseKnown: boolean; oldStillServing: boolean; configFixes?: boolean },
+): StepId[] {
   const dbChanges = plan.restore || plan.sql.length > 0;
   const restore = plan.restore && opts.backup && opts.databaseKnown;
   const sql = !restore && plan.sql.length > 0 && opts.databaseKnown;
   const restart = !(opts.oldStillServing && !dbChanges);
-  const ids: (StepId | false)[] = [dbChanges && opts.canStop && 'rollback-stop', 'rollback-install', opts.configFixes === true && 'rollback-config', restore && 'rollback-restore', sql && 'rollback-sql', restart && 'rollback-restart', 'rollback-verify'];
+  const ids: (StepId | false)[] = [
+    dbChanges && opts.canStop && 'rollback-stop',
+    'rollback-install',
+    opts.configFixes === true && 'rollback-config',
+    restore && 'rollback-restore',
+    sql && 'rollback-sql',
+    restart && 'rollback-restart',
+    'rollback-verify',
+  ];
   return ids.filter((id): id is StepId => id !== false);
 }
 
@@ -135,7 +146,15 @@ export async function runRollback(input: RollbackInput, plan: RollbackPlan): Pro
   }
   const dbChanges = plan.restore || plan.sql.length > 0;
   const canStop = dbChanges && stopCommand(method, install) !== undefined;
-  tracker.announce(rollbackStepIds(plan, { canStop, backup: !!input.backup, databaseKnown: !('error' in info), oldStillServing: !!input.oldStillServing, configFixes: !runner.dryRun && (input.configFixes?.length ?? 0) > 0 }));
+  tracker.announce(
+    rollbackStepIds(plan, {
+      canStop,
+      backup: !!input.backup,
+      databaseKnown: !('error' in info),
+      oldStillServing: !!input.oldStillServing,
+      configFixes: !runner.dryRun && (input.configFixes?.length ?? 0) > 0,
+    }),
+  );
   const state = (what: string): string => `${what}; run \`synapse-upgrade rollback\` to go on`;
 
   // With a stop first (the database is changed while Synapse is down), the outage begins with that stop.
@@ -151,12 +170,16 @@ export async function runRollback(input: RollbackInput, plan: RollbackPlan): Pro
   const hold = { method, install, runner, tracker, emit: input.deps.emit, sessionDir: dirname(input.transcriptPath) };
   await withRestartHold(hold, async () => {
     for (const spec of backTo?.install ?? [method.installCommand(install, back)]) {
-      await runStep(input, 'rollback-install', spec, { failure: `Installing ${back} failed`, state: state(`matrix-synapse ${input.current} may still be installed`) });
+      await runStep(input, 'rollback-install', spec, {
+        failure: `Installing ${back} failed`,
+        state: state(`matrix-synapse ${input.current} may still be installed`),
+      });
     }
   });
   if (!runner.dryRun) {
     const now = await method.installedVersion(install);
-    if (!sameVersion(now, back)) throw new AdminError(`After reinstalling, matrix-synapse ${now} is installed, not ${back}.`, { serverState: state('the old version is not back') });
+    if (!sameVersion(now, back))
+      throw new AdminError(`After reinstalling, matrix-synapse ${now} is installed, not ${back}.`, { serverState: state('the old version is not back') });
   }
   lines.push(`matrix-synapse ${back} is installed again.`);
   if (input.configFixes?.length) {
@@ -180,16 +203,25 @@ export async function runRollback(input: RollbackInput, plan: RollbackPlan): Pro
     }
     if (info.engine === 'sqlite3') {
       const result = await runner.run(sqliteRestoreCommand(install.python ?? 'python3', backup.path, info.sqlitePath ?? ''));
-      if (result.exitCode !== 0) throw new AdminError(`Restoring the database failed:\n${outputTail(result.tail, 6)}`, { serverState: state(`matrix-synapse ${back} is installed; the database is as the failed version left it`) });
+      if (result.exitCode !== 0)
+        throw new AdminError(`Restoring the database failed:\n${outputTail(result.tail, 6)}`, {
+          serverState: state(`matrix-synapse ${back} is installed; the database is as the failed version left it`),
+        });
     } else {
       const sqlFile = `${backup.path}.restore.sql`;
       try {
         // The whole database as SQL: private (0600), and never written through a link.
         if (!runner.dryRun) await createPrivateFile(sqlFile);
         const toSql = await runner.run(pgRestoreToSqlCommand(backup.path, sqlFile));
-        if (toSql.exitCode !== 0) throw new AdminError(`Reading the backup failed:\n${outputTail(toSql.tail, 6)}`, { serverState: state(`matrix-synapse ${back} is installed; the database was not touched`) });
+        if (toSql.exitCode !== 0)
+          throw new AdminError(`Reading the backup failed:\n${outputTail(toSql.tail, 6)}`, {
+            serverState: state(`matrix-synapse ${back} is installed; the database was not touched`),
+          });
         const result = await runner.run(pgRestoreCommand(info.pg!, sqlFile));
-        if (result.exitCode !== 0) throw new AdminError(`Restoring the database failed (nothing was changed, it runs in one transaction):\n${outputTail(result.tail, 6)}`, { serverState: state(`matrix-synapse ${back} is installed; the database is as the failed version left it`) });
+        if (result.exitCode !== 0)
+          throw new AdminError(`Restoring the database failed (nothing was changed, it runs in one transaction):\n${outputTail(result.tail, 6)}`, {
+            serverState: state(`matrix-synapse ${back} is installed; the database is as the failed version left it`),
+          });
       } finally {
         await rm(sqlFile, { force: true });
       }
@@ -200,9 +232,15 @@ export async function runRollback(input: RollbackInput, plan: RollbackPlan): Pro
     await tracker.start('rollback-sql');
     const statements = plan.sql.flatMap((s) => s.statements);
     const title = `Schema rollback SQL from the upgrade guide (${plan.procedures.map((p) => p.id).join(', ')})`;
-    const spec = info.engine === 'sqlite3' ? sqliteExecCommand(install.python ?? 'python3', info.sqlitePath ?? '', statements, title) : pgExecCommand(info.pg!, statements, title);
+    const spec =
+      info.engine === 'sqlite3'
+        ? sqliteExecCommand(install.python ?? 'python3', info.sqlitePath ?? '', statements, title)
+        : pgExecCommand(info.pg!, statements, title);
     const result = await runner.run(spec);
-    if (result.exitCode !== 0) throw new AdminError(`The schema rollback SQL failed (nothing was changed):\n${outputTail(result.tail, 6)}`, { serverState: state(`matrix-synapse ${back} is installed`) });
+    if (result.exitCode !== 0)
+      throw new AdminError(`The schema rollback SQL failed (nothing was changed):\n${outputTail(result.tail, 6)}`, {
+        serverState: state(`matrix-synapse ${back} is installed`),
+      });
     await tracker.done('rollback-sql', `${statements.length} statements: ${plan.sql.map((s) => s.say).join(' ')}`);
     lines.push(`Applied the upgrade guide's schema rollback (${plan.procedures.map((p) => p.id).join(', ')}).`);
   }
@@ -217,7 +255,9 @@ export async function runRollback(input: RollbackInput, plan: RollbackPlan): Pro
     if (!runner.dryRun) {
       const probe = await probeServerVersion(picture.url);
       if (!probe.ok || !sameVersion(probe.answer.version, back)) {
-        throw new AdminError(`After putting ${back} back, ${picture.url} answers ${probe.ok ? probe.answer.raw : 'nothing'}.`, { serverState: `matrix-synapse ${back} is installed` });
+        throw new AdminError(`After putting ${back} back, ${picture.url} answers ${probe.ok ? probe.answer.raw : 'nothing'}.`, {
+          serverState: `matrix-synapse ${back} is installed`,
+        });
       }
     }
     await tracker.done('rollback-verify', `${back} still serving, never restarted`);
@@ -232,7 +272,16 @@ export async function runRollback(input: RollbackInput, plan: RollbackPlan): Pro
   let restartDone = false;
   const ready = runner.dryRun
     ? undefined
-    : waitUntilReady({ url: picture.url, logFile: picture.logFile, pidFile: picture.pidFile, container: picture.container, emit: input.deps.emit, ask: input.deps.ask, restartDone: () => restartDone, startedAt: restartStarted });
+    : waitUntilReady({
+        url: picture.url,
+        logFile: picture.logFile,
+        pidFile: picture.pidFile,
+        container: picture.container,
+        emit: input.deps.emit,
+        ask: input.deps.ask,
+        restartDone: () => restartDone,
+        startedAt: restartStarted,
+      });
   ready?.catch(() => {});
   const result = await runner.run(restart);
   restartDone = true;
@@ -296,8 +345,16 @@ export async function offerRollbackAfterFailure(ctx: SessionContext, reason: str
   const started = (id: StepId): boolean => !!ctx.tracker.recorder?.journal.steps.some((s) => s.id === id);
   if (!started('restart') || ctx.runner.dryRun) return [];
   const input: RollbackInput = {
-    picture: ctx.picture, method: ctx.method, runner: ctx.runner, tracker: ctx.tracker, deps: ctx.deps, yes: ctx.opts.yes,
-    transcriptPath: ctx.transcriptPath, back: ctx.from, current: ctx.decision.target, backup: ctx.backup,
+    picture: ctx.picture,
+    method: ctx.method,
+    runner: ctx.runner,
+    tracker: ctx.tracker,
+    deps: ctx.deps,
+    yes: ctx.opts.yes,
+    transcriptPath: ctx.transcriptPath,
+    back: ctx.from,
+    current: ctx.decision.target,
+    backup: ctx.backup,
     configFixes: ctx.tracker.recorder?.journal.configFixes ?? [],
   };
   try {
@@ -309,8 +366,11 @@ export async function offerRollbackAfterFailure(ctx: SessionContext, reason: str
     const outcome = await runRollback(input, plan);
     return [`Rolled back to ${ctx.from}.`, ...outcome.lines];
   } catch (error) {
-    await ctx.tracker.fail(error instanceof Error ? error.message.split('\n')[0] ?? 'rollback failed' : 'rollback failed');
-    const lines = error instanceof AdminError ? [error.message, ...(error.serverState ? [`Server state: ${error.serverState}`] : []), ...(error.nextStep ? [`Next: ${error.nextStep}`] : [])] : [String(error)];
+    await ctx.tracker.fail(error instanceof Error ? (error.message.split('\n')[0] ?? 'rollback failed') : 'rollback failed');
+    const lines =
+      error instanceof AdminError
+        ? [error.message, ...(error.serverState ? [`Server state: ${error.serverState}`] : []), ...(error.nextStep ? [`Next: ${error.nextStep}`] : [])]
+        : [String(error)];
     return ['The rollback failed too:', ...lines];
   }
 }

@@ -31,7 +31,11 @@ export async function runFlow(flow: readonly FlowStep[], ctx: SessionContext, re
   const { journal } = resume;
   const installed = ctx.picture.install.installedVersion;
   const answering = ctx.picture.running.ok ? `Synapse answers ${ctx.picture.running.answer.version}` : 'Synapse does not answer';
-  emit({ type: 'message', level: 'info', text: `Resuming the upgrade ${journal.from ?? '?'} → ${ctx.decision.target}. Now: matrix-synapse ${installed} is installed; ${answering}.` });
+  emit({
+    type: 'message',
+    level: 'info',
+    text: `Resuming the upgrade ${journal.from ?? '?'} → ${ctx.decision.target}. Now: matrix-synapse ${installed} is installed; ${answering}.`,
+  });
   const began = restartBegan(journal);
   if (began !== undefined) ctx.restartBegan = began;
   const down = journal.serverDownAt !== undefined ? Date.parse(journal.serverDownAt) : NaN;
@@ -46,7 +50,11 @@ export async function runFlow(flow: readonly FlowStep[], ctx: SessionContext, re
     const adoptable = jobs.filter((j) => j.state.state === 'running' || j.state.state === 'exited');
     const live = jobs.find((j) => j.state.state === 'running');
     if (live && live.state.state === 'running') {
-      emit({ type: 'message', level: 'info', text: `The command of "${step.title}" kept running while the wizard was away (pid ${live.state.started.pid}): re-attaching to it.` });
+      emit({
+        type: 'message',
+        level: 'info',
+        text: `The command of "${step.title}" kept running while the wizard was away (pid ${live.state.started.pid}): re-attaching to it.`,
+      });
       for (const j of adoptable) ctx.runner.adopt(j.record);
       await step.run(ctx);
       continue;
@@ -64,7 +72,11 @@ export async function runFlow(flow: readonly FlowStep[], ctx: SessionContext, re
     }
     const last = jobs.at(-1);
     if (last && last.state.state === 'exited') {
-      emit({ type: 'message', level: 'info', text: `The command of "${step.title}" ${jobStateText(last.state)} while the wizard was away: taking its result.` });
+      emit({
+        type: 'message',
+        level: 'info',
+        text: `The command of "${step.title}" ${jobStateText(last.state)} while the wizard was away: taking its result.`,
+      });
     }
     for (const j of adoptable) ctx.runner.adopt(j.record);
     await step.run(ctx);

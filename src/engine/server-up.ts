@@ -28,9 +28,10 @@ export async function bringServerUp(ctx: SessionContext, timeoutMs = 120_000): P
   if (ctx.runner.dryRun || !began || (await isUp(ctx))) return [];
   // A Docker container that is there but stopped is started as it is; only a missing one is created again.
   const container = ctx.picture.container;
-  const spec = container && (await containerRunning(container)) === false
-    ? { argv: ['docker', 'start', container], title: `Start the container ${container}` }
-    : ctx.method.restartCommand(ctx.picture.install);
+  const spec =
+    container && (await containerRunning(container)) === false
+      ? { argv: ['docker', 'start', container], title: `Start the container ${container}` }
+      : ctx.method.restartCommand(ctx.picture.install);
   const command = typed(spec);
   ctx.deps.emit({ type: 'message', level: 'warn', text: `Synapse is not running after the failure. Starting the installed version again: ${command}` });
   await releaseStateRoom(ctx.sessionDir);
@@ -44,7 +45,9 @@ export async function bringServerUp(ctx: SessionContext, timeoutMs = 120_000): P
       await sleep(500);
     }
     if ((await serverProcessAlive(ctx.picture.pidFile, ctx.picture.container)) === true) {
-      return [`Synapse was down after the failure; the wizard started it again (${container ? `container ${container} running` : `pid file ${ctx.picture.pidFile}`}); it does not answer at ${ctx.picture.url} yet (a migration may be running).`];
+      return [
+        `Synapse was down after the failure; the wizard started it again (${container ? `container ${container} running` : `pid file ${ctx.picture.pidFile}`}); it does not answer at ${ctx.picture.url} yet (a migration may be running).`,
+      ];
     }
   } catch {
     // the runner cannot start it (a full disk, an interruption): the admin gets the command

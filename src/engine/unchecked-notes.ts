@@ -9,19 +9,27 @@ export function uncheckedItems(coverage: CoverageReport): { id: string; text: st
   if (!uncovered) return [];
   const where = coverage.readAt.map((w) => `Read them at: ${w}`);
   if (upstream.status !== 'read') {
-    return [{
-      id: `unchecked:${uncovered.after}-${uncovered.to}`,
-      text: `[unchecked] Releases after ${uncovered.after} up to ${uncovered.to}: their upgrade notes were not checked`,
-      details: [
-        `This tool's notes stop at ${coverage.knownThrough}, and the upgrade notes of ${uncovered.to} could not be read${upstream.status === 'unreadable' ? `: ${upstream.reason}` : ''}.`,
-        ...where,
-      ],
-    }];
+    return [
+      {
+        id: `unchecked:${uncovered.after}-${uncovered.to}`,
+        text: `[unchecked] Releases after ${uncovered.after} up to ${uncovered.to}: their upgrade notes were not checked`,
+        details: [
+          `This tool's notes stop at ${coverage.knownThrough}, and the upgrade notes of ${uncovered.to} could not be read${upstream.status === 'unreadable' ? `: ${upstream.reason}` : ''}.`,
+          ...where,
+        ],
+      },
+    ];
   }
   return coverage.unchecked.map((note) => ({
     id: `unchecked:${note.version}`,
     text: `[unchecked] v${note.version}: ${note.heading} (from ${uncovered.to}'s own upgrade notes; not checked against this server)`,
-    details: [`From: ${upstream.source}`, ...where, '', ...note.text.split('\n'), ...(note.truncated ? ['(cut short here; read the rest in the upgrade notes)'] : [])],
+    details: [
+      `From: ${upstream.source}`,
+      ...where,
+      '',
+      ...note.text.split('\n'),
+      ...(note.truncated ? ['(cut short here; read the rest in the upgrade notes)'] : []),
+    ],
   }));
 }
 
@@ -53,7 +61,8 @@ export async function acknowledgeUnchecked(coverage: CoverageReport, opts: Wizar
       ],
       safeDefault: 'ack',
     });
-    if (answer !== 'ack') throw new AdminError(`Stopped at ${item.id} at your request.`, { exitCode: ExitCode.refused, code: 'stopped', serverState: 'nothing was changed' });
+    if (answer !== 'ack')
+      throw new AdminError(`Stopped at ${item.id} at your request.`, { exitCode: ExitCode.refused, code: 'stopped', serverState: 'nothing was changed' });
     done.push(item.id);
   }
   return done;

@@ -71,7 +71,12 @@ export async function waitUntilReady(opts: WaitOptions): Promise<ReadyAnswer> {
   let lastLogSize = -1;
   let lastLogChange = Date.now();
   // Only what Synapse logs after the restart began is shown: older lines describe the old process.
-  const logStart = opts.logFile ? await stat(opts.logFile).then((s) => s.size, () => 0) : 0;
+  const logStart = opts.logFile
+    ? await stat(opts.logFile).then(
+        (s) => s.size,
+        () => 0,
+      )
+    : 0;
   // The outage is the last run of unanswered probes: from its first probe to the first answer after it.
   let downSince: number | undefined;
   let upSince: number | undefined;
@@ -92,7 +97,12 @@ export async function waitUntilReady(opts: WaitOptions): Promise<ReadyAnswer> {
       opts.onDown?.(downSince);
     }
     const now = Date.now();
-    const size = opts.logFile ? await stat(opts.logFile).then((s) => s.size, () => -1) : -1;
+    const size = opts.logFile
+      ? await stat(opts.logFile).then(
+          (s) => s.size,
+          () => -1,
+        )
+      : -1;
     if (size !== lastLogSize) {
       lastLogSize = size;
       lastLogChange = now;
@@ -100,7 +110,12 @@ export async function waitUntilReady(opts: WaitOptions): Promise<ReadyAnswer> {
     if (now - lastReport >= 1000) {
       lastReport = now;
       const lines = opts.logFile ? await lastLines(opts.logFile, 400, logStart) : [];
-      opts.emit({ type: 'waiting', elapsedMs: now - opts.startedAt, logLines: labelHarmlessShutdown(lines).slice(-8).map(shortLogLine), progress: migrationProgress(lines) });
+      opts.emit({
+        type: 'waiting',
+        elapsedMs: now - opts.startedAt,
+        logLines: labelHarmlessShutdown(lines).slice(-8).map(shortLogLine),
+        progress: migrationProgress(lines),
+      });
     }
     if (opts.restartDone() && !probe.ok && !probe.reachable) {
       const alive = await serverProcessAlive(opts.pidFile, opts.container);
@@ -123,7 +138,8 @@ export async function waitUntilReady(opts: WaitOptions): Promise<ReadyAnswer> {
         ],
         safeDefault: 'wait',
       });
-      if (answer === 'stop') throw new AdminError('Stopped waiting for Synapse at your request.', { serverState: 'Synapse was restarted and has not answered yet' });
+      if (answer === 'stop')
+        throw new AdminError('Stopped waiting for Synapse at your request.', { serverState: 'Synapse was restarted and has not answered yet' });
       lastLogChange = Date.now();
     }
     await pause(pollMs, opts.restartDone);

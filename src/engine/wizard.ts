@@ -76,8 +76,23 @@ export async function runWizard(opts: WizardOptions, deps: WizardDeps): Promise<
     const resumed = session.resume;
     if (resumed) from = resumed.journal.from ?? from;
     transcript = openTranscript(tracker.recorder.journal.transcript);
-    if (deps.control) deps.control.onDetach(whenDetached({ tracker, control: deps.control, transcriptPath: () => transcript?.path, finish: (lines) => finish('interrupted', ExitCode.interrupted, lines), demo: options.demo === true }));
-    deps.emit({ type: 'session.started', sessionId: tracker.recorder.journal.sessionId, dryRun: opts.dryRun, stateDir: sessionDir, ...(resumed ? { resumed: true } : {}) });
+    if (deps.control)
+      deps.control.onDetach(
+        whenDetached({
+          tracker,
+          control: deps.control,
+          transcriptPath: () => transcript?.path,
+          finish: (lines) => finish('interrupted', ExitCode.interrupted, lines),
+          demo: options.demo === true,
+        }),
+      );
+    deps.emit({
+      type: 'session.started',
+      sessionId: tracker.recorder.journal.sessionId,
+      dryRun: opts.dryRun,
+      stateDir: sessionDir,
+      ...(resumed ? { resumed: true } : {}),
+    });
     await tracker.done('detect', `Synapse ${picture.install.installedVersion} (${picture.install.method}) at ${installLocation(picture.install)}`);
     if (!resumed) await checkAnswering(picture, deps);
 
@@ -87,10 +102,21 @@ export async function runWizard(opts: WizardOptions, deps: WizardDeps): Promise<
     if (decision.kind === 'already-current') return finish('already-current', ExitCode.ok, [`Already at ${to}: nothing to do.`], 0);
 
     ctx = {
-      opts, deps, tracker, picture, decision, from, sessionDir,
+      opts,
+      deps,
+      tracker,
+      picture,
+      decision,
+      from,
+      sessionDir,
       method: methodFor(picture.install),
       runner: createRunner({
-        dryRun: opts.dryRun, transcript, emit: deps.emit, sessionDir, session: tracker.recorder.journal.sessionId, step: () => tracker.current,
+        dryRun: opts.dryRun,
+        transcript,
+        emit: deps.emit,
+        sessionDir,
+        session: tracker.recorder.journal.sessionId,
+        step: () => tracker.current,
         onJob: (job) => tracker.recorder!.setJob(tracker.current, job),
         onLaunched: () => faultPoint(`${tracker.current}:spawned`),
         ...(deps.control ? { gate: () => deps.control!.gate() } : {}),
@@ -105,11 +131,16 @@ export async function runWizard(opts: WizardOptions, deps: WizardDeps): Promise<
     const done = ctx;
 
     if (opts.dryRun) return finish('dry-run', ExitCode.ok, [`Dry run: nothing was changed. The plan above would upgrade ${from} to ${to}.`, ...done.summary]);
-    return finish('upgraded', ExitCode.ok, [
-      `Synapse now runs ${to} (was ${from}), checked at ${picture.url}.`,
-      `Downtime ${seconds(done.downtimeMs ?? 0)}; total ${seconds(Date.now() - started)}.`,
-      ...done.summary,
-    ], done.downtimeMs);
+    return finish(
+      'upgraded',
+      ExitCode.ok,
+      [
+        `Synapse now runs ${to} (was ${from}), checked at ${picture.url}.`,
+        `Downtime ${seconds(done.downtimeMs ?? 0)}; total ${seconds(Date.now() - started)}.`,
+        ...done.summary,
+      ],
+      done.downtimeMs,
+    );
   } catch (error) {
     const lines = describeError(error);
     // Detached (SIGHUP, SIGTERM, "leave it running"): the control's handler writes the journal and the result.

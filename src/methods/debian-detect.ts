@@ -13,7 +13,11 @@ export const DEBIAN_VENV = '/opt/venvs/matrix-synapse';
 export const DEBIAN_CONFIG = '/etc/matrix-synapse/homeserver.yaml';
 export const DEBIAN_CONF_D = '/etc/matrix-synapse/conf.d';
 
-const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
+const exists = (path: string): Promise<boolean> =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 export interface DpkgState {
   status: string;

@@ -69,7 +69,9 @@ export function aptUpdateProblems(output: string): string[] {
   const problems: string[] = [];
   const expired = /EXPKEYSIG ([0-9A-F]+)/.exec(output);
   if (expired) {
-    problems.push(`apt cannot verify the Synapse repository: its signing key ${expired[1]} has expired (EXPKEYSIG), so apt keeps the old package list and sees no new version. Refresh the keyring: ${KEYRING_FIX}`);
+    problems.push(
+      `apt cannot verify the Synapse repository: its signing key ${expired[1]} has expired (EXPKEYSIG), so apt keeps the old package list and sees no new version. Refresh the keyring: ${KEYRING_FIX}`,
+    );
   }
   const nokey = /NO_PUBKEY ([0-9A-F]+)/.exec(output);
   if (nokey) problems.push(`apt has no public key ${nokey[1]} for a repository (NO_PUBKEY). For packages.matrix.org: ${KEYRING_FIX}`);
@@ -151,7 +153,18 @@ async function freshPolicy(pkg: string): Promise<{ policy: AptPolicy; updateOutp
   const dir = await mkdtemp(join(tmpdir(), 'synapse-upgrade-apt-'));
   try {
     await mkdir(join(dir, 'lists', 'partial'), { recursive: true });
-    const opts = ['-o', `Dir::State::Lists=${join(dir, 'lists')}`, '-o', 'Dir::Cache::pkgcache=', '-o', 'Dir::Cache::srcpkgcache=', '-o', 'Debug::NoLocking=1', '-o', 'APT::Sandbox::User=root'];
+    const opts = [
+      '-o',
+      `Dir::State::Lists=${join(dir, 'lists')}`,
+      '-o',
+      'Dir::Cache::pkgcache=',
+      '-o',
+      'Dir::Cache::srcpkgcache=',
+      '-o',
+      'Debug::NoLocking=1',
+      '-o',
+      'APT::Sandbox::User=root',
+    ];
     const update = await readOnly(['apt-get', ...opts, '-q', 'update'], { timeoutMs: 300_000 });
     const updateOutput = `${update.stdout}\n${update.stderr}`;
     const fresh = update.exitCode === 0 || /^(Hit|Get|Ign):/m.test(update.stdout);
@@ -166,7 +179,17 @@ async function freshPolicy(pkg: string): Promise<{ policy: AptPolicy; updateOutp
 function aptInstall(install: DebianInstall, target: string): CommandSpec {
   const version = install.packageVersions[target] ?? target;
   return {
-    argv: ['apt-get', 'install', '-y', '--only-upgrade', '-o', 'Dpkg::Options::=--force-confold', '-o', 'DPkg::Lock::Timeout=60', `${install.package}=${version}`],
+    argv: [
+      'apt-get',
+      'install',
+      '-y',
+      '--only-upgrade',
+      '-o',
+      'Dpkg::Options::=--force-confold',
+      '-o',
+      'DPkg::Lock::Timeout=60',
+      `${install.package}=${version}`,
+    ],
     env: { DEBIAN_FRONTEND: 'noninteractive' },
     title: `Upgrade ${install.package} to ${version}, keeping your config files`,
   };
@@ -187,7 +210,8 @@ export const debianMethod: InstallMethod = {
     if (!versions.length) {
       throw new AdminError(`apt knows no version of ${d.package} to install.`, {
         serverState: 'nothing was changed',
-        nextStep: 'Check that packages.matrix.org is in /etc/apt/sources.list.d/ (deb [signed-by=/usr/share/keyrings/matrix-org-archive-keyring.gpg] https://packages.matrix.org/debian/ <codename> main) and run apt-get update.',
+        nextStep:
+          'Check that packages.matrix.org is in /etc/apt/sources.list.d/ (deb [signed-by=/usr/share/keyrings/matrix-org-archive-keyring.gpg] https://packages.matrix.org/debian/ <codename> main) and run apt-get update.',
       });
     }
     return versions;
@@ -215,12 +239,24 @@ export const debianMethod: InstallMethod = {
   async rollbackCommands(install, back, sessionDir) {
     const d = asDebian(install);
     const keep = join(sessionDir, 'packages');
-    const kept = (await readdir(keep).catch(() => [] as string[])).find((n) => n.startsWith(`${d.package}_`) && n.endsWith('.deb') && parseVersion(decodeURIComponent(n.split('_')[1] ?? ''))?.text === parseVersion(back)?.text);
+    const kept = (await readdir(keep).catch(() => [] as string[])).find(
+      (n) => n.startsWith(`${d.package}_`) && n.endsWith('.deb') && parseVersion(decodeURIComponent(n.split('_')[1] ?? ''))?.text === parseVersion(back)?.text,
+    );
     const env = { DEBIAN_FRONTEND: 'noninteractive' };
     const put: CommandSpec = kept
       ? { argv: ['dpkg', '-i', '--force-confold', join(keep, kept)], env, title: `Put back the kept ${kept}` }
       : {
-          argv: ['apt-get', 'install', '-y', '--allow-downgrades', '-o', 'Dpkg::Options::=--force-confold', '-o', 'DPkg::Lock::Timeout=60', `${d.package}=${d.packageVersions[back] ?? `${back}*`}`],
+          argv: [
+            'apt-get',
+            'install',
+            '-y',
+            '--allow-downgrades',
+            '-o',
+            'Dpkg::Options::=--force-confold',
+            '-o',
+            'DPkg::Lock::Timeout=60',
+            `${d.package}=${d.packageVersions[back] ?? `${back}*`}`,
+          ],
           env,
           title: `Install ${d.package} ${back} again from the repository`,
         };
@@ -235,7 +271,12 @@ export const debianMethod: InstallMethod = {
     const uid = process.getuid?.() ?? 0;
     if (uid !== 0) {
       const sentence = `Upgrading the Debian package ${d.package} needs root, and synapse-upgrade runs as uid ${uid}.`;
-      if (!ctx.dryRun) throw new AdminError(sentence, { exitCode: ExitCode.usage, serverState: 'nothing was changed', nextStep: 'Run it again with sudo (sudo synapse-upgrade …).' });
+      if (!ctx.dryRun)
+        throw new AdminError(sentence, {
+          exitCode: ExitCode.usage,
+          serverState: 'nothing was changed',
+          nextStep: 'Run it again with sudo (sudo synapse-upgrade …).',
+        });
       ctx.emit({ type: 'message', level: 'warn', text: `${sentence} This dry run goes on; the real upgrade must run with sudo.` });
     } else {
       checks.push('running as root (apt-get and dpkg need it)');
@@ -243,10 +284,13 @@ export const debianMethod: InstallMethod = {
     const holders = await aptLockHolders(d.root, d.python);
     if (holders.length) {
       const h = holders[0] as LockHolder;
-      throw new AdminError(`The package manager is busy: ${h.lock} is held by ${h.pid > 0 ? `pid ${h.pid}` : 'another process'}${h.command ? ` (${h.command})` : ''}.`, {
-        serverState: 'nothing was changed',
-        nextStep: `Wait for that ${h.command ?? 'process'} to finish (unattended-upgrades can take minutes), then run synapse-upgrade again. Do not delete the lock files.`,
-      });
+      throw new AdminError(
+        `The package manager is busy: ${h.lock} is held by ${h.pid > 0 ? `pid ${h.pid}` : 'another process'}${h.command ? ` (${h.command})` : ''}.`,
+        {
+          serverState: 'nothing was changed',
+          nextStep: `Wait for that ${h.command ?? 'process'} to finish (unattended-upgrades can take minutes), then run synapse-upgrade again. Do not delete the lock files.`,
+        },
+      );
     }
     checks.push('no other process holds the dpkg/apt lock');
     // A resumed session did not list the versions: its target's package version (`1.49.0+bookworm1`) is read now.
@@ -267,12 +311,22 @@ export const debianMethod: InstallMethod = {
       const repack = downloadable ? undefined : await onPath('dpkg-repack', ctx.env);
       if (repack) {
         before.push({ argv: ['mkdir', '-p', keep], title: 'Make a folder for the kept package' });
-        before.push({ argv: [repack, d.package], cwd: keep, title: `Keep the installed ${d.package} ${d.packageVersion} (rebuilt from the installed files by dpkg-repack) for a rollback` });
+        before.push({
+          argv: [repack, d.package],
+          cwd: keep,
+          title: `Keep the installed ${d.package} ${d.packageVersion} (rebuilt from the installed files by dpkg-repack) for a rollback`,
+        });
         rollback.push(`dpkg -i --force-confold ${join(keep, `${d.package}_${archiveVersion(d.packageVersion)}_*.deb`)}`);
-        checks.push(`the installed ${d.packageVersion} is neither in apt's cache nor in the repository: dpkg-repack rebuilds it from the installed files before the upgrade`);
+        checks.push(
+          `the installed ${d.packageVersion} is neither in apt's cache nor in the repository: dpkg-repack rebuilds it from the installed files before the upgrade`,
+        );
       } else if (downloadable) {
         before.push({ argv: ['mkdir', '-p', keep], title: 'Make a folder for the kept package' });
-        before.push({ argv: ['apt-get', 'download', `${d.package}=${d.packageVersion}`], cwd: keep, title: `Keep the installed ${d.package} ${d.packageVersion} (apt-get download) for a rollback` });
+        before.push({
+          argv: ['apt-get', 'download', `${d.package}=${d.packageVersion}`],
+          cwd: keep,
+          title: `Keep the installed ${d.package} ${d.packageVersion} (apt-get download) for a rollback`,
+        });
         rollback.push(`dpkg -i --force-confold ${join(keep, `${d.package}_${archiveVersion(d.packageVersion)}_*.deb`)}`);
         checks.push(`the installed version ${d.packageVersion} can still be downloaded: it is kept before the upgrade`);
       } else {
@@ -289,7 +343,10 @@ export const debianMethod: InstallMethod = {
           const answer = await ctx.ask({
             id: 'debian-no-rollback-deb',
             text: `${sentence} Upgrade anyway?`,
-            details: [`A rollback would need the old .deb, e.g. from the pool if it is still there: ${pool}`, 'To keep a copy instead: apt-get install dpkg-repack, then run synapse-upgrade again.'],
+            details: [
+              `A rollback would need the old .deb, e.g. from the pool if it is still there: ${pool}`,
+              'To keep a copy instead: apt-get install dpkg-repack, then run synapse-upgrade again.',
+            ],
             choices: [
               { value: 'continue', label: 'Upgrade without a kept copy (a rollback needs the old package from elsewhere)' },
               { value: 'stop', label: 'Stop and change nothing' },

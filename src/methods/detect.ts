@@ -37,7 +37,6 @@ export interface Detection {
 
 const RANK: Record<Confidence, number> = { high: 3, medium: 2, low: 1 };
 
-
 /** The candidates, most plausible first; ties keep the order pip, git, debian, docker is not used: found order wins. */
 export function rankCandidates(candidates: Install[]): Install[] {
   return [...candidates].sort((a, b) => RANK[b.confidence] - RANK[a.confidence]);
@@ -49,7 +48,13 @@ const withConfig = (install: Install): string => (install.configPaths[0] ? `, co
 /** `--config` naming a file that is not there is a typo to report as such (exit 2), not "no install found". */
 async function requireGivenConfigs(paths: readonly string[]): Promise<void> {
   for (const path of paths) {
-    if (await access(path).then(() => true, () => false)) continue;
+    if (
+      await access(path).then(
+        () => true,
+        () => false,
+      )
+    )
+      continue;
     throw new AdminError(`The config file ${resolve(path)} given with --config does not exist.`, {
       exitCode: ExitCode.usage,
       code: 'config-missing',
@@ -99,7 +104,11 @@ export async function detectInstall(opts: DetectOptions): Promise<Detection> {
   const env = opts.env ?? process.env;
   const root = opts.root ?? '/';
   if (opts.container && opts.method && opts.method !== 'docker') {
-    throw new AdminError(`--container names a Docker container, but --method ${opts.method} was given.`, { exitCode: ExitCode.usage, serverState: 'nothing was changed', nextStep: 'Leave out --method (or give --method docker) with --container.' });
+    throw new AdminError(`--container names a Docker container, but --method ${opts.method} was given.`, {
+      exitCode: ExitCode.usage,
+      serverState: 'nothing was changed',
+      nextStep: 'Leave out --method (or give --method docker) with --container.',
+    });
   }
   const method = opts.container ? 'docker' : opts.method;
   const wants = (m: MethodName): boolean => !method || method === m;
@@ -107,7 +116,12 @@ export async function detectInstall(opts: DetectOptions): Promise<Detection> {
   const candidates: Install[] = [];
   await requireGivenConfigs(opts.configPaths ?? []);
 
-  const debian = wants('debian') ? await detectDebianInstall({ root, env, ...(opts.configPaths?.length ? { configPaths: opts.configPaths } : {}), ...(opts.procRoot ? { procRoot: opts.procRoot } : {}) }, looked) : undefined;
+  const debian = wants('debian')
+    ? await detectDebianInstall(
+        { root, env, ...(opts.configPaths?.length ? { configPaths: opts.configPaths } : {}), ...(opts.procRoot ? { procRoot: opts.procRoot } : {}) },
+        looked,
+      )
+    : undefined;
   const venvs = wants('pip') || wants('git') ? await findSynapseVenvs({ ...opts, env }, looked) : [];
   const isDebianVenv = (v: VenvFinding): boolean => debian !== undefined && resolve(v.venv) === resolve(debian.venv);
   if (debian) {
@@ -131,13 +145,18 @@ export async function detectInstall(opts: DetectOptions): Promise<Detection> {
     if (opts.method === 'git' && !git) looked.push(`${venv.venv} (matrix-synapse in it was not installed from a git checkout)`);
   }
   if (wants('docker')) {
-    candidates.push(...(await detectDockerInstalls({
-      env,
-      required: method === 'docker',
-      ...(opts.configPaths?.length ? { configPaths: opts.configPaths } : {}),
-      ...(opts.container ? { container: opts.container } : {}),
-      ...(opts.procRoot ? { procRoot: opts.procRoot } : {}),
-    }, looked)));
+    candidates.push(
+      ...(await detectDockerInstalls(
+        {
+          env,
+          required: method === 'docker',
+          ...(opts.configPaths?.length ? { configPaths: opts.configPaths } : {}),
+          ...(opts.container ? { container: opts.container } : {}),
+          ...(opts.procRoot ? { procRoot: opts.procRoot } : {}),
+        },
+        looked,
+      )),
+    );
   }
 
   if (!candidates.length) {
@@ -147,7 +166,10 @@ export async function detectInstall(opts: DetectOptions): Promise<Detection> {
         exitCode: ExitCode.usage,
         code: 'no-install',
         serverState: 'nothing was changed',
-        nextStep: method === 'pip' || method === 'git' ? 'Point the wizard at it with --venv PATH and --config PATH.' : 'Check the method, or leave out --method to let the wizard look for every kind of install.',
+        nextStep:
+          method === 'pip' || method === 'git'
+            ? 'Point the wizard at it with --venv PATH and --config PATH.'
+            : 'Check the method, or leave out --method to let the wizard look for every kind of install.',
       });
     }
     throw noInstallError(looked);
@@ -168,7 +190,11 @@ export async function detectInstall(opts: DetectOptions): Promise<Detection> {
  * What needs the config: the restart manager of a virtualenv install (a systemd unit running it, or
  * synctl) and the workers (from units, a workers/ folder, running processes and instance_map).
  */
-export async function completeInstall(install: Install, config: HomeserverConfig | undefined, opts: { root?: string; procRoot?: string } = {}): Promise<Install> {
+export async function completeInstall(
+  install: Install,
+  config: HomeserverConfig | undefined,
+  opts: { root?: string; procRoot?: string } = {},
+): Promise<Install> {
   const root = opts.root ?? '/';
   if (install.method === 'pip' || install.method === 'git') {
     const systemd = await detectSystemd(root, install.venv);

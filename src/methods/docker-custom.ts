@@ -27,16 +27,24 @@ export function customImageError(install: DockerInstall, target: string | undefi
   const steps: string[] = [];
   if (build) {
     const from = build.from;
-    if (from && target && !from.image.includes('$')) steps.push(`In ${from.file}, line ${from.line}, change\n    ${from.text.trim()}\n  to\n    ${fromLineFor(from, target).trim()}`);
-    else if (from) steps.push(`In ${from.file}, line ${from.line} (${from.text.trim()}), make the image ${next}${from.image.includes('$') ? ' (it comes from a build argument: set that argument)' : ''}`);
+    if (from && target && !from.image.includes('$'))
+      steps.push(`In ${from.file}, line ${from.line}, change\n    ${from.text.trim()}\n  to\n    ${fromLineFor(from, target).trim()}`);
+    else if (from)
+      steps.push(
+        `In ${from.file}, line ${from.line} (${from.text.trim()}), make the image ${next}${from.image.includes('$') ? ' (it comes from a build argument: set that argument)' : ''}`,
+      );
     else steps.push(`In ${build.dockerfile}, change the FROM line that names Synapse's image to ${next}`);
     const compose = install.compose;
     if (compose) {
-      steps.push(`Rebuild and recreate the service (build context ${build.context}):\n    ${cmd(composeCommand(compose, ['build', '--pull', compose.service], '').argv)}\n    ${cmd(composeCommand(compose, ['up', '-d', '--no-deps', compose.service], '').argv)}`);
+      steps.push(
+        `Rebuild and recreate the service (build context ${build.context}):\n    ${cmd(composeCommand(compose, ['build', '--pull', compose.service], '').argv)}\n    ${cmd(composeCommand(compose, ['up', '-d', '--no-deps', compose.service], '').argv)}`,
+      );
     }
   } else {
     steps.push(`Rebuild the image ${install.image} from its Dockerfile with the FROM line changed to ${next} (docker build -t NEW-TAG CONTEXT)`);
-    steps.push(`Recreate ${install.container} from it with its settings: docker stop ${install.container}; docker rename ${install.container} ${install.container}-old; ${cmd(['docker', 'run', '-d', '--name', install.container, ...install.runArgs, 'NEW-TAG', ...install.runCommand])}`);
+    steps.push(
+      `Recreate ${install.container} from it with its settings: docker stop ${install.container}; docker rename ${install.container} ${install.container}-old; ${cmd(['docker', 'run', '-d', '--name', install.container, ...install.runArgs, 'NEW-TAG', ...install.runCommand])}`,
+    );
   }
   return new AdminError(
     `The container ${install.container} runs ${install.image}, an image built on Synapse's own (${why}). Pulling ${next} would replace it and drop what was added to it, so the wizard does not pull.`,

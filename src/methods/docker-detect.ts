@@ -10,7 +10,11 @@ import type { ComposeInfo, Confidence, DockerInstall, DockerMount, Install } fro
 
 export { VERSION_LABEL };
 
-const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
+const exists = (path: string): Promise<boolean> =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 /** `docker.io/matrixdotorg/synapse:v1.47.0@sha256:…` → repo `matrixdotorg/synapse`, tag `v1.47.0`. */
 export function parseImageRef(image: string): { repo: string; tag: string | undefined; written: string } {
@@ -24,7 +28,13 @@ export const isSynapseImage = (image: string): boolean => synapseRepoOf(image) !
 
 /** Docker's own words when the daemon cannot be reached, with what to do about it. */
 export function daemonProblem(stderr: string): AdminError {
-  const line = stderr.trim().split('\n').find((l) => /daemon|socket|connect|permission/i.test(l)) ?? stderr.trim().split('\n').at(-1) ?? 'no answer';
+  const line =
+    stderr
+      .trim()
+      .split('\n')
+      .find((l) => /daemon|socket|connect|permission/i.test(l)) ??
+    stderr.trim().split('\n').at(-1) ??
+    'no answer';
   const permission = /permission denied/i.test(line);
   return new AdminError(`The Docker daemon is not reachable: ${line}`, {
     exitCode: ExitCode.usage,
@@ -53,7 +63,12 @@ export function publishedUrl(container: Pick<ContainerInspect, 'HostConfig'>, ur
   const bindings = container.HostConfig?.PortBindings?.[`${parsed.port || (parsed.protocol === 'https:' ? 443 : 80)}/tcp`];
   const binding = bindings?.[0];
   if (!binding?.HostPort) return url;
-  const host = binding.HostIp && binding.HostIp !== '0.0.0.0' && binding.HostIp !== '::' ? (binding.HostIp.includes(':') ? `[${binding.HostIp}]` : binding.HostIp) : '127.0.0.1';
+  const host =
+    binding.HostIp && binding.HostIp !== '0.0.0.0' && binding.HostIp !== '::'
+      ? binding.HostIp.includes(':')
+        ? `[${binding.HostIp}]`
+        : binding.HostIp
+      : '127.0.0.1';
   return `${parsed.protocol}//${host}:${binding.HostPort}`;
 }
 
@@ -85,12 +100,17 @@ const dockerJson = async <T>(argv: string[], env: NodeJS.ProcessEnv): Promise<T 
 
 /** Synapse's version in a running container (for images without the version label, before v1.90). */
 async function versionInside(container: string, env: NodeJS.ProcessEnv): Promise<{ version?: string; python?: string; sqlite?: string }> {
-  const script = 'import json,sqlite3,sys\ntry:\n    import synapse; v=synapse.__version__\nexcept Exception:\n    v=None\nprint(json.dumps({"version": v, "python": "%d.%d.%d" % sys.version_info[:3], "sqlite": sqlite3.sqlite_version}))';
+  const script =
+    'import json,sqlite3,sys\ntry:\n    import synapse; v=synapse.__version__\nexcept Exception:\n    v=None\nprint(json.dumps({"version": v, "python": "%d.%d.%d" % sys.version_info[:3], "sqlite": sqlite3.sqlite_version}))';
   const result = await readOnly(['docker', 'exec', container, 'python', '-c', script], { timeoutMs: 60_000, env });
   if (result.exitCode !== 0) return {};
   try {
     const data = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '{}') as { version?: string | null; python?: string; sqlite?: string };
-    return { ...(data.version ? { version: data.version } : {}), ...(data.python ? { python: data.python } : {}), ...(data.sqlite ? { sqlite: data.sqlite } : {}) };
+    return {
+      ...(data.version ? { version: data.version } : {}),
+      ...(data.python ? { python: data.python } : {}),
+      ...(data.sqlite ? { sqlite: data.sqlite } : {}),
+    };
   } catch {
     return {};
   }
@@ -114,7 +134,10 @@ function composeOf(labels: Record<string, string>): ComposeInfo | undefined {
     project: labels['com.docker.compose.project'],
     service: labels['com.docker.compose.service'],
     workingDir: labels['com.docker.compose.project.working_dir'],
-    files: (labels['com.docker.compose.project.config_files'] ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    files: (labels['com.docker.compose.project.config_files'] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     ...(version && /^1\./.test(version) ? { v1: true } : {}),
   };
 }
@@ -128,7 +151,10 @@ async function containersToInspect(inputs: DockerDetectInputs, env: NodeJS.Proce
     if (inputs.required) throw problem;
     return [];
   }
-  const rows = ps.stdout.split('\n').map((s) => s.trim().split(/\s+/)).filter((r) => r[0]);
+  const rows = ps.stdout
+    .split('\n')
+    .map((s) => s.trim().split(/\s+/))
+    .filter((r) => r[0]);
   if (inputs.container) {
     const named = await dockerJson<ContainerInspect[]>(['container', 'inspect', inputs.container], env);
     if (!named?.[0]) {
@@ -137,7 +163,9 @@ async function containersToInspect(inputs: DockerDetectInputs, env: NodeJS.Proce
         exitCode: ExitCode.usage,
         code: 'no-install',
         serverState: 'nothing was changed',
-        nextStep: names.length ? `Containers there: ${names.slice(0, 20).join(', ')}${names.length > 20 ? ', ...' : ''}. Give one of them.` : 'docker ps -a lists no container at all; check DOCKER_HOST.',
+        nextStep: names.length
+          ? `Containers there: ${names.slice(0, 20).join(', ')}${names.length > 20 ? ', ...' : ''}. Give one of them.`
+          : 'docker ps -a lists no container at all; check DOCKER_HOST.',
       });
     }
     looked.push(`the container ${inputs.container} (--container)`);
@@ -157,7 +185,11 @@ export async function detectDockerInstalls(inputs: DockerDetectInputs, looked: s
   const env = inputs.env ?? process.env;
   if (!(await dockerOnPath(env))) {
     looked.push('Docker containers (no docker command on PATH)');
-    if (inputs.required || inputs.container) throw new AdminError(`${inputs.container ? '--container' : '--method docker'} was given, but there is no docker command on PATH.`, { exitCode: ExitCode.usage, serverState: 'nothing was changed' });
+    if (inputs.required || inputs.container)
+      throw new AdminError(`${inputs.container ? '--container' : '--method docker'} was given, but there is no docker command on PATH.`, {
+        exitCode: ExitCode.usage,
+        serverState: 'nothing was changed',
+      });
     return [];
   }
   const containers = await containersToInspect(inputs, env, looked);
@@ -177,7 +209,7 @@ export async function detectDockerInstalls(inputs: DockerDetectInputs, looked: s
     const kind = classifyImage({ image: c.Config.Image, labels: imageLabels, commandLines, composeBuild: Boolean(build), named: Boolean(inputs.container) });
     if (kind.kind === 'not-synapse') continue;
     const ref = parseImageRef(c.Config.Image);
-    const evidence = [`container ${name} (${running ? 'running' : c.State?.Status ?? 'stopped'}) from the image ${c.Config.Image}`, ...kind.evidence];
+    const evidence = [`container ${name} (${running ? 'running' : (c.State?.Status ?? 'stopped')}) from the image ${c.Config.Image}`, ...kind.evidence];
     const label = image?.Config?.Labels?.[VERSION_LABEL];
     const inside = running ? await versionInside(name, env) : {};
     let version = label ? parseVersion(label)?.text : undefined;
@@ -206,7 +238,10 @@ export async function detectDockerInstalls(inputs: DockerDetectInputs, looked: s
         evidence.push(`config ${containerConfig} in the container is not on a mount this host can read`);
       }
     }
-    if (compose) evidence.push(`compose project ${compose.project}, service ${compose.service}${compose.files.length ? ` (${compose.files.join(', ')})` : ''}${compose.v1 ? ', made by docker-compose 1.x' : ''}`);
+    if (compose)
+      evidence.push(
+        `compose project ${compose.project}, service ${compose.service}${compose.files.length ? ` (${compose.files.join(', ')})` : ''}${compose.v1 ? ', made by docker-compose 1.x' : ''}`,
+      );
     if (build) evidence.push(`the service is built from ${build.dockerfile}${build.from ? ` (line ${build.from.line}: ${build.from.text.trim()})` : ''}`);
     const confidence: Confidence = running ? 'high' : 'medium';
     found.push({

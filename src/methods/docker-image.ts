@@ -78,7 +78,10 @@ export function synapseFromLine(file: string, text: string): FromLine | undefine
     const raw = lines[i] ?? '';
     const m = /^\s*FROM\s+(.*)$/i.exec(raw);
     if (!m) continue;
-    const words = (m[1] ?? '').trim().split(/\s+/).filter((w) => !w.startsWith('--'));
+    const words = (m[1] ?? '')
+      .trim()
+      .split(/\s+/)
+      .filter((w) => !w.startsWith('--'));
     const image = words[0];
     if (image && (synapseRepoOf(image.replace(/\$\{?\w+\}?/g, 'x')) || /synapse/i.test(image))) found = { file, line: i + 1, text: raw.trimEnd(), image };
   }
@@ -116,7 +119,8 @@ export function classifyImage(facts: ImageFacts): { kind: ImageKind; evidence: s
   const repo = synapseRepoOf(facts.image);
   const label = synapseLabelEvidence(facts.labels);
   const command = homeserverCommand(facts.commandLines);
-  if (repo) evidence.push(`the image ${facts.image} is ${repo}${splitImageRef(facts.image).host ? ` from the registry ${splitImageRef(facts.image).host}` : ''}`);
+  if (repo)
+    evidence.push(`the image ${facts.image} is ${repo}${splitImageRef(facts.image).host ? ` from the registry ${splitImageRef(facts.image).host}` : ''}`);
   if (label) evidence.push(label);
   if (command) evidence.push(`the container runs ${command.length > 120 ? `${command.slice(0, 117)}...` : command}`);
   if (facts.named) evidence.push('named with --container');

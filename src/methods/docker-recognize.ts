@@ -19,9 +19,16 @@ const readSmall = async (path: string): Promise<string | undefined> => {
  * through this host's /proc. Outside text: control characters removed, lines capped.
  */
 export async function containerCommandLines(name: string, hostPid: number | undefined, env: NodeJS.ProcessEnv, procRoot = '/proc'): Promise<string[]> {
-  const clean = (lines: string[]): string[] => lines.map((l) => capText(stripControls(l).trim(), 512)).filter(Boolean).slice(0, 200);
+  const clean = (lines: string[]): string[] =>
+    lines
+      .map((l) => capText(stripControls(l).trim(), 512))
+      .filter(Boolean)
+      .slice(0, 200);
   const top = await readOnly(['docker', 'top', name], { timeoutMs: 30_000, env });
-  const rows = top.stdout.split('\n').slice(1).filter((l) => l.trim());
+  const rows = top.stdout
+    .split('\n')
+    .slice(1)
+    .filter((l) => l.trim());
   if (top.exitCode === 0 && rows.length) return clean(rows);
   const exec = await readOnly(['docker', 'exec', name, 'cat', '/proc/1/cmdline'], { timeoutMs: 30_000, env });
   if (exec.exitCode === 0 && exec.stdout.trim()) return clean([exec.stdout.split('\0').join(' ')]);

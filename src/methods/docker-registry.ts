@@ -40,7 +40,10 @@ export class RegistryClient {
   private token: string | undefined;
   private base: string | undefined;
 
-  constructor(private readonly place: RegistryPlace, private readonly fetcher: typeof fetch = fetch) {}
+  constructor(
+    private readonly place: RegistryPlace,
+    private readonly fetcher: typeof fetch = fetch,
+  ) {}
 
   get where(): string {
     return this.base ?? this.place.bases[0] ?? '';
@@ -71,7 +74,10 @@ export class RegistryClient {
       const tokenUrl = new URL(challenge.realm);
       if (challenge.service) tokenUrl.searchParams.set('service', challenge.service);
       tokenUrl.searchParams.set('scope', challenge.scope ?? `repository:${this.place.path}:pull`);
-      const t = JSON.parse(await boundedText(await this.fetcher(tokenUrl, { signal: AbortSignal.timeout(30_000) }), MAX_ANSWER)) as { token?: string; access_token?: string };
+      const t = JSON.parse(await boundedText(await this.fetcher(tokenUrl, { signal: AbortSignal.timeout(30_000) }), MAX_ANSWER)) as {
+        token?: string;
+        access_token?: string;
+      };
       this.token = t.token ?? t.access_token;
       response = await this.fetcher(url, { headers: headers(), signal: AbortSignal.timeout(30_000) });
     }
@@ -117,7 +123,11 @@ const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm',
  * An image's config (Env, Labels) read from its registry without pulling it: the manifest (this
  * machine's platform from a multi-platform index), then the config blob it names.
  */
-export async function registryImageConfig(image: string, env: NodeJS.ProcessEnv = process.env, fetcher: typeof fetch = fetch): Promise<RemoteImageConfig | undefined> {
+export async function registryImageConfig(
+  image: string,
+  env: NodeJS.ProcessEnv = process.env,
+  fetcher: typeof fetch = fetch,
+): Promise<RemoteImageConfig | undefined> {
   const ref = splitImageRef(image);
   const place = registryFor(image, env);
   const client = new RegistryClient(place, fetcher);

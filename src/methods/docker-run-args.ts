@@ -30,7 +30,8 @@ export interface ImageInspect {
   Config?: { Env?: string[] | null; Labels?: Record<string, string> | null; Cmd?: string[] | null; Entrypoint?: string[] | null; User?: string };
 }
 
-const sameList = (a: readonly string[] | null | undefined, b: readonly string[] | null | undefined): boolean => JSON.stringify(a ?? []) === JSON.stringify(b ?? []);
+const sameList = (a: readonly string[] | null | undefined, b: readonly string[] | null | undefined): boolean =>
+  JSON.stringify(a ?? []) === JSON.stringify(b ?? []);
 
 /**
  * Variables the engine puts in every container, not the admin: HOSTNAME (the old container's id, wrong for
@@ -50,12 +51,20 @@ export function recreateArgs(container: ContainerInspect, image: ImageInspect | 
   const binds = container.HostConfig?.Binds ?? [];
   for (const b of binds) args.push('-v', b);
   for (const m of container.Mounts ?? []) {
-    if (m.Type === 'volume' && m.Name && !binds.some((b) => b.split(':')[1] === m.Destination) && !(container.HostConfig?.Mounts ?? []).some((x) => x.Target === m.Destination)) {
+    if (
+      m.Type === 'volume' &&
+      m.Name &&
+      !binds.some((b) => b.split(':')[1] === m.Destination) &&
+      !(container.HostConfig?.Mounts ?? []).some((x) => x.Target === m.Destination)
+    ) {
       args.push('-v', `${m.Name}:${m.Destination}${m.RW ? '' : ':ro'}`);
     }
   }
   for (const m of container.HostConfig?.Mounts ?? []) {
-    args.push('--mount', [`type=${m.Type ?? 'volume'}`, ...(m.Source ? [`source=${m.Source}`] : []), `target=${m.Target ?? ''}`, ...(m.ReadOnly ? ['readonly'] : [])].join(','));
+    args.push(
+      '--mount',
+      [`type=${m.Type ?? 'volume'}`, ...(m.Source ? [`source=${m.Source}`] : []), `target=${m.Target ?? ''}`, ...(m.ReadOnly ? ['readonly'] : [])].join(','),
+    );
   }
   for (const [port, bindings] of Object.entries(container.HostConfig?.PortBindings ?? {})) {
     const [number, proto = 'tcp'] = port.split('/');
@@ -67,7 +76,8 @@ export function recreateArgs(container: ContainerInspect, image: ImageInspect | 
   const network = container.HostConfig?.NetworkMode;
   if (network && network !== 'default' && network !== 'bridge') args.push('--network', network);
   const restart = container.HostConfig?.RestartPolicy;
-  if (restart?.Name && restart.Name !== 'no') args.push('--restart', restart.Name === 'on-failure' && restart.MaximumRetryCount ? `on-failure:${restart.MaximumRetryCount}` : restart.Name);
+  if (restart?.Name && restart.Name !== 'no')
+    args.push('--restart', restart.Name === 'on-failure' && restart.MaximumRetryCount ? `on-failure:${restart.MaximumRetryCount}` : restart.Name);
   for (const h of container.HostConfig?.ExtraHosts ?? []) args.push('--add-host', h);
   const imageLabels = image?.Config?.Labels ?? {};
   for (const [k, v] of Object.entries(container.Config.Labels ?? {})) if (imageLabels[k] !== v) args.push('--label', `${k}=${v}`);
@@ -81,7 +91,6 @@ export function recreateArgs(container: ContainerInspect, image: ImageInspect | 
 export function recreateCommand(container: ContainerInspect, image: ImageInspect | undefined): string[] {
   const entry = container.Config.Entrypoint ?? [];
   const extraEntry = !sameList(entry, image?.Config?.Entrypoint) ? entry.slice(1) : [];
-  const cmd = !sameList(container.Config.Cmd, image?.Config?.Cmd) || extraEntry.length ? container.Config.Cmd ?? [] : [];
+  const cmd = !sameList(container.Config.Cmd, image?.Config?.Cmd) || extraEntry.length ? (container.Config.Cmd ?? []) : [];
   return [...extraEntry, ...cmd];
 }
-

@@ -6,7 +6,17 @@ import { parseVersion, sortNewestFirst } from '../core/version.js';
 import type { CommandSpec } from '../system/command.js';
 import { writeFileAtomic } from '../system/atomic-write.js';
 import { readOnly } from '../system/probe.js';
-import { daemonProblem, helperPython, hostDatabaseValues, inspectContainer, inspectImage, parseImageRef, VERSION_LABEL, visiblePath, visibleUrl } from './docker-detect.js';
+import {
+  daemonProblem,
+  helperPython,
+  hostDatabaseValues,
+  inspectContainer,
+  inspectImage,
+  parseImageRef,
+  VERSION_LABEL,
+  visiblePath,
+  visibleUrl,
+} from './docker-detect.js';
 import { customImageError, customImageRepo } from './docker-custom.js';
 import { listRegistryTags, registryImageConfig } from './docker-registry.js';
 import { composeCommand, dockerRecreate, dockerRollback, previousName } from './restart/docker.js';
@@ -17,7 +27,8 @@ const asDocker = (install: Install): DockerInstall => {
   return install;
 };
 
-export const targetImage = (install: Pick<DockerInstall, 'imageRepo'>, target: string): string => `${install.imageRepo}:v${parseVersion(target)?.text ?? target}`;
+export const targetImage = (install: Pick<DockerInstall, 'imageRepo'>, target: string): string =>
+  `${install.imageRepo}:v${parseVersion(target)?.text ?? target}`;
 
 export { listRegistryTags, parseChallenge, registryFor } from './docker-registry.js';
 
@@ -122,13 +133,22 @@ export const dockerMethod: InstallMethod = {
     const d = asDocker(install);
     const ref = targetImage(d, target);
     const image = await inspectImage(ref);
-    if (!image) throw new AdminError(`After the pull, the image ${ref} is not there.`, { serverState: `nothing was restarted; Synapse ${d.installedVersion} keeps serving` });
+    if (!image)
+      throw new AdminError(`After the pull, the image ${ref} is not there.`, {
+        serverState: `nothing was restarted; Synapse ${d.installedVersion} keeps serving`,
+      });
     const label = image.Config?.Labels?.[VERSION_LABEL];
     if (label) return parseVersion(label)?.text ?? label;
     // Images before v1.90 carry no version label: ask the image itself, in a throw-away container.
-    const inside = await readOnly(['docker', 'run', '--rm', '--entrypoint', 'python', ref, '-c', 'import synapse; print(synapse.__version__)'], { timeoutMs: 120_000 });
+    const inside = await readOnly(['docker', 'run', '--rm', '--entrypoint', 'python', ref, '-c', 'import synapse; print(synapse.__version__)'], {
+      timeoutMs: 120_000,
+    });
     const version = parseVersion(inside.stdout.trim().split('\n').at(-1) ?? '');
-    if (inside.exitCode !== 0 || !version) throw new AdminError(`The pulled image ${ref} has no version label and its Synapse version could not be read: ${inside.stderr.trim().split('\n').at(-1) ?? ''}`, { serverState: `nothing was restarted; Synapse ${d.installedVersion} keeps serving` });
+    if (inside.exitCode !== 0 || !version)
+      throw new AdminError(
+        `The pulled image ${ref} has no version label and its Synapse version could not be read: ${inside.stderr.trim().split('\n').at(-1) ?? ''}`,
+        { serverState: `nothing was restarted; Synapse ${d.installedVersion} keeps serving` },
+      );
     return version.text;
   },
 
@@ -182,10 +202,16 @@ export const dockerMethod: InstallMethod = {
         break;
       }
       install_.push(composeCommand(d.compose, ['pull', d.compose.service], `Pull ${ref}`));
-      return { install: install_, restart: composeCommand(d.compose, ['up', '-d', '--no-deps', d.compose.service], `Recreate ${d.compose.service} with ${ref}`) };
+      return {
+        install: install_,
+        restart: composeCommand(d.compose, ['up', '-d', '--no-deps', d.compose.service], `Recreate ${d.compose.service} with ${ref}`),
+      };
     }
     const kept = previousName(d, parseVersion(back)?.text ?? back);
-    const aside = `${d.container}-failed-${new Date().toISOString().replace(/[^0-9]/g, '').slice(0, 14)}`;
+    const aside = `${d.container}-failed-${new Date()
+      .toISOString()
+      .replace(/[^0-9]/g, '')
+      .slice(0, 14)}`;
     if (await inspectContainer(kept)) {
       return {
         install: [
@@ -212,12 +238,14 @@ export const dockerMethod: InstallMethod = {
     let config = (await inspectImage(ref, env))?.Config;
     let where = `the image ${ref} (already pulled)`;
     if (!config) {
-      config = await registryImageConfig(ref, env).catch(() => undefined) ?? undefined;
+      config = (await registryImageConfig(ref, env).catch(() => undefined)) ?? undefined;
       where = `the image ${ref} in its registry`;
     }
     const python = config?.Env?.find((e) => e.startsWith('PYTHON_VERSION='))?.slice('PYTHON_VERSION='.length);
     if (python && /^\d+\.\d+(\.\d+)?$/.test(python)) return { python, source: `PYTHON_VERSION of ${where}` };
-    return { why: `the container brings its own Python with the image ${ref}, whose config does not say which version (the new image's own config check runs it before the switch)` };
+    return {
+      why: `the container brings its own Python with the image ${ref}, whose config does not say which version (the new image's own config check runs it before the switch)`,
+    };
   },
 
   async plan(install, target, ctx: PlanContext): Promise<MethodPlan> {
@@ -233,11 +261,19 @@ export const dockerMethod: InstallMethod = {
     const rollback: string[] = [];
     if (d.compose) {
       const files = d.compose.files;
-      if (!files.length) throw new AdminError(`The container ${d.container} belongs to the compose project ${d.compose.project}, but its labels name no compose file.`, { exitCode: ExitCode.usage, serverState: 'nothing was changed', nextStep: 'Upgrade it with docker compose by hand, or recreate it with its compose file.' });
+      if (!files.length)
+        throw new AdminError(`The container ${d.container} belongs to the compose project ${d.compose.project}, but its labels name no compose file.`, {
+          exitCode: ExitCode.usage,
+          serverState: 'nothing was changed',
+          nextStep: 'Upgrade it with docker compose by hand, or recreate it with its compose file.',
+        });
       let edit: ComposeEdit | undefined;
       for (const file of files) {
         const text = await readFile(file, 'utf8').catch(() => {
-          throw new AdminError(`The compose file ${file} (from the container's labels) cannot be read.`, { exitCode: ExitCode.usage, serverState: 'nothing was changed' });
+          throw new AdminError(`The compose file ${file} (from the container's labels) cannot be read.`, {
+            exitCode: ExitCode.usage,
+            serverState: 'nothing was changed',
+          });
         });
         edit = editComposeImage(file, text, d.compose.service, ref) ?? edit;
         if (edit?.file === file) break;

@@ -6,7 +6,11 @@ import type { VenvFinding } from './pip-detect.js';
 import { synctlManager } from './restart/synctl.js';
 import type { GitInstall } from './types.js';
 
-const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
+const exists = (path: string): Promise<boolean> =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 const UPSTREAMS = ['element-hq/synapse', 'matrix-org/synapse'];
 
@@ -24,7 +28,10 @@ export async function looksLikeSynapseTree(dir: string): Promise<boolean> {
 /** The remote the checkout tracks (the current branch's, else `origin`, else the only one) and its URL. */
 async function remoteOf(repo: string, env?: NodeJS.ProcessEnv): Promise<{ name: string; url: string } | undefined> {
   const opts = { timeoutMs: 15_000, ...(env ? { env } : {}) };
-  const names = (await readOnly(['git', '-C', repo, 'remote'], opts)).stdout.split('\n').map((s) => s.trim()).filter(Boolean);
+  const names = (await readOnly(['git', '-C', repo, 'remote'], opts)).stdout
+    .split('\n')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const name = names.includes('origin') ? 'origin' : names[0];
   if (!name) return undefined;
   const url = (await readOnly(['git', '-C', repo, 'remote', 'get-url', name], opts)).stdout.trim();

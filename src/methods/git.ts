@@ -60,16 +60,25 @@ export async function checkRust(target: string, platform: PlatformData, env: Nod
   const [rustc, cargo] = await Promise.all([probe('rustc'), probe('cargo')]);
   let problem: string | undefined;
   const missing = [rustc ? undefined : 'rustc', cargo ? undefined : 'cargo'].filter(Boolean);
-  if (missing.length) problem = `Building Synapse ${target} from source needs Rust ${msrv} or later, and ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not on PATH.`;
-  else if ((compareDotted(rustc as string, msrv) ?? 0) < 0) problem = `Building Synapse ${target} from source needs Rust ${msrv} or later; rustc on PATH is ${rustc}.`;
+  if (missing.length)
+    problem = `Building Synapse ${target} from source needs Rust ${msrv} or later, and ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not on PATH.`;
+  else if ((compareDotted(rustc as string, msrv) ?? 0) < 0)
+    problem = `Building Synapse ${target} from source needs Rust ${msrv} or later; rustc on PATH is ${rustc}.`;
   return { needed: true, msrv, rustc, cargo, problem };
 }
 
 /** Tracked files with local changes (untracked files, like env/ or homeserver.yaml in the checkout, do not matter). */
 export async function dirtyFiles(repo: string, env?: NodeJS.ProcessEnv): Promise<string[]> {
   const result = await readOnly(['git', '-C', repo, 'status', '--porcelain', '--untracked-files=no'], { timeoutMs: 30_000, ...(env ? { env } : {}) });
-  if (result.exitCode !== 0) throw new AdminError(`git could not read the state of ${repo}: ${result.stderr.trim().split('\n').at(-1) ?? ''}`, { exitCode: ExitCode.usage, serverState: 'nothing was changed' });
-  return result.stdout.split('\n').filter((l) => l.trim()).map((l) => l.slice(3));
+  if (result.exitCode !== 0)
+    throw new AdminError(`git could not read the state of ${repo}: ${result.stderr.trim().split('\n').at(-1) ?? ''}`, {
+      exitCode: ExitCode.usage,
+      serverState: 'nothing was changed',
+    });
+  return result.stdout
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => l.slice(3));
 }
 
 /** Where the checkout stands now, to put it back there: its branch, else its commit (named by its tag when it has one). */
@@ -165,11 +174,14 @@ export const gitMethod: InstallMethod = {
         safeDefault: 'stop',
       });
       if (answer !== 'stash') {
-        throw new AdminError(`The checkout ${g.repo} has local changes (${dirty.slice(0, 3).join(', ')}${dirty.length > 3 ? ', …' : ''}), so it cannot check out ${tag}.`, {
-          exitCode: ExitCode.usage,
-          serverState: 'nothing was changed',
-          nextStep: `Commit or stash them (git -C ${g.repo} stash push), or run the wizard in a terminal and let it stash them.`,
-        });
+        throw new AdminError(
+          `The checkout ${g.repo} has local changes (${dirty.slice(0, 3).join(', ')}${dirty.length > 3 ? ', …' : ''}), so it cannot check out ${tag}.`,
+          {
+            exitCode: ExitCode.usage,
+            serverState: 'nothing was changed',
+            nextStep: `Commit or stash them (git -C ${g.repo} stash push), or run the wizard in a terminal and let it stash them.`,
+          },
+        );
       }
       before.push({ argv: git(g, 'stash', 'push', '-m', `synapse-upgrade: local changes before ${tag}`), title: 'Stash the local changes to the checkout' });
       checks.push(`the checkout had local changes in ${dirty.length} file(s): they are stashed first (git stash pop brings them back)`);
@@ -199,10 +211,19 @@ export const gitMethod: InstallMethod = {
     const undo: CommandSpec[] = [];
     if (head) undo.push({ argv: git(g, '-c', 'advice.detachedHead=false', 'checkout', head.ref), title: `Put the checkout back at ${head.name}` });
     if (head && before.length) undo.push({ argv: git(g, 'stash', 'pop'), title: 'Bring the stashed local changes back' });
-    rollback.push(`git -C ${g.repo} checkout v${ctx.from}`, `(cd ${g.repo} && ${join(g.venv, 'bin', 'pip')} install --upgrade ${sourceRequirement(g).join(' ')})`, managerRestart(g).argv.join(' '));
+    rollback.push(
+      `git -C ${g.repo} checkout v${ctx.from}`,
+      `(cd ${g.repo} && ${join(g.venv, 'bin', 'pip')} install --upgrade ${sourceRequirement(g).join(' ')})`,
+      managerRestart(g).argv.join(' '),
+    );
     if (compareVersions(target, '1.68.0') >= 0 && g.editable) checks.push('an editable install: the Rust module is rebuilt by this pip install');
     return {
-      before, install: install_, restart: [managerRestart(g)], checks, details: [], rollback,
+      before,
+      install: install_,
+      restart: [managerRestart(g)],
+      checks,
+      details: [],
+      rollback,
       ...(head ? { undoInstall: { commands: undo, describe: `the checkout is back at ${head.name}${before.length ? ' with its local changes' : ''}` } } : {}),
     };
   },

@@ -16,7 +16,11 @@ export interface DetectInputs {
   procRoot?: string;
 }
 
-const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
+const exists = (path: string): Promise<boolean> =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 export async function venvOf(python: string): Promise<string | undefined> {
   const venv = dirname(dirname(python));
@@ -95,7 +99,14 @@ export async function findSynapseVenvs(inputs: DetectInputs, looked: string[] = 
   }
   const running = await runningHomeservers(await findHomeserverProcesses(inputs.procRoot), venv, given);
   looked.push('running homeserver processes in /proc');
-  const drafts: { venv: string; configs: string[]; evidence: string[]; confidence: Confidence; runningPid: number | undefined; startDir: string | undefined }[] = running.map((r) => ({
+  const drafts: {
+    venv: string;
+    configs: string[];
+    evidence: string[];
+    confidence: Confidence;
+    runningPid: number | undefined;
+    startDir: string | undefined;
+  }[] = running.map((r) => ({
     venv: r.venv,
     startDir: r.startDir,
     configs: given.length ? given : r.configs,
@@ -147,7 +158,17 @@ export async function findSynapseVenvs(inputs: DetectInputs, looked: string[] = 
         }
       }
     }
-    findings.push({ venv: draft.venv, python, configs, evidence, looked, confidence: draft.confidence, facts, runningPid: draft.runningPid, startDir: draft.startDir });
+    findings.push({
+      venv: draft.venv,
+      python,
+      configs,
+      evidence,
+      looked,
+      confidence: draft.confidence,
+      facts,
+      runningPid: draft.runningPid,
+      startDir: draft.startDir,
+    });
   }
   return findings;
 }

@@ -7,14 +7,19 @@ import type { Install, InstallMethod, PipInstall } from './types.js';
 import { readVenvFacts } from './venv-facts.js';
 
 /** `matrix-synapse[postgres,redis]==1.47.0`, keeping the extras already in use. */
-export const requirement = (extras: readonly string[], version: string): string =>
-  `matrix-synapse${extras.length ? `[${extras.join(',')}]` : ''}==${version}`;
+export const requirement = (extras: readonly string[], version: string): string => `matrix-synapse${extras.length ? `[${extras.join(',')}]` : ''}==${version}`;
 
 /** Reads `Available versions: a, b, c` from `pip index versions`. */
 export function parsePipIndexVersions(stdout: string): string[] {
   const line = stdout.split('\n').find((l) => l.startsWith('Available versions:'));
   if (!line) return [];
-  return sortNewestFirst(line.slice('Available versions:'.length).split(',').map((v) => v.trim()).filter(Boolean));
+  return sortNewestFirst(
+    line
+      .slice('Available versions:'.length)
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean),
+  );
 }
 
 const asPip = (install: Install): PipInstall => {
@@ -32,7 +37,12 @@ export const pipMethod: InstallMethod = {
     const result = await readPython(install.python, args, { timeoutMs: 120_000 });
     const versions = parsePipIndexVersions(result.stdout);
     if (result.exitCode !== 0 || versions.length === 0) {
-      const why = result.stderr.trim().split('\n').filter((l) => !l.startsWith('WARNING')).at(-1) ?? 'no versions listed';
+      const why =
+        result.stderr
+          .trim()
+          .split('\n')
+          .filter((l) => !l.startsWith('WARNING'))
+          .at(-1) ?? 'no versions listed';
       throw new AdminError(`pip could not list the available Synapse versions: ${why}`, {
         serverState: 'nothing was changed',
         nextStep: 'Check the network and pip configuration (PIP_INDEX_URL, pip.conf), or pass --target VERSION.',
@@ -59,7 +69,15 @@ export const pipMethod: InstallMethod = {
   dryRunCheck(any, target) {
     const install = asPip(any);
     return {
-      argv: [join(install.venv, 'bin', 'pip'), 'install', '--dry-run', '--no-cache-dir', '--disable-pip-version-check', '--upgrade', requirement(install.extras, target)],
+      argv: [
+        join(install.venv, 'bin', 'pip'),
+        'install',
+        '--dry-run',
+        '--no-cache-dir',
+        '--disable-pip-version-check',
+        '--upgrade',
+        requirement(install.extras, target),
+      ],
       title: `Check that pip can install matrix-synapse ${target} (changes nothing)`,
     };
   },

@@ -21,8 +21,16 @@ interface Folder {
   source: string;
 }
 
-const isFile = (path: string): Promise<boolean> => stat(path).then((s) => s.isFile(), () => false);
-const exists = (path: string): Promise<boolean> => stat(path).then(() => true, () => false);
+const isFile = (path: string): Promise<boolean> =>
+  stat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+const exists = (path: string): Promise<boolean> =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
 
 /** `pid_file` of a config file, as written (undefined when the file cannot be read or has none). */
 async function pidFileOf(config: string): Promise<string | undefined> {
@@ -81,7 +89,10 @@ export async function startedConfigs(proc: HomeserverProcess): Promise<StartedCo
   const chosen = found.find((f) => f.pidFile) ?? found[0];
   if (!chosen) {
     const dir = proc.pwd ?? proc.cwd ?? '/';
-    const tried = candidateFolders(proc).map((f) => f.dir).join(', ') || dir;
+    const tried =
+      candidateFolders(proc)
+        .map((f) => f.dir)
+        .join(', ') || dir;
     return {
       configs: args.map((a) => resolve(dir, a)),
       startDir: undefined,
@@ -98,6 +109,8 @@ export async function startedConfigs(proc: HomeserverProcess): Promise<StartedCo
   return {
     configs: args.map((a) => resolve(folder.dir, a)),
     startDir: folder.dir,
-    evidence: [`pid ${proc.pid} was started with the relative config ${typed}: resolved against ${folder.source}${decided}${cwdNote}${agree.length ? `; confirmed: ${agree.join('; ')}` : ''}`],
+    evidence: [
+      `pid ${proc.pid} was started with the relative config ${typed}: resolved against ${folder.source}${decided}${cwdNote}${agree.length ? `; confirmed: ${agree.join('; ')}` : ''}`,
+    ],
   };
 }

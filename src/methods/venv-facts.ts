@@ -74,6 +74,13 @@ export async function readVenvFacts(python: string): Promise<VenvFacts> {
   if (result.exitCode !== 0) {
     throw new Error(`${python} could not be run (exit ${result.exitCode}): ${result.stderr.trim().split('\n').at(-1) ?? ''}`);
   }
-  const data = JSON.parse(result.stdout) as { installed: boolean; version: string | null; extras: string[]; python: string; sqlite: string; directUrl: VenvFacts['directUrl'] | null };
+  const data = JSON.parse(result.stdout) as {
+    installed: boolean;
+    version: string | null;
+    extras: string[];
+    python: string;
+    sqlite: string;
+    directUrl: VenvFacts['directUrl'] | null;
+  };
   return { ...data, version: data.version ?? undefined, directUrl: data.directUrl ?? undefined };
 }

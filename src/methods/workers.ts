@@ -8,7 +8,15 @@ import { startedConfigs } from './start-config.js';
 import { workerConfigPattern } from './restart/systemd.js';
 import type { RestartManager, Worker } from './types.js';
 
-const WORKER_MARKERS = ['synapse.app.generic_worker', 'synapse_worker', 'synapse.app.media_repository', 'synapse.app.pusher', 'synapse.app.federation_sender', 'synapse.app.appservice', 'synapse.app.user_dir'];
+const WORKER_MARKERS = [
+  'synapse.app.generic_worker',
+  'synapse_worker',
+  'synapse.app.media_repository',
+  'synapse.app.pusher',
+  'synapse.app.federation_sender',
+  'synapse.app.appservice',
+  'synapse.app.user_dir',
+];
 
 /** The base URL of the first `http` worker listener with the `client` resource. */
 export function workerClientUrl(listeners: unknown, fallbackBind?: unknown): string | undefined {
@@ -18,7 +26,7 @@ export function workerClientUrl(listeners: unknown, fallbackBind?: unknown): str
     const listener = item as Record<string, unknown>;
     if ((listener.type ?? 'http') !== 'http' || typeof listener.port !== 'number') continue;
     const resources = Array.isArray(listener.resources) ? listener.resources : [];
-    const names = resources.flatMap((r) => (Array.isArray((r as { names?: unknown })?.names) ? ((r as { names: unknown[] }).names.map(String)) : []));
+    const names = resources.flatMap((r) => (Array.isArray((r as { names?: unknown })?.names) ? (r as { names: unknown[] }).names.map(String) : []));
     if (!names.includes('client')) continue;
     const binds = Array.isArray(listener.bind_addresses)
       ? listener.bind_addresses.map(String)
@@ -116,7 +124,14 @@ export async function findWorkers(opts: {
     for (const unit of opts.restart.workerUnits) {
       const instance = /@(.+)\.service$/.exec(unit)?.[1] ?? unit;
       const path = join(opts.root, pattern.replaceAll('%i', instance));
-      const worker = (await readWorkerConfig(path, `systemd unit ${unit}`, unit)) ?? { name: instance, app: undefined, configPath: undefined, unit, url: undefined, from: `systemd unit ${unit} (no readable config at ${path})` };
+      const worker = (await readWorkerConfig(path, `systemd unit ${unit}`, unit)) ?? {
+        name: instance,
+        app: undefined,
+        configPath: undefined,
+        unit,
+        url: undefined,
+        from: `systemd unit ${unit} (no readable config at ${path})`,
+      };
       add(worker);
     }
   }
@@ -129,7 +144,10 @@ export async function findWorkers(opts: {
     workersDir ??= dir;
     for (const worker of found) add(worker);
   }
-  const running = await runningWorkerConfigs(opts.procRoot ?? '/proc', opts.configPaths.map((p) => resolve(p)));
+  const running = await runningWorkerConfigs(
+    opts.procRoot ?? '/proc',
+    opts.configPaths.map((p) => resolve(p)),
+  );
   for (const path of running) {
     const worker = await readWorkerConfig(path, 'a running worker process');
     if (worker) add(worker);

@@ -39,5 +39,10 @@ export function pgRestoreCommand(conn: PgConnection, sqlFile: string): CommandSp
 
 /** Statements that change the database, in one transaction (the schema-rollback SQL). */
 export function pgExecCommand(conn: PgConnection, statements: readonly string[], title: string): CommandSpec {
-  return pgCommand('psql', conn, ['-X', '-v', 'ON_ERROR_STOP=1', '-1', ...(conn.dbname ? ['-d', conn.dbname] : []), ...statements.flatMap((s) => ['-c', s])], title);
+  return pgCommand(
+    'psql',
+    conn,
+    ['-X', '-v', 'ON_ERROR_STOP=1', '-1', ...(conn.dbname ? ['-d', conn.dbname] : []), ...statements.flatMap((s) => ['-c', s])],
+    title,
+  );
 }

@@ -42,6 +42,7 @@ export async function verifySqliteBackup(python: string, path: string): Promise<
 /** Runs SQL statements that change the database (the schema-rollback SQL), in one transaction. */
 export function sqliteExecCommand(python: string, database: string, statements: readonly string[], title: string): CommandSpec {
   // One transaction: a failing statement ends the script before COMMIT, and closing rolls everything back.
-  const script = "import sys, sqlite3; c = sqlite3.connect(sys.argv[1], isolation_level=None); c.execute('BEGIN'); [print('>', q) or c.execute(q) for q in sys.argv[2:]]; c.execute('COMMIT')";
+  const script =
+    "import sys, sqlite3; c = sqlite3.connect(sys.argv[1], isolation_level=None); c.execute('BEGIN'); [print('>', q) or c.execute(q) for q in sys.argv[2:]]; c.execute('COMMIT')";
   return { argv: [python, '-c', script, database, ...statements], title };
 }

@@ -29,6 +29,9 @@ export async function sha256File(path: string): Promise<string> {
 
 /** `homeserver-1.47.0-20260101T120000Z.db`: sorts by time, says which version it belongs to. */
 export function backupFileName(version: string, engine: BackupRecord['engine'], at: Date = new Date()): string {
-  const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `homeserver-${version}-${stamp}.${engine === 'sqlite3' ? 'db' : 'dump'}`;
 }

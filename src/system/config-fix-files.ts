@@ -50,7 +50,11 @@ export interface FixWrite {
   backup: string;
 }
 
-const stamp = (now: Date): string => now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+const stamp = (now: Date): string =>
+  now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 
 /** Writes `bytes` to a new private file (0600), never through a link, never over an existing file. */
 async function writePrivate(path: string, bytes: Buffer): Promise<void> {
@@ -63,7 +67,11 @@ async function writePrivate(path: string, bytes: Buffer): Promise<void> {
   }
 }
 
-const canWrite = (dir: string): Promise<boolean> => access(dir, constants.W_OK).then(() => true, () => false);
+const canWrite = (dir: string): Promise<boolean> =>
+  access(dir, constants.W_OK).then(
+    () => true,
+    () => false,
+  );
 
 /** Keeps the original bytes: beside the file, or under the state folder when the file's folder cannot be written. */
 async function keepBackup(path: string, bytes: Buffer, stateDir: string, now: Date): Promise<string> {
@@ -90,7 +98,13 @@ async function keepBackup(path: string, bytes: Buffer, stateDir: string, now: Da
  * in place and synced: not atomic, which is why the backup is always kept first.
  */
 export async function replaceKeepingMode(path: string, bytes: Buffer): Promise<'atomic' | 'in-place'> {
-  if (!(await canWrite(dirname(path))) && (await access(path, constants.W_OK).then(() => true, () => false))) {
+  if (
+    !(await canWrite(dirname(path))) &&
+    (await access(path, constants.W_OK).then(
+      () => true,
+      () => false,
+    ))
+  ) {
     const handle = await open(path, constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     try {
       await handle.truncate(0);
@@ -128,23 +142,39 @@ export async function replaceKeepingMode(path: string, bytes: Buffer): Promise<'
 }
 
 const notWritten = (what: string, next: string): AdminError =>
-  new AdminError(what, { exitCode: ExitCode.failed, serverState: 'the config files were not changed by this step (any file already rewritten is listed with its backup above)', nextStep: next });
+  new AdminError(what, {
+    exitCode: ExitCode.failed,
+    serverState: 'the config files were not changed by this step (any file already rewritten is listed with its backup above)',
+    nextStep: next,
+  });
 
 /**
  * Applies a plan: for each file, checks it still holds the bytes the plan was made from, keeps a backup, then
  * rewrites it. A file changed since the plan was shown stops everything before that file is touched.
  */
-export async function applyFixPlan(plan: FixPlan, stateDir: string, now = new Date(), onBackup?: (write: FixWrite) => Promise<void> | void): Promise<FixWrite[]> {
+export async function applyFixPlan(
+  plan: FixPlan,
+  stateDir: string,
+  now = new Date(),
+  onBackup?: (write: FixWrite) => Promise<void> | void,
+): Promise<FixWrite[]> {
   const writes: FixWrite[] = [];
   for (const file of plan.files) {
     const current = await readFile(file.path);
-    if (current.toString('utf8') !== file.before) throw notWritten(`${file.path} changed after the fix was shown; it was not rewritten.`, 'Run the command again to see the fix for the file as it is now.');
+    if (current.toString('utf8') !== file.before)
+      throw notWritten(
+        `${file.path} changed after the fix was shown; it was not rewritten.`,
+        'Run the command again to see the fix for the file as it is now.',
+      );
     let backup: string;
     try {
       backup = await keepBackup(file.path, current, stateDir, now);
     } catch (error) {
       if (error instanceof AdminError) throw error;
-      throw notWritten(`No backup of ${file.path} could be kept (${(error as NodeJS.ErrnoException).code ?? String(error)}), so it was not rewritten.`, 'Make its folder or the state folder (--state-dir) writable and run the command again.');
+      throw notWritten(
+        `No backup of ${file.path} could be kept (${(error as NodeJS.ErrnoException).code ?? String(error)}), so it was not rewritten.`,
+        'Make its folder or the state folder (--state-dir) writable and run the command again.',
+      );
     }
     const write = { path: file.path, backup };
     // Recorded before the file changes: whoever records it (the wizard's journal) can always put it back.
@@ -152,7 +182,10 @@ export async function applyFixPlan(plan: FixPlan, stateDir: string, now = new Da
     try {
       await replaceKeepingMode(file.path, Buffer.from(file.after, 'utf8'));
     } catch (error) {
-      throw notWritten(`${file.path} could not be rewritten (${(error as NodeJS.ErrnoException).code ?? String(error)}); it still holds its old content (backup: ${backup}).`, 'Make the file writable (run as its owner or root) and run the command again.');
+      throw notWritten(
+        `${file.path} could not be rewritten (${(error as NodeJS.ErrnoException).code ?? String(error)}); it still holds its old content (backup: ${backup}).`,
+        'Make the file writable (run as its owner or root) and run the command again.',
+      );
     }
     writes.push(write);
   }
@@ -167,4 +200,3 @@ export async function restoreFixBackup(write: FixWrite): Promise<boolean> {
   await replaceKeepingMode(write.path, original);
   return (await readFile(write.path)).equals(original);
 }
-

@@ -38,10 +38,18 @@ function guard(sql: string): string {
 
 /** The last error of a tool's stderr, with the indented hint lines psql prints under it ("Is the server running…"). */
 const firstLine = (text: string): string => {
-  const lines = text.trimEnd().split('\n').filter((l) => l.trim());
+  const lines = text
+    .trimEnd()
+    .split('\n')
+    .filter((l) => l.trim());
   let start = lines.length - 1;
   while (start > 0 && /^\s/.test(lines[start] ?? '')) start--;
-  return lines.slice(Math.max(start, 0)).map((l) => l.trim()).join(' ') || 'no output';
+  return (
+    lines
+      .slice(Math.max(start, 0))
+      .map((l) => l.trim())
+      .join(' ') || 'no output'
+  );
 };
 
 /** Python: the database path in argv, the SQL on stdin, rows out as JSON. */

@@ -6,7 +6,13 @@ import { dirname, resolve } from 'node:path';
 export async function existingAncestor(path: string): Promise<string> {
   let dir = resolve(path);
   for (;;) {
-    if (await stat(dir).then((s) => s.isDirectory(), () => false)) return dir;
+    if (
+      await stat(dir).then(
+        (s) => s.isDirectory(),
+        () => false,
+      )
+    )
+      return dir;
     const parent = dirname(dir);
     if (parent === dir) return dir;
     dir = parent;
@@ -22,7 +28,14 @@ export async function freeSpace(path: string): Promise<{ path: string; free: num
 
 /** Size of a file plus its SQLite companions (-wal, -journal), 0 for a missing companion. */
 export async function sqliteFilesSize(path: string): Promise<number> {
-  const sizes = await Promise.all(['', '-wal', '-journal'].map((suffix) => stat(`${path}${suffix}`).then((s) => s.size, () => 0)));
+  const sizes = await Promise.all(
+    ['', '-wal', '-journal'].map((suffix) =>
+      stat(`${path}${suffix}`).then(
+        (s) => s.size,
+        () => 0,
+      ),
+    ),
+  );
   return sizes.reduce((a, b) => a + b, 0);
 }
 
@@ -41,7 +54,11 @@ export async function writableDirProblem(dir: string): Promise<string | undefine
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     // A recursive mkdir can say ENOENT for a read-only parent: one plain mkdir tells the real reason.
-    if (code === 'ENOENT') return await mkdir(dir).then(() => code, (e: NodeJS.ErrnoException) => e.code ?? code);
+    if (code === 'ENOENT')
+      return await mkdir(dir).then(
+        () => code,
+        (e: NodeJS.ErrnoException) => e.code ?? code,
+      );
     return code;
   }
 }

@@ -92,7 +92,14 @@ export function parseHolder(text: string): HomeserverHolder | undefined {
     const data = JSON.parse(text) as Record<string, unknown>;
     if (!Number.isInteger(data.pid) || (data.pid as number) <= 0) return undefined;
     const field = (key: string): string => capText(typeof data[key] === 'string' ? (data[key] as string) : '?', 512);
-    return { pid: data.pid as number, host: field('host'), startedAt: field('startedAt'), stateDir: field('stateDir'), command: field('command'), config: field('config') };
+    return {
+      pid: data.pid as number,
+      host: field('host'),
+      startedAt: field('startedAt'),
+      stateDir: field('stateDir'),
+      command: field('command'),
+      config: field('config'),
+    };
   } catch {
     return undefined;
   }
@@ -127,11 +134,14 @@ export function holdsSocket(pid: number, name: string): boolean | undefined {
 
 function refusal(config: string, holder: HomeserverHolder | undefined, verified: boolean | undefined): AdminError {
   if (!holder || verified === false) {
-    return new AdminError(`Another process holds the lock of the homeserver ${config}${holder ? ` and claims to be pid ${holder.pid}, which it is not` : ' and did not say who it is'}.`, {
-      exitCode: ExitCode.usage,
-      serverState: 'this run changed nothing',
-      nextStep: `See which process it is with: ss -xlp | grep synapse-upgrade. Run again once it has ended.`,
-    });
+    return new AdminError(
+      `Another process holds the lock of the homeserver ${config}${holder ? ` and claims to be pid ${holder.pid}, which it is not` : ' and did not say who it is'}.`,
+      {
+        exitCode: ExitCode.usage,
+        serverState: 'this run changed nothing',
+        nextStep: `See which process it is with: ss -xlp | grep synapse-upgrade. Run again once it has ended.`,
+      },
+    );
   }
   return new AdminError(
     `Another synapse-upgrade is working on this homeserver (${config}): pid ${holder.pid} on ${holder.host}, started ${holder.startedAt}, state folder ${holder.stateDir} (${holder.command}).`,
@@ -153,7 +163,14 @@ const heldHere = new Map<string, { share: () => HomeserverLock }>();
 export async function lockHomeserver(configPath: string, about: { stateDir: string; command: string }): Promise<HomeserverLock> {
   const config = realConfigPath(configPath);
   const name = homeserverLockName(config);
-  const me: HomeserverHolder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), stateDir: about.stateDir, command: about.command, config };
+  const me: HomeserverHolder = {
+    pid: process.pid,
+    host: hostname(),
+    startedAt: new Date().toISOString(),
+    stateDir: about.stateDir,
+    command: about.command,
+    config,
+  };
   const answer = `${JSON.stringify(me)}\n`;
   const mine = heldHere.get(name);
   if (mine) return mine.share(); // this process holds it already (a rollback offered inside the wizard)
@@ -167,7 +184,10 @@ export async function lockHomeserver(configPath: string, about: { stateDir: stri
     } catch (error) {
       server.close();
       if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') {
-        throw new AdminError(`The lock of the homeserver ${config} cannot be taken: ${(error as Error).message}`, { exitCode: ExitCode.usage, serverState: 'this run changed nothing' });
+        throw new AdminError(`The lock of the homeserver ${config} cannot be taken: ${(error as Error).message}`, {
+          exitCode: ExitCode.usage,
+          serverState: 'this run changed nothing',
+        });
       }
       const holder = await askHolder(name);
       if (holder === 'gone') continue; // it ended meanwhile

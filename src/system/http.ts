@@ -1,8 +1,6 @@
 import { parseServerHeader, parseServerVersionBody, type ServerVersionAnswer } from '../core/server-version.js';
 
-export type VersionProbe =
-  | { ok: true; answer: ServerVersionAnswer; serverHeader: string | undefined }
-  | { ok: false; reachable: boolean; reason: string };
+export type VersionProbe = { ok: true; answer: ServerVersionAnswer; serverHeader: string | undefined } | { ok: false; reachable: boolean; reason: string };
 
 const VERSION_PATH = '/_synapse/admin/v1/server_version';
 
@@ -67,7 +65,11 @@ export async function probeWorkerVersion(baseUrl: string, timeoutMs = 3000): Pro
     const serverHeader = response.headers.get('server') ?? undefined;
     const answer = response.status === 200 ? parseServerHeader(serverHeader) : undefined;
     if (answer) return { ok: true, answer, serverHeader };
-    return { ok: false, reachable: true, reason: `${direct.reason}; /_matrix/client/versions answered HTTP ${response.status} with no "Server: Synapse/…" header` };
+    return {
+      ok: false,
+      reachable: true,
+      reason: `${direct.reason}; /_matrix/client/versions answered HTTP ${response.status} with no "Server: Synapse/…" header`,
+    };
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
     return { ok: false, reachable: false, reason: `nothing answered at ${baseUrl} (${cause})` };

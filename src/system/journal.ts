@@ -81,7 +81,9 @@ export async function readJournal(sessionDir: string): Promise<Journal | undefin
     text = await readTextNoFollow(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new AdminError(`The journal ${openProblem(path, error)}: ${(error as Error).message}. Nothing was changed and the file was left as it is.`, { exitCode: ExitCode.usage });
+    throw new AdminError(`The journal ${openProblem(path, error)}: ${(error as Error).message}. Nothing was changed and the file was left as it is.`, {
+      exitCode: ExitCode.usage,
+    });
   }
   let data: Partial<Journal> | null;
   try {
@@ -93,10 +95,13 @@ export async function readJournal(sessionDir: string): Promise<Journal | undefin
     });
   }
   if (typeof data?.format === 'number' && data.format > JOURNAL_FORMAT) {
-    throw new AdminError(`The journal ${path} was written by a newer synapse-upgrade (format ${data.format}; this one reads up to ${JOURNAL_FORMAT}). Nothing was changed and the file was left as it is.`, {
-      exitCode: ExitCode.usage,
-      nextStep: 'Use the newer synapse-upgrade that wrote it (synapse-upgrade --version shows this one).',
-    });
+    throw new AdminError(
+      `The journal ${path} was written by a newer synapse-upgrade (format ${data.format}; this one reads up to ${JOURNAL_FORMAT}). Nothing was changed and the file was left as it is.`,
+      {
+        exitCode: ExitCode.usage,
+        nextStep: 'Use the newer synapse-upgrade that wrote it (synapse-upgrade --version shows this one).',
+      },
+    );
   }
   const problem = journalShapeProblem(data) ?? journalPathProblem(sessionDir, data as Journal);
   if (problem) {
@@ -130,26 +135,52 @@ export function journalShapeProblem(data: unknown): string | undefined {
       return `step ${index + 1} has no valid "id" and "status"`;
     }
     const job = s.job as Record<string, unknown> | undefined;
-    if (job !== undefined && (typeof job !== 'object' || job === null || typeof job.dir !== 'string' || !/^jobs\/\d+$/.test(job.dir) || !Array.isArray(job.argv))) {
+    if (
+      job !== undefined &&
+      (typeof job !== 'object' || job === null || typeof job.dir !== 'string' || !/^jobs\/\d+$/.test(job.dir) || !Array.isArray(job.argv))
+    ) {
       return `step "${s.id}" names a job that is not a jobs/NNNN folder`;
     }
   }
   if (j.events !== undefined && !Array.isArray(j.events)) return '"events" is not a list';
-  if (j.serverDownAt !== undefined && (typeof j.serverDownAt !== 'string' || !Number.isFinite(Date.parse(j.serverDownAt)))) return '"serverDownAt" is not a time';
+  if (j.serverDownAt !== undefined && (typeof j.serverDownAt !== 'string' || !Number.isFinite(Date.parse(j.serverDownAt))))
+    return '"serverDownAt" is not a time';
   for (const key of ['from', 'to'] as const) {
     const version = j[key];
-    if (typeof version === 'string' && !isJournalVersion(version)) return `"${key}" is ${JSON.stringify(version.slice(0, 40))}${version.length > 40 ? '…' : ''}, not a Synapse version`;
+    if (typeof version === 'string' && !isJournalVersion(version))
+      return `"${key}" is ${JSON.stringify(version.slice(0, 40))}${version.length > 40 ? '…' : ''}, not a Synapse version`;
   }
   const backup = j.backup as Record<string, unknown> | undefined;
-  if (backup !== undefined && (typeof backup !== 'object' || backup === null || typeof backup.path !== 'string' || typeof backup.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(backup.sha256))) {
+  if (
+    backup !== undefined &&
+    (typeof backup !== 'object' ||
+      backup === null ||
+      typeof backup.path !== 'string' ||
+      typeof backup.sha256 !== 'string' ||
+      !/^[0-9a-f]{64}$/.test(backup.sha256))
+  ) {
     return '"backup" has no valid "path" and "sha256"';
   }
   if (backup !== undefined && typeof backup.version === 'string' && !isJournalVersion(backup.version)) return '"backup.version" is not a Synapse version';
   const fixes = j.configFixes as unknown;
-  if (fixes !== undefined && (!Array.isArray(fixes) || !fixes.every((w) => typeof w === 'object' && w !== null && isAbsolute(String((w as Record<string, unknown>).path)) && isAbsolute(String((w as Record<string, unknown>).backup))))) {
+  if (
+    fixes !== undefined &&
+    (!Array.isArray(fixes) ||
+      !fixes.every(
+        (w) =>
+          typeof w === 'object' &&
+          w !== null &&
+          isAbsolute(String((w as Record<string, unknown>).path)) &&
+          isAbsolute(String((w as Record<string, unknown>).backup)),
+      ))
+  ) {
     return '"configFixes" is not a list of absolute "path" and "backup"';
   }
-  if (j.acceptedFixes !== undefined && (!Array.isArray(j.acceptedFixes) || !j.acceptedFixes.every((id) => typeof id === 'string' && /^[a-z0-9-]{1,100}$/.test(id)))) return '"acceptedFixes" is not a list of note ids';
+  if (
+    j.acceptedFixes !== undefined &&
+    (!Array.isArray(j.acceptedFixes) || !j.acceptedFixes.every((id) => typeof id === 'string' && /^[a-z0-9-]{1,100}$/.test(id)))
+  )
+    return '"acceptedFixes" is not a list of note ids';
   return undefined;
 }
 

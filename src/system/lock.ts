@@ -66,8 +66,7 @@ const agoText = (iso: string): string => {
   return s < 120 ? `${s} s ago` : s < 7200 ? `${Math.round(s / 60)} min ago` : `${Math.round(s / 3600)} h ago`;
 };
 
-export const describeHolder = (info: LockInfo): string =>
-  `pid ${info.pid} on ${info.host}, started ${info.startedAt} (${agoText(info.startedAt)})`;
+export const describeHolder = (info: LockInfo): string => `pid ${info.pid} on ${info.host}, started ${info.startedAt} (${agoText(info.startedAt)})`;
 
 /** Creates `path` with `text` only if it does not exist: written to a temp file first, then hard-linked into place. */
 function createExclusive(path: string, text: string): boolean {
@@ -133,9 +132,10 @@ export function acquireLock(sessionDir: string, command = 'wizard'): HeldLock {
       throw new AdminError(`Another synapse-upgrade is working on this homeserver: ${describeHolder(holder)}${holder.command ? ` (${holder.command})` : ''}.`, {
         exitCode: ExitCode.usage,
         serverState: 'this run changed nothing',
-        nextStep: holder.host === hostname()
-          ? `Let it finish (synapse-upgrade status shows where it is), or stop it (kill ${holder.pid}) and run again.`
-          : `If that machine no longer runs it, remove ${path} and run again.`,
+        nextStep:
+          holder.host === hostname()
+            ? `Let it finish (synapse-upgrade status shows where it is), or stop it (kill ${holder.pid}) and run again.`
+            : `If that machine no longer runs it, remove ${path} and run again.`,
       });
     }
     // Stale (or unreadable): move it aside under a name of our own, and check it is still the one judged stale.

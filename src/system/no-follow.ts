@@ -61,7 +61,8 @@ export async function createPrivateFile(path: string, uid = process.geteuid?.() 
   const handle = await open(path, O_WRONLY | O_NOFOLLOW | O_NONBLOCK);
   try {
     const info = await handle.stat();
-    if (!info.isFile() || info.uid !== uid || info.nlink !== 1) throw Object.assign(new Error(`${path} is already there and is not a file of this wizard's`), { code: 'EEXIST' });
+    if (!info.isFile() || info.uid !== uid || info.nlink !== 1)
+      throw Object.assign(new Error(`${path} is already there and is not a file of this wizard's`), { code: 'EEXIST' });
     await handle.chmod(0o600);
   } finally {
     await handle.close();

@@ -113,23 +113,37 @@ export async function gatherNoteFacts(opts: GatherOptions): Promise<GatheredFact
     if (engine) facts.database = engine;
     const seen = (path: string): string => opts.hostPath?.(path) ?? path;
     const logConfig = config.get('log_config');
-    facts.logConfig = await readSet(typeof logConfig === 'string' ? [seen(namedPath(config, 'log_config', logConfig, opts.workingDir))] : [], 'log config', warnings);
+    facts.logConfig = await readSet(
+      typeof logConfig === 'string' ? [seen(namedPath(config, 'log_config', logConfig, opts.workingDir))] : [],
+      'log config',
+      warnings,
+    );
     const appServices = config.get('app_service_config_files');
     const asPaths = Array.isArray(appServices) ? appServices.filter((p): p is string => typeof p === 'string') : [];
-    facts.appServices = await readSet(asPaths.map((p) => seen(namedPath(config, 'app_service_config_files', p, opts.workingDir))), 'app service registration', warnings);
+    facts.appServices = await readSet(
+      asPaths.map((p) => seen(namedPath(config, 'app_service_config_files', p, opts.workingDir))),
+      'app service registration',
+      warnings,
+    );
     const evidence = workerEvidence(config);
     if (evidence !== undefined) facts.hasWorkers = evidence;
   }
   if (opts.workerConfigPaths) {
     facts.workerConfigs = await readSet(opts.workerConfigPaths, 'worker config', warnings);
-    for (const w of opts.workersWithoutConfig ?? []) facts.workerConfigs.unreadable.push({ file: `worker ${w.name}`, reason: `no config file found (${w.from})` });
+    for (const w of opts.workersWithoutConfig ?? [])
+      facts.workerConfigs.unreadable.push({ file: `worker ${w.name}`, reason: `no config file found (${w.from})` });
     // Each worker logs through its own worker_log_config: log config checks read those too.
     const workerLogs = facts.workerConfigs.sources.flatMap((source) =>
-      source.find('worker_log_config').flatMap((m) => (typeof m.value === 'string' ? [isAbsolute(m.value) ? m.value : resolve(opts.workingDir ?? dirname(m.file), m.value)] : [])),
+      source
+        .find('worker_log_config')
+        .flatMap((m) => (typeof m.value === 'string' ? [isAbsolute(m.value) ? m.value : resolve(opts.workingDir ?? dirname(m.file), m.value)] : [])),
     );
     if (workerLogs.length && facts.logConfig) {
       const more = await readSet([...new Set(workerLogs)], 'worker log config', warnings);
-      facts.logConfig = { sources: [...(facts.logConfig?.sources ?? []), ...more.sources], unreadable: [...(facts.logConfig?.unreadable ?? []), ...more.unreadable] };
+      facts.logConfig = {
+        sources: [...(facts.logConfig?.sources ?? []), ...more.sources],
+        unreadable: [...(facts.logConfig?.unreadable ?? []), ...more.unreadable],
+      };
     }
     facts.hasWorkers = opts.workerConfigPaths.length > 0 || facts.hasWorkers === true;
   }

@@ -10,7 +10,10 @@ export interface ProbeResult {
  * Runs a read-only command (a version query, an index query). Never used for anything that
  * changes the system: that is the runner's job. Never throws for a failing command.
  */
-export async function readOnly(argv: readonly string[], opts: { cwd?: string; timeoutMs?: number; input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<ProbeResult> {
+export async function readOnly(
+  argv: readonly string[],
+  opts: { cwd?: string; timeoutMs?: number; input?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<ProbeResult> {
   const [file, ...args] = argv;
   if (!file) throw new Error('empty command');
   const result = await execa(file, args, {
@@ -29,6 +32,10 @@ export async function readOnly(argv: readonly string[], opts: { cwd?: string; ti
  * sys.path, no PYTHON* variables, no user site) from `/`. Run from inside a checkout, a plain
  * `python -c` would find the tree's `matrix_synapse.egg-info` before the venv's dist-info.
  */
-export function readPython(python: string, args: readonly string[], opts: { timeoutMs?: number; input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<ProbeResult> {
+export function readPython(
+  python: string,
+  args: readonly string[],
+  opts: { timeoutMs?: number; input?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<ProbeResult> {
   return readOnly([python, '-I', ...args], { ...opts, cwd: '/' });
 }

@@ -35,7 +35,10 @@ export async function findHomeserverProcesses(procRoot = '/proc'): Promise<Homes
 /** `PWD` from `/proc/PID/environ` (undefined when unreadable or not an absolute path). */
 export async function environPwd(procRoot: string, pid: string | number): Promise<string | undefined> {
   const environ = await readFile(`${procRoot}/${pid}/environ`, 'utf8').catch(() => '');
-  const pwd = environ.split('\0').find((v) => v.startsWith('PWD='))?.slice(4);
+  const pwd = environ
+    .split('\0')
+    .find((v) => v.startsWith('PWD='))
+    ?.slice(4);
   return pwd && pwd.startsWith('/') ? pwd : undefined;
 }
 

@@ -30,7 +30,8 @@ export function findReleaseDataDir(moduleUrl: string = import.meta.url): string 
   for (;;) {
     if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'steps'))) return join(dir, 'steps');
     const parent = dirname(dir);
-    if (parent === dir) throw new ReleaseDataError([{ file: fileURLToPath(moduleUrl), line: 1, message: 'no steps/ folder next to a package.json above this module' }]);
+    if (parent === dir)
+      throw new ReleaseDataError([{ file: fileURLToPath(moduleUrl), line: 1, message: 'no steps/ folder next to a package.json above this module' }]);
     dir = parent;
   }
 }
@@ -58,7 +59,10 @@ function releaseDataSource(dir: string | undefined, embedded: Record<string, str
   if (embedded) {
     return {
       dir: EMBEDDED_DIR,
-      releaseNames: async () => Object.keys(embedded).filter((n) => n.startsWith('releases/')).map((n) => n.slice('releases/'.length)),
+      releaseNames: async () =>
+        Object.keys(embedded)
+          .filter((n) => n.startsWith('releases/'))
+          .map((n) => n.slice('releases/'.length)),
       read: async (path) => {
         const text = embedded[path.slice(EMBEDDED_DIR.length + 1)];
         if (text === undefined) throw Object.assign(new Error(`${path} is not embedded`), { code: 'ENOENT' });
@@ -98,7 +102,10 @@ async function readAll(paths: string[], source: ReleaseDataSource): Promise<{ pa
  * Without `dir`, $SYNAPSE_UPGRADE_STEPS_DIR names the folder (a newer copy of the data than the one shipped);
  * without either, the copy embedded in the single-file bundle is preferred when there is one.
  */
-export async function loadReleaseData(dir: string | undefined = process.env.SYNAPSE_UPGRADE_STEPS_DIR || undefined, embedded: Record<string, string> | undefined = dir === undefined ? embeddedFiles().steps : undefined): Promise<ReleaseData> {
+export async function loadReleaseData(
+  dir: string | undefined = process.env.SYNAPSE_UPGRADE_STEPS_DIR || undefined,
+  embedded: Record<string, string> | undefined = dir === undefined ? embeddedFiles().steps : undefined,
+): Promise<ReleaseData> {
   const source = releaseDataSource(dir, embedded);
   const root = source.dir;
   const releaseDir = join(root, 'releases');
@@ -134,5 +141,5 @@ export async function loadReleaseData(dir: string | undefined = process.env.SYNA
 const compareRelease = (a: string, b: string): number => {
   const x = a.split('.').map(Number);
   const y = b.split('.').map(Number);
-  return (x[0]! - y[0]!) || (x[1]! - y[1]!) || (x[2]! - y[2]!);
+  return x[0]! - y[0]! || x[1]! - y[1]! || x[2]! - y[2]!;
 };

@@ -142,7 +142,11 @@ function handOver(spare: Spare, jobPath: string, spec: CommandSpec): Promise<boo
   });
 }
 
-const supervisorInput = (spec: CommandSpec): SupervisorInput => ({ argv: [...spec.argv], ...(spec.cwd ? { cwd: spec.cwd } : {}), ...(spec.env ? { env: { ...spec.env } } : {}) });
+const supervisorInput = (spec: CommandSpec): SupervisorInput => ({
+  argv: [...spec.argv],
+  ...(spec.cwd ? { cwd: spec.cwd } : {}),
+  ...(spec.env ? { env: { ...spec.env } } : {}),
+});
 
 /** Launches the supervisor of a job in a new session (setsid): no terminal, not in the wizard's process group. */
 function launch(jobPath: string, spec: CommandSpec): Promise<Launched> {
@@ -195,7 +199,12 @@ export function createRunner(opts: RunnerOptions): Runner {
   const sameArgv = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
   /** Follows a job to its end, sending its lines to the transcript, the screen and `onLine`. */
-  async function follow(id: number, job: JobRecord, onLine: ((line: string) => void) | undefined, ended?: Promise<void>): Promise<{ exitCode: number; tail: string[]; note?: string }> {
+  async function follow(
+    id: number,
+    job: JobRecord,
+    onLine: ((line: string) => void) | undefined,
+    ended?: Promise<void>,
+  ): Promise<{ exitCode: number; tail: string[]; note?: string }> {
     const path = join(sessionDir, job.dir);
     const tail: string[] = [];
     const current: RunningCommand = { argv: job.argv, pid: undefined, job, output: join(path, JOB_FILES.output) };
@@ -280,7 +289,11 @@ export function createRunner(opts: RunnerOptions): Runner {
       for (const job of adopted.splice(0)) {
         const state = await inspectJob(join(sessionDir, job.dir));
         if (state.state !== 'running') continue;
-        emit({ type: 'message', level: 'warn', text: `A command of the interrupted session still runs (pid ${state.started.pid}): ${job.argv.join(' ')}. Waiting for it to end first.` });
+        emit({
+          type: 'message',
+          level: 'warn',
+          text: `A command of the interrupted session still runs (pid ${state.started.pid}): ${job.argv.join(' ')}. Waiting for it to end first.`,
+        });
         transcript.write(`=== ${new Date().toISOString()} waiting for ${job.dir} of an earlier run to end: ${JSON.stringify(job.argv)}`);
         const end = await follow(id, job, undefined);
         transcript.write(`=== exit ${end.exitCode} (${job.dir})${end.note ?? ''}`);
@@ -295,7 +308,13 @@ export function createRunner(opts: RunnerOptions): Runner {
         return { exitCode: 0, durationMs: 0, tail: [] };
       }
       if (!spec.argv[0]) throw new Error('empty command');
-      const { record, path } = await createJob(sessionDir, { argv, cwd: spec.cwd, title: spec.title, createdAt: new Date().toISOString(), wizardPid: process.pid });
+      const { record, path } = await createJob(sessionDir, {
+        argv,
+        cwd: spec.cwd,
+        title: spec.title,
+        createdAt: new Date().toISOString(),
+        wizardPid: process.pid,
+      });
       transcript.write(`    job=${record.dir}`);
       await opts.onJob?.(record);
       if (detached.signal.aborted) throw detached.signal.reason;
@@ -307,7 +326,10 @@ export function createRunner(opts: RunnerOptions): Runner {
         const ready = !spec.cwd || isDirectory(spec.cwd) ? takeSpare() : undefined;
         launched = ready && (await handOver(ready, path, spec)) ? { ended: ready.ended } : await launch(path, spec);
       } catch (error) {
-        throw new AdminError(`The command could not be started: ${(error as Error).message}`, { exitCode: ExitCode.failed, serverState: 'the command did not run' });
+        throw new AdminError(`The command could not be started: ${(error as Error).message}`, {
+          exitCode: ExitCode.failed,
+          serverState: 'the command did not run',
+        });
       }
       opts.onLaunched?.(record);
       // The next command gets a supervisor that starts while this one runs (the restart follows the config check).

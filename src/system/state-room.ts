@@ -22,10 +22,13 @@ export async function ensureStateRoom(dir: string, what: string, freeBytes: Free
   try {
     free = await freeBytes(dir);
   } catch (error) {
-    throw new AdminError(`The free space of the state folder ${dir} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}), so ${what} will not start.`, {
-      exitCode: ExitCode.usage,
-      nextStep: 'Choose a working folder with --state-dir.',
-    });
+    throw new AdminError(
+      `The free space of the state folder ${dir} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}), so ${what} will not start.`,
+      {
+        exitCode: ExitCode.usage,
+        nextStep: 'Choose a working folder with --state-dir.',
+      },
+    );
   }
   if (free < MIN_STATE_FREE_BYTES) {
     throw new AdminError(

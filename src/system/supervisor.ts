@@ -67,7 +67,12 @@ export async function supervise(jobArg: string | undefined): Promise<number> {
     input = JSON.parse(text) as SupervisorInput;
     if (!Array.isArray(input.argv) || !input.argv[0]) throw new Error('no command');
   } catch (error) {
-    const exit: JobExit = { exitCode: 127, endedAt: new Date().toISOString(), error: `no job description received (${(error as Error).message})`, notStarted: true };
+    const exit: JobExit = {
+      exitCode: 127,
+      endedAt: new Date().toISOString(),
+      error: `no job description received (${(error as Error).message})`,
+      notStarted: true,
+    };
     await writeJson(exitFile, exit);
     return 1;
   }
@@ -114,7 +119,10 @@ export async function supervise(jobArg: string | undefined): Promise<number> {
       }
       closeSync(out);
       const exit: JobExit = { exitCode: 127, endedAt: new Date().toISOString(), error: error.message };
-      void written.then(() => writeJson(exitFile, exit)).catch(() => {}).finally(() => resolve(1));
+      void written
+        .then(() => writeJson(exitFile, exit))
+        .catch(() => {})
+        .finally(() => resolve(1));
     });
     child.on('exit', (code, signal) => {
       if (ended) return;
@@ -124,9 +132,12 @@ export async function supervise(jobArg: string | undefined): Promise<number> {
         exitCode: code ?? 128 + (signal ? (osSignals[signal] ?? 0) : 0),
         signal,
         endedAt: new Date().toISOString(),
-        ...(stopping ? { error: 'stopped at the admin\'s request' } : {}),
+        ...(stopping ? { error: "stopped at the admin's request" } : {}),
       };
-      void written.then(() => writeJson(exitFile, exit)).catch(() => {}).finally(() => resolve(0));
+      void written
+        .then(() => writeJson(exitFile, exit))
+        .catch(() => {})
+        .finally(() => resolve(0));
     });
   });
 }

@@ -74,15 +74,24 @@ export async function folderTrustProblem(dir: string, uid = currentUid()): Promi
  */
 export async function ensureTrustedFolder(dir: string, what: string, option: string, opts: { create?: boolean } = {}): Promise<void> {
   if (opts.create === false) {
-    if (!(await lstat(dir).then(() => true, () => false))) return;
+    if (
+      !(await lstat(dir).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return;
   } else {
     await mkdir(dir, { recursive: true, mode: 0o700 }).catch(() => {});
   }
   const problem = await folderTrustProblem(dir).catch((error: NodeJS.ErrnoException) => `${dir} cannot be checked (${error.code ?? error.message})`);
   if (!problem) return;
-  throw new AdminError(`The ${what} ${problem}. The wizard refuses it: whoever controls it could make the wizard write, as ${userName(currentUid())}, into files of their choosing.`, {
-    exitCode: ExitCode.usage,
-    serverState: 'nothing was changed',
-    nextStep: `Use a folder only you can write (owned by you, chmod 700), with ${option}, or remove that one if you did not make it.`,
-  });
+  throw new AdminError(
+    `The ${what} ${problem}. The wizard refuses it: whoever controls it could make the wizard write, as ${userName(currentUid())}, into files of their choosing.`,
+    {
+      exitCode: ExitCode.usage,
+      serverState: 'nothing was changed',
+      nextStep: `Use a folder only you can write (owned by you, chmod 700), with ${option}, or remove that one if you did not make it.`,
+    },
+  );
 }

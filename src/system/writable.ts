@@ -5,7 +5,14 @@ import { AdminError, ExitCode } from '../core/errors.js';
 /** Node's recursive mkdir says ENOENT where the filesystem is read-only: make the missing levels one by one to learn why. */
 async function mkdirCause(dir: string, error: NodeJS.ErrnoException): Promise<string> {
   const missing: string[] = [];
-  for (let d = resolve(dir); !(await stat(d).then(() => true, () => false)); d = dirname(d)) {
+  for (
+    let d = resolve(dir);
+    !(await stat(d).then(
+      () => true,
+      () => false,
+    ));
+    d = dirname(d)
+  ) {
     missing.unshift(d);
     if (dirname(d) === d) break;
   }
@@ -27,7 +34,11 @@ export async function ensureWritableDir(dir: string): Promise<void> {
   } catch (error) {
     code = await mkdirCause(dir, error as NodeJS.ErrnoException);
   }
-  if (!code) code = await access(dir, constants.W_OK).then(() => undefined, (error: NodeJS.ErrnoException) => error.code ?? 'error');
+  if (!code)
+    code = await access(dir, constants.W_OK).then(
+      () => undefined,
+      (error: NodeJS.ErrnoException) => error.code ?? 'error',
+    );
   if (code) {
     throw new AdminError(`The state folder ${dir} cannot be written (${code}).`, {
       exitCode: ExitCode.usage,

@@ -63,7 +63,11 @@ export function layout(input: LayoutInput): Layout {
   const fixed = 1 + wrappedRows(`? ${question.text}`, input.columns) + question.choices + input.quitRows;
   const detailRows = (count: number): number =>
     question.details.slice(0, count).reduce((sum, line) => sum + detailLineRows(line, input.columns), 0) + (count < question.details.length ? 1 : 0);
-  for (const [foldDone, foldPending] of [[false, false], [true, false], [true, true]] as const) {
+  for (const [foldDone, foldPending] of [
+    [false, false],
+    [true, false],
+    [true, true],
+  ] as const) {
     const room = available - stepRows(input.steps, foldDone, foldPending) - fixed;
     if (detailRows(question.details.length) <= room) return { foldDone, foldPending, details: question.details.length, tailHeight: 0 };
   }

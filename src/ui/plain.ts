@@ -25,7 +25,10 @@ export function createPlainRenderer(write: (line: string) => void): (event: Wiza
         break;
       case 'command.started':
         write(`${event.dryRun ? '     (dry run, not run) ' : '     '}$ ${event.argv.join(' ')}`);
-        if (event.dryRun) write(`       as ${event.user ?? '?'} in ${event.cwd ?? '(current folder)'}${event.envNames?.length ? ` with ${event.envNames.join(', ')} set` : ''}`);
+        if (event.dryRun)
+          write(
+            `       as ${event.user ?? '?'} in ${event.cwd ?? '(current folder)'}${event.envNames?.length ? ` with ${event.envNames.join(', ')} set` : ''}`,
+          );
         break;
       case 'command.output':
         write(`     | ${event.line}`);

@@ -32,13 +32,20 @@ test('--json prints one valid object with the documented shape, stable across ru
     assert.ok(['yes', 'no', 'unknown'].includes(note.applies as string));
     for (const f of note.findings as Record<string, unknown>[]) assert.deepEqual(Object.keys(f), ['file', 'line', 'message']);
   }
-  assert.ok(parsed.notes.every((n) => /^1\.5[3-7]\.0$/.test(n.version as string)), 'only (1.52.0, 1.57.0]');
+  assert.ok(
+    parsed.notes.every((n) => /^1\.5[3-7]\.0$/.test(n.version as string)),
+    'only (1.52.0, 1.57.0]',
+  );
   const webclient = parsed.notes.find((n) => n.id === 'v1-53-webclient-removed');
   assert.deepEqual(webclient?.findings, [{ file: join(LEGACY, 'homeserver.yaml'), line: 10, message: 'listeners.0.resources.0.names contains "webclient"' }]);
   assert.equal(parsed.notes[0]?.applies, 'yes');
   assert.equal(parsed.notes[0]?.severity, 'breaking');
   const order = parsed.notes.map((n) => ['yes', 'unknown', 'no'].indexOf(n.applies as string));
-  assert.deepEqual(order, [...order].sort((a, b) => a - b), 'applies yes, then unknown, then no');
+  assert.deepEqual(
+    order,
+    [...order].sort((a, b) => a - b),
+    'applies yes, then unknown, then no',
+  );
 });
 
 test('text output is grouped by severity and shows findings as file:line', async () => {
@@ -76,7 +83,15 @@ test('pre-release target: going to 1.56.0rc1 lists the 1.56.0 notes', async () =
 });
 
 test('an unreadable config still lists the notes, unknown where needed, with a warning', async () => {
-  const { code, stdout, stderr } = await run('--from', '1.52.0', '--to', '1.53.0', '--config', join(ROOT, 'test', 'fixtures', 'configs', 'broken', 'homeserver.yaml'), '--json');
+  const { code, stdout, stderr } = await run(
+    '--from',
+    '1.52.0',
+    '--to',
+    '1.53.0',
+    '--config',
+    join(ROOT, 'test', 'fixtures', 'configs', 'broken', 'homeserver.yaml'),
+    '--json',
+  );
   assert.equal(code, 0);
   assert.match(stderr, /^warning: The config could not be read, so notes that depend on it are shown as unknown: .*homeserver\.yaml:4/m);
   const notes = (JSON.parse(stdout) as { notes: { id: string; applies: string; findings: { message: string }[] }[] }).notes;
@@ -105,8 +120,14 @@ test('--from 1.150.0 --to the newest known release lists the notes of every rele
   assert.equal(code, 0);
   const parsed = JSON.parse(stdout) as { notes: { id: string; version: string }[]; coverage: { complete: boolean; uncovered: unknown; knownThrough: string } };
   const expected = steps.releases.filter((r) => compare(r.version, '1.150.0') > 0 && compare(r.version, newest) <= 0);
-  assert.ok(expected.some((r) => r.version === '1.163.0'), 'steps/ reaches 1.163');
-  assert.deepEqual([...new Set(parsed.notes.map((n) => n.version))].sort(compare), expected.map((r) => r.version));
+  assert.ok(
+    expected.some((r) => r.version === '1.163.0'),
+    'steps/ reaches 1.163',
+  );
+  assert.deepEqual(
+    [...new Set(parsed.notes.map((n) => n.version))].sort(compare),
+    expected.map((r) => r.version),
+  );
   assert.deepEqual(parsed.notes.map((n) => n.id).sort(), expected.flatMap((r) => r.notes.map((n) => n.id)).sort());
   assert.deepEqual(parsed.coverage, { ...parsed.coverage, knownThrough: newest, complete: true, uncovered: null });
 });
@@ -116,7 +137,12 @@ test('--to a release nobody knows says which range is not covered and where its 
   const newest = steps.schema.newestRelease;
   const text = await run('--from', '1.150.0', '--to', '1.999.0', '--offline');
   assert.equal(text.code, 0);
-  assert.ok(text.stdout.includes(`NOT COVERED: the notes data of this tool stops at ${newest}; releases after ${newest} up to 1.999.0 were not checked against this server.`), text.stdout);
+  assert.ok(
+    text.stdout.includes(
+      `NOT COVERED: the notes data of this tool stops at ${newest}; releases after ${newest} up to 1.999.0 were not checked against this server.`,
+    ),
+    text.stdout,
+  );
   assert.match(text.stdout, /Their notes: https:\/\/element-hq\.github\.io\/synapse\/latest\/upgrade\.html/);
   assert.match(text.stdout, /could not be read from the package index: the package index was not asked \(--offline\)/);
   assert.match(text.stderr, /warning: The notes data stops at .*not covered/);

@@ -75,8 +75,14 @@ test('--fix --yes keeps a private backup beside the config, rewrites it with its
     assert.equal((await stat(backup)).mode & 0o777, 0o600, 'the backup is private');
     assert.equal((await stat(config)).mode & 0o777, 0o640, 'the config keeps its mode');
     const fixed = await readFile(config, 'utf8');
-    assert.ok(fixed.includes('# Listeners, as generated before 1.53.\n') && fixed.includes('form_secret: "f0rm-s3cret-value"\n'), 'comments, quoting and secrets kept');
-    const json = JSON.parse((await run('--from', '1.20.0', '--to', '1.60.0', '-c', config, '--fix', '--json')).stdout) as { notes: { id: string; applies: string }[]; fixes: { changes: unknown[]; diff: string[] } };
+    assert.ok(
+      fixed.includes('# Listeners, as generated before 1.53.\n') && fixed.includes('form_secret: "f0rm-s3cret-value"\n'),
+      'comments, quoting and secrets kept',
+    );
+    const json = JSON.parse((await run('--from', '1.20.0', '--to', '1.60.0', '-c', config, '--fix', '--json')).stdout) as {
+      notes: { id: string; applies: string }[];
+      fixes: { changes: unknown[]; diff: string[] };
+    };
     for (const id of ['v1-25-ip-range-blacklist', 'v1-41-template-dir-deprecated', 'v1-53-webclient-removed']) {
       assert.equal(json.notes.find((n) => n.id === id)?.applies, 'no', `${id} no longer applies`);
     }
@@ -94,8 +100,20 @@ test('--fix --json gives each change as data: note, file, line, before, after (s
     assert.equal(r.code, 0, r.stderr);
     const fixes = (JSON.parse(r.stdout) as { fixes: { changes: unknown[]; applied: unknown } }).fixes;
     assert.deepEqual(fixes.changes, [
-      { note: 'v1-41-template-dir-deprecated', file: config, line: 15, before: null, after: { key: 'templates.custom_template_directory', value: '/etc/matrix-synapse/templates' } },
-      { note: 'v1-41-template-dir-deprecated', file: config, line: 14, before: { key: 'email.template_dir', value: '/etc/matrix-synapse/templates' }, after: null },
+      {
+        note: 'v1-41-template-dir-deprecated',
+        file: config,
+        line: 15,
+        before: null,
+        after: { key: 'templates.custom_template_directory', value: '/etc/matrix-synapse/templates' },
+      },
+      {
+        note: 'v1-41-template-dir-deprecated',
+        file: config,
+        line: 14,
+        before: { key: 'email.template_dir', value: '/etc/matrix-synapse/templates' },
+        after: null,
+      },
     ]);
     assert.equal(fixes.applied, null);
   } finally {
@@ -107,7 +125,25 @@ test('--fix --json gives each change as data: note, file, line, before, after (s
 async function runUnprivileged(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   if (process.geteuid?.() !== 0) return run(...args);
   const script = `import(${JSON.stringify(join(ROOT, 'src', 'cli', 'notes-command.ts'))}).then((m) => m.runNotesCommand(process.argv.slice(1), { stdout: (s) => process.stdout.write(s + '\\n'), stderr: (s) => process.stderr.write(s + '\\n') })).then((c) => { process.exitCode = c; })`;
-  const r = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--', process.execPath, '--import', 'tsx', '--input-type=module', '-e', script, '--', '--offline', ...args], { cwd: ROOT, reject: false, env: { HOME: '/nonexistent' } });
+  const r = await execa(
+    'setpriv',
+    [
+      '--reuid=65534',
+      '--regid=65534',
+      '--clear-groups',
+      '--',
+      process.execPath,
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      script,
+      '--',
+      '--offline',
+      ...args,
+    ],
+    { cwd: ROOT, reject: false, env: { HOME: '/nonexistent' } },
+  );
   return { code: r.exitCode ?? 1, stdout: r.stdout, stderr: r.stderr };
 }
 

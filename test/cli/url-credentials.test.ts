@@ -10,8 +10,17 @@ async function run(args: string[]) {
 }
 
 test('--url with user:password@ is refused (exit 2) and the password is shown nowhere', async () => {
-  for (const url of ['http://admin:hunter2-secret@127.0.0.1:8008', 'https://admin:hunter2-secret@matrix.example.org/', 'ftp://admin:hunter2-secret@host', 'http://hunter2-secret@127.0.0.1:8008']) {
-    for (const args of [['--url', url, '--yes'], ['detect', '--url', url], ['--json', '--url', url, '--dry-run']]) {
+  for (const url of [
+    'http://admin:hunter2-secret@127.0.0.1:8008',
+    'https://admin:hunter2-secret@matrix.example.org/',
+    'ftp://admin:hunter2-secret@host',
+    'http://hunter2-secret@127.0.0.1:8008',
+  ]) {
+    for (const args of [
+      ['--url', url, '--yes'],
+      ['detect', '--url', url],
+      ['--json', '--url', url, '--dry-run'],
+    ]) {
       const { code, all } = await run(args);
       assert.equal(code, 2, `${args.join(' ')}: ${all}`);
       assert.doesNotMatch(all, /hunter2/, args.join(' '));

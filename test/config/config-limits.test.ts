@@ -21,9 +21,17 @@ test('configs: a FIFO does not hang, more than 8 MiB is refused, an alias bomb n
   await assert.rejects(readYamlFile(big), (e: unknown) => e instanceof AdminError && e.exitCode === 2 && /more than the 8 MiB/.test(e.message));
   const bomb = join(dir, 'bomb.yaml');
   const levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
-  for (let i = 1; i < 9; i++) levels.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
+  for (let i = 1; i < 9; i++)
+    levels.push(
+      `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9)
+        .fill(`*${String.fromCharCode(96 + i)}`)
+        .join(',')}]`,
+    );
   await writeFile(bomb, `server_name: x\n${levels.join('\n')}\n`);
-  await assert.rejects(readYamlFile(bomb), (e: unknown) => e instanceof AdminError && e.exitCode === 2 && new RegExp(`${bomb}:3:\\d+: this file is not valid YAML`).test(e.message));
+  await assert.rejects(
+    readYamlFile(bomb),
+    (e: unknown) => e instanceof AdminError && e.exitCode === 2 && new RegExp(`${bomb}:3:\\d+: this file is not valid YAML`).test(e.message),
+  );
 });
 
 test('the client listener: a port outside 1-65535 or a bind address that is not an address is refused with file:line (exit 2)', async () => {
@@ -40,9 +48,15 @@ test('the client listener: a port outside 1-65535 or a bind address that is not 
       const file = join(base, 'hs.yaml');
       await writeFile(file, `server_name: x\nlisteners:\n  - ${listener}\n    resources: [{names: [client]}]\n`);
       const config = await loadHomeserverConfig([file]);
-      assert.throws(() => clientListenerUrl(config), (e: unknown) => e instanceof AdminError && e.exitCode === 2 && message.test(e.message));
+      assert.throws(
+        () => clientListenerUrl(config),
+        (e: unknown) => e instanceof AdminError && e.exitCode === 2 && message.test(e.message),
+      );
     }
-    await writeFile(join(base, 'hs.yaml'), 'server_name: x\nlisteners:\n  - port: 8008\n    bind_addresses: ["::1", "[::]", "0.0.0.0"]\n    resources: [{names: [client]}]\n');
+    await writeFile(
+      join(base, 'hs.yaml'),
+      'server_name: x\nlisteners:\n  - port: 8008\n    bind_addresses: ["::1", "[::]", "0.0.0.0"]\n    resources: [{names: [client]}]\n',
+    );
     assert.equal(clientListenerUrl(await loadHomeserverConfig([join(base, 'hs.yaml')]))?.url, 'http://127.0.0.1:8008');
   } finally {
     await rm(base, { recursive: true, force: true });

@@ -20,7 +20,10 @@ test('files and conf.d directories merge at the top level, later wins, lines poi
   const config = await loadHomeserverConfig([join(dir, 'homeserver.yaml'), join(dir, 'conf.d')]);
   assert.equal(config.get('server_name'), 'b.example');
   assert.equal(config.get('report_stats'), true);
-  assert.deepEqual(config.files.map((f) => f.path.slice(dir.length)), ['/homeserver.yaml', '/conf.d/10-a.yaml', '/conf.d/20-b.yaml']);
+  assert.deepEqual(
+    config.files.map((f) => f.path.slice(dir.length)),
+    ['/homeserver.yaml', '/conf.d/10-a.yaml', '/conf.d/20-b.yaml'],
+  );
   const [stats] = config.find('report_stats');
   assert.equal(stats?.file, join(dir, 'conf.d', '20-b.yaml'));
   assert.equal(stats?.line, 3);

@@ -15,7 +15,10 @@ test('the newest progress line wins', () => {
   assert.equal(migrationProgress(lines), 'applying schema delta 65/01_standin.sql');
   assert.equal(migrationProgress(lines.slice(0, 2)), 'migrating the database schema to v65');
   assert.equal(migrationProgress([...lines, line('synapse.storage.prepare_database', 'Schema now up to date')]), 'Schema now up to date');
-  assert.equal(migrationProgress([line('x', 'Running 72/03bg_populate_events_columns.py:run_create')]), 'running schema script 72/03bg_populate_events_columns.py:run_create');
+  assert.equal(
+    migrationProgress([line('x', 'Running 72/03bg_populate_events_columns.py:run_create')]),
+    'running schema script 72/03bg_populate_events_columns.py:run_create',
+  );
   assert.equal(migrationProgress(['nothing here']), undefined);
 });
 
@@ -28,7 +31,9 @@ test('shortLogLine keeps the time, level, logger and message of Synapse log line
 });
 
 // Recorded from real Synapse 1.46.0 on Python 3.11, stopped with `synctl stop` (only the venv path changed).
-const REAL_STOP = readFileSync(new URL('../fixtures/logs/synapse-1.46-python3.11-stop.log', import.meta.url), 'utf8').trimEnd().split('\n');
+const REAL_STOP = readFileSync(new URL('../fixtures/logs/synapse-1.46-python3.11-stop.log', import.meta.url), 'utf8')
+  .trimEnd()
+  .split('\n');
 
 test("Synapse's Python 3.11 shutdown traceback (SystemExit: 0) becomes one line saying it is harmless", () => {
   const labelled = labelHarmlessShutdown(REAL_STOP);

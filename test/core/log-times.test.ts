@@ -4,7 +4,7 @@ import { listenerTimes, logLineTime, outageFromLog } from '../../src/core/log-ti
 
 // Lines as real Synapse 1.161.0 wrote them (listener on port 43161), stopped by synctl and started again.
 const LOG = [
-  '2026-12-01 03:12:17,263 - synapse.util.httpresourcetree - 55 - INFO - call_when_running - Attaching <…> to path b\'/_matrix/media/r0\'',
+  "2026-12-01 03:12:17,263 - synapse.util.httpresourcetree - 55 - INFO - call_when_running - Attaching <…> to path b'/_matrix/media/r0'",
   '2026-12-01 03:12:17,301 - synapse.app._base - 511 - INFO - call_when_running - Synapse now listening on TCP port 43161',
   '2026-12-01 03:14:23,376 - twisted - 273 - INFO - sentinel - Received SIGTERM, shutting down.',
   '2026-12-01 03:14:23,378 - twisted - 273 - INFO - sentinel - (TCP Port 43161 Closed)',
@@ -34,7 +34,10 @@ test('the unseen part of an outage: closed after the restart began, opened after
   const times = listenerTimes(LOG, 43161);
   const began = at('2026-12-01T03:14:23.100');
   // It serves once start() is through: the end of start() when logged, else the listener opening.
-  assert.deepEqual(outageFromLog(times, began, at('2026-12-01T03:15:00.000')), { closedAt: at('2026-12-01T03:14:23.378'), openedAt: at('2026-12-01T03:14:29.402') });
+  assert.deepEqual(outageFromLog(times, began, at('2026-12-01T03:15:00.000')), {
+    closedAt: at('2026-12-01T03:14:23.378'),
+    openedAt: at('2026-12-01T03:14:29.402'),
+  });
   assert.deepEqual(outageFromLog({ ...times, started: [] }, began, at('2026-12-01T03:15:00.000')).openedAt, at('2026-12-01T03:14:29.015'));
   // An opening after the wizard's own answer, or a log from another clock, is not used.
   assert.deepEqual(outageFromLog(times, began, at('2026-12-01T03:14:25.000')), { closedAt: at('2026-12-01T03:14:23.378') });

@@ -15,14 +15,24 @@ const plan: Plan = {
   evidence: ['virtualenv from --venv: /srv/synapse env'],
   notes: [
     {
-      id: 'v1-48-top-level-trust-identity-server-error', version: '1.48.0', title: "Top-level key is an error (it's removed)", severity: 'breaking', applies: 'yes',
-      findings: [{ file: '/etc/hs.yaml', line: 12, message: 'trust_identity_server_for_password_resets is true' }], action: 'Remove the key.\nThen restart.',
+      id: 'v1-48-top-level-trust-identity-server-error',
+      version: '1.48.0',
+      title: "Top-level key is an error (it's removed)",
+      severity: 'breaking',
+      applies: 'yes',
+      findings: [{ file: '/etc/hs.yaml', line: 12, message: 'trust_identity_server_for_password_resets is true' }],
+      action: 'Remove the key.\nThen restart.',
     },
     { id: 'maybe', version: '1.47.0', title: 'Scripts may break', severity: 'action', applies: 'unknown', findings: [], action: '' },
   ],
   checks: ['ok: pip can install: Would install matrix-synapse-1.48.0'],
   commands: [
-    { step: 'Back up the database', argv: ['pg_dump', '-Fc', '-f', '/var/backups/synapse.dump', 'synapse'], cwd: undefined, env: { PGPASSWORD: '***', PGHOST: 'db.local' } },
+    {
+      step: 'Back up the database',
+      argv: ['pg_dump', '-Fc', '-f', '/var/backups/synapse.dump', 'synapse'],
+      cwd: undefined,
+      env: { PGPASSWORD: '***', PGHOST: 'db.local' },
+    },
     { step: 'Install the new version', argv: ['/srv/synapse env/bin/pip', 'install', 'matrix-synapse[postgres]==1.48.0'], cwd: '/srv', env: {} },
   ],
 };
@@ -36,7 +46,10 @@ test('the plan script carries notes, checks and exact commands, quoted for sh', 
   assert.match(script, /# Notes that could not be checked here/);
   assert.match(script, /# {2}ok: pip can install/);
   assert.match(script, /\nset -eu\n/);
-  assert.match(script, /: "\$\{PGPASSWORD:\?export PGPASSWORD before running this script\}"\nenv PGHOST=db\.local pg_dump -Fc -f \/var\/backups\/synapse\.dump synapse/);
+  assert.match(
+    script,
+    /: "\$\{PGPASSWORD:\?export PGPASSWORD before running this script\}"\nenv PGHOST=db\.local pg_dump -Fc -f \/var\/backups\/synapse\.dump synapse/,
+  );
   assert.match(script, /\(cd \/srv && '\/srv\/synapse env\/bin\/pip' install 'matrix-synapse\[postgres\]==1\.48\.0'\)/);
   assert.doesNotMatch(script, /\*\*\*/);
 });
@@ -56,11 +69,26 @@ test('a config fix is a reviewed file write: its diff as comments above the comm
         argv: ['synapse-upgrade', 'notes', '--from', '1.46.0', '--to', '1.48.0', '--config', '/etc/hs.yaml', '--fix', '--yes'],
         cwd: undefined,
         env: {},
-        review: ['The config fixes for v1-53-webclient-removed; review the diff:', '--- /etc/hs.yaml', '+++ /etc/hs.yaml (fixed)', '-      - names: [client, webclient]', '+      - names: [client]'],
+        review: [
+          'The config fixes for v1-53-webclient-removed; review the diff:',
+          '--- /etc/hs.yaml',
+          '+++ /etc/hs.yaml (fixed)',
+          '-      - names: [client, webclient]',
+          '+      - names: [client]',
+        ],
       },
     ],
   });
-  const expected = ['# Step: Apply the config fixes of the notes (reviewed file write)', '# The config fixes for v1-53-webclient-removed; review the diff:', '# --- /etc/hs.yaml', '# +++ /etc/hs.yaml (fixed)', '# -      - names: [client, webclient]', '# +      - names: [client]', 'synapse-upgrade notes --from 1.46.0 --to 1.48.0 --config /etc/hs.yaml --fix --yes', ''];
+  const expected = [
+    '# Step: Apply the config fixes of the notes (reviewed file write)',
+    '# The config fixes for v1-53-webclient-removed; review the diff:',
+    '# --- /etc/hs.yaml',
+    '# +++ /etc/hs.yaml (fixed)',
+    '# -      - names: [client, webclient]',
+    '# +      - names: [client]',
+    'synapse-upgrade notes --from 1.46.0 --to 1.48.0 --config /etc/hs.yaml --fix --yes',
+    '',
+  ];
   assert.ok(script.includes(expected.join('\n')), script);
   assert.equal(spawnSync('sh', ['-n'], { input: script }).status, 0, 'still valid sh');
 });

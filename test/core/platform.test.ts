@@ -35,7 +35,9 @@ test('newestRunnableOn: the last release an old platform can run', () => {
   assert.deepEqual(newestRunnableOn(platform, { python: '3.9.2' }).last, '1.141.0');
   assert.deepEqual(newestRunnableOn(platform, { python: '3.8.10', postgresql: '12.1' }).last, '1.118.0');
   assert.deepEqual(newestRunnableOn(platform, { postgresql: '13.4' }), {
-    last: '1.142.1', before: '1.143.0', reasons: ['postgresql 13.4 is below 14: the last release for it is 1.142.1'],
+    last: '1.142.1',
+    before: '1.143.0',
+    reasons: ['postgresql 13.4 is below 14: the last release for it is 1.142.1'],
   });
   assert.deepEqual(newestRunnableOn(platform, { sqlite: '3.31.1' }).last, '1.141.0');
   assert.deepEqual(newestRunnableOn(platform, { python: '3.12.3', postgresql: '16.2', sqlite: '3.45.1' }), { reasons: [] });

@@ -27,7 +27,10 @@ test('the database is too new for the old version: restore the backup, or nothin
 test("1.26.0 → 1.25.0: the guide's SQL instead of a restore, single quotes on PostgreSQL", () => {
   const sqlite = plan('1.25.0', '1.26.0', 59);
   assert.equal(sqlite.restore, false);
-  assert.deepEqual(sqlite.procedures.map((p) => p.id), ['rollback-1-26-to-1-25']);
+  assert.deepEqual(
+    sqlite.procedures.map((p) => p.id),
+    ['rollback-1-26-to-1-25'],
+  );
   const statements = sqlite.sql.flatMap((s) => s.statements);
   assert.ok(statements.includes('UPDATE schema_version SET version = 58;'));
   assert.ok(statements.includes('DELETE FROM event_auth_chain_links;'));
@@ -39,7 +42,10 @@ test("1.26.0 → 1.25.0: the guide's SQL instead of a restore, single quotes on 
 });
 
 test('1.30.0 → 1.12.4 crosses two procedures, newest first; a compat raise without one needs the backup', () => {
-  assert.deepEqual(applicableProcedures(data.rollbacks, '1.12.4', '1.30.0').map((p) => p.id), ['rollback-1-26-to-1-25', 'rollback-1-13-to-1-12-4']);
+  assert.deepEqual(
+    applicableProcedures(data.rollbacks, '1.12.4', '1.30.0').map((p) => p.id),
+    ['rollback-1-26-to-1-25', 'rollback-1-13-to-1-12-4'],
+  );
   // 1.9.0 raised compat (57) and the guide has no SQL for it: going back to 1.8.0 needs the backup.
   assert.equal(plan('1.8.0', '1.13.0', 58).restore, true);
   assert.equal(plan('1.12.4', '1.13.0', 58).restore, false);
@@ -58,7 +64,17 @@ test('sqlForEngine only rewrites double-quoted literals for PostgreSQL', () => {
 
 test('with workers, a schema the upgrade moved on needs the backup even where the main process could run (1.49 → 1.46: schema 66, workers of 1.46 need 65)', () => {
   const withWorkers = (back: string, current: string, db: { compat: number; schema: number }, haveBackup = true) =>
-    planRollback({ schema: data.schema, procedures: data.rollbacks, back, current, engine: 'sqlite3', dbCompat: db.compat, haveBackup, workers: true, dbSchema: db.schema });
+    planRollback({
+      schema: data.schema,
+      procedures: data.rollbacks,
+      back,
+      current,
+      engine: 'sqlite3',
+      dbCompat: db.compat,
+      haveBackup,
+      workers: true,
+      dbSchema: db.schema,
+    });
   const p = withWorkers('1.46.0', '1.49.0', { compat: 61, schema: 66 });
   assert.equal(p.restore, true);
   assert.match(p.reason, /1\.49\.0 migrated the database to schema 66; 1\.46\.0's main process could use it, but its workers start only on schema 65/);

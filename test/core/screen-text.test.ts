@@ -6,8 +6,24 @@ import { parseServerVersionBody } from '../../src/core/server-version.js';
 const ESC = '\x1b';
 /** Sequences seen from hostile servers and logs: pane title (OSC 0/2, BEL and ST ends), colour, cursor moves, clear screen, hyperlinks, DCS, 8-bit CSI/OSC. */
 const HOSTILE = [
-  `${ESC}]0;pwned${'\x07'}`, `${ESC}]2;pwned${ESC}\\`, `${ESC}[31m`, `${ESC}[1;38;2;255;0;0m`, `${ESC}[2J`, `${ESC}[H`, `${ESC}[?1049h`,
-  `${ESC}]8;;http://evil.example/${ESC}\\`, `${ESC}P+q544e${ESC}\\`, `${ESC}c`, `${ESC}(0`, '\x9b31m', '\x9d2;pwned\x07', '\r', '\b', '\x00', '\x7f', '\x85',
+  `${ESC}]0;pwned${'\x07'}`,
+  `${ESC}]2;pwned${ESC}\\`,
+  `${ESC}[31m`,
+  `${ESC}[1;38;2;255;0;0m`,
+  `${ESC}[2J`,
+  `${ESC}[H`,
+  `${ESC}[?1049h`,
+  `${ESC}]8;;http://evil.example/${ESC}\\`,
+  `${ESC}P+q544e${ESC}\\`,
+  `${ESC}c`,
+  `${ESC}(0`,
+  '\x9b31m',
+  '\x9d2;pwned\x07',
+  '\r',
+  '\b',
+  '\x00',
+  '\x7f',
+  '\x85',
 ];
 
 test('every escape sequence and control character is removed; tab, newline and the text around stay', () => {
@@ -66,5 +82,8 @@ test('the version endpoint: the version string is cut at 64 characters, an error
   const quoted = /\("(.*)"\)/.exec(error)?.[1] ?? '';
   assert.equal(quoted.length, SHOWN_LIMITS.snippet);
   assert.ok(error.length < 300, error.slice(0, 300));
-  assert.throws(() => parseServerVersionBody(200, 'application/json', JSON.stringify({ server_version: `x${'9'.repeat(1000)}` })), (e: Error) => e.message.length < 150);
+  assert.throws(
+    () => parseServerVersionBody(200, 'application/json', JSON.stringify({ server_version: `x${'9'.repeat(1000)}` })),
+    (e: Error) => e.message.length < 150,
+  );
 });

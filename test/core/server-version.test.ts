@@ -26,7 +26,7 @@ test('an HTML page, garbage, a 500 or a missing key are clear errors', () => {
   assert.throws(() => parseServerVersionBody(200, 'application/json', '{"server_version":"soon"}'), /cannot read/);
 });
 
-test('a worker\'s version from its Server header (Synapse/X); anything else is no answer', () => {
+test("a worker's version from its Server header (Synapse/X); anything else is no answer", () => {
   assert.deepEqual(parseServerHeader('Synapse/1.161.0'), { version: '1.161.0', raw: '1.161.0', python: undefined });
   assert.equal(parseServerHeader('nginx/1.22.1'), undefined);
   assert.equal(parseServerHeader('Synapse/not-a-version'), undefined);

@@ -7,7 +7,14 @@ const fold = (events: WizardEvent[]) => events.reduce(reduceView, initialView())
 
 test('steps move from pending to running to done', () => {
   const view = fold([
-    { type: 'steps', steps: [{ id: 'detect', title: 'x' }, { id: 'target', title: 'y' }, { id: 'notes', title: 'z' }] },
+    {
+      type: 'steps',
+      steps: [
+        { id: 'detect', title: 'x' },
+        { id: 'target', title: 'y' },
+        { id: 'notes', title: 'z' },
+      ],
+    },
     { type: 'step.started', step: 'detect', title: 'x' },
     { type: 'step.finished', step: 'detect', status: 'done', summary: 'found it' },
     { type: 'step.started', step: 'target', title: 'y' },
@@ -24,7 +31,10 @@ test('command output is a bounded tail; the command header goes to the finished 
   const view = fold(events);
   assert.equal(view.tail.length, TAIL_LIMIT);
   assert.equal(view.tail.at(-1), `line ${TAIL_LIMIT + 49}`);
-  assert.deepEqual(view.log.map((l) => l.text), ['$ pip install']);
+  assert.deepEqual(
+    view.log.map((l) => l.text),
+    ['$ pip install'],
+  );
   assert.deepEqual(view.running?.argv, ['pip', 'install']);
   assert.equal(fold([...events, { type: 'command.finished', id: 1, exitCode: 0, durationMs: 5 }]).running, undefined);
 });
@@ -39,7 +49,13 @@ test('the log is append-only with stable keys', () => {
     { type: 'message', level: 'warn', text: 'a' },
     { type: 'message', level: 'info', text: 'b' },
   ]);
-  assert.deepEqual(view.log.map((l) => [l.key, l.level, l.text]), [[0, 'warn', 'a'], [1, 'info', 'b']]);
+  assert.deepEqual(
+    view.log.map((l) => [l.key, l.level, l.text]),
+    [
+      [0, 'warn', 'a'],
+      [1, 'info', 'b'],
+    ],
+  );
 });
 
 test('questions come and go; the result ends waiting and running', () => {
@@ -67,10 +83,23 @@ test('reduceEvents folds a batch like reduceView event by event, output runs inc
 
 test('the step list comes from the flows: a rollback announced after a failure draws its steps after the upgrade', () => {
   const view = fold([
-    { type: 'steps', steps: [{ id: 'detect', title: 'Find' }, { id: 'restart', title: 'Restart' }, { id: 'verify', title: 'Verify' }] },
+    {
+      type: 'steps',
+      steps: [
+        { id: 'detect', title: 'Find' },
+        { id: 'restart', title: 'Restart' },
+        { id: 'verify', title: 'Verify' },
+      ],
+    },
     { type: 'step.started', step: 'restart', title: 'Restart' },
     { type: 'step.finished', step: 'restart', status: 'failed', summary: 'exit 1' },
-    { type: 'steps', steps: [{ id: 'rollback-install', title: 'Put back' }, { id: 'rollback-verify', title: 'Verify back' }] },
+    {
+      type: 'steps',
+      steps: [
+        { id: 'rollback-install', title: 'Put back' },
+        { id: 'rollback-verify', title: 'Verify back' },
+      ],
+    },
     { type: 'step.started', step: 'rollback-install', title: 'Put back' },
   ]);
   assert.deepEqual(

@@ -57,188 +57,243 @@ systemctl enable -q matrix-synapse.service matrix-synapse-worker@client1.service
 systemctl restart matrix-synapse.target
 `;
 
-test('Debian package on real systemd (PID 1 in a Podman container), real debhelper packages of real Synapse, real apt: detection, a rejected config costs no downtime, upgrade with the postinst restart held and the TimeoutStartSec drop-in read by systemd, target + worker, rollback with the old package gone from the repository, resume after kill -9', { timeout: 45 * 60_000 }, async (t) => {
-  const missing = containerEngineMissing() ?? (['dpkg-buildpackage', 'dh', 'dpkg-scanpackages'].filter((x) => !which(x)).map((x) => `needs ${x}`)[0]);
-  if (missingTool(t, missing)) return;
-  const work = await mkdtemp(join(tmpdir(), 'su-systemd-'));
-  const repo = join(work, 'repo');
-  await mkdir(repo);
-  const debs: Record<string, string> = { [OLD]: await ensureSynapseDeb(OLD, PORT), [NEW]: await ensureSynapseDeb(NEW, PORT) };
-  /** The repository lists exactly these versions (its folder stays: it is mounted into the container). */
-  const publish = async (...versions: string[]) => {
-    for (const name of await readdir(repo)) await rm(join(repo, name), { force: true });
-    for (const v of versions) await copyFile(debs[v] as string, join(repo, debName(v)));
-    const scan = await execa('dpkg-scanpackages', ['--multiversion', '.', '/dev/null'], { cwd: repo, stderr: 'ignore' });
-    await writeFile(join(repo, 'Packages'), `${scan.stdout}\n`);
-  };
-  await publish(OLD);
-  const c: SystemdContainer = await startSystemdContainer(`su-systemd-${process.pid}`, [
-    { host: repo, path: '/srv/repo', readOnly: true },
-    { host: process.execPath, path: '/usr/local/bin/node', readOnly: true },
-    { host: BUNDLE, path: WIZARD, readOnly: true },
-    { host: DEB_FIXTURES, path: '/fixtures', readOnly: true },
-  ]);
-  t.after(async () => {
-    await c.remove();
-    await rm(work, { recursive: true, force: true });
-  });
-  const wizard = (args: string[]) => c.exec(['node', WIZARD, ...args], { env: { LANG: 'C.UTF-8' }, timeout: 15 * 60_000 });
-  const versionAt = (port: number) => c.sh(`python3 -c "import urllib.request as u; r = u.urlopen('http://127.0.0.1:${port}/_matrix/client/versions', timeout=5); print(r.headers['Server'].split('/')[1])"`);
-  const pkgVersion = () => c.sh("dpkg-query -W -f='${Version}' matrix-synapse-py3");
-  const show = async (unit: string, prop: string) => c.sh(`systemctl show -p ${prop} --value ${unit}`);
-  const mainStart = async () => ({ pid: await show('matrix-synapse.service', 'MainPID'), since: await show('matrix-synapse.service', 'ActiveEnterTimestampMonotonic') });
-  const stateDir = '/root/.local/state/synapse-upgrade';
-  const latestJournal = async () => {
-    const folder = await c.sh(`ls -t ${stateDir} | grep -v '^\\.' | head -1`);
-    return JSON.parse(await c.sh(`cat ${stateDir}/${folder}/journal.json`));
-  };
-  /** Samples, every 0.2 s until `stop` exists: main PID, active-since, package version, whether a policy-rc.d is in place. */
-  const startSampler = (file: string) =>
-    c.spawn(['bash', '-c', `rm -f ${file}.stop; while [ ! -e ${file}.stop ]; do echo "$(systemctl show -p MainPID --value matrix-synapse.service) $(systemctl show -p ActiveEnterTimestampMonotonic --value matrix-synapse.service) $(dpkg-query -W -f='\${Version}' matrix-synapse-py3) $(test -e /usr/sbin/policy-rc.d && echo held || echo free)" >> ${file}; sleep 0.2; done`]);
-  const stopSampler = async (file: string, child: ReturnType<typeof startSampler>) => {
-    await c.sh(`touch ${file}.stop`);
-    await child;
-    return (await c.sh(`cat ${file}`)).split('\n').map((l) => l.split(' ')).map(([pid, since, version, hold]) => ({ pid, since, version, hold }));
-  };
-
-  await t.test(`installed from the repository (${OLD} only) with real apt and started by real systemd; the worker set-up of Synapse's docs`, async () => {
-    await c.sh(`rm -f /etc/apt/sources.list.d/*\necho 'deb [trusted=yes] copy:/srv/repo ./' > /etc/apt/sources.list\napt-get -q update >/dev/null\nDEBIAN_FRONTEND=noninteractive apt-get install -y -q matrix-synapse-py3 >/dev/null`, 15 * 60_000);
-    assert.equal(await show('matrix-synapse.service', 'ActiveState'), 'active');
-    assert.equal(await versionAt(PORT), OLD);
-    await c.sh(WORKER_SETUP, 10 * 60_000);
-    assert.equal(await show('matrix-synapse-worker@client1.service', 'ActiveState'), 'active');
-    assert.equal(await versionAt(WORKER_PORT), OLD);
-    // A new homeserver runs background updates for a while; the wizard (rightly) refuses to upgrade over them, so
-    // the admin waits, as its message says.
-    const deadline = Date.now() + 10 * 60_000;
-    const pending = () => c.sh(`python3 -c "import sqlite3; print(sqlite3.connect('file:/var/lib/matrix-synapse/homeserver.db?mode=ro', uri=True).execute('SELECT count(*) FROM background_updates').fetchone()[0])"`);
-    while ((await pending()) !== '0' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
-    assert.equal(await pending(), '0', 'background updates finished');
-    // apt kept the downloaded .deb (copy: as from a remote repository); then the repository moves on to NEW alone.
-    assert.match(await c.sh('ls /var/cache/apt/archives'), new RegExp(debName(OLD).replace(/[.+]/g, '\\$&')));
-    await publish(NEW);
-    await c.sh('apt-get -q update >/dev/null');
-    assert.doesNotMatch(await c.sh('apt-cache madison matrix-synapse-py3'), new RegExp(OLD.replace(/\./g, '\\.')));
-  });
-
-  await t.test('detect with no flags: the Debian package, systemd target with the worker, the 90 s start timeout', async () => {
-    const r = await wizard(['detect', '--json']);
-    assert.equal(r.exitCode, 0, r.stdout + r.stderr);
-    const report = JSON.parse(r.stdout);
-    assert.equal(report.method, 'debian');
-    assert.equal(report.confidence, 'high');
-    assert.equal(report.installedVersion, OLD);
-    assert.equal(report.packageVersion, `${OLD}+bookworm1`);
-    assert.deepEqual(report.configPaths, ['/etc/matrix-synapse/homeserver.yaml', '/etc/matrix-synapse/conf.d']);
-    assert.equal(report.database, 'sqlite3');
-    assert.ok(report.evidence.some((e: string) => e.includes(`dpkg: matrix-synapse-py3 ${OLD}+bookworm1 is installed`)), report.evidence.join('\n'));
-    assert.equal(report.runningVersion, OLD);
-    assert.equal(report.restart, 'systemd');
-    assert.equal(report.restartDetails.unit, 'matrix-synapse.target');
-    assert.equal(report.restartDetails.timeoutStartSec, 90);
-    assert.deepEqual(report.workers.map((w: { name: string; url: string }) => [w.name, w.url]), [['client1', `http://127.0.0.1:${WORKER_PORT}`]]);
-    assert.equal(await show('matrix-synapse.service', 'TimeoutStartUSec'), '1min 30s');
-  });
-
-  await t.test(`a config ${NEW} rejects (its note accepted but not acted on): the config check stops the upgrade before any restart; Synapse keeps running ${OLD} in the same process`, async () => {
-    await c.sh(`cat > /etc/matrix-synapse/conf.d/password-resets.yaml <<'YAML'\n${REJECTED_BY_NEW}YAML`);
-    const before = await mainStart();
-    const workerBefore = await show('matrix-synapse-worker@client1.service', 'MainPID');
-    const r = await wizard(['--yes', '--accept-notes', REJECTED_NOTE]);
-    assert.notEqual(r.exitCode, 0, r.stdout + r.stderr);
-    assert.match(r.stdout, /trust_identity_server_for_password_resets/);
-    assert.deepEqual(await mainStart(), before, 'the main process was never restarted');
-    assert.match(r.stdout, /rejects the config/, r.stdout + r.stderr);
-    // The TimeoutStartSec drop-in was put in place before apt, and systemd read it (daemon-reload), restart or not.
-    assert.match(r.stdout, /migrates the database schema \(v65 → v66\) while Synapse starts\. matrix-synapse\.service allows 90 s to start and has Restart=always/);
-    assert.equal(await show('matrix-synapse.service', 'TimeoutStartUSec'), '1h');
-    assert.equal(await show('matrix-synapse.service', 'DropInPaths'), '/etc/systemd/system/matrix-synapse.service.d/synapse-upgrade-timeout.conf');
-    const transcript = await c.sh(`cat ${(await latestJournal()).transcript}`);
-    const order = ['"systemctl","daemon-reload"', '"apt-get","install"', '"-m","synapse.config"'].map((k) => transcript.indexOf(k));
-    assert.ok(order.every((at, i) => at > 0 && (i === 0 || at > (order[i - 1] as number))), `drop-in reloaded, then apt, then the config check: ${order}`);
-    assert.doesNotMatch(transcript, /"systemctl","restart"/);
-    assert.equal(await show('matrix-synapse-worker@client1.service', 'MainPID'), workerBefore);
-    assert.equal(await versionAt(PORT), OLD);
-    assert.equal(await c.sh('test -e /usr/sbin/policy-rc.d && echo held || echo free'), 'free');
-    // With --yes the old package went back in (under the hold too): what is installed is what runs.
-    assert.equal(await pkgVersion(), `${OLD}+bookworm1`);
-    assert.match(r.stdout, /still running and serving|downtime 0 s/);
-    await c.sh('rm /etc/matrix-synapse/conf.d/password-resets.yaml');
-  });
-
-  await t.test(`upgrade ${OLD} → ${NEW}: the drop-in read by systemd before apt, the postinst's restart held (the process keeps running through apt), one restart of the target after the config check, worker verified`, async () => {
-    const before = await mainStart();
-    const sampler = startSampler('/run/samples-upgrade');
-    const r = await wizard(['--yes']);
-    const samples = await stopSampler('/run/samples-upgrade', sampler);
-    assert.equal(r.exitCode, 0, r.stdout + r.stderr);
-    assert.equal(await pkgVersion(), `${NEW}+bookworm1`);
-    assert.equal(await versionAt(PORT), NEW);
-    assert.equal(await versionAt(WORKER_PORT), NEW);
-    // The drop-in went in during the refused run (before its apt) and is read back now: no question again.
-    assert.doesNotMatch(r.stdout, /allows 90 s to start/);
-    assert.equal(await show('matrix-synapse.service', 'TimeoutStartUSec'), '1h');
-    // While the hold was in place the package changed under the same running process: apt did not restart it.
-    const held = samples.filter((s) => s.hold === 'held');
-    assert.ok(held.some((s) => s.version === `${NEW}+bookworm1`), `apt installed ${NEW} while held: ${JSON.stringify(samples)}`);
-    assert.ok(held.every((s) => s.pid === before.pid && s.since === before.since), `same process all through apt: ${JSON.stringify(held)}`);
-    // Then exactly one new process: old pid, (restarting), new pid; never a second restart.
-    const pids = [...new Set(samples.map((s) => s.pid).filter((p) => p && p !== '0'))];
-    assert.deepEqual(pids.length, 2, `one restart: ${pids}`);
-    assert.equal(await c.sh('test -e /usr/sbin/policy-rc.d && echo held || echo free'), 'free');
-    const journal = await latestJournal();
-    const transcript = await c.sh(`cat ${journal.transcript}`);
-    assert.match(transcript, /policy-rc\.d returned 101, not running 'restart matrix-synapse\.service'/);
-    assert.match(transcript, /"systemctl","restart","matrix-synapse\.target"/);
-  });
-
-  await t.test(`rollback: ${OLD} is no longer in the repository; the .deb kept from apt's cache goes back in, the backup is restored (the worker needs its own schema), the target restarts, main and worker answer ${OLD}`, async () => {
-    assert.doesNotMatch(await c.sh('apt-cache madison matrix-synapse-py3'), new RegExp(OLD.replace(/\./g, '\\.')));
-    const r = await wizard(['rollback', '--yes']);
-    assert.equal(r.exitCode, 0, r.stdout + r.stderr);
-    // 1.46's main process could use schema 66, but its worker refuses it: the backup goes back in.
-    assert.match(r.stdout, /its workers start only on schema 65/);
-    assert.equal(await pkgVersion(), `${OLD}+bookworm1`);
-    assert.equal(await versionAt(PORT), OLD);
-    assert.equal(await versionAt(WORKER_PORT), OLD);
-    assert.equal(await c.sh('test -e /usr/sbin/policy-rc.d && echo held || echo free'), 'free');
-  });
-
-  // Known defect, open (issue 21): the resume finds the killed run's own apt-get still running and refuses as
-  // "package manager busy" instead of following it; once apt has ended, `resume --yes` exits 0 while Synapse still
-  // answers the old version with the new package installed. Kept as a todo so it runs and reports, without hiding it.
-  await t.test('killed (-9) while apt runs under the hold: resume lifts the leftover hold, finishes the upgrade and restarts through systemd', { todo: 'known defect: resume refuses its own running apt-get, then reports success without the restart' }, async () => {
-    const run = c.spawn(['node', WIZARD, '--yes'], { LANG: 'C.UTF-8' });
-    // Wait until apt runs with the hold in place, then kill the wizard (not apt) with SIGKILL.
-    const deadline = Date.now() + 10 * 60_000;
-    let pids = '';
-    while (Date.now() < deadline) {
-      // (minbase has no procps: /proc is read directly.) The wizard itself, not the supervisor that runs apt.
-      pids = await c.sh(
-        `if grep -qs 'synapse-upgrade: restart hold' /usr/sbin/policy-rc.d && grep -qsx apt-get /proc/[0-9]*/comm; then\n` +
-          `for d in /proc/[0-9]*; do cmd=$(tr '\\0' ' ' < $d/cmdline 2>/dev/null) || continue; case "$cmd" in "node ${WIZARD} --yes"*) echo -n "\${d#/proc/} ";; esac; done\nfi`,
+test(
+  'Debian package on real systemd (PID 1 in a Podman container), real debhelper packages of real Synapse, real apt: detection, a rejected config costs no downtime, upgrade with the postinst restart held and the TimeoutStartSec drop-in read by systemd, target + worker, rollback with the old package gone from the repository, resume after kill -9',
+  { timeout: 45 * 60_000 },
+  async (t) => {
+    const missing = containerEngineMissing() ?? ['dpkg-buildpackage', 'dh', 'dpkg-scanpackages'].filter((x) => !which(x)).map((x) => `needs ${x}`)[0];
+    if (missingTool(t, missing)) return;
+    const work = await mkdtemp(join(tmpdir(), 'su-systemd-'));
+    const repo = join(work, 'repo');
+    await mkdir(repo);
+    const debs: Record<string, string> = { [OLD]: await ensureSynapseDeb(OLD, PORT), [NEW]: await ensureSynapseDeb(NEW, PORT) };
+    /** The repository lists exactly these versions (its folder stays: it is mounted into the container). */
+    const publish = async (...versions: string[]) => {
+      for (const name of await readdir(repo)) await rm(join(repo, name), { force: true });
+      for (const v of versions) await copyFile(debs[v] as string, join(repo, debName(v)));
+      const scan = await execa('dpkg-scanpackages', ['--multiversion', '.', '/dev/null'], { cwd: repo, stderr: 'ignore' });
+      await writeFile(join(repo, 'Packages'), `${scan.stdout}\n`);
+    };
+    await publish(OLD);
+    const c: SystemdContainer = await startSystemdContainer(`su-systemd-${process.pid}`, [
+      { host: repo, path: '/srv/repo', readOnly: true },
+      { host: process.execPath, path: '/usr/local/bin/node', readOnly: true },
+      { host: BUNDLE, path: WIZARD, readOnly: true },
+      { host: DEB_FIXTURES, path: '/fixtures', readOnly: true },
+    ]);
+    t.after(async () => {
+      await c.remove();
+      await rm(work, { recursive: true, force: true });
+    });
+    const wizard = (args: string[]) => c.exec(['node', WIZARD, ...args], { env: { LANG: 'C.UTF-8' }, timeout: 15 * 60_000 });
+    const versionAt = (port: number) =>
+      c.sh(
+        `python3 -c "import urllib.request as u; r = u.urlopen('http://127.0.0.1:${port}/_matrix/client/versions', timeout=5); print(r.headers['Server'].split('/')[1])"`,
       );
-      if (pids) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    assert.ok(pids, 'apt ran under the hold');
-    await c.sh(`kill -9 ${pids}`);
-    const killed = await run;
-    assert.notEqual(killed.exitCode, 0);
-    // The killed run's apt-get goes on under its supervisor. Today resume does not wait for it: it names it and
-    // asks the admin to wait (issue: re-attach instead). Then, once apt is done, resume finishes.
-    const early = await wizard(['resume', '--yes']);
-    if (early.exitCode !== 0) {
-      assert.match(early.stdout, /The package manager is busy: \/var\/lib\/dpkg\/lock-frontend is held by pid \d+ \(apt-get\)/, early.stdout);
-      const until = Date.now() + 10 * 60_000;
-      while ((await c.sh('grep -qsx apt-get /proc/[0-9]*/comm && echo busy || echo idle')) === 'busy' && Date.now() < until) await new Promise((r) => setTimeout(r, 500));
-    }
-    const r = early.exitCode === 0 ? early : await wizard(['resume', '--yes']);
-    assert.equal(r.exitCode, 0, r.stdout + r.stderr);
-    assert.equal(await pkgVersion(), `${NEW}+bookworm1`);
-    assert.equal(await versionAt(PORT), NEW);
-    assert.equal(await versionAt(WORKER_PORT), NEW);
-    assert.equal(await c.sh('test -e /usr/sbin/policy-rc.d && echo held || echo free'), 'free');
-    assert.equal(await show('matrix-synapse.service', 'ActiveState'), 'active');
-  });
-});
+    const pkgVersion = () => c.sh("dpkg-query -W -f='${Version}' matrix-synapse-py3");
+    const show = async (unit: string, prop: string) => c.sh(`systemctl show -p ${prop} --value ${unit}`);
+    const mainStart = async () => ({
+      pid: await show('matrix-synapse.service', 'MainPID'),
+      since: await show('matrix-synapse.service', 'ActiveEnterTimestampMonotonic'),
+    });
+    const stateDir = '/root/.local/state/synapse-upgrade';
+    const latestJournal = async () => {
+      const folder = await c.sh(`ls -t ${stateDir} | grep -v '^\\.' | head -1`);
+      return JSON.parse(await c.sh(`cat ${stateDir}/${folder}/journal.json`));
+    };
+    /** Samples, every 0.2 s until `stop` exists: main PID, active-since, package version, whether a policy-rc.d is in place. */
+    const startSampler = (file: string) =>
+      c.spawn([
+        'bash',
+        '-c',
+        `rm -f ${file}.stop; while [ ! -e ${file}.stop ]; do echo "$(systemctl show -p MainPID --value matrix-synapse.service) $(systemctl show -p ActiveEnterTimestampMonotonic --value matrix-synapse.service) $(dpkg-query -W -f='\${Version}' matrix-synapse-py3) $(test -e /usr/sbin/policy-rc.d && echo held || echo free)" >> ${file}; sleep 0.2; done`,
+      ]);
+    const stopSampler = async (file: string, child: ReturnType<typeof startSampler>) => {
+      await c.sh(`touch ${file}.stop`);
+      await child;
+      return (await c.sh(`cat ${file}`))
+        .split('\n')
+        .map((l) => l.split(' '))
+        .map(([pid, since, version, hold]) => ({ pid, since, version, hold }));
+    };
+
+    await t.test(`installed from the repository (${OLD} only) with real apt and started by real systemd; the worker set-up of Synapse's docs`, async () => {
+      await c.sh(
+        `rm -f /etc/apt/sources.list.d/*\necho 'deb [trusted=yes] copy:/srv/repo ./' > /etc/apt/sources.list\napt-get -q update >/dev/null\nDEBIAN_FRONTEND=noninteractive apt-get install -y -q matrix-synapse-py3 >/dev/null`,
+        15 * 60_000,
+      );
+      assert.equal(await show('matrix-synapse.service', 'ActiveState'), 'active');
+      assert.equal(await versionAt(PORT), OLD);
+      await c.sh(WORKER_SETUP, 10 * 60_000);
+      assert.equal(await show('matrix-synapse-worker@client1.service', 'ActiveState'), 'active');
+      assert.equal(await versionAt(WORKER_PORT), OLD);
+      // A new homeserver runs background updates for a while; the wizard (rightly) refuses to upgrade over them, so
+      // the admin waits, as its message says.
+      const deadline = Date.now() + 10 * 60_000;
+      const pending = () =>
+        c.sh(
+          `python3 -c "import sqlite3; print(sqlite3.connect('file:/var/lib/matrix-synapse/homeserver.db?mode=ro', uri=True).execute('SELECT count(*) FROM background_updates').fetchone()[0])"`,
+        );
+      while ((await pending()) !== '0' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
+      assert.equal(await pending(), '0', 'background updates finished');
+      // apt kept the downloaded .deb (copy: as from a remote repository); then the repository moves on to NEW alone.
+      assert.match(await c.sh('ls /var/cache/apt/archives'), new RegExp(debName(OLD).replace(/[.+]/g, '\\$&')));
+      await publish(NEW);
+      await c.sh('apt-get -q update >/dev/null');
+      assert.doesNotMatch(await c.sh('apt-cache madison matrix-synapse-py3'), new RegExp(OLD.replace(/\./g, '\\.')));
+    });
+
+    await t.test('detect with no flags: the Debian package, systemd target with the worker, the 90 s start timeout', async () => {
+      const r = await wizard(['detect', '--json']);
+      assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+      const report = JSON.parse(r.stdout);
+      assert.equal(report.method, 'debian');
+      assert.equal(report.confidence, 'high');
+      assert.equal(report.installedVersion, OLD);
+      assert.equal(report.packageVersion, `${OLD}+bookworm1`);
+      assert.deepEqual(report.configPaths, ['/etc/matrix-synapse/homeserver.yaml', '/etc/matrix-synapse/conf.d']);
+      assert.equal(report.database, 'sqlite3');
+      assert.ok(
+        report.evidence.some((e: string) => e.includes(`dpkg: matrix-synapse-py3 ${OLD}+bookworm1 is installed`)),
+        report.evidence.join('\n'),
+      );
+      assert.equal(report.runningVersion, OLD);
+      assert.equal(report.restart, 'systemd');
+      assert.equal(report.restartDetails.unit, 'matrix-synapse.target');
+      assert.equal(report.restartDetails.timeoutStartSec, 90);
+      assert.deepEqual(
+        report.workers.map((w: { name: string; url: string }) => [w.name, w.url]),
+        [['client1', `http://127.0.0.1:${WORKER_PORT}`]],
+      );
+      assert.equal(await show('matrix-synapse.service', 'TimeoutStartUSec'), '1min 30s');
+    });
+
+    await t.test(
+      `a config ${NEW} rejects (its note accepted but not acted on): the config check stops the upgrade before any restart; Synapse keeps running ${OLD} in the same process`,
+      async () => {
+        await c.sh(`cat > /etc/matrix-synapse/conf.d/password-resets.yaml <<'YAML'\n${REJECTED_BY_NEW}YAML`);
+        const before = await mainStart();
+        const workerBefore = await show('matrix-synapse-worker@client1.service', 'MainPID');
+        const r = await wizard(['--yes', '--accept-notes', REJECTED_NOTE]);
+        assert.notEqual(r.exitCode, 0, r.stdout + r.stderr);
+        assert.match(r.stdout, /trust_identity_server_for_password_resets/);
+        assert.deepEqual(await mainStart(), before, 'the main process was never restarted');
+        assert.match(r.stdout, /rejects the config/, r.stdout + r.stderr);
+        // The TimeoutStartSec drop-in was put in place before apt, and systemd read it (daemon-reload), restart or not.
+        assert.match(
+          r.stdout,
+          /migrates the database schema \(v65 → v66\) while Synapse starts\. matrix-synapse\.service allows 90 s to start and has Restart=always/,
+        );
+        assert.equal(await show('matrix-synapse.service', 'TimeoutStartUSec'), '1h');
+        assert.equal(await show('matrix-synapse.service', 'DropInPaths'), '/etc/systemd/system/matrix-synapse.service.d/synapse-upgrade-timeout.conf');
+        const transcript = await c.sh(`cat ${(await latestJournal()).transcript}`);
+        const order = ['"systemctl","daemon-reload"', '"apt-get","install"', '"-m","synapse.config"'].map((k) => transcript.indexOf(k));
+        assert.ok(
+          order.every((at, i) => at > 0 && (i === 0 || at > (order[i - 1] as number))),
+          `drop-in reloaded, then apt, then the config check: ${order}`,
+        );
+        assert.doesNotMatch(transcript, /"systemctl","restart"/);
+        assert.equal(await show('matrix-synapse-worker@client1.service', 'MainPID'), workerBefore);
+        assert.equal(await versionAt(PORT), OLD);
+        assert.equal(await c.sh('test -e /usr/sbin/policy-rc.d && echo held || echo free'), 'free');
+        // With --yes the old package went back in (under the hold too): what is installed is what runs.
+        assert.equal(await pkgVersion(), `${OLD}+bookworm1`);
+        assert.match(r.stdout, /still running and serving|downtime 0 s/);
+        await c.sh('rm /etc/matrix-synapse/conf.d/password-resets.yaml');
+      },
+    );
+
+    await t.test(
+      `upgrade ${OLD} → ${NEW}: the drop-in read by systemd before apt, the postinst's restart held (the process keeps running through apt), one restart of the target after the config check, worker verified`,
+      async () => {
+        const before = await mainStart();
+        const sampler = startSampler('/run/samples-upgrade');
+        const r = await wizard(['--yes']);
+        const samples = await stopSampler('/run/samples-upgrade', sampler);
+        assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+        assert.equal(await pkgVersion(), `${NEW}+bookworm1`);
+        assert.equal(await versionAt(PORT), NEW);
+        assert.equal(await versionAt(WORKER_PORT), NEW);
+        // The drop-in went in during the refused run (before its apt) and is read back now: no question again.
+        assert.doesNotMatch(r.stdout, /allows 90 s to start/);
+        assert.equal(await show('matrix-synapse.service', 'TimeoutStartUSec'), '1h');
+        // While the hold was in place the package changed under the same running process: apt did not restart it.
+        const held = samples.filter((s) => s.hold === 'held');
+        assert.ok(
+          held.some((s) => s.version === `${NEW}+bookworm1`),
+          `apt installed ${NEW} while held: ${JSON.stringify(samples)}`,
+        );
+        assert.ok(
+          held.every((s) => s.pid === before.pid && s.since === before.since),
+          `same process all through apt: ${JSON.stringify(held)}`,
+        );
+        // Then exactly one new process: old pid, (restarting), new pid; never a second restart.
+        const pids = [...new Set(samples.map((s) => s.pid).filter((p) => p && p !== '0'))];
+        assert.deepEqual(pids.length, 2, `one restart: ${pids}`);
+        assert.equal(await c.sh('test -e /usr/sbin/policy-rc.d && echo held || echo free'), 'free');
+        const journal = await latestJournal();
+        const transcript = await c.sh(`cat ${journal.transcript}`);
+        assert.match(transcript, /policy-rc\.d returned 101, not running 'restart matrix-synapse\.service'/);
+        assert.match(transcript, /"systemctl","restart","matrix-synapse\.target"/);
+      },
+    );
+
+    await t.test(
+      `rollback: ${OLD} is no longer in the repository; the .deb kept from apt's cache goes back in, the backup is restored (the worker needs its own schema), the target restarts, main and worker answer ${OLD}`,
+      async () => {
+        assert.doesNotMatch(await c.sh('apt-cache madison matrix-synapse-py3'), new RegExp(OLD.replace(/\./g, '\\.')));
+        const r = await wizard(['rollback', '--yes']);
+        assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+        // 1.46's main process could use schema 66, but its worker refuses it: the backup goes back in.
+        assert.match(r.stdout, /its workers start only on schema 65/);
+        assert.equal(await pkgVersion(), `${OLD}+bookworm1`);
+        assert.equal(await versionAt(PORT), OLD);
+        assert.equal(await versionAt(WORKER_PORT), OLD);
+        assert.equal(await c.sh('test -e /usr/sbin/policy-rc.d && echo held || echo free'), 'free');
+      },
+    );
+
+    // Known defect, open (issue 21): the resume finds the killed run's own apt-get still running and refuses as
+    // "package manager busy" instead of following it; once apt has ended, `resume --yes` exits 0 while Synapse still
+    // answers the old version with the new package installed. Kept as a todo so it runs and reports, without hiding it.
+    await t.test(
+      'killed (-9) while apt runs under the hold: resume lifts the leftover hold, finishes the upgrade and restarts through systemd',
+      { todo: 'known defect: resume refuses its own running apt-get, then reports success without the restart' },
+      async () => {
+        const run = c.spawn(['node', WIZARD, '--yes'], { LANG: 'C.UTF-8' });
+        // Wait until apt runs with the hold in place, then kill the wizard (not apt) with SIGKILL.
+        const deadline = Date.now() + 10 * 60_000;
+        let pids = '';
+        while (Date.now() < deadline) {
+          // (minbase has no procps: /proc is read directly.) The wizard itself, not the supervisor that runs apt.
+          pids = await c.sh(
+            `if grep -qs 'synapse-upgrade: restart hold' /usr/sbin/policy-rc.d && grep -qsx apt-get /proc/[0-9]*/comm; then\n` +
+              `for d in /proc/[0-9]*; do cmd=$(tr '\\0' ' ' < $d/cmdline 2>/dev/null) || continue; case "$cmd" in "node ${WIZARD} --yes"*) echo -n "\${d#/proc/} ";; esac; done\nfi`,
+          );
+          if (pids) break;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        assert.ok(pids, 'apt ran under the hold');
+        await c.sh(`kill -9 ${pids}`);
+        const killed = await run;
+        assert.notEqual(killed.exitCode, 0);
+        // The killed run's apt-get goes on under its supervisor. Today resume does not wait for it: it names it and
+        // asks the admin to wait (issue: re-attach instead). Then, once apt is done, resume finishes.
+        const early = await wizard(['resume', '--yes']);
+        if (early.exitCode !== 0) {
+          assert.match(early.stdout, /The package manager is busy: \/var\/lib\/dpkg\/lock-frontend is held by pid \d+ \(apt-get\)/, early.stdout);
+          const until = Date.now() + 10 * 60_000;
+          while ((await c.sh('grep -qsx apt-get /proc/[0-9]*/comm && echo busy || echo idle')) === 'busy' && Date.now() < until)
+            await new Promise((r) => setTimeout(r, 500));
+        }
+        const r = early.exitCode === 0 ? early : await wizard(['resume', '--yes']);
+        assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+        assert.equal(await pkgVersion(), `${NEW}+bookworm1`);
+        assert.equal(await versionAt(PORT), NEW);
+        assert.equal(await versionAt(WORKER_PORT), NEW);
+        assert.equal(await c.sh('test -e /usr/sbin/policy-rc.d && echo held || echo free'), 'free');
+        assert.equal(await show('matrix-synapse.service', 'ActiveState'), 'active');
+      },
+    );
+  },
+);

@@ -21,7 +21,14 @@ async function processesIn(root: string): Promise<string[]> {
 test('the demo interrupted during its restart exits 3, leaves no homeserver behind, and its Next: works for a demo', { timeout: 150_000 }, async () => {
   const env = wizardEnv('/nonexistent', '/nonexistent-state');
   for (const key of ['PIP_NO_INDEX', 'PIP_FIND_LINKS', 'SYNAPSE_UPGRADE_STATE_DIR']) delete env[key];
-  const child = execa(process.execPath, [BIN, '--demo', '--yes', '--target', '1.47.0'], { env, extendEnv: false, reject: false, stdin: 'ignore', all: true, timeout: 140_000 });
+  const child = execa(process.execPath, [BIN, '--demo', '--yes', '--target', '1.47.0'], {
+    env,
+    extendEnv: false,
+    reject: false,
+    stdin: 'ignore',
+    all: true,
+    timeout: 140_000,
+  });
   let output = '';
   let root: string | undefined;
   let sent = false;

@@ -21,7 +21,11 @@ test('the demo asks about each note that needs judgement, one by one, with the n
   const asked: Question[] = [];
   const ask = async <T extends string>(q: Question<T>): Promise<T> => {
     asked.push(q);
-    return q.id.startsWith('note:') ? ('ack' as T) : q.id === 'confirm' ? (q.choices.find((c) => /stop|cancel|no/i.test(c.value))?.value ?? q.safeDefault ?? q.choices[0]!.value) : (q.safeDefault ?? q.choices[0]!.value);
+    return q.id.startsWith('note:')
+      ? ('ack' as T)
+      : q.id === 'confirm'
+        ? (q.choices.find((c) => /stop|cancel|no/i.test(c.value))?.value ?? q.safeDefault ?? q.choices[0]!.value)
+        : (q.safeDefault ?? q.choices[0]!.value);
   };
   const result = await runWizard({ yes: false, dryRun: true, pre: false, ...demo.options }, { emit: (e) => events.push(e), ask });
   const notes = asked.filter((q) => q.id.startsWith('note:'));
@@ -31,7 +35,10 @@ test('the demo asks about each note that needs judgement, one by one, with the n
   assert.match(judged.text, /^\[action, your judgement\] v1\.47\.0: /);
   assert.ok(judged.details?.some((d) => /No check can tell whether this applies/.test(d)));
   assert.ok(judged.details?.some((d) => /^What to do: /.test(d)));
-  assert.deepEqual(judged.choices.map((c) => c.value), ['ack', 'stop']);
+  assert.deepEqual(
+    judged.choices.map((c) => c.value),
+    ['ack', 'stop'],
+  );
   // Notes that were decided are not asked: none of the asked notes is a "no".
   const decided = events.flatMap((e) => (e.type === 'note' ? [e.note] : []));
   for (const q of notes) assert.notEqual(decided.find((n) => `note:${n.id}` === q.id)?.applies, 'no', q.id);

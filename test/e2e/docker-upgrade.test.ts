@@ -51,7 +51,11 @@ test('stand-in docker compose v2 (not on these machines): the pinned tag changes
   const compose = join(project, 'docker-compose.yml');
   const original = `# Synapse, as the admin wrote it\nservices:\n  synapse:\n    image: "matrixdotorg/synapse:v1.46.0"\n    restart: unless-stopped\n    environment:\n      - SYNAPSE_REPORT_STATS=no\n    volumes:\n      - ${data}:/data\n    ports:\n      - "127.0.0.1:${port}:${port}"\n`;
   await writeFile(compose, original);
-  const up = await execa(join(docker.bin, 'docker'), ['compose', '-p', 'chat', '-f', compose, 'up', '-d', 'synapse'], { env: { ...process.env, ...docker.env }, reject: false, all: true });
+  const up = await execa(join(docker.bin, 'docker'), ['compose', '-p', 'chat', '-f', compose, 'up', '-d', 'synapse'], {
+    env: { ...process.env, ...docker.env },
+    reject: false,
+    all: true,
+  });
   assert.equal(up.exitCode, 0, up.all);
   stops.push(stopAll(docker, ['chat-synapse-1']));
   assert.equal(await serverVersion(port), '1.46.0');
@@ -79,15 +83,25 @@ test('Docker daemon not reachable: a clear sentence naming the socket, exit 2, n
   const down = { ...env, DOCKER_HOST: 'unix:///nonexistent/docker.sock' };
   const r = await runCli(['--method', 'docker', '--target', '1.47.0', '--yes'], down);
   assert.equal(r.exitCode, 2, r.stdout + r.stderr);
-  assert.match(r.stdout + r.stderr, /The Docker daemon is not reachable: Cannot connect to the Docker daemon at unix:\/\/\/nonexistent\/docker\.sock\. Is the docker daemon running\?/);
+  assert.match(
+    r.stdout + r.stderr,
+    /The Docker daemon is not reachable: Cannot connect to the Docker daemon at unix:\/\/\/nonexistent\/docker\.sock\. Is the docker daemon running\?/,
+  );
   assert.match(r.stdout + r.stderr, /Start Docker \(systemctl start docker\), or point DOCKER_HOST at the right socket/);
-  assert.deepEqual((await docker.calls()).map((c) => c[0]), ['ps']);
+  assert.deepEqual(
+    (await docker.calls()).map((c) => c[0]),
+    ['ps'],
+  );
   const real = which('docker', process.env.PATH);
   if (!real) {
     t.diagnostic('no real docker CLI on PATH: only the stand-in was tried');
     return;
   }
-  const withReal = await execa(process.execPath, [BIN, 'detect', '--method', 'docker'], { env: { ...env, PATH: `${dirname(real)}:/usr/bin:/bin`, DOCKER_HOST: 'unix:///nonexistent/docker.sock' }, extendEnv: false, reject: false });
+  const withReal = await execa(process.execPath, [BIN, 'detect', '--method', 'docker'], {
+    env: { ...env, PATH: `${dirname(real)}:/usr/bin:/bin`, DOCKER_HOST: 'unix:///nonexistent/docker.sock' },
+    extendEnv: false,
+    reject: false,
+  });
   assert.equal(withReal.exitCode, 2, withReal.stdout + withReal.stderr);
   assert.match(withReal.stderr, /The Docker daemon is not reachable: .*Cannot connect to the Docker daemon at unix:\/\/\/nonexistent\/docker\.sock/);
 });

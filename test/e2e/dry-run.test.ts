@@ -23,12 +23,16 @@ async function homeserver(version: string, extraConfig?: Record<string, unknown>
 
 /** Everything a dry run must leave alone: installed packages, config files, the database, the server process. */
 async function snapshot(hs: StandinInstall) {
-  const freeze = await execa(join(hs.venv, 'bin', 'python'), ['-m', 'pip', 'list', '--format=freeze', '--disable-pip-version-check'], { env: { PIP_CONFIG_FILE: '/dev/null' } });
+  const freeze = await execa(join(hs.venv, 'bin', 'python'), ['-m', 'pip', 'list', '--format=freeze', '--disable-pip-version-check'], {
+    env: { PIP_CONFIG_FILE: '/dev/null' },
+  });
   const hash = createHash('sha256');
   for (const name of (await readdir(hs.root)).filter((n) => n.endsWith('.yaml') || n.endsWith('.config')).sort()) {
     hash.update(name).update(await readFile(join(hs.root, name)));
   }
-  const db = createHash('sha256').update(await readFile(hs.dbPath)).digest('hex');
+  const db = createHash('sha256')
+    .update(await readFile(hs.dbPath))
+    .digest('hex');
   return { packages: freeze.stdout, config: hash.digest('hex'), db, pid: hs.pid() };
 }
 
@@ -70,9 +74,23 @@ test('--json prints one event per line, every line parses, the result comes last
   const { hs, env } = await homeserver('1.46.0');
   const run = await runCli(['--venv', hs.venv, '--target', '1.47.0', '--yes', '--json'], env);
   assert.equal(run.exitCode, 0, run.stderr);
-  const events = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; result?: { outcome: string; exitCode: number; downtimeMs: number } });
+  const events = run.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { type: string; result?: { outcome: string; exitCode: number; downtimeMs: number } });
   const types = new Set(events.map((e) => e.type));
-  for (const type of ['session.started', 'detected', 'step.started', 'step.finished', 'command.started', 'command.output', 'command.finished', 'question', 'answer', 'result']) {
+  for (const type of [
+    'session.started',
+    'detected',
+    'step.started',
+    'step.finished',
+    'command.started',
+    'command.output',
+    'command.finished',
+    'question',
+    'answer',
+    'result',
+  ]) {
     assert.ok(types.has(type), `missing ${type} event`);
   }
   const last = events.at(-1);
@@ -89,7 +107,10 @@ test('exit codes: 4 for an applicable breaking note under --yes, 2 for bad input
   const result = JSON.parse(refused.stdout.trim().split('\n').at(-1)!) as { result: { lines: string[] } };
   assert.match(result.result.lines.join('\n'), /Refused by a note: .*v1-48-top-level-trust-identity-server-error/);
   assert.match(result.result.lines.join('\n'), /homeserver\.yaml:\d+/);
-  const accepted = await runCli(['--venv', hs.venv, '--target', '1.48.0', '--yes', '--dry-run', '--accept-notes', 'v1-48-top-level-trust-identity-server-error'], env);
+  const accepted = await runCli(
+    ['--venv', hs.venv, '--target', '1.48.0', '--yes', '--dry-run', '--accept-notes', 'v1-48-top-level-trust-identity-server-error'],
+    env,
+  );
   assert.equal(accepted.exitCode, 0, accepted.stdout);
   const usage = await runCli(['--venv', hs.venv, '--target', 'not-a-version', '--yes'], env);
   assert.equal(usage.exitCode, 2);

@@ -11,7 +11,6 @@ import { tempDir } from '../helpers/temp-dir.js';
 /** What Synapse reports when its package runs from a git checkout (the venv is inside it): `x.y.z (b=…,t=vx.y.z,sha)`. */
 const fromCheckout = (v: string): RegExp => new RegExp(`^${v.replace(/\./g, '\\.')} \\(b=[^,]+,t=v${v.replace(/\./g, '\\.')},[0-9a-f]{7,}\\)$`);
 
-
 const started: GitStandin[] = [];
 after(async () => {
   await Promise.all(started.map((s) => s.kill().catch(() => {})));
@@ -19,7 +18,13 @@ after(async () => {
 
 async function checkout(opts: { version?: string; later?: string[]; installFrom?: 'checkout' | 'index' } = {}) {
   const root = await tempDir('su-git-');
-  const hs = await createGitStandin({ root, port: await freePort(), version: opts.version ?? '1.46.0', later: opts.later ?? ['1.47.0', '1.68.0'], ...(opts.installFrom ? { installFrom: opts.installFrom } : {}) });
+  const hs = await createGitStandin({
+    root,
+    port: await freePort(),
+    version: opts.version ?? '1.46.0',
+    later: opts.later ?? ['1.47.0', '1.68.0'],
+    ...(opts.installFrom ? { installFrom: opts.installFrom } : {}),
+  });
   started.push(hs);
   await hs.start();
   return { hs, root, env: wizardEnv(hs.wheelhouse, join(root, 'state')) };
@@ -54,7 +59,10 @@ test('git checkout: fetch --tags, checkout v1.47.0, pip install . into its venv,
   assert.equal(report.method, 'git');
   assert.equal(report.confidence, 'high');
   assert.equal(report.repo, hs.checkout);
-  assert.ok(report.evidence.some((e: string) => /installed matrix-synapse from the git checkout .* \(direct_url\.json\)/.test(e)), report.evidence.join('\n'));
+  assert.ok(
+    report.evidence.some((e: string) => /installed matrix-synapse from the git checkout .* \(direct_url\.json\)/.test(e)),
+    report.evidence.join('\n'),
+  );
   assert.equal(report.restart, 'synctl');
 
   const first = await runCli(['--venv', hs.venv, '--target', '1.47.0', '--yes'], env);
@@ -117,7 +125,10 @@ test('git refusals change nothing: a dirty work tree (exit 2, offers a stash), a
   assert.match(noRust.stdout, /rustup/);
   await unchanged();
 
-  const oldRust = await runCli(['--venv', hs.venv, '--target', '1.68.0', '--yes', '--accept-all-notes'], { ...env, PATH: await binDir(join(root, 'old'), '1.50.0') });
+  const oldRust = await runCli(['--venv', hs.venv, '--target', '1.68.0', '--yes', '--accept-all-notes'], {
+    ...env,
+    PATH: await binDir(join(root, 'old'), '1.50.0'),
+  });
   assert.equal(oldRust.exitCode, 2, oldRust.stdout + oldRust.stderr);
   assert.match(oldRust.stdout, /needs Rust 1\.58\.1 or later; rustc on PATH is 1\.50\.0/);
   await unchanged();
@@ -142,7 +153,7 @@ test('ambiguous layout: a venv inside a Synapse checkout holding matrix-synapse 
   assert.match(chosen.stdout, /matrix-synapse==1\.47\.0/);
 });
 
-test('git, failed build: pip install . fails after git checkout v1.47.0; the checkout is put back (journaled) and pip\'s ERROR lines are quoted first', async (t) => {
+test("git, failed build: pip install . fails after git checkout v1.47.0; the checkout is put back (journaled) and pip's ERROR lines are quoted first", async (t) => {
   if (!needTools(t, ['git'])) return;
   const { hs, root, env } = await checkout({ later: [] });
   // v1.47.0 needs a build requirement that no index here has, as a real checkout built offline does (setuptools).
@@ -156,7 +167,10 @@ test('git, failed build: pip install . fails after git checkout v1.47.0; the che
   const run = await runCli(['--venv', hs.venv, '--target', '1.47.0', '--yes'], env);
   assert.equal(run.exitCode, 1, run.stdout + run.stderr);
   const message = run.stdout.slice(run.stdout.indexOf('The install command failed'));
-  assert.match(message, /^The install command failed \(exit 1\) while installing 1\.47\.0 \(Build and install the checked-out source into \S+\)\. Its errors first, then its last lines:\n {2}ERROR: Could not find a version that satisfies the requirement synapse-upgrade-test-missing-build-backend>=40\.8\.0/);
+  assert.match(
+    message,
+    /^The install command failed \(exit 1\) while installing 1\.47\.0 \(Build and install the checked-out source into \S+\)\. Its errors first, then its last lines:\n {2}ERROR: Could not find a version that satisfies the requirement synapse-upgrade-test-missing-build-backend>=40\.8\.0/,
+  );
   assert.match(message, /Server state: nothing was restarted; Synapse 1\.46\.0 keeps serving; the checkout is back at v1\.46\.0 \([0-9a-f]{10}\)/);
   assert.equal(await git(hs.checkout, 'rev-parse', 'HEAD'), head, 'the checkout is back where it was');
   assert.equal(await hs.describe(), 'v1.46.0');
@@ -164,7 +178,9 @@ test('git, failed build: pip install . fails after git checkout v1.47.0; the che
   assert.match(await hs.serverVersion(), /^1\.46\.0( \(|$)/);
   // Journaled: the checkout back is one of the install step's recorded commands, and in the transcript.
   const [folder] = await readdir(state);
-  const journal = JSON.parse(await readFile(join(state, folder as string, 'journal.json'), 'utf8')) as { steps: { id: string; status: string; jobs?: { argv: string[] }[] }[] };
+  const journal = JSON.parse(await readFile(join(state, folder as string, 'journal.json'), 'utf8')) as {
+    steps: { id: string; status: string; jobs?: { argv: string[] }[] }[];
+  };
   const install = journal.steps.find((s) => s.id === 'install')!;
   assert.equal(install.status, 'failed');
   assert.deepEqual(install.jobs?.at(-1)?.argv.slice(-2), ['checkout', head]);

@@ -32,7 +32,10 @@ test('stand-in mid-migration: a second wizard from another state folder and conf
   await symlink(root, join(root, 'same-place'));
   const spelling = join(root, 'same-place', '.', 'homeserver.yaml');
   const first = startWizard(['--venv', hs.venv, '--config', hs.configPath, '--target', '1.49.0', '--yes'], wizardEnv(hs.wheelhouse, stateA));
-  await whileRunning(first, waitUntil(async () => (await hs.readLog()).includes('Applying schema deltas for v'), 60_000, 'the migration to start'));
+  await whileRunning(
+    first,
+    waitUntil(async () => (await hs.readLog()).includes('Applying schema deltas for v'), 60_000, 'the migration to start'),
+  );
   const sessionA = await sessionDirOf(stateA);
   assert.equal((await journalOf(stateA)).steps.find((s) => s.id === 'restart')?.status, 'running', 'the first is restarting');
 
@@ -44,11 +47,22 @@ test('stand-in mid-migration: a second wizard from another state folder and conf
   ]) {
     const second = await runWizard(args, envB);
     assert.equal(second.code, 2, `${args[0]}: ${second.output}`);
-    assert.match(second.output, new RegExp(`Another synapse-upgrade is working on this homeserver \\(${hs.configPath.replace(/\./g, '\\.')}\\): pid ${first.child.pid} on ${hostname()}, started \\S+, state folder ${sessionA.replace(/\./g, '\\.')} \\(wizard\\)`), args[0]);
+    assert.match(
+      second.output,
+      new RegExp(
+        `Another synapse-upgrade is working on this homeserver \\(${hs.configPath.replace(/\./g, '\\.')}\\): pid ${first.child.pid} on ${hostname()}, started \\S+, state folder ${sessionA.replace(/\./g, '\\.')} \\(wizard\\)`,
+      ),
+      args[0],
+    );
     assert.match(second.output, /this run changed nothing/);
   }
   const left = await readdir(stateB).catch(() => [] as string[]);
-  for (const folder of left) assert.deepEqual((await readdir(join(stateB, folder))).filter((f) => f.startsWith('journal')), [], 'the refused runs wrote no journal');
+  for (const folder of left)
+    assert.deepEqual(
+      (await readdir(join(stateB, folder))).filter((f) => f.startsWith('journal')),
+      [],
+      'the refused runs wrote no journal',
+    );
 
   const end = await first.done;
   assert.equal(end.code, 0, end.output);

@@ -13,8 +13,14 @@ import { colourCodes, linesWiderThan, TmuxSession, tmuxAvailable } from '../help
 const COLUMNS = 80;
 const ROWS = 24;
 const STEP_TITLES = [
-  'Find the Synapse install', 'Choose the version to upgrade to', 'Read the upgrade notes that apply', 'Confirm the plan',
-  'Install the new version', 'Restart Synapse', 'Wait until Synapse answers', 'Verify the running version',
+  'Find the Synapse install',
+  'Choose the version to upgrade to',
+  'Read the upgrade notes that apply',
+  'Confirm the plan',
+  'Install the new version',
+  'Restart Synapse',
+  'Wait until Synapse answers',
+  'Verify the running version',
 ];
 /** The step ids, in the same order: a small screen folds steps into "✔ N steps done: id, …" / "· N steps to come: id, …". */
 const STEP_IDS = ['detect', 'target', 'notes', 'confirm', 'install', 'restart', 'wait', 'verify'];
@@ -99,7 +105,7 @@ async function choose(session: TmuxSession, label: RegExp): Promise<void> {
     assert.ok(Date.now() < deadline, `the ❯ did not reach ${label} in 30 s:\n${screen}`);
     await session.sendKeys(target > selected ? 'Down' : 'Up');
     // Up to 2 s for the ❯ to move; moved or not, the next round reads the screen again.
-    for (const until = Date.now() + 2000; Date.now() < until; ) {
+    for (const until = Date.now() + 2000; Date.now() < until;) {
       const now = findChoices(await session.capture());
       if (now && now.selected !== selected) break;
       await new Promise((r) => setTimeout(r, 50));
@@ -124,7 +130,10 @@ async function acknowledgeNotesUntilPlan(session: TmuxSession, from: string, to:
     const screen = await session.waitFor(/^\? /m, 20_000, { joined: true, ...(onScreen ? { onScreen } : {}) });
     if (plan.test(screen) && /^. Upgrade now$/m.test(screen)) return screen;
     if (notesQuestion(screen)) {
-      const question = screen.split('\n').find((l) => l.startsWith('? '))!.trimEnd();
+      const question = screen
+        .split('\n')
+        .find((l) => l.startsWith('? '))!
+        .trimEnd();
       await choose(session, NOTE_ACK);
       // The next screen: another note, or the plan.
       await session.waitFor(new RegExp(`^\\? (?!${escape(question.slice(2))}$)`, 'm'), 10_000, { joined: true });
@@ -142,11 +151,11 @@ function layoutCheck(where: string[]) {
     assert.deepEqual(wide, [], `lines wider than ${COLUMNS} columns (${where.at(-1)}):\n${screen}`);
     const visible = screen.split('\n');
     if (visible.every((l) => l.trim() === '')) return; // before the first frame
-    const folded = visible
-      .filter((l) => /^✔ \d+ steps done: /.test(l))
-      .flatMap((l) => l.replace(/^✔ \d+ steps done: /, '').split(', '));
+    const folded = visible.filter((l) => /^✔ \d+ steps done: /.test(l)).flatMap((l) => l.replace(/^✔ \d+ steps done: /, '').split(', '));
     const toCome = Number(/^· (\d+) steps to come: /m.exec(screen)?.[1] ?? 0);
-    const missing = STEP_TITLES.filter((title, index) => !visible.some((l) => /^[·▸✔✘–] /.test(l) && l.includes(title)) && !folded.includes(STEP_IDS[index] ?? ''));
+    const missing = STEP_TITLES.filter(
+      (title, index) => !visible.some((l) => /^[·▸✔✘–] /.test(l) && l.includes(title)) && !folded.includes(STEP_IDS[index] ?? ''),
+    );
     // Steps still to come may be folded into one "· N steps to come: …" line (cut at the screen's edge).
     assert.ok(missing.length <= toCome, `steps not on screen (${where.at(-1)}): ${missing.join(', ')}\n${screen}`);
   };
@@ -175,7 +184,11 @@ test('interactive 1.46.0 → 1.47.0 in an 80×24 terminal: pick from the list, r
   const expected = await newerVersions(hs.wheelhouse, '1.46.0');
   assert.ok(expected.length >= 3 && expected.at(-1) === '1.47.0', expected.join(' '));
   const { lines } = choiceLines(screen);
-  assert.deepEqual(lines.map((l) => l.slice(2).replace(/ \(newest\)$/, '')), expected, screen);
+  assert.deepEqual(
+    lines.map((l) => l.slice(2).replace(/ \(newest\)$/, '')),
+    expected,
+    screen,
+  );
   assert.equal(lines[0], `❯ ${expected[0]} (newest)`);
   await choose(session, /1\.47\.0$/);
 
@@ -272,7 +285,10 @@ test('interactive 1.45.0 → 1.46.0: the migration shows in the terminal; Ctrl+C
   // The wait: elapsed time and the migration's progress from the homeserver log, the step list still on screen.
   stage.push('wait');
   const joinedWatch = async () => check(await session.capture({ joined: true }));
-  screen = await session.waitFor(/Waiting \d+ s for Synapse: (migrating the database schema to v65|applying schema delta 65\/01_standin\.sql)/, 30_000, { joined: true, onScreen: watch });
+  screen = await session.waitFor(/Waiting \d+ s for Synapse: (migrating the database schema to v65|applying schema delta 65\/01_standin\.sql)/, 30_000, {
+    joined: true,
+    onScreen: watch,
+  });
   await joinedWatch();
   assert.match(screen, /^▸ (Restart Synapse|Wait until Synapse answers)/m);
 
@@ -282,7 +298,10 @@ test('interactive 1.45.0 → 1.46.0: the migration shows in the terminal; Ctrl+C
   screen = await session.waitFor(/Quit the wizard now\?/, 5000, { joined: true, onScreen: watch });
   await joinedWatch();
   assert.equal(choiceLines(screen).lines[choiceLines(screen).selected], '❯ Keep going');
-  assert.ok(choiceLines(screen).lines.some((l) => /Quit/.test(l)), screen);
+  assert.ok(
+    choiceLines(screen).lines.some((l) => /Quit/.test(l)),
+    screen,
+  );
   assert.equal(await session.status(), undefined, 'the wizard still runs');
   await choose(session, /Keep going/);
   stage.push('after keep going');
@@ -292,7 +311,8 @@ test('interactive 1.45.0 → 1.46.0: the migration shows in the terminal; Ctrl+C
   await session.waitFor(new RegExp(`Waiting (?!${seconds} s)\\d+ s for Synapse`), 5000, { joined: true, onScreen: watch });
 
   stage.push('verify');
-  await session.waitFor(/^✔ Verify the running version/m, 45_000, { joined: true,
+  await session.waitFor(/^✔ Verify the running version/m, 45_000, {
+    joined: true,
     onScreen: (s) => {
       check(s);
       assert.ok(!/Quit the wizard now\?/.test(s), `the quit question came back:\n${s}`);

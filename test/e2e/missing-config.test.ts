@@ -15,7 +15,11 @@ test('-c naming a file that is not there: says that file does not exist (exit 2)
   roots.push(root);
   const missing = join(root, 'synapse', 'homeserver.yml');
   const env = wizardEnv(join(root, 'no-wheelhouse'), join(root, 'state'));
-  for (const args of [['-c', missing, '--target', '1.47.0', '--yes'], ['detect', '-c', missing], ['--config', missing, '--dry-run', '--yes']]) {
+  for (const args of [
+    ['-c', missing, '--target', '1.47.0', '--yes'],
+    ['detect', '-c', missing],
+    ['--config', missing, '--dry-run', '--yes'],
+  ]) {
     const run = await runCli(args, env);
     const out = run.stdout + run.stderr;
     assert.equal(run.exitCode, 2, `${args.join(' ')}: ${out}`);

@@ -80,7 +80,11 @@ test('--dry-run without a terminal needs no --yes: it walks the plan with the sa
   assert.match(run.stdout, /Dry run: nothing was changed/);
   const json = await runCli(['--venv', hs.venv, '--target', '1.47.0', '--dry-run', '--json'], env, 60_000);
   assert.equal(json.exitCode, 0, `${json.stdout}\n${json.stderr}`);
-  const result = json.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; result?: { outcome: string } }).find((e) => e.type === 'result');
+  const result = json.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { type: string; result?: { outcome: string } })
+    .find((e) => e.type === 'result');
   assert.equal(result?.result?.outcome, 'dry-run');
   await assertUnchanged(pid);
 });

@@ -35,9 +35,24 @@ test('--yes upgrades a pip install 1.46.0 → 1.47.0 on a non-default port and v
   assert.match(run.stdout, /can now roll back as far as 1\.38\.0/);
   const journal = await journalOf(state);
   assert.equal(journal.outcome, 'upgraded');
-  assert.deepEqual(journal.steps.map((s: { id: string; status: string }) => `${s.id}:${s.status}`), [
-    'detect:done', 'target:done', 'notes:done', 'prepare:done', 'preflight:done', 'confirm:done', 'backup:done', 'install:done', 'config-check:done', 'restart:done', 'wait:done', 'verify:done', 'workers:skipped',
-  ]);
+  assert.deepEqual(
+    journal.steps.map((s: { id: string; status: string }) => `${s.id}:${s.status}`),
+    [
+      'detect:done',
+      'target:done',
+      'notes:done',
+      'prepare:done',
+      'preflight:done',
+      'confirm:done',
+      'backup:done',
+      'install:done',
+      'config-check:done',
+      'restart:done',
+      'wait:done',
+      'verify:done',
+      'workers:skipped',
+    ],
+  );
   // The backup is private: 0600, in a 0700 folder (issue 14 item 3).
   assert.equal((await stat(journal.backup.path)).mode & 0o777, 0o600);
   assert.equal((await stat(dirname(journal.backup.path))).mode & 0o777, 0o700);

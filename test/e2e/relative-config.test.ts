@@ -45,13 +45,25 @@ test('cd ~/synapse && synctl start (relative -c, daemon in /): the config is res
   const report = JSON.parse(detect.stdout);
   assert.deepEqual(report.configPaths, [hs.configPath]);
   const why = report.evidence.find((e: string) => e.includes('relative config'));
-  assert.match(why ?? '', new RegExp(`pid ${pid} was started with the relative config homeserver\\.yaml: resolved against PWD=${escape(hs.root)} in /proc/${pid}/environ`), report.evidence.join('\n'));
-  assert.match(why, new RegExp(`its own working folder is /; confirmed: its pid_file ${escape(hs.pidFile)} holds pid ${pid}; the log it writes, ${escape(hs.logPath)}, is in that folder`));
+  assert.match(
+    why ?? '',
+    new RegExp(`pid ${pid} was started with the relative config homeserver\\.yaml: resolved against PWD=${escape(hs.root)} in /proc/${pid}/environ`),
+    report.evidence.join('\n'),
+  );
+  assert.match(
+    why,
+    new RegExp(
+      `its own working folder is /; confirmed: its pid_file ${escape(hs.pidFile)} holds pid ${pid}; the log it writes, ${escape(hs.logPath)}, is in that folder`,
+    ),
+  );
 
   // Without --venv too: among everything found, this homeserver with its real config.
   const all = await runCli(['detect', '--json'], env);
   const found = [JSON.parse(all.stdout || '{}'), ...(JSON.parse(all.stdout || '{}').candidates ?? [])];
-  assert.ok(found.some((c: { configPaths?: string[] }) => c.configPaths?.[0] === hs.configPath), all.stdout + all.stderr);
+  assert.ok(
+    found.some((c: { configPaths?: string[] }) => c.configPaths?.[0] === hs.configPath),
+    all.stdout + all.stderr,
+  );
 
   const run = await runCli(['--venv', hs.venv, '--target', '1.47.0', '--yes'], env);
   assert.equal(run.exitCode, 0, run.stdout + run.stderr);
@@ -68,7 +80,13 @@ test('started without PWD (a job runner): the folder of the log the daemon write
   const report = JSON.parse(detect.stdout);
   assert.deepEqual(report.configPaths, [hs.configPath]);
   const why = report.evidence.find((e: string) => e.includes('relative config')) ?? '';
-  assert.match(why, new RegExp(`resolved against the folder of the log it writes, ${escape(hs.logPath)}; its own working folder is /; confirmed: its pid_file ${escape(hs.pidFile)} holds pid ${pid}`), report.evidence.join('\n'));
+  assert.match(
+    why,
+    new RegExp(
+      `resolved against the folder of the log it writes, ${escape(hs.logPath)}; its own working folder is /; confirmed: its pid_file ${escape(hs.pidFile)} holds pid ${pid}`,
+    ),
+    report.evidence.join('\n'),
+  );
   const dry = await runCli(['--venv', hs.venv, '--target', '1.47.0', '--yes', '--dry-run'], env);
   assert.equal(dry.exitCode, 0, dry.stdout + dry.stderr);
 });

@@ -36,11 +36,14 @@ test('kill -9 at every step boundary, one per run, then resume: verified, journa
     // Alternate the two ways back in: `synapse-upgrade resume --yes` and the plain wizard (which resumes under --yes).
     const journal = run === 0 ? undefined : await readJournal(await sessionDirOf(state));
     const args = journal?.to && run % 2 === 1 ? ['resume', '--yes'] : fresh;
-    last = await runWizard(args, wizardEnv(hs.wheelhouse, state, {
-      SYNAPSE_UPGRADE_TEST_KILL_AT: '*',
-      SYNAPSE_UPGRADE_TEST_KILL_SKIP: killedAt.join(','),
-      SYNAPSE_UPGRADE_TEST_KILL_TRACE: trace,
-    }));
+    last = await runWizard(
+      args,
+      wizardEnv(hs.wheelhouse, state, {
+        SYNAPSE_UPGRADE_TEST_KILL_AT: '*',
+        SYNAPSE_UPGRADE_TEST_KILL_SKIP: killedAt.join(','),
+        SYNAPSE_UPGRADE_TEST_KILL_TRACE: trace,
+      }),
+    );
     if (last.signal !== 'SIGKILL') break;
     const point = (await readFile(trace, 'utf8')).trim().split('\n').at(-1)!;
     assert.ok(!killedAt.includes(point), `killed twice at ${point}`);
@@ -52,9 +55,23 @@ test('kill -9 at every step boundary, one per run, then resume: verified, journa
 
   // Every step of the flow was interrupted where it starts and where it ends; every command right after its launch.
   for (const step of FLOW) {
-    assert.ok(killedAt.some((p) => p.startsWith(`${step.id}:`)), `no kill in step ${step.id}: ${killedAt.join(' ')}`);
+    assert.ok(
+      killedAt.some((p) => p.startsWith(`${step.id}:`)),
+      `no kill in step ${step.id}: ${killedAt.join(' ')}`,
+    );
   }
-  for (const point of ['target:running', 'target:done', 'install:running', 'install:spawned', 'install:done', 'restart:running', 'restart:spawned', 'restart:done', 'verify:running', 'verify:done']) {
+  for (const point of [
+    'target:running',
+    'target:done',
+    'install:running',
+    'install:spawned',
+    'install:done',
+    'restart:running',
+    'restart:spawned',
+    'restart:done',
+    'verify:running',
+    'verify:done',
+  ]) {
     assert.ok(killedAt.includes(point), `no kill at ${point}: ${killedAt.join(' ')}`);
   }
 

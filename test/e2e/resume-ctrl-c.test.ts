@@ -64,7 +64,10 @@ test('Ctrl+C, "leave the command running": exit 3, pip carries on; resume finish
   assert.match(screen, /The command keeps running on its own \(pid \d+\)/);
   const journal = await journalOf(state);
   assert.equal(journal.outcome, 'interrupted');
-  assert.deepEqual(journal.events?.map((e) => [e.kind, e.reason, e.step]), [['interrupted', 'quit at your request', 'install']]);
+  assert.deepEqual(
+    journal.events?.map((e) => [e.kind, e.reason, e.step]),
+    [['interrupted', 'quit at your request', 'install']],
+  );
   const pip = (await jobsOf(await sessionDirOf(state))).at(-1)!;
   assert.ok(pip.started && !pip.exit, 'pip still runs');
 
@@ -84,7 +87,11 @@ test('Ctrl+C, "stop the command": pip is stopped, the install fails, nothing is 
   const session = await onScreen('1.48.0', state);
   await held;
   await session.waitFor(/Install the new version/, 10_000);
-  const pipJob = await waitUntil(async () => (await jobsOf(await sessionDirOf(state))).find((j) => j.argv.includes('matrix-synapse==1.48.0') && j.started), 10_000, 'the pip job');
+  const pipJob = await waitUntil(
+    async () => (await jobsOf(await sessionDirOf(state))).find((j) => j.argv.includes('matrix-synapse==1.48.0') && j.started),
+    10_000,
+    'the pip job',
+  );
   await ctrlC(session, 2, /Stop the command/);
   assert.equal(await session.exitCode(20_000), 1, await session.capture());
   assert.match(await session.capture({ joined: true }), /The install command failed \(exit 143\)/);
@@ -118,7 +125,10 @@ test('Ctrl+C, question left open: pip ends, but no next step starts until it is 
   await waitUntil(async () => (await jobsOf(dir)).find((j) => j.argv.includes('matrix-synapse==1.48.0') && j.exit), 30_000, 'pip to finish');
   await new Promise((resolve) => setTimeout(resolve, 4000));
   const journal = await journalOf(state);
-  assert.ok(!journal.steps.some((s) => ['config-check', 'restart', 'wait', 'verify'].includes(s.id)), JSON.stringify(journal.steps.map((s) => [s.id, s.status])));
+  assert.ok(
+    !journal.steps.some((s) => ['config-check', 'restart', 'wait', 'verify'].includes(s.id)),
+    JSON.stringify(journal.steps.map((s) => [s.id, s.status])),
+  );
   assert.equal(journal.outcome, undefined, 'the session has not ended');
   assert.equal(hs!.pid(), pid, 'Synapse was not restarted');
   assert.equal(await hs!.serverVersion(), from);

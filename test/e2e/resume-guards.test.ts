@@ -48,9 +48,17 @@ async function listing(dir: string): Promise<Record<string, string>> {
 test('a journal from a newer version, or damaged by hand: exit 2 with a clear error, nothing changed, the file kept', async () => {
   const pid = hs.pid();
   const cases: [string, string, RegExp][] = [
-    ['future format', `${JSON.stringify({ format: 99, sessionId: 'x', startedAt: 'x', transcript: 'x', dryRun: false, steps: [] })}\n`, /written by a newer synapse-upgrade \(format 99; this one reads up to 2\)/],
+    [
+      'future format',
+      `${JSON.stringify({ format: 99, sessionId: 'x', startedAt: 'x', transcript: 'x', dryRun: false, steps: [] })}\n`,
+      /written by a newer synapse-upgrade \(format 99; this one reads up to 2\)/,
+    ],
     ['cut short', '{"format": 2, "sessionId": "abc", "steps": [{"id": "install", "sta', /is damaged \(not valid JSON\)/],
-    ['wrong shape', `${JSON.stringify({ format: 2, sessionId: 'abc', startedAt: 'x', updatedAt: 'x', dryRun: false, transcript: 't', steps: 'install: done' })}\n`, /is damaged \("steps" is not a list\)/],
+    [
+      'wrong shape',
+      `${JSON.stringify({ format: 2, sessionId: 'abc', startedAt: 'x', updatedAt: 'x', dryRun: false, transcript: 't', steps: 'install: done' })}\n`,
+      /is damaged \("steps" is not a list\)/,
+    ],
     ['not an object', 'null\n', /is damaged \(not a JSON object\)/],
   ];
   for (const [name, text, message] of cases) {
@@ -85,7 +93,10 @@ test('a state folder that cannot be written (read-only) or is full (64 KiB tmpfs
 
   const full = await withTmpfs(state, 'size=64k', [process.execPath, BIN, ...upgrade()], env);
   assert.equal(full.exitCode, 2, full.stdout + full.stderr);
-  assert.match(full.stdout, /The state folder .* is full: \d+ KiB free, 1024 KiB needed\. The upgrade will not start: an upgrade whose journal cannot be written cannot be resumed\./);
+  assert.match(
+    full.stdout,
+    /The state folder .* is full: \d+ KiB free, 1024 KiB needed\. The upgrade will not start: an upgrade whose journal cannot be written cannot be resumed\./,
+  );
   assert.doesNotMatch(full.stdout, /\$ .*pip install/);
   await unchanged(pid);
   assert.deepEqual(await readdir(state), [], 'nothing reached the real folder under the mounts');
@@ -113,7 +124,12 @@ test('two wizards at once: the second refuses naming the first; after a kill -9 
   await first.done;
   const third = await runReattaching(['resume', '--yes'], env, () => index.release());
   assert.equal(third.code, 0, third.output);
-  assert.match(third.output, new RegExp(`A lock left by a synapse-upgrade that is gone \\(pid ${first.child.pid} on \\S+, started \\S+ \\(\\d+ s ago\\)\\) was stale; this run took it over\\.`));
+  assert.match(
+    third.output,
+    new RegExp(
+      `A lock left by a synapse-upgrade that is gone \\(pid ${first.child.pid} on \\S+, started \\S+ \\(\\d+ s ago\\)\\) was stale; this run took it over\\.`,
+    ),
+  );
   assert.match(third.output, /re-attaching/);
   assert.equal(await hs.serverVersion(), '1.47.0');
   const journal = await journalOf(state);
@@ -132,7 +148,10 @@ test('killed after the restart finished while Synapse does not answer yet: resum
   process.kill(server, 'SIGSTOP');
   try {
     const resumed = startWizard(['resume', '--yes'], env);
-    await whileRunning(resumed, waitUntil(() => /the restart command finished before the interruption; Synapse is not restarted again/.test(resumed.output()), 30_000, 'the wait'));
+    await whileRunning(
+      resumed,
+      waitUntil(() => /the restart command finished before the interruption; Synapse is not restarted again/.test(resumed.output()), 30_000, 'the wait'),
+    );
     await new Promise((r) => setTimeout(r, 1500));
     process.kill(server, 'SIGCONT');
     const end = await resumed.done;

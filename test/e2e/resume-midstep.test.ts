@@ -12,7 +12,16 @@ import { after, before, test } from 'node:test';
 import { createStandinInstall, freePort, type StandinInstall } from '../../src/demo/standin.js';
 import { runCli, wizardEnv } from '../helpers/cli.js';
 import {
-  assertNoDuplicateCommand, journalOf, jobsOf, processGone, runReattaching, runWizard, sessionDirOf, startWizard, waitUntil, whileRunning,
+  assertNoDuplicateCommand,
+  journalOf,
+  jobsOf,
+  processGone,
+  runReattaching,
+  runWizard,
+  sessionDirOf,
+  startWizard,
+  waitUntil,
+  whileRunning,
 } from '../helpers/resume.js';
 import { slowIndexEnv, startSlowIndex, type SlowIndex } from '../helpers/slow-index.js';
 
@@ -97,7 +106,10 @@ test('SIGHUP while pip installs: exit 3 at once, pip carries on; `synapse-upgrad
   assert.match(hung.output, /The command keeps running on its own \(pid \d+\)/);
   const journal = await journalOf(state);
   assert.equal(journal.outcome, 'interrupted');
-  assert.deepEqual(journal.events?.filter((e) => e.kind === 'interrupted').map((e) => [e.reason, e.step]), [['SIGHUP', 'install']]);
+  assert.deepEqual(
+    journal.events?.filter((e) => e.kind === 'interrupted').map((e) => [e.reason, e.step]),
+    [['SIGHUP', 'install']],
+  );
   assert.equal(journal.steps.find((s) => s.id === 'install')?.status, 'running');
   const jobs = await jobsOf(await sessionDirOf(state));
   assert.ok(jobs.at(-1)?.started && !jobs.at(-1)?.exit, 'pip survived the hang-up');
@@ -113,14 +125,20 @@ test('SIGHUP while pip installs: exit 3 at once, pip carries on; `synapse-upgrad
   assert.equal(index.downloads.get(wheel('1.48.0')), 1);
 });
 
-for (const [signal, from, to, schema] of [['SIGKILL', '1.48.0', '1.49.0', 66], ['SIGHUP', '1.49.0', '1.50.0', 67]] as const) {
+for (const [signal, from, to, schema] of [
+  ['SIGKILL', '1.48.0', '1.49.0', 66],
+  ['SIGHUP', '1.49.0', '1.50.0', 67],
+] as const) {
   test(`${signal} during the restart's database migration (${from} → ${to}): the restart carries on; the next run ${signal === 'SIGKILL' ? 'finds it done' : 'follows it to the end'}, the downtime counting the outage before the interruption`, async () => {
     // The migration waits on a gate after its first delta: it runs until this test opens it (after the next run has
     // taken it up), however long a loaded machine takes to get there.
     const gate = join(hs.root, `migration-gate-${signal}`);
     await hs.writeConfig({ migrationSeconds: 1, extraConfig: { x_standin: { migration_gate: gate } } });
     const first = startWizard(['--venv', hs.venv, '--target', to, '--yes'], env);
-    await whileRunning(first, waitUntil(async () => (await hs.readLog()).includes(`Applying schema deltas for v${schema}`), 60_000, 'the migration to start'));
+    await whileRunning(
+      first,
+      waitUntil(async () => (await hs.readLog()).includes(`Applying schema deltas for v${schema}`), 60_000, 'the migration to start'),
+    );
     const journal = await journalOf(state);
     assert.equal(journal.steps.find((s) => s.id === 'restart')?.status, 'running');
     // The wizard journals the outage's start as soon as it sees Synapse stop answering (after the restart began).
@@ -156,12 +174,21 @@ for (const [signal, from, to, schema] of [['SIGKILL', '1.48.0', '1.49.0', 66], [
     // The downtime counts the outage before the interruption too (Synapse was down at least until the gate opened);
     // when Synapse came back while no wizard ran, it ends when its log says it listened again, not when the wizard came back.
     const downtime = Number(/Downtime (\d+\.\d) s/.exec(second.output)?.[1]) * 1000;
-    assert.ok(downtime >= gateOpenedAt - downSince - 100, `downtime ${downtime} ms, but Synapse was down from ${downSince} until at least the gate opened at ${gateOpenedAt}:\n${second.output}`);
+    assert.ok(
+      downtime >= gateOpenedAt - downSince - 100,
+      `downtime ${downtime} ms, but Synapse was down from ${downSince} until at least the gate opened at ${gateOpenedAt}:\n${second.output}`,
+    );
     if (answeredAt !== undefined) {
-      assert.ok(downtime <= answeredAt - downSince + 300, `downtime ${downtime} ms, but Synapse answered ${answeredAt - downSince} ms after it stopped:\n${second.output}`);
+      assert.ok(
+        downtime <= answeredAt - downSince + 300,
+        `downtime ${downtime} ms, but Synapse answered ${answeredAt - downSince} ms after it stopped:\n${second.output}`,
+      );
       assert.match(second.output, /the downtime counts until its log says it listened again/);
     } else {
-      assert.ok(downtime >= resumedAt - downSince - 100, `downtime ${downtime} ms, but Synapse stopped answering ${resumedAt - downSince} ms before the resume:\n${second.output}`);
+      assert.ok(
+        downtime >= resumedAt - downSince - 100,
+        `downtime ${downtime} ms, but Synapse stopped answering ${resumedAt - downSince} ms before the resume:\n${second.output}`,
+      );
     }
     assert.deepEqual(await hs.query('SELECT version FROM schema_version'), [[schema]]);
     const restarts = (await assertNoDuplicateCommand(await journalOf(state))).filter((c) => / restart /.test(`${c} `) && c.includes('synctl'));

@@ -33,10 +33,21 @@ async function startSshd(dir: string): Promise<{ port: number; key: string; sshd
   for (const name of ['host_key', 'client_key']) await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', join(dir, name)]);
   await writeFile(join(dir, 'authorized_keys'), await readFile(join(dir, 'client_key.pub')), { mode: 0o600 });
   const config = [
-    `Port ${port}`, 'ListenAddress 127.0.0.1', `HostKey ${join(dir, 'host_key')}`, `PidFile ${join(dir, 'sshd.pid')}`,
-    `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`, 'PubkeyAuthentication yes', 'PasswordAuthentication no',
-    'KbdInteractiveAuthentication no', 'UsePAM no', 'PermitRootLogin prohibit-password', 'StrictModes no', 'PrintMotd no',
-    'ClientAliveInterval 1', 'ClientAliveCountMax 3', 'LogLevel VERBOSE',
+    `Port ${port}`,
+    'ListenAddress 127.0.0.1',
+    `HostKey ${join(dir, 'host_key')}`,
+    `PidFile ${join(dir, 'sshd.pid')}`,
+    `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+    'PubkeyAuthentication yes',
+    'PasswordAuthentication no',
+    'KbdInteractiveAuthentication no',
+    'UsePAM no',
+    'PermitRootLogin prohibit-password',
+    'StrictModes no',
+    'PrintMotd no',
+    'ClientAliveInterval 1',
+    'ClientAliveCountMax 3',
+    'LogLevel VERBOSE',
   ];
   await writeFile(join(dir, 'sshd_config'), `${config.join('\n')}\n`);
   await mkdir('/run/sshd', { recursive: true, mode: 0o755 }); // privilege separation folder (made by the package's service)
@@ -45,10 +56,14 @@ async function startSshd(dir: string): Promise<{ port: number; key: string; sshd
   sshd.stderr!.on('data', (d: Buffer) => (log += d.toString()));
   cleanup.push(async () => sshd.kill('SIGTERM'));
   await waitUntil(
-    () => new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => { socket.destroy(); resolve(true); });
-      socket.on('error', () => resolve(false));
-    }),
+    () =>
+      new Promise<boolean>((resolve) => {
+        const socket = net.connect(port, '127.0.0.1', () => {
+          socket.destroy();
+          resolve(true);
+        });
+        socket.on('error', () => resolve(false));
+      }),
     10_000,
     `sshd to listen (its log: ${log})`,
   );
@@ -59,25 +74,49 @@ async function startSshd(dir: string): Promise<{ port: number; key: string; sshd
 function sshArgv(port: number, key: string, env: Record<string, string>, argv: string[]): string[] {
   const remote = ['env', '-i', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...argv].map(shellQuote).join(' ');
   return [
-    'ssh', '-tt', '-i', key, '-p', String(port), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
-    '-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR', `${process.env.USER ?? 'root'}@127.0.0.1`, remote,
+    'ssh',
+    '-tt',
+    '-i',
+    key,
+    '-p',
+    String(port),
+    '-o',
+    'StrictHostKeyChecking=no',
+    '-o',
+    'UserKnownHostsFile=/dev/null',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'LogLevel=ERROR',
+    `${process.env.USER ?? 'root'}@127.0.0.1`,
+    remote,
   ];
 }
 
 /** The pid of the ssh client running in a tmux pane (the pane runs the exit-status wrapper, whose child is ssh). */
 async function sshClientPid(session: TmuxSession): Promise<number> {
   const wrapper = Number(await session.display('#{pane_pid}'));
-  return waitUntil(() => {
-    const children = readFileSync(`/proc/${wrapper}/task/${wrapper}/children`, 'utf8').trim().split(/\s+/).map(Number).filter(Boolean);
-    return children.find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] === 'ssh');
-  }, 5000, 'the ssh client in the pane');
+  return waitUntil(
+    () => {
+      const children = readFileSync(`/proc/${wrapper}/task/${wrapper}/children`, 'utf8').trim().split(/\s+/).map(Number).filter(Boolean);
+      return children.find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] === 'ssh');
+    },
+    5000,
+    'the ssh client in the pane',
+  );
 }
 
 test('the SSH link drops while pip installs: pip carries on, a new SSH session resumes to a verified upgrade', async (t) => {
-  const missing = process.getuid?.() !== 0 ? 'sshd needs root here (privilege separation, login as this user)'
-    : !existsSync(SSHD) ? `${SSHD} is not installed (apt-get install openssh-server)`
-      : !hasCommand('ssh', ['-V']) || !hasCommand('ssh-keygen', ['-?']) ? 'the ssh client is not installed'
-        : !tmuxAvailable() ? 'tmux is not installed' : undefined;
+  const missing =
+    process.getuid?.() !== 0
+      ? 'sshd needs root here (privilege separation, login as this user)'
+      : !existsSync(SSHD)
+        ? `${SSHD} is not installed (apt-get install openssh-server)`
+        : !hasCommand('ssh', ['-V']) || !hasCommand('ssh-keygen', ['-?'])
+          ? 'the ssh client is not installed'
+          : !tmuxAvailable()
+            ? 'tmux is not installed'
+            : undefined;
   if (missingTool(t, missing)) return;
 
   const root = await mkdtemp(join(tmpdir(), 'su-resume-ssh-'));
@@ -101,7 +140,10 @@ test('the SSH link drops while pip installs: pip carries on, a new SSH session r
   // 1. The wizard over SSH, unattended (--yes) but on a real pty: the Ink screen.
   index.hold(/^matrix_synapse-1\.47\.0-py3-none-any\.whl$/);
   const held = index.held();
-  const first = await TmuxSession.start(sshArgv(port, key, remoteEnv, [process.execPath, BIN, '--venv', hs.venv, '--target', '1.47.0', '--yes']), { env: localEnv, ...size });
+  const first = await TmuxSession.start(sshArgv(port, key, remoteEnv, [process.execPath, BIN, '--venv', hs.venv, '--target', '1.47.0', '--yes']), {
+    env: localEnv,
+    ...size,
+  });
   cleanup.push(() => first.kill());
   await Promise.race([held, first.waitFor(/(?!)/, 60_000)]);
   await first.waitFor(/Install the new version/, 10_000);
@@ -109,11 +151,18 @@ test('the SSH link drops while pip installs: pip carries on, a new SSH session r
 
   // 2. The link drops: the client dies at once (as when the laptop's network goes). sshd hangs up the pty.
   process.kill(ssh, 'SIGKILL');
-  const journal = await waitUntil(async () => {
-    const j = await journalOf(state);
-    return j.events?.some((e) => e.kind === 'interrupted') ? j : undefined;
-  }, 20_000, `the remote wizard to record the hang-up (sshd log:\n${log()})`);
-  assert.deepEqual(journal.events?.filter((e) => e.kind === 'interrupted').map((e) => [e.reason, e.step]), [['SIGHUP', 'install']]);
+  const journal = await waitUntil(
+    async () => {
+      const j = await journalOf(state);
+      return j.events?.some((e) => e.kind === 'interrupted') ? j : undefined;
+    },
+    20_000,
+    `the remote wizard to record the hang-up (sshd log:\n${log()})`,
+  );
+  assert.deepEqual(
+    journal.events?.filter((e) => e.kind === 'interrupted').map((e) => [e.reason, e.step]),
+    [['SIGHUP', 'install']],
+  );
   assert.equal(journal.outcome, 'interrupted');
   const pipJob = (await jobsOf(await sessionDirOf(state))).at(-1)!;
   assert.ok(pipJob.argv.includes('matrix-synapse==1.47.0') && pipJob.started && !pipJob.exit, `pip carries on without the wizard: ${JSON.stringify(pipJob)}`);
@@ -136,7 +185,10 @@ test('the SSH link drops while pip installs: pip carries on, a new SSH session r
   assert.equal(await hs.serverVersion(), '1.47.0');
   const done = await journalOf(state);
   assert.equal(done.outcome, 'upgraded');
-  assert.deepEqual(done.events?.map((e) => e.kind), ['interrupted', 'resumed']);
+  assert.deepEqual(
+    done.events?.map((e) => e.kind),
+    ['interrupted', 'resumed'],
+  );
   await assertNoDuplicateCommand(done);
   assert.equal(index.downloads.get('matrix_synapse-1.47.0-py3-none-any.whl'), 1, 'pip downloaded (installed) 1.47.0 once');
 });

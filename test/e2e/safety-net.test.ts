@@ -52,7 +52,12 @@ async function installedVersion(hs: StandinInstall): Promise<string> {
 
 /** Runs SQL that writes (committed; the stand-in's query() helper only reads). */
 async function write(hs: StandinInstall, sql: string): Promise<void> {
-  await execa(hs.bin('python'), ['-c', 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None); c.executescript(sys.argv[2]); c.close()', hs.dbPath, sql]);
+  await execa(hs.bin('python'), [
+    '-c',
+    'import sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None); c.executescript(sys.argv[2]); c.close()',
+    hs.dbPath,
+    sql,
+  ]);
 }
 
 /** Makes the SQLite database about `mib` MiB bigger (a filler table), so a tiny filesystem cannot hold its backup. */
@@ -75,14 +80,21 @@ test('a target refused by the Python floor (from a copy of the upgrade data): no
   const doc = parseDocument(await readFile(file, 'utf8'));
   const floors = doc.get('floors') as { items: unknown[] };
   const at = floors.items.findIndex((n) => (n as { get(k: string): unknown }).get('since') === '1.50.0');
-  floors.items.splice(at, 0, doc.createNode({ since: '1.47.0', python: '3.99', postgresql: '9.6', sqlite: '3.22', enforced: true, source: 'test: a future Python floor' }));
+  floors.items.splice(
+    at,
+    0,
+    doc.createNode({ since: '1.47.0', python: '3.99', postgresql: '9.6', sqlite: '3.22', enforced: true, source: 'test: a future Python floor' }),
+  );
   const lastUsable = doc.get('last_usable') as { items: unknown[] };
   lastUsable.items.push(doc.createNode({ component: 'python', below: '3.99', last: '1.46.0' }));
   await writeFile(file, doc.toString());
   const pid = hs.pid();
   const run = await runCli(['--venv', hs.venv, '--target', '1.47.0', '--yes'], { ...env, SYNAPSE_UPGRADE_STEPS_DIR: steps });
   assert.equal(run.exitCode, 4, run.stdout + run.stderr);
-  assert.match(run.stdout, /Preflight refused the upgrade: Python version: Python 3\.\d+\.\d+ \(.*env\/bin\/python\) is older than 3\.99: 1\.47\.0 needs Python 3\.99 or newer \(enforced from 1\.47\.0\)\./);
+  assert.match(
+    run.stdout,
+    /Preflight refused the upgrade: Python version: Python 3\.\d+\.\d+ \(.*env\/bin\/python\) is older than 3\.99: 1\.47\.0 needs Python 3\.99 or newer \(enforced from 1\.47\.0\)\./,
+  );
   assert.match(run.stdout, /Next: The newest release this platform can run is 1\.46\.0\./);
   assert.match(run.stdout, /Server state: nothing was changed/);
   assert.equal(hs.pid(), pid);
@@ -111,7 +123,10 @@ test('a full filesystem for the backup: refused before any change', async (t) =>
   const pid = hs.pid();
   const run = await withTmpfs(backups, 'size=256k', [process.execPath, BIN, '--venv', hs.venv, '--target', '1.47.0', '--yes', '--backup-dir', backups], env);
   assert.equal(run.exitCode, 4, run.stdout + run.stderr);
-  assert.match(run.stdout, /Preflight refused the upgrade: Free disk for the backup: 256\.0 KiB free at .*tiny; the backup needs about 18\.\d MiB \(the database is 2\.\d MiB, with margin\)/);
+  assert.match(
+    run.stdout,
+    /Preflight refused the upgrade: Free disk for the backup: 256\.0 KiB free at .*tiny; the backup needs about 18\.\d MiB \(the database is 2\.\d MiB, with margin\)/,
+  );
   assert.match(run.stdout, /Next: Free 1\d\.\d MiB there, or choose another folder with --backup-dir/);
   assert.equal(hs.pid(), pid);
   assert.equal(await installedVersion(hs), '1.46.0');
@@ -122,7 +137,12 @@ test('a backup folder that cannot be written: a clear sentence (exit 2), nothing
   const { hs, env, root } = await refusing();
   const backups = join(root, 'readonly');
   await mkdir(backups);
-  const run = await withTmpfs(backups, 'ro', [process.execPath, BIN, '--venv', hs.venv, '--target', '1.47.0', '--yes', '--backup-dir', join(backups, 'sub')], env);
+  const run = await withTmpfs(
+    backups,
+    'ro',
+    [process.execPath, BIN, '--venv', hs.venv, '--target', '1.47.0', '--yes', '--backup-dir', join(backups, 'sub')],
+    env,
+  );
   assert.equal(run.exitCode, 2, run.stdout + run.stderr);
   assert.match(run.stdout, /Preflight refused the upgrade: Backup folder: .*readonly\/sub cannot be written \(EROFS\)\./);
   assert.equal(await hs.serverVersion(), '1.46.0');
@@ -137,7 +157,12 @@ test('the filesystem fills up during the backup: the step fails, removes its par
   await mkdir(backups);
   const helper = fileURLToPath(new URL('../helpers/backup-into.ts', import.meta.url));
   const env = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
-  const run = await withTmpfs(backups, 'size=512k,mode=700', [process.execPath, '--import', 'tsx', helper, hs.bin('python'), hs.dbPath, backups, join(root, 'transcript.log')], env);
+  const run = await withTmpfs(
+    backups,
+    'size=512k,mode=700',
+    [process.execPath, '--import', 'tsx', helper, hs.bin('python'), hs.dbPath, backups, join(root, 'transcript.log')],
+    env,
+  );
   assert.equal(run.exitCode, 0, run.stderr);
   const out = JSON.parse(run.stdout.trim().split('\n').at(-1)!);
   assert.equal(out.ok, false);
@@ -183,7 +208,13 @@ test('a target that migrates and then crashes: rolled back with the backup resto
   assert.deepEqual(await hs.query(`SELECT name FROM users WHERE name = '@alice:example.test'`), [['@alice:example.test']]);
   assert.match(await hs.readLog(), /Applying schema deltas for v61/, 'the target really migrated before it crashed');
   const journal = await journalOf(state);
-  assert.deepEqual(stepsOf(journal).slice(-5), ['rollback-stop:done', 'rollback-install:done', 'rollback-restore:done', 'rollback-restart:done', 'rollback-verify:done']);
+  assert.deepEqual(stepsOf(journal).slice(-5), [
+    'rollback-stop:done',
+    'rollback-install:done',
+    'rollback-restore:done',
+    'rollback-restart:done',
+    'rollback-verify:done',
+  ]);
   assert.match(journal.backup.verified, /PRAGMA integrity_check: ok/);
   assert.match(journal.backup.sha256, /^[0-9a-f]{64}$/);
   assert.ok(journal.backup.bytes > 0 && journal.backup.durationMs >= 0);
@@ -199,7 +230,10 @@ test('`synapse-upgrade rollback` after a good upgrade: restores the backup (late
   const up = await runCli(['--venv', hs.venv, '--target', '1.48.0', '--yes', '--accept-all-notes'], env);
   assert.equal(up.exitCode, 0, up.stdout + up.stderr);
   assert.match(up.stdout, /\[ok\] backup: .* PRAGMA integrity_check: ok → .*homeserver-1\.38\.0-\d{8}T\d{6}Z\.db/);
-  assert.match(up.stdout, /ok: Rollback floor: schema_compat_version is 59 .*after 1\.48\.0 it can go back to 1\.39\.0 .*going back to 1\.38\.0 will need the backup/);
+  assert.match(
+    up.stdout,
+    /ok: Rollback floor: schema_compat_version is 59 .*after 1\.48\.0 it can go back to 1\.39\.0 .*going back to 1\.38\.0 will need the backup/,
+  );
   await write(hs, `INSERT INTO users (name, creation_ts) VALUES ('@late:example.test', 2)`);
   const run = await runCli(['rollback', '--venv', hs.venv, '--yes'], env);
   assert.equal(run.exitCode, 0, run.stdout + run.stderr);
@@ -210,7 +244,13 @@ test('`synapse-upgrade rollback` after a good upgrade: restores the backup (late
   const journal = await journalOf(state);
   assert.equal(journal.outcome, 'rolled-back');
   assert.ok(stepsOf(journal).includes('verify:done'), 'the upgrade steps stay in the journal');
-  assert.deepEqual(stepsOf(journal).slice(-5), ['rollback-stop:done', 'rollback-install:done', 'rollback-restore:done', 'rollback-restart:done', 'rollback-verify:done']);
+  assert.deepEqual(stepsOf(journal).slice(-5), [
+    'rollback-stop:done',
+    'rollback-install:done',
+    'rollback-restore:done',
+    'rollback-restart:done',
+    'rollback-verify:done',
+  ]);
 });
 
 test('--no-backup: the upgrade goes ahead with a warning in the summary', async () => {

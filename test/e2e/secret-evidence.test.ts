@@ -29,17 +29,22 @@ before(async () => {
   // The shipped notes plus one whose checks match every secret option and its parents.
   const steps = join(root, 'steps');
   await cp(STEPS, steps, { recursive: true });
-  const checks = pathsToCheck(options).map((p) => `{ config: "${p}" }`).join(', ');
-  await appendFile(join(steps, 'releases', 'v1.47.0.yaml'), [
-    '  - id: test-every-secret-option',
-    '    title: A note that matches every secret option',
-    '    severity: action',
-    '    summary: Test data.',
-    `    checks: { any: [${checks}] }`,
-    '    action: Nothing.',
-    '    upstream: "test"',
-    '',
-  ].join('\n'));
+  const checks = pathsToCheck(options)
+    .map((p) => `{ config: "${p}" }`)
+    .join(', ');
+  await appendFile(
+    join(steps, 'releases', 'v1.47.0.yaml'),
+    [
+      '  - id: test-every-secret-option',
+      '    title: A note that matches every secret option',
+      '    severity: action',
+      '    summary: Test data.',
+      `    checks: { any: [${checks}] }`,
+      '    action: Nothing.',
+      '    upstream: "test"',
+      '',
+    ].join('\n'),
+  );
   env = wizardEnv(hs.wheelhouse, join(root, 'state'), { SYNAPSE_UPGRADE_STEPS_DIR: steps });
 });
 
@@ -49,7 +54,14 @@ after(async () => {
 });
 
 function assertNoSecret(channel: string, text: string): void {
-  for (const { path, marker } of options) assert.ok(!text.includes(marker), `${channel} shows ${path}:\n${text.split('\n').filter((l) => l.includes(marker)).join('\n')}`);
+  for (const { path, marker } of options)
+    assert.ok(
+      !text.includes(marker),
+      `${channel} shows ${path}:\n${text
+        .split('\n')
+        .filter((l) => l.includes(marker))
+        .join('\n')}`,
+    );
 }
 
 async function filesUnder(dir: string): Promise<string[]> {

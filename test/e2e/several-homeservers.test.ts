@@ -57,7 +57,10 @@ const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 test('two homeservers running: detect lists both with evidence; --yes refuses naming every config; --url and -c pick one; status and rollback act on the recorded one', async () => {
   const { a, b, state, env } = await pair();
-  const before = [{ hs: a, pid: a.pid() }, { hs: b, pid: b.pid() }];
+  const before = [
+    { hs: a, pid: a.pid() },
+    { hs: b, pid: b.pid() },
+  ];
 
   const detect = await runCli(['detect', '--json'], env);
   assert.equal(detect.exitCode, 0, detect.stdout + detect.stderr);
@@ -67,7 +70,10 @@ test('two homeservers running: detect lists both with evidence; --yes refuses na
   for (const hs of [a, b]) {
     const found = all.find((c) => c.configPaths[0] === hs.configPath);
     assert.ok(found, `${hs.configPath} missing from ${detect.stdout}`);
-    assert.ok(found.evidence.some((e) => e.includes(`the running homeserver (pid ${hs.pid()})`)), found.evidence.join('\n'));
+    assert.ok(
+      found.evidence.some((e) => e.includes(`the running homeserver (pid ${hs.pid()})`)),
+      found.evidence.join('\n'),
+    );
   }
   const text = await runCli(['detect'], env);
   assert.match(text.stdout, /Also as plausible/);
@@ -147,7 +153,10 @@ test('two homeservers running, in a real terminal: the wizard asks which one (a 
   const { a, b, env } = await pair(ns);
   const outer = (hs: StandinInstall) => ns.outerPid(Number.parseInt(readFileSync(hs.pidFile, 'utf8'), 10));
   const before = [a, b].map((hs) => ({ hs, pid: outer(hs) }));
-  assert.ok(before.every((x) => x.pid !== undefined), 'both homeservers run in the namespace');
+  assert.ok(
+    before.every((x) => x.pid !== undefined),
+    'both homeservers run in the namespace',
+  );
   for (const key of ['CI', 'CONTINUOUS_INTEGRATION', 'NO_COLOR', 'FORCE_COLOR']) delete env[key];
   const [file, args] = ns.wrap(process.execPath, [BIN, '--target', '1.47.0', '--dry-run'], process.cwd());
   const session = await TmuxSession.start([file, ...args], { env: { ...env, TERM: 'xterm-256color' }, width: 220, height: 60 });
@@ -162,7 +171,10 @@ test('two homeservers running, in a real terminal: the wizard asks which one (a 
   const selected = lines.findIndex((l) => l.startsWith('❯ ') && item.test(l));
   const target = lines.findIndex((l) => item.test(l) && l.includes(`config ${a.configPath}`));
   assert.ok(selected >= 0 && target >= 0, screen);
-  assert.ok(items.some((l) => l.includes(`config ${b.configPath}`)), screen);
+  assert.ok(
+    items.some((l) => l.includes(`config ${b.configPath}`)),
+    screen,
+  );
   const moves = target - selected;
   if (moves) await session.sendKeys(...Array<string>(Math.abs(moves)).fill(moves > 0 ? 'Down' : 'Up'));
   await session.waitFor(new RegExp(`^❯ .*config ${escape(a.configPath)}`, 'm'), 5000);

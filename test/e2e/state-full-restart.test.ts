@@ -37,9 +37,34 @@ async function wizardFillingState(state: string, size: string, offset: number, a
     '  cat /dev/zero > "$state/filler" 2>/dev/null; touch "$marker" ) </dev/null >/dev/null 2>&1 &',
     'exec "$@"',
   ].join('\n');
-  const result = await execa('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', size, state, hs.logPath, String(offset + 1), join(root, 'filled'), process.execPath, BIN, ...args], {
-    env: wizardEnv(hs.wheelhouse, state), extendEnv: false, reject: false, timeout: 240_000, stdin: 'ignore', all: true,
-  });
+  const result = await execa(
+    'unshare',
+    [
+      '-m',
+      '--propagation',
+      'private',
+      'sh',
+      '-c',
+      script,
+      'sh',
+      size,
+      state,
+      hs.logPath,
+      String(offset + 1),
+      join(root, 'filled'),
+      process.execPath,
+      BIN,
+      ...args,
+    ],
+    {
+      env: wizardEnv(hs.wheelhouse, state),
+      extendEnv: false,
+      reject: false,
+      timeout: 240_000,
+      stdin: 'ignore',
+      all: true,
+    },
+  );
   if (result.exitCode === 97) throw new Error(`mounting a tmpfs failed: ${result.all}`);
   return { exitCode: result.exitCode ?? -1, output: String(result.all) };
 }
@@ -52,7 +77,13 @@ test('stand-in: the state folder fills while Synapse migrates during the restart
   const offset = (await stat(hs.logPath)).size;
   const run = await wizardFillingState(state, '2m', offset, ['--venv', hs.venv, '--target', '1.49.0', '--yes', '--backup-dir', join(root, 'backups')]);
   console.log(run.output.split('\n').slice(-12).join('\n'));
-  assert.ok(await stat(join(root, 'filled')).then(() => true, () => false), `the state folder was filled during the migration:\n${run.output}`);
+  assert.ok(
+    await stat(join(root, 'filled')).then(
+      () => true,
+      () => false,
+    ),
+    `the state folder was filled during the migration:\n${run.output}`,
+  );
   assert.doesNotMatch(run.output, /This is a bug/);
   // The journal's reserved room takes its writes after the stop: the upgrade goes through to the end.
   assert.equal(run.exitCode, 0, run.output);

@@ -37,19 +37,26 @@ after(async () => {
 async function seededCache(name: string): Promise<string> {
   const dir = join(root, name);
   await mkdir(join(dir, 'upgrade-notes'), { recursive: true });
-  await writeFile(join(dir, 'upgrade-notes', '1.48.0.md'), '# Upgrading Synapse\n\n# Upgrading to v1.48.0\n\nStand-in: set `x` \x1b[31mfirst\x1b[0m.\n\n# Upgrading to v1.47.0\n\nalready covered\n');
+  await writeFile(
+    join(dir, 'upgrade-notes', '1.48.0.md'),
+    '# Upgrading Synapse\n\n# Upgrading to v1.48.0\n\nStand-in: set `x` \x1b[31mfirst\x1b[0m.\n\n# Upgrading to v1.47.0\n\nalready covered\n',
+  );
   await writeFile(join(dir, 'upgrade-notes', '1.48.0.md.json'), JSON.stringify({ source: 'docs/upgrade.md in matrix_synapse-1.48.0.tar.gz (stand-in)' }));
   return dir;
 }
 
-const env = (cache: string, state: string) => wizardEnv(hs.wheelhouse, join(root, state), { SYNAPSE_UPGRADE_STEPS_DIR: steps, SYNAPSE_UPGRADE_CACHE_DIR: cache });
+const env = (cache: string, state: string) =>
+  wizardEnv(hs.wheelhouse, join(root, state), { SYNAPSE_UPGRADE_STEPS_DIR: steps, SYNAPSE_UPGRADE_CACHE_DIR: cache });
 const lastResult = (stdout: string) => (JSON.parse(stdout.trim().split('\n').at(-1)!) as { result: { lines: string[] } }).result.lines.join('\n');
 
 test('stand-in: a target beyond the notes data shows its own upgrade.md sections unchecked; --yes refuses them', async () => {
   const cache = await seededCache('cache-a');
   const refused = await runCli(['--venv', hs.venv, '--target', '1.48.0', '--yes', '--json'], env(cache, 'state-a'));
   assert.equal(refused.exitCode, 4, refused.stdout + refused.stderr);
-  const events = refused.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; coverage?: Record<string, unknown> });
+  const events = refused.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; coverage?: Record<string, unknown> });
   const coverage = events.find((e) => e.type === 'notes.coverage')?.coverage;
   assert.deepEqual(coverage?.uncovered, { after: '1.47.0', to: '1.48.0' });
   assert.deepEqual(coverage?.unchecked, [{ version: '1.48.0', heading: 'Upgrading to v1.48.0', text: 'Stand-in: set `x` first.', truncated: false }]);
@@ -75,7 +82,11 @@ test('stand-in: without an index the notes cannot be read, the wizard says so, a
   const empty = join(root, 'cache-empty');
   const run = await runCli(['--venv', hs.venv, '--target', '1.48.0', '--yes', '--json'], env(empty, 'state-c'));
   assert.equal(run.exitCode, 4, run.stdout + run.stderr);
-  const coverage = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; coverage?: { upstream: unknown } }).find((e) => e.type === 'notes.coverage')?.coverage;
+  const coverage = run.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; coverage?: { upstream: unknown } })
+    .find((e) => e.type === 'notes.coverage')?.coverage;
   assert.deepEqual(coverage?.upstream, { status: 'unreadable', reason: 'pip is set to use no package index (PIP_NO_INDEX or no-index)' });
   assert.match(lastResult(run.stdout), /Refused: Releases after 1\.47\.0 up to 1\.48\.0: their upgrade notes were not checked/);
 });

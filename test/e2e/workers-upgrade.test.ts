@@ -50,7 +50,10 @@ test('workers: found in workers/ next to homeserver.yaml; stopped with synctl -a
   const report = JSON.parse(detect.stdout);
   assert.equal(report.restart, 'synctl');
   assert.equal(report.restartDetails.workersDir, workersDir);
-  assert.deepEqual(report.workers.map((w: { name: string; url: string; app: string }) => [w.name, w.app, w.url]), [['client_reader', 'synapse.app.generic_worker', `http://127.0.0.1:${workerPort}`]]);
+  assert.deepEqual(
+    report.workers.map((w: { name: string; url: string; app: string }) => [w.name, w.app, w.url]),
+    [['client_reader', 'synapse.app.generic_worker', `http://127.0.0.1:${workerPort}`]],
+  );
 
   const run = await runCli(['--venv', hs.venv, '--target', '1.47.0', '--yes'], env);
   assert.equal(run.exitCode, 0, run.stdout + run.stderr);
@@ -62,9 +65,16 @@ test('workers: found in workers/ next to homeserver.yaml; stopped with synctl -a
   const transcript = await readFile(journal.transcript, 'utf8');
   // Workers stopped, the main process restarted alone, the workers started once it answered (in that order).
   const q = (p: string) => p.replace(/[/.]/g, '\\$&');
-  const order = [`bin/synctl","stop","${q(hs.configPath)}","-a","${q(workersDir)}"\\]`, `bin/synctl","restart","${q(hs.configPath)}"\\]`, `bin/synctl","start","${q(hs.configPath)}","-a","${q(workersDir)}"\\]`];
+  const order = [
+    `bin/synctl","stop","${q(hs.configPath)}","-a","${q(workersDir)}"\\]`,
+    `bin/synctl","restart","${q(hs.configPath)}"\\]`,
+    `bin/synctl","start","${q(hs.configPath)}","-a","${q(workersDir)}"\\]`,
+  ];
   const at = order.map((line) => transcript.search(new RegExp(line)));
-  assert.ok(at.every((i, n) => i >= 0 && (n === 0 || i > (at[n - 1] as number))), `stop -a, restart, start -a in order: ${at}`);
+  assert.ok(
+    at.every((i, n) => i >= 0 && (n === 0 || i > (at[n - 1] as number))),
+    `stop -a, restart, start -a in order: ${at}`,
+  );
   assert.match(transcript, /stopped synapse\.app\.generic_worker/);
   assert.match(transcript, /started synapse\.app\.generic_worker/);
   // The worker started after main had migrated: its own log shows it accepted the schema.
@@ -78,7 +88,11 @@ test('workers: found in workers/ next to homeserver.yaml; stopped with synctl -a
   assert.match(back.stdout, /The workers were started again after the main process: client_reader answers 1\.46\.0/);
   const both = await readFile(journal.transcript, 'utf8');
   const last = order.map((line) => [...both.matchAll(new RegExp(line, 'g'))].map((m) => m.index ?? -1));
-  assert.deepEqual(last.map((hits) => hits.length), [2, 2, 2], 'each command once for the upgrade and once for the rollback');
+  assert.deepEqual(
+    last.map((hits) => hits.length),
+    [2, 2, 2],
+    'each command once for the upgrade and once for the rollback',
+  );
   const rolled = last.map((hits) => hits[1] as number);
   assert.ok(rolled[0]! < rolled[1]! && rolled[1]! < rolled[2]!, `rollback: stop -a, restart, start -a in order: ${rolled}`);
 });
@@ -87,9 +101,16 @@ test('stand-in worker refuses a database its main process has not migrated (why 
   const { hs, root, workersDir } = await withWorker();
   // Upgrade the code under the running processes, then start a 1.49.0 worker against the 1.46.0 database.
   await hs.install('1.49.0');
-  const worker = await execa(hs.bin('python'), ['-m', 'synapse.app.generic_worker', '-c', hs.configPath, '-c', join(workersDir, 'client_reader.yaml')], { reject: false, all: true, timeout: 30_000 });
+  const worker = await execa(hs.bin('python'), ['-m', 'synapse.app.generic_worker', '-c', hs.configPath, '-c', join(workersDir, 'client_reader.yaml')], {
+    reject: false,
+    all: true,
+    timeout: 30_000,
+  });
   assert.equal(worker.exitCode, 1);
-  assert.match(worker.all ?? '', /Expected database schema version 66 but got 65: run the main synapse process to upgrade the database schema before starting worker processes\./);
+  assert.match(
+    worker.all ?? '',
+    /Expected database schema version 66 but got 65: run the main synapse process to upgrade the database schema before starting worker processes\./,
+  );
   assert.ok(hs.pid() !== undefined && pidAlive(hs.pid() as number));
   void root;
 });

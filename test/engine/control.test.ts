@@ -7,7 +7,10 @@ import type { WizardEvent } from '../../src/core/events.js';
 test('while held, no step starts; release lets it start, and a detach while held rejects with the interruption', async () => {
   const events: WizardEvent[] = [];
   const control = new SessionControl((e) => events.push(e));
-  const steps = new StepTracker((e) => events.push(e), () => control.gate());
+  const steps = new StepTracker(
+    (e) => events.push(e),
+    () => control.gate(),
+  );
   control.hold();
   let started = false;
   const next = steps.start('install').then(() => (started = true));

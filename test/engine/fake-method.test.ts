@@ -29,7 +29,9 @@ test('a new install method needs only the InstallMethod interface: the engine pl
   await writeFile(serving, '1.46.0');
   const server = createServer((req, res) => {
     if (req.url !== '/_synapse/admin/v1/server_version') return void res.writeHead(req.url === '/health' ? 200 : 404).end('OK');
-    void readFile(serving, 'utf8').then((version) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ server_version: version })));
+    void readFile(serving, 'utf8').then((version) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ server_version: version })),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
@@ -40,7 +42,10 @@ test('a new install method needs only the InstallMethod interface: the engine pl
     name: 'nixos',
     availableVersions: async () => ['1.46.0', '1.47.0'],
     installedVersion: async () => (await readFile(installed, 'utf8')).trim(),
-    installCommand: (_install: Install, target: string) => ({ argv: ['node', '-e', 'require("fs").writeFileSync(process.argv[1], process.argv[2])', installed, target], title: `Switch the system to matrix-synapse ${target}` }),
+    installCommand: (_install: Install, target: string) => ({
+      argv: ['node', '-e', 'require("fs").writeFileSync(process.argv[1], process.argv[2])', installed, target],
+      title: `Switch the system to matrix-synapse ${target}`,
+    }),
     restartCommand: () => ({ argv: copy(installed, serving), title: 'Restart matrix-synapse.service' }),
   } as unknown as InstallMethod;
   assert.ok(!(METHOD_NAMES as readonly string[]).includes('nixos'), 'the fake method is not one the registry lists');
@@ -50,7 +55,29 @@ test('a new install method needs only the InstallMethod interface: the engine pl
   const tracker = new StepTracker(emit);
   const transcript = openTranscript(join(dir, 'transcript.log'));
   t.after(() => transcript.close());
-  const install = { method: 'nixos', installedVersion: '1.46.0', configPaths: [join(dir, 'homeserver.yaml')], evidence: [], confidence: 'high', extras: [], workers: [], venv: undefined, python: undefined, pythonVersion: undefined, sqliteVersion: undefined, restart: { kind: 'systemd', unit: 'matrix-synapse.service', mainUnit: 'matrix-synapse.service', mainUnitFile: undefined, workerUnits: [], timeoutStartSec: Infinity, restartPolicy: undefined, dropInDir: join(dir, 'drop-in') } };
+  const install = {
+    method: 'nixos',
+    installedVersion: '1.46.0',
+    configPaths: [join(dir, 'homeserver.yaml')],
+    evidence: [],
+    confidence: 'high',
+    extras: [],
+    workers: [],
+    venv: undefined,
+    python: undefined,
+    pythonVersion: undefined,
+    sqliteVersion: undefined,
+    restart: {
+      kind: 'systemd',
+      unit: 'matrix-synapse.service',
+      mainUnit: 'matrix-synapse.service',
+      mainUnitFile: undefined,
+      workerUnits: [],
+      timeoutStartSec: Infinity,
+      restartPolicy: undefined,
+      dropInDir: join(dir, 'drop-in'),
+    },
+  };
   const ctx: SessionContext = {
     opts: { yes: true, dryRun: false, pre: false },
     deps: { emit, ask: async (question) => assert.fail(`no question expected: ${question.text}`) },
@@ -65,11 +92,18 @@ test('a new install method needs only the InstallMethod interface: the engine pl
     summary: [],
   };
   const steps = ['prepare', 'install', 'restart', 'wait', 'verify'];
-  await runFlow(FLOW.filter((step) => steps.includes(step.id)), ctx, undefined);
+  await runFlow(
+    FLOW.filter((step) => steps.includes(step.id)),
+    ctx,
+    undefined,
+  );
 
   assert.equal((await readFile(installed, 'utf8')).trim(), '1.47.0');
   const finished = events.flatMap((e) => (e.type === 'step.finished' ? [`${e.step}:${e.status}`] : []));
-  assert.deepEqual(finished, steps.map((id) => `${id}:done`));
+  assert.deepEqual(
+    finished,
+    steps.map((id) => `${id}:done`),
+  );
   const commands = events.flatMap((e) => (e.type === 'command.started' ? [e.title] : []));
   assert.deepEqual(commands, ['Switch the system to matrix-synapse 1.47.0', 'Restart matrix-synapse.service']);
   assert.match(events.flatMap((e) => (e.type === 'step.finished' && e.step === 'verify' ? [e.summary ?? ''] : [])).join(''), /server_version says 1\.47\.0/);

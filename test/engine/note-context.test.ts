@@ -17,17 +17,32 @@ const python = which('python3')!;
 
 function pipInstall(over: Partial<Install> = {}): Install {
   return {
-    method: 'pip', evidence: [], confidence: 'high', configPaths: [], installedVersion: '1.46.0', extras: [],
-    pythonVersion: undefined, sqliteVersion: undefined, venv: '/srv/synapse/env', python,
+    method: 'pip',
+    evidence: [],
+    confidence: 'high',
+    configPaths: [],
+    installedVersion: '1.46.0',
+    extras: [],
+    pythonVersion: undefined,
+    sqliteVersion: undefined,
+    venv: '/srv/synapse/env',
+    python,
     restart: { kind: 'synctl', synctl: '/srv/synapse/env/bin/synctl', config: '/srv/synapse/homeserver.yaml', workersDir: undefined },
-    workers: [], ...over,
+    workers: [],
+    ...over,
   } as Install;
 }
 
 test('workers and the restart manager as detection found them, worded as evidence', () => {
   assert.deepEqual(workersFact(pipInstall()).present, false);
   assert.match(workersFact(pipInstall()).evidence, /^detection found no worker \(looked at systemd worker units/);
-  const one = workersFact(pipInstall({ workers: [{ name: 'media1', app: 'synapse.app.media_repository', configPath: '/w/media1.yaml', unit: undefined, url: undefined, from: 'worker config in /w' }] }));
+  const one = workersFact(
+    pipInstall({
+      workers: [
+        { name: 'media1', app: 'synapse.app.media_repository', configPath: '/w/media1.yaml', unit: undefined, url: undefined, from: 'worker config in /w' },
+      ],
+    }),
+  );
   assert.deepEqual(one, { present: true, evidence: 'detection found 1 worker(s): media1 (worker config in /w)' });
   assert.deepEqual(restartFact(pipInstall()), { kind: 'synctl', evidence: 'Synapse is restarted by synctl (/srv/synapse/env/bin/synctl), not by systemd' });
 });
@@ -37,23 +52,39 @@ test("the venv's real Python and SQLite versions decide the platform notes (no '
   try {
     const config = await loadHomeserverConfig([placed.config]);
     const known = await serverNoteContext({ install: pipInstall({ configPaths: [placed.config] }), config });
-    const real = execFileSync(python, ['-c', 'import sqlite3, sys; print("%d.%d.%d" % sys.version_info[:3], sqlite3.sqlite_version)'], { encoding: 'utf8' }).trim().split(' ');
+    const real = execFileSync(python, ['-c', 'import sqlite3, sys; print("%d.%d.%d" % sys.version_info[:3], sqlite3.sqlite_version)'], { encoding: 'utf8' })
+      .trim()
+      .split(' ');
     assert.deepEqual([known.platform.python, known.platform.sqlite], real);
     assert.equal(known.platformSources.python, python);
     assert.deepEqual(known.warnings, []);
     const steps = await loadReleaseData();
-    const { facts } = await gatherNoteFacts({ config, installMethod: 'pip', platform: known.platform, platformSources: known.platformSources, workers: known.workers, restart: known.restart, workerConfigPaths: [] });
+    const { facts } = await gatherNoteFacts({
+      config,
+      installMethod: 'pip',
+      platform: known.platform,
+      platformSources: known.platformSources,
+      workers: known.workers,
+      restart: known.restart,
+      workerConfigPaths: [],
+    });
     const platformNotes = steps.notes.filter((n) => JSON.stringify(n.checks ?? {}).includes('"platform"') && !n.concerns.methods);
     assert.ok(platformNotes.length >= 8);
     for (const r of evaluateNotes(platformNotes, facts)) {
       if (r.id.includes('postgres') && !r.id.includes('python')) assert.equal(r.applies, 'no', `${r.id}: sqlite server`);
       else assert.notEqual(r.applies, 'unknown', `${r.id}: ${r.findings.map((f) => f.message).join('; ')}`);
     }
-    const systemd = evaluateNotes(steps.notes.filter((n) => n.id === 'v1-68-long-delta-systemd-timeout'), facts)[0];
+    const systemd = evaluateNotes(
+      steps.notes.filter((n) => n.id === 'v1-68-long-delta-systemd-timeout'),
+      facts,
+    )[0];
     assert.equal(systemd?.applies, 'no');
 
     const pgConfig = await loadHomeserverConfig([placed.config]);
-    (pgConfig.values as Record<string, unknown>).database = { name: 'psycopg2', args: { host: '127.0.0.1', port: 1, user: 'synapse', database: 'synapse', connect_timeout: 2 } };
+    (pgConfig.values as Record<string, unknown>).database = {
+      name: 'psycopg2',
+      args: { host: '127.0.0.1', port: 1, user: 'synapse', database: 'synapse', connect_timeout: 2 },
+    };
     const pg = await serverNoteContext({ install: pipInstall({ configPaths: [placed.config] }), config: pgConfig });
     assert.equal(pg.platform.postgresql, undefined);
     assert.match(pg.warnings.join('\n'), /PostgreSQL version could not be read/);
@@ -73,12 +104,20 @@ test('a relative log_config is read from the folder the homeserver was started i
     const [etc, run] = [join(root, 'etc'), join(root, 'run')];
     await mkdir(etc);
     await mkdir(run);
-    await writeFile(join(etc, 'homeserver.yaml'), 'server_name: x.test\nreport_stats: false\nlog_config: log.yaml\ndatabase: {name: sqlite3, args: {database: ":memory:"}}\n');
+    await writeFile(
+      join(etc, 'homeserver.yaml'),
+      'server_name: x.test\nreport_stats: false\nlog_config: log.yaml\ndatabase: {name: sqlite3, args: {database: ":memory:"}}\n',
+    );
     await writeFile(join(etc, 'log.yaml'), 'version: 1\nroot: {level: INFO}\n');
     await writeFile(join(run, 'log.yaml'), 'structured: true\nloggers: {synapse: {level: INFO}}\ndrains: {console: {type: console}}\n');
     const config = await loadHomeserverConfig([join(etc, 'homeserver.yaml')]);
     const verdict = async (startDir: string | undefined) => {
-      const install = pipInstall({ configPaths: [join(etc, 'homeserver.yaml')], pythonVersion: '3.11.2', sqliteVersion: '3.40.1', ...(startDir ? { startDir } : {}) });
+      const install = pipInstall({
+        configPaths: [join(etc, 'homeserver.yaml')],
+        pythonVersion: '3.11.2',
+        sqliteVersion: '3.40.1',
+        ...(startDir ? { startDir } : {}),
+      });
       const notes = await evaluateServerNotes({ install, config } as Parameters<typeof evaluateServerNotes>[0], '1.54.0');
       const r = notes.results.find((n) => n.id === 'v1-54-structured-logging-removed');
       return `${r?.applies} ${r?.findings.map((f) => `${f.file}:${f.line} ${f.message}`).join('; ')}`;

@@ -18,7 +18,11 @@ test('install is judged by what is installed, never by the journal alone', () =>
 
 test('restart: the target answering counts as done; a finished restart whose process lives is followed, a gone one runs again', () => {
   const back = decide('restart', entry('restart', 'running'), { answer: answer('1.47.0') }, '2026-12-01T03:00:00.000Z');
-  assert.deepEqual(back, { kind: 'done', why: 'Synapse already runs 1.47.0', then: { kind: 'answering', answer: answer('1.47.0'), readyAt: Date.parse('2026-12-01T03:00:00.000Z') } });
+  assert.deepEqual(back, {
+    kind: 'done',
+    why: 'Synapse already runs 1.47.0',
+    then: { kind: 'answering', answer: answer('1.47.0'), readyAt: Date.parse('2026-12-01T03:00:00.000Z') },
+  });
   assert.equal(decide('restart', entry('restart', 'running'), { answer: answer('1.47.0') }).kind, 'done');
   assert.deepEqual(decide('restart', entry('restart', 'done'), { answer: answer('1.46.0'), serverProcess: 'alive' }), {
     kind: 'done',
@@ -34,7 +38,8 @@ test('answered and backup steps count when the journal says they finished; read-
   assert.deepEqual(decide('confirm', entry('confirm', 'running')), { kind: 'run' });
   assert.deepEqual(decide('backup', entry('backup', 'done', 'backup.db')), { kind: 'done', why: 'backup.db', then: { kind: 'backup' } });
   assert.deepEqual(decide('backup', entry('backup', 'skipped')), { kind: 'done', why: 'done', then: { kind: 'backup' } });
-  for (const id of ['prepare', 'preflight', 'config-check', 'wait', 'verify', 'workers'] as const) assert.deepEqual(decide(id, entry(id, 'done')), { kind: 'run' }, id);
+  for (const id of ['prepare', 'preflight', 'config-check', 'wait', 'verify', 'workers'] as const)
+    assert.deepEqual(decide(id, entry(id, 'done')), { kind: 'run' }, id);
   assert.deepEqual(decide('rollback-sql', entry('rollback-sql', 'done', '2 statements')), { kind: 'done', why: '2 statements' });
 });
 

@@ -9,7 +9,7 @@ import type { WizardEvent } from '../../src/core/events.js';
 import { HARMLESS_SHUTDOWN_LINE } from '../../src/core/log-progress.js';
 import { downtimeOf, waitUntilReady } from '../../src/engine/wait-ready.js';
 
-test('while waiting, the old process\'s Python 3.11 shutdown traceback is shown as one harmless line (real HTTP, a real log file)', async () => {
+test("while waiting, the old process's Python 3.11 shutdown traceback is shown as one harmless line (real HTTP, a real log file)", async () => {
   const dir = await mkdtemp(join(tmpdir(), 'su-wait-'));
   const logFile = join(dir, 'homeserver.log');
   await writeFile(logFile, '2026-11-30 23:50:00,000 - synapse.app.homeserver - 1 - INFO - main - an older line\n');
@@ -52,7 +52,10 @@ test('while waiting, the old process\'s Python 3.11 shutdown traceback is shown 
   const last = tails.at(-1) ?? [];
   assert.ok(last.includes(HARMLESS_SHUTDOWN_LINE), JSON.stringify(tails));
   assert.ok(!tails.flat().some((l) => l !== HARMLESS_SHUTDOWN_LINE && /SystemExit|Traceback|an older line/.test(l)), JSON.stringify(tails));
-  assert.ok(last.some((l) => /WARNING homeserver: Stopping daemon\./.test(l)), JSON.stringify(last));
+  assert.ok(
+    last.some((l) => /WARNING homeserver: Stopping daemon\./.test(l)),
+    JSON.stringify(last),
+  );
 });
 
 /** An HTTP server on loopback that answers server_version while `up()` says so, and refuses connections otherwise. */
@@ -80,7 +83,16 @@ test('the outage is measured from the first unanswered probe, not from the resta
   const downs: number[] = [];
   let restartDone = false;
   const startedAt = Date.now();
-  const waiting = waitUntilReady({ url: server.url(), logFile: undefined, pidFile: undefined, emit: () => {}, ask: () => Promise.reject(new Error('no question')), restartDone: () => restartDone, startedAt, onDown: (at) => downs.push(at) });
+  const waiting = waitUntilReady({
+    url: server.url(),
+    logFile: undefined,
+    pidFile: undefined,
+    emit: () => {},
+    ask: () => Promise.reject(new Error('no question')),
+    restartDone: () => restartDone,
+    startedAt,
+    onDown: (at) => downs.push(at),
+  });
   // The restart command first stops the old process, which answers for 600 ms more.
   await new Promise((r) => setTimeout(r, 600));
   const wentDown = Date.now();
@@ -95,7 +107,10 @@ test('the outage is measured from the first unanswered probe, not from the resta
   assert.equal(ready.answer.version, '1.47.0');
   assert.equal(downs.length, 1, 'the outage start is told once');
   assert.equal(downs[0], ready.downSince);
-  assert.ok(ready.downSince! >= wentDown - 60 && ready.downSince! <= wentDown + 200, `outage from ${ready.downSince! - startedAt} ms, the server went at ${wentDown - startedAt} ms`);
+  assert.ok(
+    ready.downSince! >= wentDown - 60 && ready.downSince! <= wentDown + 200,
+    `outage from ${ready.downSince! - startedAt} ms, the server went at ${wentDown - startedAt} ms`,
+  );
   assert.ok(ready.readyAt >= cameUp && ready.readyAt <= cameUp + 300, `ready at ${ready.readyAt - startedAt} ms, the server came at ${cameUp - startedAt} ms`);
   assert.ok(Math.abs(downtimeOf(ready) - (cameUp - wentDown)) < 300, `downtime ${downtimeOf(ready)} ms, really ${cameUp - wentDown} ms`);
 });
@@ -104,7 +119,17 @@ test('a resumed wait that finds Synapse already down counts from the outage star
   const server = await switchable('1.47.0');
   await server.down();
   const recorded = Date.now() - 5000;
-  const waiting = waitUntilReady({ url: server.url(), logFile: undefined, pidFile: undefined, emit: () => {}, ask: () => Promise.reject(new Error('no question')), restartDone: () => true, startedAt: recorded - 1000, downSince: recorded, deadMs: 60_000 });
+  const waiting = waitUntilReady({
+    url: server.url(),
+    logFile: undefined,
+    pidFile: undefined,
+    emit: () => {},
+    ask: () => Promise.reject(new Error('no question')),
+    restartDone: () => true,
+    startedAt: recorded - 1000,
+    downSince: recorded,
+    deadMs: 60_000,
+  });
   await new Promise((r) => setTimeout(r, 300));
   await server.up();
   const ready = await waiting;
@@ -116,7 +141,15 @@ test('a resumed wait that finds Synapse already down counts from the outage star
 test('a new process that answers while the restart command still runs (its start waits for the listener) ends the outage then (real HTTP)', async () => {
   const server = await switchable('1.47.0');
   let restartDone = false;
-  const waiting = waitUntilReady({ url: server.url(), logFile: undefined, pidFile: undefined, emit: () => {}, ask: () => Promise.reject(new Error('no question')), restartDone: () => restartDone, startedAt: Date.now() });
+  const waiting = waitUntilReady({
+    url: server.url(),
+    logFile: undefined,
+    pidFile: undefined,
+    emit: () => {},
+    ask: () => Promise.reject(new Error('no question')),
+    restartDone: () => restartDone,
+    startedAt: Date.now(),
+  });
   await new Promise((r) => setTimeout(r, 300));
   const wentDown = Date.now();
   await server.down();

@@ -46,33 +46,133 @@ function generator(seed: number) {
 type Gen = ReturnType<typeof generator>;
 
 const KEYS = [
-  'server_name', 'listeners', 'port', 'type', 'tls', 'bind_addresses', 'bind_address', 'resources', 'names', 'x_forwarded', 'database', 'name',
-  'args', 'database_path', 'log_config', 'pid_file', 'modules', 'module', 'config', 'worker_app', 'worker_name', 'instance_map', 'redis', 'enabled',
-  'password_providers', 'oidc_providers', 'client_secret', 'media_storage_providers', 'app_service_config_files', 'enable_registration',
-  'email', 'caches', 'public_baseurl', 'web_client_location', 'user_directory', 'room_list_publication_rules', 'experimental_features',
-  'macaroon_secret_key', 'worker_replication_secret', 'stream_writers', 'federation_sender_instances', 'url_preview_enabled', 'x_standin',
+  'server_name',
+  'listeners',
+  'port',
+  'type',
+  'tls',
+  'bind_addresses',
+  'bind_address',
+  'resources',
+  'names',
+  'x_forwarded',
+  'database',
+  'name',
+  'args',
+  'database_path',
+  'log_config',
+  'pid_file',
+  'modules',
+  'module',
+  'config',
+  'worker_app',
+  'worker_name',
+  'instance_map',
+  'redis',
+  'enabled',
+  'password_providers',
+  'oidc_providers',
+  'client_secret',
+  'media_storage_providers',
+  'app_service_config_files',
+  'enable_registration',
+  'email',
+  'caches',
+  'public_baseurl',
+  'web_client_location',
+  'user_directory',
+  'room_list_publication_rules',
+  'experimental_features',
+  'macaroon_secret_key',
+  'worker_replication_secret',
+  'stream_writers',
+  'federation_sender_instances',
+  'url_preview_enabled',
+  'x_standin',
 ];
 const STRINGS = [
-  '', 'client', 'http', 'psycopg2', 'sqlite3', '::', '0.0.0.0', '127.0.0.1', 'localhost', '1.47.0', 'v1.47.0rc1', '$(touch /tmp/pwned)', '`id`',
-  '; rm -rf /', '\u001b]2;pwned\u0007', '\u009b31m', '../../etc/passwd', '/dev/zero', 'null', '~', 'yes', 'no', '0x10', '1e999', '\u0000', '😀',
-  'a'.repeat(5000), '9'.repeat(400), 'synapse.app.generic_worker', 'http://user:pw@host/', '%(server_name)s', '\t\n\r',
+  '',
+  'client',
+  'http',
+  'psycopg2',
+  'sqlite3',
+  '::',
+  '0.0.0.0',
+  '127.0.0.1',
+  'localhost',
+  '1.47.0',
+  'v1.47.0rc1',
+  '$(touch /tmp/pwned)',
+  '`id`',
+  '; rm -rf /',
+  '\u001b]2;pwned\u0007',
+  '\u009b31m',
+  '../../etc/passwd',
+  '/dev/zero',
+  'null',
+  '~',
+  'yes',
+  'no',
+  '0x10',
+  '1e999',
+  '\u0000',
+  '😀',
+  'a'.repeat(5000),
+  '9'.repeat(400),
+  'synapse.app.generic_worker',
+  'http://user:pw@host/',
+  '%(server_name)s',
+  '\t\n\r',
 ];
 
 function value(g: Gen, depth: number): unknown {
   const r = g.int(depth > 3 ? 6 : 10);
   switch (r) {
-    case 0: return g.pick(STRINGS);
-    case 1: return g.pick([0, -1, 1, 8008, 65535, 65536, 1e300, -0, 0.5, Number.MAX_SAFE_INTEGER]);
-    case 2: return g.pick([true, false, null]);
-    case 3: return g.pick(STRINGS) + String(g.int(1000));
-    case 4: return g.int(100000);
-    case 5: return g.pick(KEYS);
-    case 6: case 7: return Array.from({ length: g.int(4) }, () => value(g, depth + 1));
-    default: return Object.fromEntries(Array.from({ length: g.int(5) }, () => [g.next() < 0.8 ? g.pick(KEYS) : g.pick(STRINGS), value(g, depth + 1)]));
+    case 0:
+      return g.pick(STRINGS);
+    case 1:
+      return g.pick([0, -1, 1, 8008, 65535, 65536, 1e300, -0, 0.5, Number.MAX_SAFE_INTEGER]);
+    case 2:
+      return g.pick([true, false, null]);
+    case 3:
+      return g.pick(STRINGS) + String(g.int(1000));
+    case 4:
+      return g.int(100000);
+    case 5:
+      return g.pick(KEYS);
+    case 6:
+    case 7:
+      return Array.from({ length: g.int(4) }, () => value(g, depth + 1));
+    default:
+      return Object.fromEntries(Array.from({ length: g.int(5) }, () => [g.next() < 0.8 ? g.pick(KEYS) : g.pick(STRINGS), value(g, depth + 1)]));
   }
 }
 
-const YAML_NOISE = ['&a ', '*a', '<<: *a\n', '!!binary ', '!!python/object ', '---\n', '...\n', '\t', ': ', '- ', '{', '}', '[', ']', '"', "'", '#', '\n  ', '? ', '|', '>', '%YAML 1.1\n', '&b [*b]\n'];
+const YAML_NOISE = [
+  '&a ',
+  '*a',
+  '<<: *a\n',
+  '!!binary ',
+  '!!python/object ',
+  '---\n',
+  '...\n',
+  '\t',
+  ': ',
+  '- ',
+  '{',
+  '}',
+  '[',
+  ']',
+  '"',
+  "'",
+  '#',
+  '\n  ',
+  '? ',
+  '|',
+  '>',
+  '%YAML 1.1\n',
+  '&b [*b]\n',
+];
 
 function configText(g: Gen): string {
   const top = Object.fromEntries(Array.from({ length: 1 + g.int(8) }, () => [g.pick(KEYS), value(g, 0)]));
@@ -117,7 +217,9 @@ test(`generated configs: parsed, listener found, every shipped note checked, evi
       clientListenerUrl(config);
       const rows = [Object.fromEntries([[g.pick(KEYS), value(g, 2)]])];
       const facts = {
-        config: configSource(config), database: databaseEngineOf(config), hasWorkers: g.next() < 0.5,
+        config: configSource(config),
+        database: databaseEngineOf(config),
+        hasWorkers: g.next() < 0.5,
         platform: { python: String(value(g, 3)), sqlite: g.pick(['3.40.1', '', 'x', '3']) },
         queries: Object.fromEntries(steps.queries.map((q) => [q.id, g.next() < 0.5 ? { rows } : { error: String(value(g, 3)) }])),
       };
@@ -129,9 +231,20 @@ test(`generated configs: parsed, listener found, every shipped note checked, evi
 });
 
 const VALID_JOURNAL = {
-  format: 2, sessionId: 'abc', startedAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z', dryRun: false, install: { method: 'pip', evidence: [], installedVersion: '1.46.0', runningVersion: '1.46.0', configPaths: ['/etc/hs.yaml'], url: 'http://127.0.0.1:8008' },
-  from: '1.46.0', to: '1.47.0', acknowledgedNotes: [], outcome: null, transcript: '/var/lib/x/transcript.log',
-  steps: [{ id: 'install', status: 'running', startedAt: '2026-01-01T00:00:00Z', command: ['pip', 'install'], job: { dir: 'jobs/0001', argv: ['pip', 'install'] } }],
+  format: 2,
+  sessionId: 'abc',
+  startedAt: '2026-01-01T00:00:00Z',
+  updatedAt: '2026-01-01T00:00:00Z',
+  dryRun: false,
+  install: { method: 'pip', evidence: [], installedVersion: '1.46.0', runningVersion: '1.46.0', configPaths: ['/etc/hs.yaml'], url: 'http://127.0.0.1:8008' },
+  from: '1.46.0',
+  to: '1.47.0',
+  acknowledgedNotes: [],
+  outcome: null,
+  transcript: '/var/lib/x/transcript.log',
+  steps: [
+    { id: 'install', status: 'running', startedAt: '2026-01-01T00:00:00Z', command: ['pip', 'install'], job: { dir: 'jobs/0001', argv: ['pip', 'install'] } },
+  ],
   events: [{ at: '2026-01-01T00:00:00Z', kind: 'interrupted', reason: 'SIGHUP', step: 'install', pid: 1 }],
 };
 

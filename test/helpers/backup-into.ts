@@ -11,9 +11,23 @@ const transcript = openTranscript(transcriptPath);
 // The session folder (job records, for runners that keep them) lives beside the transcript, not on the full filesystem.
 const options = { dryRun: false, transcript, emit: () => {}, sessionDir: dirname(transcriptPath) };
 try {
-  const record = await takeBackup({ runner: createRunner(options), python, info: { engine: 'sqlite3', ro: undefined as never, sqlitePath: db, where: db }, dir, version: '1.46.0', emit: () => {} });
+  const record = await takeBackup({
+    runner: createRunner(options),
+    python,
+    info: { engine: 'sqlite3', ro: undefined as never, sqlitePath: db, where: db },
+    dir,
+    version: '1.46.0',
+    emit: () => {},
+  });
   console.log(JSON.stringify({ ok: true, record }));
 } catch (error) {
-  console.log(JSON.stringify({ ok: false, message: (error as Error).message, serverState: (error as { serverState?: string }).serverState, left: existsSync(dir) ? readdirSync(dir) : [] }));
+  console.log(
+    JSON.stringify({
+      ok: false,
+      message: (error as Error).message,
+      serverState: (error as { serverState?: string }).serverState,
+      left: existsSync(dir) ? readdirSync(dir) : [],
+    }),
+  );
 }
 await transcript.close();

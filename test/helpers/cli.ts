@@ -6,7 +6,8 @@ export const BIN = fileURLToPath(new URL('../../bin/synapse-upgrade.mjs', import
 /** The tsc build's CLI: it has the test hooks the single file (which BIN prefers) is built without. */
 export const DEV_BIN = fileURLToPath(new URL('./dev-cli.mjs', import.meta.url));
 /** BIN, or DEV_BIN when the environment sets a test hook (SYNAPSE_UPGRADE_TEST_…). */
-export const binFor = (env: Record<string, string | undefined>): string => (Object.keys(env).some((key) => key.startsWith('SYNAPSE_UPGRADE_TEST_')) ? DEV_BIN : BIN);
+export const binFor = (env: Record<string, string | undefined>): string =>
+  Object.keys(env).some((key) => key.startsWith('SYNAPSE_UPGRADE_TEST_')) ? DEV_BIN : BIN;
 
 /** The environment a test gives the wizard: pip sees only the stand-in wheelhouse, state in a temp folder. */
 export function wizardEnv(wheelhouse: string, stateDir: string, extra: Record<string, string> = {}): Record<string, string> {

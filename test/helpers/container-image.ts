@@ -55,7 +55,10 @@ export async function podmanEnv(): Promise<Record<string, string>> {
 /** podman with the tests' settings; rejects with podman's stderr on failure. */
 export async function podman(args: string[], options: { input?: string; timeout?: number; reject?: boolean } = {}) {
   const result = await execa('podman', args, {
-    env: await podmanEnv(), extendEnv: false, reject: false, timeout: options.timeout ?? 10 * 60_000,
+    env: await podmanEnv(),
+    extendEnv: false,
+    reject: false,
+    timeout: options.timeout ?? 10 * 60_000,
     ...(options.input !== undefined ? { input: options.input } : { stdin: 'ignore' as const }),
   });
   if (result.exitCode !== 0 && options.reject !== false) {
@@ -71,9 +74,13 @@ export function debianMirror(): string {
   if (existsSync(dir)) for (const name of readdirSync(dir).sort()) if (/\.(list|sources)$/.test(name)) files.push(join(dir, name));
   for (const file of files) {
     let text: string;
-    try { text = readFileSync(file, 'utf8'); } catch { continue; }
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
     for (const block of text.split(/\n\s*\n/)) {
-      if (/^Suites:.*\bbookworm\b/m.test(block) && !/^Enabled:\s*no/mi.test(block)) {
+      if (/^Suites:.*\bbookworm\b/m.test(block) && !/^Enabled:\s*no/im.test(block)) {
         const uri = /^URIs:\s*(\S+)/m.exec(block)?.[1];
         if (uri && !/security/.test(uri)) return uri;
       }
@@ -88,7 +95,10 @@ export function debianMirror(): string {
 
 function imageKey(options: BaseImageOptions): string {
   const packages = [...new Set(options.packages)].sort();
-  return createHash('sha256').update(JSON.stringify([SUITE, 'minbase', packages, options.cmd ?? null])).digest('hex').slice(0, 12);
+  return createHash('sha256')
+    .update(JSON.stringify([SUITE, 'minbase', packages, options.cmd ?? null]))
+    .digest('hex')
+    .slice(0, 12);
 }
 
 /** The cached rootfs tarball for these options (debootstrapped once, under a lock). */
@@ -99,11 +109,20 @@ export async function ensureRootfsTarball(options: BaseImageOptions): Promise<st
     const include = [...new Set(options.packages)].sort().join(',');
     // In a mount namespace of its own: the /proc and /sys debootstrap mounts inside the rootfs vanish with
     // it, even when it is killed, so removing a half-made rootfs never reaches the machine's own.
-    const boot = await execa('unshare', ['-m', '--propagation', 'private', 'debootstrap', '--variant=minbase', ...(include ? [`--include=${include}`] : []), SUITE, rootfs, debianMirror()], {
-      reject: false, timeout: 20 * 60_000, stdin: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    });
+    const boot = await execa(
+      'unshare',
+      ['-m', '--propagation', 'private', 'debootstrap', '--variant=minbase', ...(include ? [`--include=${include}`] : []), SUITE, rootfs, debianMirror()],
+      {
+        reject: false,
+        timeout: 20 * 60_000,
+        stdin: 'ignore',
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      },
+    );
     if (boot.exitCode !== 0) {
-      const log = existsSync(join(rootfs, 'debootstrap', 'debootstrap.log')) ? readFileSync(join(rootfs, 'debootstrap', 'debootstrap.log'), 'utf8').slice(-1500) : '';
+      const log = existsSync(join(rootfs, 'debootstrap', 'debootstrap.log'))
+        ? readFileSync(join(rootfs, 'debootstrap', 'debootstrap.log'), 'utf8').slice(-1500)
+        : '';
       throw new Error(`debootstrap ${SUITE} failed (exit ${boot.exitCode}): ${String(boot.stderr).slice(-1500)}\n${log}`);
     }
     await rm(join(rootfs, 'var', 'cache', 'apt', 'archives'), { recursive: true, force: true });

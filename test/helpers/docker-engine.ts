@@ -36,33 +36,62 @@ async function waitUntil(check: () => Promise<boolean>, ms: number, what: string
   }
 }
 
-interface Registry { host: string; stop(): Promise<void> }
+interface Registry {
+  host: string;
+  stop(): Promise<void>;
+}
 
 /** Debian's docker-registry serving `storage` on a free loopback port. */
 async function startRegistry(dir: string, storage: string): Promise<Registry> {
   const port = await freePort();
   const config = join(dir, 'registry.yml');
-  await writeFile(config, [
-    'version: 0.1',
-    'log:', '  level: warn', '  accesslog:', '    disabled: true',
-    'storage:', '  filesystem:', `    rootdirectory: ${storage}`, '  delete:', '    enabled: false',
-    'http:', `  addr: 127.0.0.1:${port}`,
-    '',
-  ].join('\n'));
+  await writeFile(
+    config,
+    [
+      'version: 0.1',
+      'log:',
+      '  level: warn',
+      '  accesslog:',
+      '    disabled: true',
+      'storage:',
+      '  filesystem:',
+      `    rootdirectory: ${storage}`,
+      '  delete:',
+      '    enabled: false',
+      'http:',
+      `  addr: 127.0.0.1:${port}`,
+      '',
+    ].join('\n'),
+  );
   const child: ResultPromise = execa('docker-registry', ['serve', config], { reject: false, stdin: 'ignore', all: true, buffer: { all: true } });
   const host = `127.0.0.1:${port}`;
-  await waitUntil(async () => {
-    if (child.exitCode !== null && child.exitCode !== undefined) throw new Error(`docker-registry exited: ${String((await child).all).slice(-1000)}`);
-    return (await fetch(`http://${host}/v2/`, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false));
-  }, 20_000, 'the registry answering');
-  return { host, stop: async () => { child.kill('SIGTERM'); await child; } };
+  await waitUntil(
+    async () => {
+      if (child.exitCode !== null && child.exitCode !== undefined) throw new Error(`docker-registry exited: ${String((await child).all).slice(-1000)}`);
+      return await fetch(`http://${host}/v2/`, { signal: AbortSignal.timeout(1000) }).then(
+        (r) => r.ok,
+        () => false,
+      );
+    },
+    20_000,
+    'the registry answering',
+  );
+  return {
+    host,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await child;
+    },
+  };
 }
 
 const registriesConf = (host: string) => `[[registry]]\nlocation = "${host}"\ninsecure = true\n`;
 
-const contentKey = (versions: readonly string[]): string => createHash('sha256')
-  .update(JSON.stringify([SYSTEMD_IMAGE, versions, ...['Containerfile', 'start.py'].map((f) => readFileSync(join(FIXTURE, f), 'utf8'))]))
-  .digest('hex').slice(0, 12);
+const contentKey = (versions: readonly string[]): string =>
+  createHash('sha256')
+    .update(JSON.stringify([SYSTEMD_IMAGE, versions, ...['Containerfile', 'start.py'].map((f) => readFileSync(join(FIXTURE, f), 'utf8'))]))
+    .digest('hex')
+    .slice(0, 12);
 
 /**
  * The registry storage with `matrixdotorg/synapse:v<version>` for each version, built once: a context per
@@ -72,7 +101,9 @@ const contentKey = (versions: readonly string[]): string => createHash('sha256')
 export async function ensureRegistryStorage(versions: readonly string[]): Promise<string> {
   return lockedBuild(join(cacheRoot(), 'docker-registry', contentKey(versions)), async (tmp) => {
     const base = await ensureBaseImage(SYSTEMD_IMAGE);
-    const python = (await podman(['run', '--rm', '--network', 'none', base, 'python3', '-c', 'import platform; print(platform.python_version())'])).stdout.trim();
+    const python = (
+      await podman(['run', '--rm', '--network', 'none', base, 'python3', '-c', 'import platform; print(platform.python_version())'])
+    ).stdout.trim();
     const storage = join(tmp, 'storage');
     await mkdir(storage, { recursive: true });
     const registry = await startRegistry(tmp, storage);
@@ -86,8 +117,29 @@ export async function ensureRegistryStorage(versions: readonly string[]): Promis
         await execa('cp', ['-al', join(venv, 'lib', 'python3.11', 'site-packages'), join(context, 'site-packages')]);
         for (const f of ['Containerfile', 'start.py']) await execa('cp', ['-p', join(FIXTURE, f), context]);
         const name = `${registry.host}/${REPO}:v${version}`;
-        await podman(['build', '--network', 'none', '--build-arg', `BASE=${base}`, '--build-arg', `PYTHON_VERSION=${python}`, '-t', name, '-f', join(context, 'Containerfile'), context], { timeout: 15 * 60_000 });
-        const push = await execa('podman', ['push', '--tls-verify=false', name], { env: { ...(await podmanEnv()), CONTAINERS_REGISTRIES_CONF: conf }, extendEnv: false, reject: false, stdin: 'ignore' });
+        await podman(
+          [
+            'build',
+            '--network',
+            'none',
+            '--build-arg',
+            `BASE=${base}`,
+            '--build-arg',
+            `PYTHON_VERSION=${python}`,
+            '-t',
+            name,
+            '-f',
+            join(context, 'Containerfile'),
+            context,
+          ],
+          { timeout: 15 * 60_000 },
+        );
+        const push = await execa('podman', ['push', '--tls-verify=false', name], {
+          env: { ...(await podmanEnv()), CONTAINERS_REGISTRIES_CONF: conf },
+          extendEnv: false,
+          reject: false,
+          stdin: 'ignore',
+        });
         if (push.exitCode !== 0) throw new Error(`podman push ${name} failed: ${String(push.stderr).slice(-1500)}`);
         await podman(['rmi', name], { reject: false });
         await rm(context, { recursive: true, force: true });
@@ -118,19 +170,40 @@ export async function startDockerEngine(dir: string, versions: readonly string[]
   await writeFile(conf, registriesConf(registry.host));
   const socket = join(dir, 'podman.sock');
   const podmanVars = { ...(await podmanEnv()), CONTAINERS_REGISTRIES_CONF: conf };
-  const service: ResultPromise = execa('podman', ['system', 'service', '--time=0', `unix://${socket}`], { env: podmanVars, extendEnv: false, reject: false, stdin: 'ignore', all: true, buffer: { all: true } });
+  const service: ResultPromise = execa('podman', ['system', 'service', '--time=0', `unix://${socket}`], {
+    env: podmanVars,
+    extendEnv: false,
+    reject: false,
+    stdin: 'ignore',
+    all: true,
+    buffer: { all: true },
+  });
   const env: Record<string, string> = { ...podmanVars, DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: join(dir, 'docker-config') };
   const docker = async (args: string[], opts: { cwd?: string } = {}) => {
-    const r = await execa('docker', args, { env, extendEnv: false, reject: false, stdin: 'ignore', timeout: 10 * 60_000, ...(opts.cwd ? { cwd: opts.cwd } : {}) });
+    const r = await execa('docker', args, {
+      env,
+      extendEnv: false,
+      reject: false,
+      stdin: 'ignore',
+      timeout: 10 * 60_000,
+      ...(opts.cwd ? { cwd: opts.cwd } : {}),
+    });
     return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
   };
-  await waitUntil(async () => {
-    if (service.exitCode !== null && service.exitCode !== undefined) throw new Error(`podman system service exited: ${String((await service).all).slice(-1000)}`);
-    return existsSync(socket) && (await docker(['version', '--format', '{{.Server.Version}}'])).exitCode === 0;
-  }, 30_000, "Podman's Docker API answering");
+  await waitUntil(
+    async () => {
+      if (service.exitCode !== null && service.exitCode !== undefined)
+        throw new Error(`podman system service exited: ${String((await service).all).slice(-1000)}`);
+      return existsSync(socket) && (await docker(['version', '--format', '{{.Server.Version}}'])).exitCode === 0;
+    },
+    30_000,
+    "Podman's Docker API answering",
+  );
   // A run that was killed leaves its containers: those of a test folder that is gone are removed (a running
   // one would make the next run's wizard see two homeservers).
-  for (const line of (await docker(['ps', '-a', '--filter', 'label=synapse-upgrade-test', '--format', '{{.ID}} {{.Label "synapse-upgrade-test"}}'])).stdout.split('\n')) {
+  for (const line of (
+    await docker(['ps', '-a', '--filter', 'label=synapse-upgrade-test', '--format', '{{.ID}} {{.Label "synapse-upgrade-test"}}'])
+  ).stdout.split('\n')) {
     const [id, owner] = line.trim().split(' ');
     if (id && owner && /\/su-docker-engine-[^/]+$/.test(owner) && !existsSync(owner)) await docker(['rm', '-f', id]);
   }
@@ -145,7 +218,9 @@ export async function startDockerEngine(dir: string, versions: readonly string[]
         const image = (await docker(['inspect', '--format', '{{.Config.Image}} {{index .Config.Labels "synapse-upgrade-test"}}', id])).stdout;
         if (image.startsWith(registry.host) || image.includes(` ${dir}`)) await docker(['rm', '-f', id]);
       }
-      const images = (await docker(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}'])).stdout.split('\n').filter((i) => i.startsWith(registry.host) || i.includes('synapse-upgrade-docker-test'));
+      const images = (await docker(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}'])).stdout
+        .split('\n')
+        .filter((i) => i.startsWith(registry.host) || i.includes('synapse-upgrade-docker-test'));
       if (images.length) await docker(['rmi', '-f', ...images]);
       service.kill('SIGTERM');
       await service;

@@ -38,7 +38,11 @@ export async function dockerStandin(root: string, wheelhouse: string): Promise<D
     },
     async calls() {
       const text = await readFile(join(state, 'calls.jsonl'), 'utf8').catch(() => '');
-      return text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as string[]);
+      return text
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as string[]);
     },
   };
 }

@@ -100,9 +100,20 @@ export async function createGitStandin(opts: {
   await git(opts.root, 'clone', '-q', upstream.upstream, checkout);
   await git(checkout, '-c', 'advice.detachedHead=false', 'checkout', '-q', `v${opts.version}`);
   for (const v of opts.later ?? []) await upstream.release(v);
-  const hs = await createStandinInstall({ root: checkout, version: opts.version, port: opts.port, ...(opts.migrationSeconds ? { migrationSeconds: opts.migrationSeconds } : {}) });
+  const hs = await createStandinInstall({
+    root: checkout,
+    version: opts.version,
+    port: opts.port,
+    ...(opts.migrationSeconds ? { migrationSeconds: opts.migrationSeconds } : {}),
+  });
   if ((opts.installFrom ?? 'checkout') === 'checkout') {
-    const result = await execa(hs.bin('pip'), ['install', '-q', '--force-reinstall', '--no-deps', '.'], { cwd: checkout, env: { ...pipEnv(), PIP_NO_INDEX: '1' }, extendEnv: false, reject: false, all: true });
+    const result = await execa(hs.bin('pip'), ['install', '-q', '--force-reinstall', '--no-deps', '.'], {
+      cwd: checkout,
+      env: { ...pipEnv(), PIP_NO_INDEX: '1' },
+      extendEnv: false,
+      reject: false,
+      all: true,
+    });
     if (result.exitCode !== 0) throw new Error(`pip install . failed:\n${result.all}`);
   }
   return { ...hs, checkout, upstream, describe: () => git(checkout, 'describe', '--tags') };

@@ -16,7 +16,11 @@ export async function needPrivateMounts(t: TestContext): Promise<boolean> {
 export async function withTmpfs(dir: string, options: string, argv: string[], env: Record<string, string>) {
   const script = 'mount -t tmpfs -o "$1" synapse-upgrade-test "$2" || exit 97; shift 2; exec "$@"';
   const result = await execa('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', options, dir, ...argv], {
-    env, extendEnv: false, reject: false, timeout: 120_000, stdin: 'ignore',
+    env,
+    extendEnv: false,
+    reject: false,
+    timeout: 120_000,
+    stdin: 'ignore',
   });
   if (result.exitCode === 97) throw new Error(`mounting a tmpfs on ${dir} failed: ${result.stderr}`);
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };

@@ -25,7 +25,9 @@ export interface PgCluster {
 export function postgresBin(): string | undefined {
   const base = '/usr/lib/postgresql';
   if (!existsSync(base)) return undefined;
-  const versions = readdirSync(base).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+  const versions = readdirSync(base)
+    .filter((v) => /^\d+$/.test(v))
+    .sort((a, b) => Number(b) - Number(a));
   for (const v of versions) {
     const bin = join(base, v, 'bin');
     if (existsSync(join(bin, 'initdb')) && existsSync(join(bin, 'pg_ctl')) && existsSync(join(bin, 'pg_dump'))) return bin;
@@ -48,21 +50,54 @@ export async function startPostgres(bin: string): Promise<PgCluster> {
   const pgUid = isRoot ? await uidOf('postgres') : undefined;
   if (isRoot && pgUid === undefined) throw new Error('running as root but there is no postgres user to run the server as');
   if (pgUid !== undefined) await chown(root, pgUid.uid, pgUid.gid);
-  const as = (file: string, args: string[]) => (pgUid !== undefined ? execa('runuser', ['-u', 'postgres', '--', file, ...args], { cwd: root }) : execa(file, args, { cwd: root }));
+  const as = (file: string, args: string[]) =>
+    pgUid !== undefined ? execa('runuser', ['-u', 'postgres', '--', file, ...args], { cwd: root }) : execa(file, args, { cwd: root });
   const data = join(root, 'data');
   await as(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C']);
-  await as(join(bin, 'pg_ctl'), ['-D', data, '-l', join(root, 'server.log'), '-w', '-t', '60', '-o', `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']);
+  await as(join(bin, 'pg_ctl'), [
+    '-D',
+    data,
+    '-l',
+    join(root, 'server.log'),
+    '-w',
+    '-t',
+    '60',
+    '-o',
+    `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off`,
+    'start',
+  ]);
   const cluster: PgCluster = {
     root,
     port,
     socketDir: root,
     bin,
     async superSql(sql, db = 'postgres') {
-      const r = await execa(join(bin, 'psql'), ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', root, '-p', String(port), '-U', 'postgres', '-d', db, '-c', sql]);
+      const r = await execa(join(bin, 'psql'), [
+        '-X',
+        '-q',
+        '-A',
+        '-t',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-h',
+        root,
+        '-p',
+        String(port),
+        '-U',
+        'postgres',
+        '-d',
+        db,
+        '-c',
+        sql,
+      ]);
       return r.stdout;
     },
     async sql(sql, o) {
-      const r = await execa(join(bin, 'psql'), ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-p', String(port), '-U', o.user, '-d', o.db, '-c', sql], { env: { PGPASSWORD: o.password } });
+      const r = await execa(
+        join(bin, 'psql'),
+        ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-p', String(port), '-U', o.user, '-d', o.db, '-c', sql],
+        { env: { PGPASSWORD: o.password } },
+      );
       return r.stdout;
     },
     async stop() {
@@ -84,7 +119,10 @@ async function uidOf(user: string): Promise<{ uid: number; gid: number } | undef
  * A database owned by a password-authenticated role, with Synapse's schema tables
  * (schema_version, schema_compat_version, background_updates, users) and some rows.
  */
-export async function createSynapseDatabase(cluster: PgCluster, opts: { user: string; password: string; db: string; compat: number; schema: number; rows?: number }): Promise<void> {
+export async function createSynapseDatabase(
+  cluster: PgCluster,
+  opts: { user: string; password: string; db: string; compat: number; schema: number; rows?: number },
+): Promise<void> {
   await cluster.superSql(`CREATE ROLE ${opts.user} LOGIN PASSWORD '${opts.password}'`);
   await cluster.superSql(`CREATE DATABASE ${opts.db} OWNER ${opts.user} ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0`);
   await cluster.sql(

@@ -8,7 +8,11 @@ const SETUP = fileURLToPath(new URL('../fixtures/debian/namespace-setup.sh', imp
 
 export interface PrivateRoot {
   /** Runs a command inside the namespace (sees the overlays and only the namespace's processes). */
-  run(file: string, args: string[], opts?: { env?: Record<string, string>; input?: string; timeoutMs?: number }): Promise<{ exitCode: number; stdout: string; stderr: string }>;
+  run(
+    file: string,
+    args: string[],
+    opts?: { env?: Record<string, string>; input?: string; timeoutMs?: number },
+  ): Promise<{ exitCode: number; stdout: string; stderr: string }>;
   /** Starts a command inside the namespace and leaves it running (killed with the namespace). */
   spawn(file: string, args: string[]): ResultPromise;
   /** Ends pid 1 of the namespace: every process in it dies, the overlays go. */
@@ -60,7 +64,24 @@ export async function openPrivateRoot(work: string): Promise<PrivateRoot> {
  * without CAP_SYS_ADMIN does not). Skips the test when not, or fails it under SYNAPSE_UPGRADE_NO_SKIP.
  */
 export async function needPrivateRoot(t: import('node:test').TestContext): Promise<boolean> {
-  const probe = await execa('unshare', ['-m', '-p', '-f', '--mount-proc', '--propagation', 'private', 'sh', '-c', 'd=$(mktemp -d) && mount -t tmpfs tmpfs "$d" && mkdir "$d/u" "$d/w" "$d/m" && mount -t overlay overlay -o "lowerdir=/etc,upperdir=$d/u,workdir=$d/w" "$d/m"'], { reject: false, all: true });
+  const probe = await execa(
+    'unshare',
+    [
+      '-m',
+      '-p',
+      '-f',
+      '--mount-proc',
+      '--propagation',
+      'private',
+      'sh',
+      '-c',
+      'd=$(mktemp -d) && mount -t tmpfs tmpfs "$d" && mkdir "$d/u" "$d/w" "$d/m" && mount -t overlay overlay -o "lowerdir=/etc,upperdir=$d/u,workdir=$d/w" "$d/m"',
+    ],
+    { reject: false, all: true },
+  );
   if (probe.exitCode === 0) return true;
-  return !missingTool(t, `a private mount+pid namespace with overlays is not possible here: ${String(probe.all).trim().split('\n').at(-1) ?? 'unshare failed'}`);
+  return !missingTool(
+    t,
+    `a private mount+pid namespace with overlays is not possible here: ${String(probe.all).trim().split('\n').at(-1) ?? 'unshare failed'}`,
+  );
 }

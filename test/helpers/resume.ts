@@ -81,7 +81,9 @@ export async function startedCommands(transcriptPath: string, session?: string):
  * session, across all its runs. Returns those commands, one line each.
  */
 export async function assertNoDuplicateCommand(journal: { transcript: string; sessionId: string }): Promise<string[]> {
-  const lines = (await startedCommands(journal.transcript, journal.sessionId)).filter((c) => c.step && CHANGING_STEPS.has(c.step as never)).map((c) => `[${c.step}] ${c.argv.join(' ')}`);
+  const lines = (await startedCommands(journal.transcript, journal.sessionId))
+    .filter((c) => c.step && CHANGING_STEPS.has(c.step as never))
+    .map((c) => `[${c.step}] ${c.argv.join(' ')}`);
   const seen = new Set<string>();
   for (const line of lines) {
     assert.ok(!seen.has(line), `started twice: ${line}\nall: ${lines.join('\n')}`);
@@ -97,8 +99,14 @@ export async function jobsOf(sessionDir: string): Promise<{ dir: string; argv: s
   for (const name of names.sort()) {
     const dir = join(sessionDir, 'jobs', name);
     const meta = JSON.parse(await readFile(join(dir, 'job.json'), 'utf8')) as { argv: string[] };
-    const started = await readFile(join(dir, 'started.json'), 'utf8').then(() => true, () => false);
-    const exit = await readFile(join(dir, 'exit.json'), 'utf8').then((t) => JSON.parse(t) as { exitCode: number }, () => undefined);
+    const started = await readFile(join(dir, 'started.json'), 'utf8').then(
+      () => true,
+      () => false,
+    );
+    const exit = await readFile(join(dir, 'exit.json'), 'utf8').then(
+      (t) => JSON.parse(t) as { exitCode: number },
+      () => undefined,
+    );
     jobs.push({ dir: name, argv: meta.argv, started, ...(exit ? { exit } : {}) });
   }
   return jobs;
@@ -152,7 +160,11 @@ export async function runReattaching(args: string[], env: Record<string, string>
   const run = startWizard(args, env);
   const timer = setTimeout(() => run.child.kill('SIGKILL'), timeoutMs);
   try {
-    await whileRunning(run, waitUntil(() => /re-attaching/.test(run.output()), timeoutMs, 're-attaching'), timeoutMs);
+    await whileRunning(
+      run,
+      waitUntil(() => /re-attaching/.test(run.output()), timeoutMs, 're-attaching'),
+      timeoutMs,
+    );
   } finally {
     then();
   }

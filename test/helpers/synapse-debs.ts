@@ -20,7 +20,11 @@ export async function ensureSynapseDeb(version: string, port: number): Promise<s
   for (const name of INPUTS) hash.update(name).update(readFileSync(join(DEB_FIXTURES, name)));
   hash.update(JSON.stringify([version, port, wheels.split('/').at(-1), readdirSync(wheels).sort()]));
   const dir = await lockedBuild(join(cacheRoot(), 'debs', `${version}-${hash.digest('hex').slice(0, 12)}`), async (tmp) => {
-    const r = await execa('bash', [join(DEB_FIXTURES, 'build-deb.sh'), tmp, wheels, version, String(port)], { reject: false, timeout: 20 * 60_000, stdin: 'ignore' });
+    const r = await execa('bash', [join(DEB_FIXTURES, 'build-deb.sh'), tmp, wheels, version, String(port)], {
+      reject: false,
+      timeout: 20 * 60_000,
+      stdin: 'ignore',
+    });
     if (r.exitCode !== 0) throw new Error(`building the ${version} package failed (exit ${r.exitCode}, ${r.shortMessage}):\n${String(r.stderr).slice(-2000)}`);
   });
   return join(dir, debName(version));

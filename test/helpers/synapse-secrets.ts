@@ -39,7 +39,10 @@ export function secretConfig(sqlitePath: string): { config: Record<string, unkno
     sentry: { environment: 'test', dsn: `https://${m('sentry.dsn')}@sentry.example.test/1` },
     oidc_providers: [
       {
-        idp_id: 'example', idp_name: 'Example', issuer: 'https://accounts.example.test/', client_id: 'synapse',
+        idp_id: 'example',
+        idp_name: 'Example',
+        issuer: 'https://accounts.example.test/',
+        client_id: 'synapse',
         client_secret: m('oidc_providers.*.client_secret'),
         client_secret_jwt_key: { key: m('oidc_providers.*.client_secret_jwt_key.key'), jwt_header: { alg: 'ES256', kid: 'ABC' } },
       },
@@ -49,9 +52,22 @@ export function secretConfig(sqlitePath: string): { config: Record<string, unkno
     worker_replication_secret: m('worker_replication_secret'),
     redis: { enabled: false, host: 'localhost', password: m('redis.password') },
     media_storage_providers: [
-      { module: 's3_storage_provider.S3StorageProviderBackend', store_local: true, config: { bucket: 'media', access_key_id: m('media_storage_providers.*.config.access_key_id'), secret_access_key: m('media_storage_providers.*.config.secret_access_key') } },
+      {
+        module: 's3_storage_provider.S3StorageProviderBackend',
+        store_local: true,
+        config: {
+          bucket: 'media',
+          access_key_id: m('media_storage_providers.*.config.access_key_id'),
+          secret_access_key: m('media_storage_providers.*.config.secret_access_key'),
+        },
+      },
     ],
-    password_providers: [{ module: 'ldap_auth_provider.LdapAuthProvider', config: { enabled: true, uri: 'ldap://ldap.example.test:389', bind_dn: 'cn=synapse', bind_password: m('password_providers.*.config.bind_password') } }],
+    password_providers: [
+      {
+        module: 'ldap_auth_provider.LdapAuthProvider',
+        config: { enabled: true, uri: 'ldap://ldap.example.test:389', bind_dn: 'cn=synapse', bind_password: m('password_providers.*.config.bind_password') },
+      },
+    ],
   };
   return { config, options };
 }

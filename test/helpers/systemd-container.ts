@@ -6,12 +6,19 @@ import { ensureBaseImage, podman, podmanEnv } from './container-image.js';
 /** What the systemd image holds: systemd as init, Python for Synapse, adduser for the package's postinst, dpkg-repack. */
 export const SYSTEMD_IMAGE = { packages: ['python3', 'systemd', 'systemd-sysv', 'dbus', 'adduser', 'dpkg-repack'], cmd: ['/sbin/init'] };
 
-export interface Mount { host: string; path: string; readOnly?: boolean }
+export interface Mount {
+  host: string;
+  path: string;
+  readOnly?: boolean;
+}
 
 export interface SystemdContainer {
   name: string;
   /** argv inside the container (podman exec), never rejecting; `input` goes to its stdin. */
-  exec(argv: string[], options?: { input?: string; env?: Record<string, string>; timeout?: number }): Promise<{ exitCode: number; stdout: string; stderr: string }>;
+  exec(
+    argv: string[],
+    options?: { input?: string; env?: Record<string, string>; timeout?: number },
+  ): Promise<{ exitCode: number; stdout: string; stderr: string }>;
   /** A bash script inside; fails the caller with its output when it exits non-zero. Returns stdout, trimmed. */
   sh(script: string, timeout?: number): Promise<string>;
   /** Starts argv inside without waiting (for a run to be killed); the podman exec child. */
@@ -31,7 +38,10 @@ export async function startSystemdContainer(name: string, mounts: Mount[]): Prom
     name,
     async exec(argv, options = {}) {
       const r = await execa('podman', ['exec', ...(options.input !== undefined ? ['-i'] : []), ...envArgs(options.env), name, ...argv], {
-        env, extendEnv: false, reject: false, timeout: options.timeout ?? 600_000,
+        env,
+        extendEnv: false,
+        reject: false,
+        timeout: options.timeout ?? 600_000,
         ...(options.input !== undefined ? { input: options.input } : { stdin: 'ignore' as const }),
       });
       return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };

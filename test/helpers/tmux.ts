@@ -77,14 +77,45 @@ export class TmuxSession {
     // exactly `env`; a new server copies it as its global environment. tmux sets the pane's TERM from
     // default-terminal (over any -e), so TERM goes there.
     const args = [
-      '-L', socket, '-f', '/dev/null',
-      'set-option', '-g', 'remain-on-exit', 'on', ';',
-      'set-option', '-g', 'remain-on-exit-format', '', ';',
-      'set-option', '-g', 'status', 'off', ';',
-      'set-option', '-g', 'default-terminal', env.TERM, ';',
-      'new-session', '-d', '-s', 'test', '-x', String(width), '-y', String(height),
-      '-c', opts.cwd ?? process.cwd(),
-      '--', process.execPath, WRAPPER, statusFile, ...argv,
+      '-L',
+      socket,
+      '-f',
+      '/dev/null',
+      'set-option',
+      '-g',
+      'remain-on-exit',
+      'on',
+      ';',
+      'set-option',
+      '-g',
+      'remain-on-exit-format',
+      '',
+      ';',
+      'set-option',
+      '-g',
+      'status',
+      'off',
+      ';',
+      'set-option',
+      '-g',
+      'default-terminal',
+      env.TERM,
+      ';',
+      'new-session',
+      '-d',
+      '-s',
+      'test',
+      '-x',
+      String(width),
+      '-y',
+      String(height),
+      '-c',
+      opts.cwd ?? process.cwd(),
+      '--',
+      process.execPath,
+      WRAPPER,
+      statusFile,
+      ...argv,
     ];
     const started = await execa('tmux', args, { env, extendEnv: false, reject: false, stdin: 'ignore' });
     if (started.exitCode !== 0) {
@@ -92,7 +123,9 @@ export class TmuxSession {
       throw new Error(`tmux new-session failed (exit ${started.exitCode}): ${started.stderr}`);
     }
     const info = await execa('tmux', ['-L', socket, 'display-message', '-p', '-t', 'test', '#{pane_pid} #{socket_path}'], {
-      env, extendEnv: false, reject: false,
+      env,
+      extendEnv: false,
+      reject: false,
     });
     const [pid, ...socketPath] = info.stdout.trim().split(' ');
     return new TmuxSession({ socket, env, dir, statusFile, panePid: Number(pid), socketPath: socketPath.join(' ') });

@@ -5,7 +5,10 @@ import { join } from 'node:path';
 export async function writeWorkerConfig(dir: string, name: string, port: number, logDir: string): Promise<string> {
   await mkdir(dir, { recursive: true });
   const logConfig = join(logDir, `${name}.log.config`);
-  await writeFile(logConfig, `version: 1\nhandlers:\n  file:\n    class: logging.FileHandler\n    filename: ${join(logDir, `${name}.log`)}\nroot:\n  level: INFO\n  handlers: [file]\n`);
+  await writeFile(
+    logConfig,
+    `version: 1\nhandlers:\n  file:\n    class: logging.FileHandler\n    filename: ${join(logDir, `${name}.log`)}\nroot:\n  level: INFO\n  handlers: [file]\n`,
+  );
   const path = join(dir, `${name}.yaml`);
   await writeFile(
     path,

@@ -32,11 +32,17 @@ test('restart hold without a policy-rc.d: one written that answers 101, removed 
   const hold = policyRcdHold(root, session, false);
   assert.deepEqual(await hold.release(), []);
   const commands = await hold.hold();
-  assert.deepEqual(commands.map((c) => c.argv[0]), ['install']);
+  assert.deepEqual(
+    commands.map((c) => c.argv[0]),
+    ['install'],
+  );
   await play(commands);
   assert.equal(await holdState(root), 'ours');
   const release = await hold.release();
-  assert.deepEqual(release.map((c) => c.argv), [['rm', '-f', target]]);
+  assert.deepEqual(
+    release.map((c) => c.argv),
+    [['rm', '-f', target]],
+  );
   await play(release);
   assert.equal(await holdState(root), undefined);
   assert.deepEqual(await hold.release(), []);
@@ -48,15 +54,24 @@ test("restart hold with the admin's policy-rc.d: kept, put back on release; a se
   await writeFile(target, '#!/bin/sh\nexit 0\n');
   const hold = policyRcdHold(root, session, false);
   const first = await hold.hold();
-  assert.deepEqual(first.map((c) => c.argv[0]), ['cp', 'install']);
+  assert.deepEqual(
+    first.map((c) => c.argv[0]),
+    ['cp', 'install'],
+  );
   await play(first);
   // A resumed run holds again while the first hold is still there: it must not keep our own file as the admin's.
   await new Promise((r) => setTimeout(r, 5));
   const again = await hold.hold();
-  assert.deepEqual(again.map((c) => c.argv[0]), ['install']);
+  assert.deepEqual(
+    again.map((c) => c.argv[0]),
+    ['install'],
+  );
   await play(again);
   const release = await hold.release();
-  assert.deepEqual(release.map((c) => c.argv[0]), ['cp', 'rm']);
+  assert.deepEqual(
+    release.map((c) => c.argv[0]),
+    ['cp', 'rm'],
+  );
   await play(release);
   const { readFile } = await import('node:fs/promises');
   assert.equal(await readFile(target, 'utf8'), '#!/bin/sh\nexit 0\n');

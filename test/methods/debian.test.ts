@@ -23,11 +23,14 @@ test('apt-cache policy: installed, candidate, every version with its sources', (
   const policy = parseAptPolicy(POLICY);
   assert.equal(policy.installed, '1.156.0+bookworm1');
   assert.equal(policy.candidate, '1.157.1+bookworm1');
-  assert.deepEqual(policy.versions.map((v) => [v.version, v.installed, v.sources.length]), [
-    ['1.157.1+bookworm1', false, 1],
-    ['1.157.0~rc1+bookworm1', false, 1],
-    ['1.156.0+bookworm1', true, 1],
-  ]);
+  assert.deepEqual(
+    policy.versions.map((v) => [v.version, v.installed, v.sources.length]),
+    [
+      ['1.157.1+bookworm1', false, 1],
+      ['1.157.0~rc1+bookworm1', false, 1],
+      ['1.156.0+bookworm1', true, 1],
+    ],
+  );
   assert.equal(policy.versions[2]?.sources[0], '/var/lib/dpkg/status', 'installed but no longer offered: not downloadable');
 });
 
@@ -45,7 +48,10 @@ Err:2 https://packages.matrix.org/debian bookworm InRelease
 W: An error occurred during the signature verification. The repository is not updated and the previous index files will be used. GPG error: https://packages.matrix.org/debian bookworm InRelease: The following signatures were invalid: EXPKEYSIG F473DD4473365DE1 Matrix.org Foundation (Packaging key) <packages@matrix.org>`;
   const [problem] = aptUpdateProblems(output);
   assert.match(problem ?? '', /signing key F473DD4473365DE1 has expired \(EXPKEYSIG\)/);
-  assert.match(problem ?? '', /wget -O \/usr\/share\/keyrings\/matrix-org-archive-keyring\.gpg https:\/\/packages\.matrix\.org\/debian\/matrix-org-archive-keyring\.gpg/);
+  assert.match(
+    problem ?? '',
+    /wget -O \/usr\/share\/keyrings\/matrix-org-archive-keyring\.gpg https:\/\/packages\.matrix\.org\/debian\/matrix-org-archive-keyring\.gpg/,
+  );
   assert.deepEqual(aptUpdateProblems('Hit:1 file:/srv/repo ./ InRelease\nReading package lists...'), []);
 });
 
@@ -54,7 +60,10 @@ test("apt's cache names: an epoch's colon becomes %3a; the installed .deb is fou
   const root = await tempDir('su-aptcache-');
   await mkdir(join(root, 'var/cache/apt/archives'), { recursive: true });
   await writeFile(join(root, 'var/cache/apt/archives/matrix-synapse-py3_1.46.0+bookworm1_amd64.deb'), '');
-  assert.equal(await cachedDeb({ root, package: 'matrix-synapse-py3', packageVersion: '1.46.0+bookworm1' }), join(root, 'var/cache/apt/archives/matrix-synapse-py3_1.46.0+bookworm1_amd64.deb'));
+  assert.equal(
+    await cachedDeb({ root, package: 'matrix-synapse-py3', packageVersion: '1.46.0+bookworm1' }),
+    join(root, 'var/cache/apt/archives/matrix-synapse-py3_1.46.0+bookworm1_amd64.deb'),
+  );
   assert.equal(await cachedDeb({ root, package: 'matrix-synapse-py3', packageVersion: '1.47.0+bookworm1' }), undefined);
 });
 
@@ -66,10 +75,21 @@ test('a held dpkg lock is found with F_GETLK (who holds it), without taking it',
   assert.deepEqual(await aptLockHolders(root), []);
   const ready = join(root, 'ready');
   const release = join(root, 'release');
-  const holder = execa('python3', ['-c', `import fcntl,os,time\nf=open('${lock}','w'); fcntl.lockf(f, fcntl.LOCK_EX); open('${ready}','w').close()\nwhile not os.path.exists('${release}'): time.sleep(0.02)`]);
+  const holder = execa('python3', [
+    '-c',
+    `import fcntl,os,time\nf=open('${lock}','w'); fcntl.lockf(f, fcntl.LOCK_EX); open('${ready}','w').close()\nwhile not os.path.exists('${release}'): time.sleep(0.02)`,
+  ]);
   try {
     for (let i = 0; i < 200; i++) {
-      if (await import('node:fs/promises').then((fs) => fs.access(ready).then(() => true, () => false))) break;
+      if (
+        await import('node:fs/promises').then((fs) =>
+          fs.access(ready).then(
+            () => true,
+            () => false,
+          ),
+        )
+      )
+        break;
       await new Promise((r) => setTimeout(r, 25));
     }
     const holders = await aptLockHolders(root);

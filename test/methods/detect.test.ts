@@ -36,11 +36,17 @@ async function debianRoot(): Promise<string> {
   const root = await mkdtemp(join(base, 'root-'));
   await mkdir(join(root, 'var/lib/dpkg/info'), { recursive: true });
   await mkdir(join(root, 'var/lib/dpkg/updates'), { recursive: true });
-  await writeFile(join(root, 'var/lib/dpkg/status'), 'Package: matrix-synapse-py3\nStatus: install ok installed\nPriority: optional\nSection: net\nMaintainer: t <t@example.test>\nArchitecture: amd64\nVersion: 1.46.0+bookworm1\nDescription: stand-in\n\n');
+  await writeFile(
+    join(root, 'var/lib/dpkg/status'),
+    'Package: matrix-synapse-py3\nStatus: install ok installed\nPriority: optional\nSection: net\nMaintainer: t <t@example.test>\nArchitecture: amd64\nVersion: 1.46.0+bookworm1\nDescription: stand-in\n\n',
+  );
   await mkdir(join(root, 'etc/matrix-synapse/conf.d'), { recursive: true });
   await writeFile(join(root, 'etc/matrix-synapse/homeserver.yaml'), 'server_name: debian.test\n');
   await mkdir(join(root, 'lib/systemd/system'), { recursive: true });
-  await writeFile(join(root, 'lib/systemd/system/matrix-synapse.service'), '[Service]\nExecStart=/opt/venvs/matrix-synapse/bin/python -m synapse.app.homeserver --config-path=/etc/matrix-synapse/homeserver.yaml --config-path=/etc/matrix-synapse/conf.d/\nRestart=always\n');
+  await writeFile(
+    join(root, 'lib/systemd/system/matrix-synapse.service'),
+    '[Service]\nExecStart=/opt/venvs/matrix-synapse/bin/python -m synapse.app.homeserver --config-path=/etc/matrix-synapse/homeserver.yaml --config-path=/etc/matrix-synapse/conf.d/\nRestart=always\n',
+  );
   return root;
 }
 
@@ -94,11 +100,22 @@ test('ambiguous: a Debian package next to a stray venv — both medium, so the w
   assert.equal(plain.ambiguous, true);
   assert.deepEqual(plain.candidates.map((c) => c.method).sort(), ['debian', 'pip']);
   let offered: string[] = [];
-  const chosen = await detectInstall({ root, home: join(base, 'home'), procRoot: await emptyProc(), env, choose: async (c) => ((offered = c.map((x) => x.method)), c.find((x) => x.method === 'pip')!) });
+  const chosen = await detectInstall({
+    root,
+    home: join(base, 'home'),
+    procRoot: await emptyProc(),
+    env,
+    choose: async (c) => ((offered = c.map((x) => x.method)), c.find((x) => x.method === 'pip')!),
+  });
   assert.deepEqual(offered.sort(), ['debian', 'pip']);
   assert.equal(chosen.install.method, 'pip');
   const proc = await emptyProc();
-  await fakeProcess(proc, 77, [join(root, 'opt/venvs/matrix-synapse/bin/python'), '-m', 'synapse.app.homeserver', '--config-path=/etc/matrix-synapse/homeserver.yaml']);
+  await fakeProcess(proc, 77, [
+    join(root, 'opt/venvs/matrix-synapse/bin/python'),
+    '-m',
+    'synapse.app.homeserver',
+    '--config-path=/etc/matrix-synapse/homeserver.yaml',
+  ]);
   const running = await detectInstall({ root, home: join(base, 'home'), procRoot: proc, env });
   assert.equal(running.install.method, 'debian');
   assert.equal(running.install.confidence, 'high');
@@ -112,31 +129,65 @@ test('Docker layout (stand-in docker): a running Synapse container wins over a s
   const port = await freePort();
   const data = join(base, 'docker-data');
   await dataDir(data, port);
-  assert.equal((await docker.docker(['run', '-d', '--name', 'synapse', '-v', `${data}:/data`, '-p', `${port}:${port}`, 'matrixdotorg/synapse:v1.47.0'])).exitCode, 0);
+  assert.equal(
+    (await docker.docker(['run', '-d', '--name', 'synapse', '-v', `${data}:/data`, '-p', `${port}:${port}`, 'matrixdotorg/synapse:v1.47.0'])).exitCode,
+    0,
+  );
   after(() => docker.docker(['rm', '-f', 'synapse']));
-  const found = await detectInstall({ root: await debianRootless(), home: join(base, 'home'), procRoot: await emptyProc(), env: { PATH: docker.bin, ...docker.env } });
+  const found = await detectInstall({
+    root: await debianRootless(),
+    home: join(base, 'home'),
+    procRoot: await emptyProc(),
+    env: { PATH: docker.bin, ...docker.env },
+  });
   assert.equal(found.install.method, 'docker');
   assert.equal(found.install.confidence, 'high');
   assert.equal(found.install.installedVersion, '1.47.0');
-  assert.deepEqual(found.candidates.map((c) => c.method), ['docker', 'pip']);
+  assert.deepEqual(
+    found.candidates.map((c) => c.method),
+    ['docker', 'pip'],
+  );
   assert.equal(found.ambiguous, false);
 });
 
 test('unknown layout: "No Synapse install found", listing everything looked at and how to point the wizard at it', async () => {
-  const error = await detectInstall({ root: await debianRootless(), home: join(base, 'nohome'), procRoot: await emptyProc(), env: { PATH: await pathWith([]) } }).catch((e: unknown) => e);
+  const error = await detectInstall({
+    root: await debianRootless(),
+    home: join(base, 'nohome'),
+    procRoot: await emptyProc(),
+    env: { PATH: await pathWith([]) },
+  }).catch((e: unknown) => e);
   assert.ok(error instanceof AdminError);
   assert.equal(error.exitCode, 2);
   assert.equal(error.code, 'no-install');
-  assert.match(error.message, /^No Synapse install found\. Looked at: the Debian package matrix-synapse-py3 \(dpkg-query\): dpkg-query is not installed; running homeserver processes in \/proc; synctl on PATH; .*nohome\/synapse\/env; \/opt\/synapse\/env; Docker containers \(no docker command on PATH\)\.$/);
+  assert.match(
+    error.message,
+    /^No Synapse install found\. Looked at: the Debian package matrix-synapse-py3 \(dpkg-query\): dpkg-query is not installed; running homeserver processes in \/proc; synctl on PATH; .*nohome\/synapse\/env; \/opt\/synapse\/env; Docker containers \(no docker command on PATH\)\.$/,
+  );
   assert.match(error.nextStep ?? '', /--venv PATH and --config PATH .* --method debian .* --method docker/);
 });
 
 test('--method that does not match the layout, and a Docker daemon that does not answer: exit 2 with the reason', async () => {
-  const gitErr = await detectInstall({ root: await debianRootless(), home: join(base, 'home'), procRoot: await emptyProc(), env: { PATH: await pathWith([]) }, method: 'git' }).catch((e: unknown) => e);
+  const gitErr = await detectInstall({
+    root: await debianRootless(),
+    home: join(base, 'home'),
+    procRoot: await emptyProc(),
+    env: { PATH: await pathWith([]) },
+    method: 'git',
+  }).catch((e: unknown) => e);
   assert.ok(gitErr instanceof AdminError);
-  assert.match(gitErr.message, /--method git was given, but no git install of Synapse was found\. .*\(matrix-synapse in it was not installed from a git checkout\)/);
+  assert.match(
+    gitErr.message,
+    /--method git was given, but no git install of Synapse was found\. .*\(matrix-synapse in it was not installed from a git checkout\)/,
+  );
   const docker = await dockerStandin(await mkdtemp(join(base, 'docker-down-')), pip.wheelhouse);
-  const down = await detectInstall({ root: await debianRootless(), home: join(base, 'nohome'), procRoot: await emptyProc(), env: { PATH: docker.bin, ...docker.env, DOCKER_HOST: 'unix:///nonexistent.sock' }, method: 'docker' }).catch((e: unknown) => e);
+  const down = await detectInstall({
+    root: await debianRootless(),
+    home: join(base, 'nohome'),
+    procRoot: await emptyProc(),
+    env: { PATH: docker.bin, ...docker.env, DOCKER_HOST: 'unix:///nonexistent.sock' },
+    method: 'docker',
+  }).catch((e: unknown) => e);
   assert.ok(down instanceof AdminError);
   assert.equal(down.exitCode, 2);
   assert.match(down.message, /The Docker daemon is not reachable: Cannot connect to the Docker daemon at unix:\/\/\/nonexistent\.sock/);

@@ -21,12 +21,20 @@ async function folder(pidFileHolds: number | undefined): Promise<string> {
 }
 
 const proc = (pid: number, pwd: string | undefined, openFiles: string[] = []) => ({
-  pid, argv: ['/x/env/bin/python', '-m', 'synapse.app.homeserver', '-c', 'homeserver.yaml', '--daemonize'], cwd: '/', pwd, openFiles,
+  pid,
+  argv: ['/x/env/bin/python', '-m', 'synapse.app.homeserver', '-c', 'homeserver.yaml', '--daemonize'],
+  cwd: '/',
+  pwd,
+  openFiles,
 });
 
 test('absolute -c is taken as given, with no evidence line', async () => {
   const found = await startedConfigs({ ...proc(1, '/srv'), argv: ['/x/bin/python', '-m', 'synapse.app.homeserver', '-c', '/etc/hs.yaml'] });
-  assert.deepEqual(found, { configs: ['/etc/hs.yaml'], evidence: [], startDir: '/srv' }, 'the start folder is PWD: Synapse resolves a relative log_config against it');
+  assert.deepEqual(
+    found,
+    { configs: ['/etc/hs.yaml'], evidence: [], startDir: '/srv' },
+    'the start folder is PWD: Synapse resolves a relative log_config against it',
+  );
 });
 
 test('PWD holds a stale copy whose pid file names another pid: the folder of the open log, whose pid file holds this pid, decides', async () => {
@@ -35,7 +43,10 @@ test('PWD holds a stale copy whose pid file names another pid: the folder of the
   const found = await startedConfigs(proc(4321, stale, [join(real, 'homeserver.log')]));
   assert.deepEqual(found.configs, [join(real, 'homeserver.yaml')]);
   assert.equal(found.startDir, real, 'the folder the relative -c resolved against is where it was started');
-  assert.match(found.evidence[0] ?? '', /resolved against the folder of the log it writes, .* \(the pid file decided\); its own working folder is \/; confirmed: its pid_file .* holds pid 4321/);
+  assert.match(
+    found.evidence[0] ?? '',
+    /resolved against the folder of the log it writes, .* \(the pid file decided\); its own working folder is \/; confirmed: its pid_file .* holds pid 4321/,
+  );
 });
 
 test('no folder holds the config: resolved against PWD, and the evidence says it was found nowhere', async () => {

@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { detectSystemd, dropInText, parseSystemdSeconds, serviceSetting, systemdRestart, timeoutRisk, workerConfigPattern } from '../../src/methods/restart/systemd.js';
+import {
+  detectSystemd,
+  dropInText,
+  parseSystemdSeconds,
+  serviceSetting,
+  systemdRestart,
+  timeoutRisk,
+  workerConfigPattern,
+} from '../../src/methods/restart/systemd.js';
 import { synctlRestart, synctlWorkerSequence } from '../../src/methods/restart/synctl.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -60,14 +68,20 @@ test('the packaged unit: 90 s default start timeout with Restart=always is a ris
 test('worker units enabled under matrix-synapse.target: restart the target; the template gives the worker config path', async () => {
   const root = await unitRoot();
   await writeFile(join(root, 'etc/systemd/system/matrix-synapse.target'), '[Unit]\nDescription=Synapse parent target\n');
-  await writeFile(join(root, 'etc/systemd/system/matrix-synapse-worker@.service'), '[Service]\nExecStart=/opt/venvs/matrix-synapse/bin/python -m synapse.app.generic_worker --config-path=/etc/matrix-synapse/homeserver.yaml --config-path=/etc/matrix-synapse/workers/%i.yaml\n');
+  await writeFile(
+    join(root, 'etc/systemd/system/matrix-synapse-worker@.service'),
+    '[Service]\nExecStart=/opt/venvs/matrix-synapse/bin/python -m synapse.app.generic_worker --config-path=/etc/matrix-synapse/homeserver.yaml --config-path=/etc/matrix-synapse/workers/%i.yaml\n',
+  );
   await mkdir(join(root, 'etc/systemd/system/matrix-synapse.target.wants'));
   for (const name of ['generic1', 'media']) {
     await symlink('../matrix-synapse-worker@.service', join(root, `etc/systemd/system/matrix-synapse.target.wants/matrix-synapse-worker@${name}.service`));
   }
   const found = await detectSystemd(root);
   assert.equal(found?.manager.unit, 'matrix-synapse.target');
-  assert.deepEqual(found?.manager.kind === 'systemd' && found.manager.workerUnits, ['matrix-synapse-worker@generic1.service', 'matrix-synapse-worker@media.service']);
+  assert.deepEqual(found?.manager.kind === 'systemd' && found.manager.workerUnits, [
+    'matrix-synapse-worker@generic1.service',
+    'matrix-synapse-worker@media.service',
+  ]);
   assert.equal(await workerConfigPattern(root), '/etc/matrix-synapse/workers/%i.yaml');
 });
 
@@ -80,9 +94,15 @@ test('a virtualenv install counts a unit only when its ExecStart runs that virtu
 test('synctl with workers: stop them (-a DIR), restart the main process alone (-w its own entry when it has one), start them after', () => {
   const manager = { kind: 'synctl' as const, synctl: '/s/env/bin/synctl', config: '/s/homeserver.yaml', workersDir: '/s/workers' };
   const plain = synctlWorkerSequence({ restart: manager, configPaths: ['/s/homeserver.yaml'] });
-  assert.deepEqual(plain?.before.map((c) => c.argv), [['/s/env/bin/synctl', 'stop', '/s/homeserver.yaml', '-a', '/s/workers']]);
+  assert.deepEqual(
+    plain?.before.map((c) => c.argv),
+    [['/s/env/bin/synctl', 'stop', '/s/homeserver.yaml', '-a', '/s/workers']],
+  );
   assert.deepEqual(plain?.main.argv, ['/s/env/bin/synctl', 'restart', '/s/homeserver.yaml']);
-  assert.deepEqual(plain?.after.map((c) => c.argv), [['/s/env/bin/synctl', 'start', '/s/homeserver.yaml', '-a', '/s/workers']]);
+  assert.deepEqual(
+    plain?.after.map((c) => c.argv),
+    [['/s/env/bin/synctl', 'start', '/s/homeserver.yaml', '-a', '/s/workers']],
+  );
   // docs/synctl_workers.md: main.yaml (worker_app: synapse.app.homeserver) in the folder, seen as main's second -c.
   const docs = synctlWorkerSequence({ restart: manager, configPaths: ['/s/homeserver.yaml', '/s/workers/main.yaml'] });
   assert.deepEqual(docs?.main.argv, ['/s/env/bin/synctl', 'restart', '/s/homeserver.yaml', '-w', '/s/workers/main.yaml']);

@@ -16,7 +16,7 @@ after(async () => {
   await Promise.all(roots.map((r) => rm(r, { recursive: true, force: true })));
 });
 
-test('extras of real Synapse 1.47.0: [postgres] found through its environment markers; the system\'s python3-jwt (seen via --system-site-packages) is not [jwt]', async (t) => {
+test("extras of real Synapse 1.47.0: [postgres] found through its environment markers; the system's python3-jwt (seen via --system-site-packages) is not [jwt]", async (t) => {
   const system = existsSync(DEBIAN_PYTHON) ? await execa(DEBIAN_PYTHON, ['-c', 'import jwt, venv; print(jwt.__file__)'], { reject: false }) : undefined;
   if (missingTool(t, system?.exitCode === 0 ? undefined : `${DEBIAN_PYTHON} with python3-jwt and python3-venv (Debian packages) is needed`)) return;
   if (missingTool(t, existsSync('/usr/bin/pg_config') ? undefined : 'pg_config (libpq-dev) is needed to build psycopg2')) return;
@@ -24,7 +24,11 @@ test('extras of real Synapse 1.47.0: [postgres] found through its environment ma
   roots.push(root);
   const venv = join(root, 'env');
   await execa(DEBIAN_PYTHON, ['-m', 'venv', '--system-site-packages', venv]);
-  const pip = await execa(join(venv, 'bin', 'pip'), ['install', '-q', '--disable-pip-version-check', 'matrix-synapse[postgres]==1.47.0'], { reject: false, all: true, timeout: 900_000 });
+  const pip = await execa(join(venv, 'bin', 'pip'), ['install', '-q', '--disable-pip-version-check', 'matrix-synapse[postgres]==1.47.0'], {
+    reject: false,
+    all: true,
+    timeout: 900_000,
+  });
   assert.equal(pip.exitCode, 0, String(pip.all));
   const python = join(venv, 'bin', 'python');
 

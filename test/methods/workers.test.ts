@@ -11,7 +11,13 @@ import { waitForWorker } from '../../src/engine/steps/workers.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 test('a worker client listener URL: the client resource only, wildcard binds dialled on loopback', () => {
-  assert.equal(workerClientUrl([{ type: 'http', port: 8083, resources: [{ names: ['replication'] }] }, { type: 'http', port: 8084, bind_addresses: ['0.0.0.0'], resources: [{ names: ['client', 'federation'] }] }]), 'http://127.0.0.1:8084');
+  assert.equal(
+    workerClientUrl([
+      { type: 'http', port: 8083, resources: [{ names: ['replication'] }] },
+      { type: 'http', port: 8084, bind_addresses: ['0.0.0.0'], resources: [{ names: ['client', 'federation'] }] },
+    ]),
+    'http://127.0.0.1:8084',
+  );
   assert.equal(workerClientUrl([{ type: 'http', port: 8083, resources: [{ names: ['media'] }] }]), undefined);
   assert.equal(workerClientUrl(undefined), undefined);
 });
@@ -20,12 +26,35 @@ test('workers from a workers/ folder next to homeserver.yaml, and names in insta
   const root = await tempDir('su-workers-');
   await mkdir(join(root, 'workers'));
   await writeFile(join(root, 'homeserver.yaml'), 'server_name: x\n');
-  await writeFile(join(root, 'workers', 'generic1.yaml'), 'worker_app: synapse.app.generic_worker\nworker_name: generic1\nworker_listeners:\n  - type: http\n    port: 8083\n    resources:\n      - names: [client]\n');
+  await writeFile(
+    join(root, 'workers', 'generic1.yaml'),
+    'worker_app: synapse.app.generic_worker\nworker_name: generic1\nworker_listeners:\n  - type: http\n    port: 8083\n    resources:\n      - names: [client]\n',
+  );
   await writeFile(join(root, 'workers', 'notes.yaml'), 'just: a file\n');
-  const config = mergeConfigFiles([join(root, 'homeserver.yaml')], [parseYamlText(join(root, 'homeserver.yaml'), 'server_name: x\ninstance_map:\n  main: {host: localhost, port: 9093}\n  generic1: {host: localhost, port: 9094}\n  pusher: {host: localhost, port: 9095}\n')]);
-  const found = await findWorkers({ root: '/', configPaths: [join(root, 'homeserver.yaml')], config, restart: { kind: 'synctl', synctl: 'synctl', config: 'h', workersDir: undefined }, procRoot: join(root, 'no-proc') });
+  const config = mergeConfigFiles(
+    [join(root, 'homeserver.yaml')],
+    [
+      parseYamlText(
+        join(root, 'homeserver.yaml'),
+        'server_name: x\ninstance_map:\n  main: {host: localhost, port: 9093}\n  generic1: {host: localhost, port: 9094}\n  pusher: {host: localhost, port: 9095}\n',
+      ),
+    ],
+  );
+  const found = await findWorkers({
+    root: '/',
+    configPaths: [join(root, 'homeserver.yaml')],
+    config,
+    restart: { kind: 'synctl', synctl: 'synctl', config: 'h', workersDir: undefined },
+    procRoot: join(root, 'no-proc'),
+  });
   assert.equal(found.workersDir, join(root, 'workers'));
-  assert.deepEqual(found.workers.map((w) => [w.name, w.url ?? null, w.configPath ? 'file' : 'none']), [['generic1', 'http://127.0.0.1:8083', 'file'], ['pusher', null, 'none']]);
+  assert.deepEqual(
+    found.workers.map((w) => [w.name, w.url ?? null, w.configPath ? 'file' : 'none']),
+    [
+      ['generic1', 'http://127.0.0.1:8083', 'file'],
+      ['pusher', null, 'none'],
+    ],
+  );
 });
 
 test('a worker that keeps answering the old version fails the check once its time is up', async () => {
@@ -41,7 +70,7 @@ test('a worker that keeps answering the old version fails the check once its tim
   }
 });
 
-test('a worker without the version endpoint (HTTP 404, as 1.46\'s workers answer) is read from its Server header; none there is a clear failure', async () => {
+test("a worker without the version endpoint (HTTP 404, as 1.46's workers answer) is read from its Server header; none there is a clear failure", async () => {
   let header: string | undefined = 'Synapse/1.46.0';
   const server = createServer((req, res) => {
     const headers: Record<string, string> = { 'content-type': 'application/json', ...(header ? { server: header } : {}) };

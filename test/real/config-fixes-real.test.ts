@@ -34,12 +34,14 @@ const CASES: Case[] = [
   {
     note: 'v1-157-msc3861-removed',
     // What a MAS deployment needed besides msc3861: no password login, no open registration.
-    append: 'password_config:\n  enabled: false\nexperimental_features:\n  msc3861:\n    enabled: true\n    issuer: http://127.0.0.1:8080/\n    client_id: 0000000000000000000SYNAPSE\n    client_auth_method: client_secret_basic\n    client_secret: "a-client-secret-0001"\n    admin_token: "an-admin-token-0001"\n',
+    append:
+      'password_config:\n  enabled: false\nexperimental_features:\n  msc3861:\n    enabled: true\n    issuer: http://127.0.0.1:8080/\n    client_id: 0000000000000000000SYNAPSE\n    client_auth_method: client_secret_basic\n    client_secret: "a-client-secret-0001"\n    admin_token: "an-admin-token-0001"\n',
   },
   {
     note: 'v1-88-worker-replication-keys-removed',
     append: 'instance_map:\n  worker1:\n    host: 127.0.0.1\n    port: 8034\n',
-    worker: 'worker_app: synapse.app.generic_worker\nworker_name: worker1\n# how the worker reaches the main process\nworker_replication_host: 127.0.0.1\nworker_replication_http_port: 9093\nworker_listeners:\n  - type: http\n    port: 8034\n    resources:\n      - names: [replication]\n',
+    worker:
+      'worker_app: synapse.app.generic_worker\nworker_name: worker1\n# how the worker reaches the main process\nworker_replication_host: 127.0.0.1\nworker_replication_http_port: 9093\nworker_listeners:\n  - type: http\n    port: 8034\n    resources:\n      - names: [replication]\n',
   },
 ];
 
@@ -77,7 +79,11 @@ test('real Synapse refuses each config a breaking note with a fix describes, and
       const check = () => run(python, ['-m', 'synapse.config', '-c', config, ...(c.worker ? ['-c', worker] : [])], dir);
       const note = data.notes.find((n) => n.id === c.note)!;
       const applies = async () => {
-        const { facts } = await gatherNoteFacts({ configPaths: [config], workerConfigPaths: c.worker ? [worker] : [], ...(c.worker ? { workers: { present: true, evidence: 'worker1.yaml' } } : {}) });
+        const { facts } = await gatherNoteFacts({
+          configPaths: [config],
+          workerConfigPaths: c.worker ? [worker] : [],
+          ...(c.worker ? { workers: { present: true, evidence: 'worker1.yaml' } } : {}),
+        });
         return evaluateNotes([note], facts)[0]!.applies;
       };
       const before = check();
@@ -90,7 +96,10 @@ test('real Synapse refuses each config a breaking note with a fix describes, and
       if (after.code !== 0) problems.push(`${c.note}: ${version} still refuses the fixed config: ${after.out}`);
       if ((await applies()) !== 'no') problems.push(`${c.note}: the note still applies after the fix`);
       const fixed = plan.files.find((f) => f.path === config)?.after ?? '';
-      const kept = text.split('\n').filter((l) => l.startsWith('#')).every((l) => fixed.includes(l));
+      const kept = text
+        .split('\n')
+        .filter((l) => l.startsWith('#'))
+        .every((l) => fixed.includes(l));
       if (!kept) problems.push(`${c.note}: a comment line of the stock config is gone`);
       t.diagnostic(`${c.note} on ${version}: before exit ${before.code} (${before.out.slice(0, 100)}), after exit ${after.code}`);
     } finally {

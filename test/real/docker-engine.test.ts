@@ -24,12 +24,15 @@ let engine: DockerEngine | undefined;
 let ns: PidNamespace | undefined;
 const why: string | undefined = dockerEngineMissing();
 
-before(async () => {
-  if (why) return;
-  root = await mkdtemp(join(tmpdir(), 'su-docker-engine-'));
-  engine = await startDockerEngine(root, [FROM, TO]);
-  ns = await openPidNamespace();
-}, { timeout: 30 * 60_000 });
+before(
+  async () => {
+    if (why) return;
+    root = await mkdtemp(join(tmpdir(), 'su-docker-engine-'));
+    engine = await startDockerEngine(root, [FROM, TO]);
+    ns = await openPidNamespace();
+  },
+  { timeout: 30 * 60_000 },
+);
 
 after(async () => {
   await ns?.close();
@@ -48,12 +51,21 @@ const serverVersion = async (port: number): Promise<string | undefined> => {
   }
 };
 
-const waitVersion = (port: number, version: string) => waitFor(async () => (await serverVersion(port)) === version, 180_000, `Synapse ${version} answering on ${port}`, 500);
+const waitVersion = (port: number, version: string) =>
+  waitFor(async () => (await serverVersion(port)) === version, 180_000, `Synapse ${version} answering on ${port}`, 500);
 
 /** Background updates still to run in a /data folder's SQLite database (read from this host). */
 async function pendingUpdates(dir: string): Promise<number> {
   const { execa } = await import('execa');
-  const r = await execa('python3', ['-c', 'import sqlite3,sys; print(sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True).execute("SELECT count(*) FROM background_updates").fetchone()[0])', join(dir, 'homeserver.db')], { reject: false });
+  const r = await execa(
+    'python3',
+    [
+      '-c',
+      'import sqlite3,sys; print(sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True).execute("SELECT count(*) FROM background_updates").fetchone()[0])',
+      join(dir, 'homeserver.db'),
+    ],
+    { reject: false },
+  );
   return r.exitCode === 0 ? Number(r.stdout.trim()) : -1;
 }
 
@@ -68,8 +80,29 @@ function dataTemplate(e: DockerEngine): Promise<string> {
     const dir = join(root, 'data-template');
     await mkdir(dir, { recursive: true });
     const image = `${e.registry}/${REPO}:v${FROM}`;
-    const gen = await e.docker(['run', '--rm', '--network', 'none', '-v', `${dir}:/data`, '-w', '/data', '--entrypoint', 'python', image,
-      '-m', 'synapse.app.homeserver', '--server-name', 'docker.test', '--report-stats=no', '--config-path', '/data/homeserver.yaml', '--data-directory', '/data', '--generate-config']);
+    const gen = await e.docker([
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '-v',
+      `${dir}:/data`,
+      '-w',
+      '/data',
+      '--entrypoint',
+      'python',
+      image,
+      '-m',
+      'synapse.app.homeserver',
+      '--server-name',
+      'docker.test',
+      '--report-stats=no',
+      '--config-path',
+      '/data/homeserver.yaml',
+      '--data-directory',
+      '/data',
+      '--generate-config',
+    ]);
     assert.equal(gen.exitCode, 0, gen.stderr);
     const config = join(dir, 'homeserver.yaml');
     const text = await readFile(config, 'utf8');
@@ -80,7 +113,7 @@ function dataTemplate(e: DockerEngine): Promise<string> {
     const run = await e.docker(['run', '-d', '--name', name, '--network', 'none', '-v', `${dir}:/data`, '--label', `synapse-upgrade-test=${root}`, image]);
     assert.equal(run.exitCode, 0, run.stderr);
     try {
-      await waitFor(async () => (await pendingUpdates(dir)) === 0, 300_000, 'the template database\'s background updates', 1000);
+      await waitFor(async () => (await pendingUpdates(dir)) === 0, 300_000, "the template database's background updates", 1000);
     } finally {
       await e.docker(['rm', '-f', name]);
     }
@@ -102,118 +135,199 @@ const inspect = async (e: DockerEngine, name: string) => {
 };
 
 /** Each test leaves no Synapse container behind: the next one's wizard, with no flags, must see only its own. */
-const removeAfter = (t: TestContext, e: DockerEngine, names: string[]) => t.after(async () => {
-  for (const n of names) await e.docker(['rm', '-f', n]);
-});
+const removeAfter = (t: TestContext, e: DockerEngine, names: string[]) =>
+  t.after(async () => {
+    for (const n of names) await e.docker(['rm', '-f', n]);
+  });
 
 const wizardEnv = (e: DockerEngine, name: string) => ({ ...realWizardEnv(join(root, `state-${name}`)), ...e.env });
 
-test('real engine: a container of a loopback registry\'s image, found with no flags, upgraded from that registry, recreated as created; then rolled back', { timeout: 20 * 60_000 }, async (t) => {
-  const e = ready(t);
-  if (!e || !ns) return;
-  const name = `su-hs-${process.pid}`;
-  removeAfter(t, e, [name, `${name}-synapse-${FROM}`]);
-  const data = join(root, name);
-  await dataFolder(e, data);
-  const port = await freePort();
-  const image = `${e.registry}/${REPO}:v${FROM}`;
-  const run = await e.docker(['run', '-d', '--name', name, '-v', `${data}:/data`, '-e', 'SYNAPSE_CONFIG_PATH=/data/homeserver.yaml', '-e', 'TZ=UTC',
-    '-p', `127.0.0.1:${port}:8008`, '--restart', 'unless-stopped', '--label', `synapse-upgrade-test=${root}`, '--label', 'admin.note=keep', image]);
-  assert.equal(run.exitCode, 0, run.stderr);
-  await waitVersion(port, FROM);
+test(
+  "real engine: a container of a loopback registry's image, found with no flags, upgraded from that registry, recreated as created; then rolled back",
+  { timeout: 20 * 60_000 },
+  async (t) => {
+    const e = ready(t);
+    if (!e || !ns) return;
+    const name = `su-hs-${process.pid}`;
+    removeAfter(t, e, [name, `${name}-synapse-${FROM}`]);
+    const data = join(root, name);
+    await dataFolder(e, data);
+    const port = await freePort();
+    const image = `${e.registry}/${REPO}:v${FROM}`;
+    const run = await e.docker([
+      'run',
+      '-d',
+      '--name',
+      name,
+      '-v',
+      `${data}:/data`,
+      '-e',
+      'SYNAPSE_CONFIG_PATH=/data/homeserver.yaml',
+      '-e',
+      'TZ=UTC',
+      '-p',
+      `127.0.0.1:${port}:8008`,
+      '--restart',
+      'unless-stopped',
+      '--label',
+      `synapse-upgrade-test=${root}`,
+      '--label',
+      'admin.note=keep',
+      image,
+    ]);
+    assert.equal(run.exitCode, 0, run.stderr);
+    await waitVersion(port, FROM);
 
-  // No flags but --yes, in a pid namespace of its own: only the Docker API shows this homeserver.
-  const env = wizardEnv(e, name);
-  const upgrade = await runWizard(['--yes'], env, { ns, timeoutMs: 15 * 60_000 });
-  const out = upgrade.stdout + upgrade.stderr;
-  assert.equal(upgrade.exitCode, 0, out);
-  assert.equal(await serverVersion(port), TO);
-  assert.match(out, new RegExp(`image label org\\.opencontainers\\.image\\.source=https://github\\.com/matrix-org/synapse\\.git|is matrixdotorg/synapse from the registry ${e.registry.replace(/\./g, '\\.')}`));
-  assert.match(out, new RegExp(`PYTHON_VERSION of the image ${e.registry.replace(/\./g, '\\.')}/matrixdotorg/synapse:v${TO.replace(/\./g, '\\.')} in its registry`));
-  assert.match(out, new RegExp(`\\[ok\\] config-check: ${TO.replace(/\./g, '\\.')} accepts the config`));
-  const now = await inspect(e, name);
-  assert.equal(now.Config.Image, `${e.registry}/${REPO}:v${TO}`);
-  assert.ok(now.State.Running);
-  assert.ok(now.Config.Env.includes('SYNAPSE_CONFIG_PATH=/data/homeserver.yaml') && now.Config.Env.includes('TZ=UTC'), now.Config.Env.join(' '));
-  assert.deepEqual(now.HostConfig.PortBindings['8008/tcp'], [{ HostIp: '127.0.0.1', HostPort: String(port) }]);
-  assert.equal(now.HostConfig.RestartPolicy.Name, 'unless-stopped');
-  assert.equal(now.Config.Labels['admin.note'], 'keep');
-  assert.ok(now.Mounts.some((m: { Source: string; Destination: string }) => m.Source === data && m.Destination === '/data'));
-  const kept = await inspect(e, `${name}-synapse-${FROM}`);
-  assert.equal(kept?.Config.Image, image);
-  assert.equal(kept?.State.Running, false);
+    // No flags but --yes, in a pid namespace of its own: only the Docker API shows this homeserver.
+    const env = wizardEnv(e, name);
+    const upgrade = await runWizard(['--yes'], env, { ns, timeoutMs: 15 * 60_000 });
+    const out = upgrade.stdout + upgrade.stderr;
+    assert.equal(upgrade.exitCode, 0, out);
+    assert.equal(await serverVersion(port), TO);
+    assert.match(
+      out,
+      new RegExp(
+        `image label org\\.opencontainers\\.image\\.source=https://github\\.com/matrix-org/synapse\\.git|is matrixdotorg/synapse from the registry ${e.registry.replace(/\./g, '\\.')}`,
+      ),
+    );
+    assert.match(
+      out,
+      new RegExp(`PYTHON_VERSION of the image ${e.registry.replace(/\./g, '\\.')}/matrixdotorg/synapse:v${TO.replace(/\./g, '\\.')} in its registry`),
+    );
+    assert.match(out, new RegExp(`\\[ok\\] config-check: ${TO.replace(/\./g, '\\.')} accepts the config`));
+    const now = await inspect(e, name);
+    assert.equal(now.Config.Image, `${e.registry}/${REPO}:v${TO}`);
+    assert.ok(now.State.Running);
+    assert.ok(now.Config.Env.includes('SYNAPSE_CONFIG_PATH=/data/homeserver.yaml') && now.Config.Env.includes('TZ=UTC'), now.Config.Env.join(' '));
+    assert.deepEqual(now.HostConfig.PortBindings['8008/tcp'], [{ HostIp: '127.0.0.1', HostPort: String(port) }]);
+    assert.equal(now.HostConfig.RestartPolicy.Name, 'unless-stopped');
+    assert.equal(now.Config.Labels['admin.note'], 'keep');
+    assert.ok(now.Mounts.some((m: { Source: string; Destination: string }) => m.Source === data && m.Destination === '/data'));
+    const kept = await inspect(e, `${name}-synapse-${FROM}`);
+    assert.equal(kept?.Config.Image, image);
+    assert.equal(kept?.State.Running, false);
 
-  const back = await runWizard(['rollback', '--yes'], env, { ns, timeoutMs: 10 * 60_000 });
-  assert.equal(back.exitCode, 0, back.stdout + back.stderr);
-  assert.equal(await serverVersion(port), FROM);
-  assert.equal((await inspect(e, name))?.Config.Image, image);
-});
+    const back = await runWizard(['rollback', '--yes'], env, { ns, timeoutMs: 10 * 60_000 });
+    assert.equal(back.exitCode, 0, back.stdout + back.stderr);
+    assert.equal(await serverVersion(port), FROM);
+    assert.equal((await inspect(e, name))?.Config.Image, image);
+  },
+);
 
-test('real engine: docker-compose 1.29 project: the pinned tag changes after the diff is shown, the service is recreated', { timeout: 20 * 60_000 }, async (t) => {
-  const e = ready(t);
-  if (!e || !ns) return;
-  const project = join(root, 'compose');
-  const data = join(project, 'data');
-  await dataFolder(e, data);
-  const port = await freePort();
-  const file = join(project, 'docker-compose.yml');
-  const original = [
-    '# Synapse, as the admin wrote it',
-    "version: '3'",
-    'services:',
-    '  synapse:',
-    `    image: "${e.registry}/${REPO}:v${FROM}"`,
-    '    restart: unless-stopped',
-    '    environment:',
-    '      - SYNAPSE_CONFIG_PATH=/data/homeserver.yaml',
-    '    volumes:',
-    `      - ${data}:/data`,
-    '    ports:',
-    `      - "127.0.0.1:${port}:8008"`,
-    '    labels:',
-    `      synapse-upgrade-test: "${root}"`,
-    '',
-  ].join('\n');
-  await writeFile(file, original);
-  const compose = e.env;
-  const { execa } = await import('execa');
-  t.after(() => execa('docker-compose', ['-p', `suchat${process.pid}`, '-f', file, 'down'], { env: compose, extendEnv: false, reject: false, cwd: project, stdin: 'ignore' }));
-  const up = await execa('docker-compose', ['-p', `suchat${process.pid}`, '-f', file, 'up', '-d'], { env: compose, extendEnv: false, reject: false, cwd: project, all: true, stdin: 'ignore' });
-  assert.equal(up.exitCode, 0, String(up.all));
-  await waitVersion(port, FROM);
+test(
+  'real engine: docker-compose 1.29 project: the pinned tag changes after the diff is shown, the service is recreated',
+  { timeout: 20 * 60_000 },
+  async (t) => {
+    const e = ready(t);
+    if (!e || !ns) return;
+    const project = join(root, 'compose');
+    const data = join(project, 'data');
+    await dataFolder(e, data);
+    const port = await freePort();
+    const file = join(project, 'docker-compose.yml');
+    const original = [
+      '# Synapse, as the admin wrote it',
+      "version: '3'",
+      'services:',
+      '  synapse:',
+      `    image: "${e.registry}/${REPO}:v${FROM}"`,
+      '    restart: unless-stopped',
+      '    environment:',
+      '      - SYNAPSE_CONFIG_PATH=/data/homeserver.yaml',
+      '    volumes:',
+      `      - ${data}:/data`,
+      '    ports:',
+      `      - "127.0.0.1:${port}:8008"`,
+      '    labels:',
+      `      synapse-upgrade-test: "${root}"`,
+      '',
+    ].join('\n');
+    await writeFile(file, original);
+    const compose = e.env;
+    const { execa } = await import('execa');
+    t.after(() =>
+      execa('docker-compose', ['-p', `suchat${process.pid}`, '-f', file, 'down'], {
+        env: compose,
+        extendEnv: false,
+        reject: false,
+        cwd: project,
+        stdin: 'ignore',
+      }),
+    );
+    const up = await execa('docker-compose', ['-p', `suchat${process.pid}`, '-f', file, 'up', '-d'], {
+      env: compose,
+      extendEnv: false,
+      reject: false,
+      cwd: project,
+      all: true,
+      stdin: 'ignore',
+    });
+    assert.equal(up.exitCode, 0, String(up.all));
+    await waitVersion(port, FROM);
 
-  const upgrade = await runWizard(['--yes'], wizardEnv(e, 'compose'), { ns, timeoutMs: 15 * 60_000 });
-  const out = upgrade.stdout + upgrade.stderr;
-  assert.equal(upgrade.exitCode, 0, out);
-  assert.match(out, /made by docker-compose 1\.x/);
-  assert.match(out, new RegExp(`-\\s+image: "${e.registry.replace(/\./g, '\\.')}/matrixdotorg/synapse:v${FROM.replace(/\./g, '\\.')}"\\n.*\\+\\s+image: "${e.registry.replace(/\./g, '\\.')}/matrixdotorg/synapse:v${TO.replace(/\./g, '\\.')}"`, 's'));
-  assert.equal(await readFile(file, 'utf8'), original.replace(`:v${FROM}"`, `:v${TO}"`));
-  await waitVersion(port, TO);
-});
+    const upgrade = await runWizard(['--yes'], wizardEnv(e, 'compose'), { ns, timeoutMs: 15 * 60_000 });
+    const out = upgrade.stdout + upgrade.stderr;
+    assert.equal(upgrade.exitCode, 0, out);
+    assert.match(out, /made by docker-compose 1\.x/);
+    assert.match(
+      out,
+      new RegExp(
+        `-\\s+image: "${e.registry.replace(/\./g, '\\.')}/matrixdotorg/synapse:v${FROM.replace(/\./g, '\\.')}"\\n.*\\+\\s+image: "${e.registry.replace(/\./g, '\\.')}/matrixdotorg/synapse:v${TO.replace(/\./g, '\\.')}"`,
+        's',
+      ),
+    );
+    assert.equal(await readFile(file, 'utf8'), original.replace(`:v${FROM}"`, `:v${TO}"`));
+    await waitVersion(port, TO);
+  },
+);
 
-test('real engine: a custom image built FROM Synapse\'s (compose build:) is not pulled over: the rebuild path is shown, nothing changes', { timeout: 20 * 60_000 }, async (t) => {
-  const e = ready(t);
-  if (!e || !ns) return;
-  const project = join(root, 'custom');
-  const data = join(project, 'data');
-  await dataFolder(e, data);
-  await mkdir(join(project, 'image'));
-  await writeFile(join(project, 'image', 'Dockerfile'), `FROM ${e.registry}/${REPO}:v${FROM}\nLABEL org.example.modules="s3-storage-provider"\n`);
-  const port = await freePort();
-  const file = join(project, 'docker-compose.yml');
-  const text = `services:\n  synapse:\n    build: ./image\n    image: synapse-upgrade-docker-test/custom:${process.pid}\n    volumes:\n      - ${data}:/data\n    ports:\n      - "127.0.0.1:${port}:8008"\n    labels:\n      synapse-upgrade-test: "${root}"\n`;
-  await writeFile(file, text);
-  const { execa } = await import('execa');
-  t.after(() => execa('docker-compose', ['-p', `sucustom${process.pid}`, '-f', file, 'down'], { env: e.env, extendEnv: false, reject: false, cwd: project, stdin: 'ignore' }));
-  const up = await execa('docker-compose', ['-p', `sucustom${process.pid}`, '-f', file, 'up', '-d', '--build'], { env: e.env, extendEnv: false, reject: false, cwd: project, all: true, stdin: 'ignore' });
-  assert.equal(up.exitCode, 0, String(up.all));
-  await waitVersion(port, FROM);
-  const r = await runWizard(['--yes', '--target', TO], wizardEnv(e, 'custom'), { ns, timeoutMs: 10 * 60_000 });
-  const out = r.stdout + r.stderr;
-  assert.equal(r.exitCode, 4, out);
-  assert.match(out, /an image built on Synapse's own/);
-  assert.match(out, new RegExp(`Dockerfile, line 1, change\\n\\s+FROM ${e.registry.replace(/\./g, '\\.')}/matrixdotorg/synapse:v${FROM.replace(/\./g, '\\.')}\\n\\s+to\\n\\s+FROM ${e.registry.replace(/\./g, '\\.')}/matrixdotorg/synapse:v${TO.replace(/\./g, '\\.')}`));
-  assert.match(out, /docker-compose -p sucustom\d+ -f \S+ build --pull synapse/);
-  assert.equal(await serverVersion(port), FROM);
-  assert.equal(await readFile(file, 'utf8'), text);
-});
+test(
+  "real engine: a custom image built FROM Synapse's (compose build:) is not pulled over: the rebuild path is shown, nothing changes",
+  { timeout: 20 * 60_000 },
+  async (t) => {
+    const e = ready(t);
+    if (!e || !ns) return;
+    const project = join(root, 'custom');
+    const data = join(project, 'data');
+    await dataFolder(e, data);
+    await mkdir(join(project, 'image'));
+    await writeFile(join(project, 'image', 'Dockerfile'), `FROM ${e.registry}/${REPO}:v${FROM}\nLABEL org.example.modules="s3-storage-provider"\n`);
+    const port = await freePort();
+    const file = join(project, 'docker-compose.yml');
+    const text = `services:\n  synapse:\n    build: ./image\n    image: synapse-upgrade-docker-test/custom:${process.pid}\n    volumes:\n      - ${data}:/data\n    ports:\n      - "127.0.0.1:${port}:8008"\n    labels:\n      synapse-upgrade-test: "${root}"\n`;
+    await writeFile(file, text);
+    const { execa } = await import('execa');
+    t.after(() =>
+      execa('docker-compose', ['-p', `sucustom${process.pid}`, '-f', file, 'down'], {
+        env: e.env,
+        extendEnv: false,
+        reject: false,
+        cwd: project,
+        stdin: 'ignore',
+      }),
+    );
+    const up = await execa('docker-compose', ['-p', `sucustom${process.pid}`, '-f', file, 'up', '-d', '--build'], {
+      env: e.env,
+      extendEnv: false,
+      reject: false,
+      cwd: project,
+      all: true,
+      stdin: 'ignore',
+    });
+    assert.equal(up.exitCode, 0, String(up.all));
+    await waitVersion(port, FROM);
+    const r = await runWizard(['--yes', '--target', TO], wizardEnv(e, 'custom'), { ns, timeoutMs: 10 * 60_000 });
+    const out = r.stdout + r.stderr;
+    assert.equal(r.exitCode, 4, out);
+    assert.match(out, /an image built on Synapse's own/);
+    assert.match(
+      out,
+      new RegExp(
+        `Dockerfile, line 1, change\\n\\s+FROM ${e.registry.replace(/\./g, '\\.')}/matrixdotorg/synapse:v${FROM.replace(/\./g, '\\.')}\\n\\s+to\\n\\s+FROM ${e.registry.replace(/\./g, '\\.')}/matrixdotorg/synapse:v${TO.replace(/\./g, '\\.')}`,
+      ),
+    );
+    assert.match(out, /docker-compose -p sucustom\d+ -f \S+ build --pull synapse/);
+    assert.equal(await serverVersion(port), FROM);
+    assert.equal(await readFile(file, 'utf8'), text);
+  },
+);

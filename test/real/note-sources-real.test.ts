@@ -41,7 +41,11 @@ function keysOf(check: Check | undefined, out: { scope: string; key: string }[] 
   else if (check.kind === 'not') keysOf(check.check, out);
   return out;
 }
-const leafOf = (key: string) => key.split('.').filter((s) => s !== '*' && !/^\d+$/.test(s)).at(-1)!;
+const leafOf = (key: string) =>
+  key
+    .split('.')
+    .filter((s) => s !== '*' && !/^\d+$/.test(s))
+    .at(-1)!;
 
 test('every note source exists at its tag and reads the settings its checks name', { timeout: 900_000 }, async (t) => {
   const dir = await synapseSource(t);
@@ -83,7 +87,8 @@ function codeFloors(dir: string, tag: string): { python?: string; postgresql?: s
   const py = /python_requires\s*=\s*["']~=\s*([\d.]+)/.exec(setup)?.[1] ?? /^(?:python|requires-python)\s*=\s*"(?:\^|>=)\s*([\d.]+)/m.exec(pyproject)?.[1];
   if (py) out.python = py;
   const pg = /self\._version < (\d+)/.exec(show(dir, tag, 'synapse/storage/engines/postgres.py') ?? '')?.[1];
-  if (pg) out.postgresql = Number(pg) >= 100000 ? String(Math.floor(Number(pg) / 10000)) : `${Math.floor(Number(pg) / 10000)}.${Math.floor(Number(pg) / 100) % 100}`;
+  if (pg)
+    out.postgresql = Number(pg) >= 100000 ? String(Math.floor(Number(pg) / 10000)) : `${Math.floor(Number(pg) / 10000)}.${Math.floor(Number(pg) / 100) % 100}`;
   const sq = /requires sqlite ([\d.]+) or above/.exec(show(dir, tag, 'synapse/storage/engines/sqlite.py') ?? '')?.[1];
   if (sq) out.sqlite = sq;
   return out;
@@ -95,7 +100,9 @@ test('platform floors: every row is what the code enforces at its release, and n
   const { platform } = await loadReleaseData();
   const same = (a: string | undefined, b: string | undefined) => a !== undefined && b !== undefined && compareDotted(a, b) === 0;
   const problems: string[] = [];
-  const tags = git(dir, ['tag', '--list', 'v1.*.0']).stdout.split('\n').filter((x) => /^v1\.\d+\.0$/.test(x));
+  const tags = git(dir, ['tag', '--list', 'v1.*.0'])
+    .stdout.split('\n')
+    .filter((x) => /^v1\.\d+\.0$/.test(x));
   tags.sort((a, b) => compareDotted(a.slice(1), b.slice(1)) ?? 0);
   let releases = 0;
   for (const tag of tags.filter((x) => compareDotted(x.slice(1), platform.floors[0]!.since)! >= 0)) {
@@ -109,9 +116,12 @@ test('platform floors: every row is what the code enforces at its release, and n
       const recorded = row[component];
       const pinned = row.since === version;
       if (!recorded) problems.push(`${tag}: the code enforces ${component} ${have}; the row from ${row.since} records no ${component} floor`);
-      else if (row.enforced && !same(have, recorded) && compareDotted(have, recorded)! > 0) problems.push(`${tag}: the code enforces ${component} ${have}, above the row from ${row.since} (${recorded})`);
-      else if (row.enforced && pinned && !same(have, recorded)) problems.push(`${tag}: the row says ${component} ${recorded} is enforced; the code enforces ${have}`);
-      else if (!row.enforced && compareDotted(have, recorded)! >= 0 && pinned && component !== 'sqlite') problems.push(`${tag}: the row says ${component} ${recorded} is not enforced, but the code enforces ${have}`);
+      else if (row.enforced && !same(have, recorded) && compareDotted(have, recorded)! > 0)
+        problems.push(`${tag}: the code enforces ${component} ${have}, above the row from ${row.since} (${recorded})`);
+      else if (row.enforced && pinned && !same(have, recorded))
+        problems.push(`${tag}: the row says ${component} ${recorded} is enforced; the code enforces ${have}`);
+      else if (!row.enforced && compareDotted(have, recorded)! >= 0 && pinned && component !== 'sqlite')
+        problems.push(`${tag}: the row says ${component} ${recorded} is not enforced, but the code enforces ${have}`);
     }
   }
   t.diagnostic(`${releases} releases compared with ${platform.floors.length} floor rows`);
@@ -141,7 +151,8 @@ test('platform notes that say Synapse refuses an old platform name the floor the
     const code = codeFloors(dir, tag);
     for (const [component, below] of Object.entries(floorsOf(note.checks))) {
       const have = code[component as keyof typeof code];
-      if (!have || compareDotted(have, below) !== 0) problems.push(`${note.id}: checks ${component} below ${below}; the code at ${tag} enforces ${have ?? 'no floor'}`);
+      if (!have || compareDotted(have, below) !== 0)
+        problems.push(`${note.id}: checks ${component} below ${below}; the code at ${tag} enforces ${have ?? 'no floor'}`);
     }
   }
   t.diagnostic(`${checked} platform notes compared with the code`);

@@ -18,21 +18,75 @@ import { ensureVenvTemplate } from './helpers/cache.js';
 import { realTier } from './helpers/tier.js';
 
 type Change = (config: Record<string, unknown>) => void;
-interface Case { note: string; version: string; bad: Change; fixed: Change; why: string }
+interface Case {
+  note: string;
+  version: string;
+  bad: Change;
+  fixed: Change;
+  why: string;
+}
 
 const EMAIL_OK = { smtp_host: 'localhost', smtp_port: 25, notif_from: 'Synapse <noreply@example.org>' };
 const listeners = (c: Record<string, unknown>) => c.listeners as Record<string, unknown>[];
 const CASES: Case[] = [
   { note: 'v0-11-report-stats-required', version: '1.46.0', why: 'no report_stats', bad: (c) => delete c.report_stats, fixed: (c) => (c.report_stats = false) },
   { note: 'v1-8-log-file-refused', version: '1.46.0', why: 'log_file set', bad: (c) => (c.log_file = '/tmp/homeserver.log'), fixed: (c) => delete c.log_file },
-  { note: 'v1-4-partial-email-block-refused', version: '1.46.0', why: 'email with smtp_host only', bad: (c) => (c.email = { smtp_host: 'localhost' }), fixed: (c) => ((c.email = EMAIL_OK), (c.public_baseurl = 'https://example.org/')) },
-  { note: 'v1-4-trust-identity-server-needs-servers', version: '1.46.0', why: 'trust without trusted servers', bad: (c) => (c.trust_identity_server_for_password_resets = true), fixed: (c) => ((c.trust_identity_server_for_password_resets = true), (c.account_threepid_delegates = { email: 'https://id.example.org' })) },
-  { note: 'v1-48-top-level-trust-identity-server-error', version: '1.163.2', why: 'top-level trust key', bad: (c) => (c.trust_identity_server_for_password_resets = true), fixed: (c) => delete c.trust_identity_server_for_password_resets },
-  { note: 'v1-53-webclient-removed', version: '1.163.2', why: 'webclient resource', bad: (c) => ((listeners(c)[0]!.resources as Record<string, unknown>[])[0]!.names = ['client', 'federation', 'webclient']), fixed: () => undefined },
-  { note: 'v1-56-open-registration-refused', version: '1.163.2', why: 'open registration', bad: (c) => (c.enable_registration = true), fixed: (c) => ((c.enable_registration = true), (c.registration_requires_token = true)) },
-  { note: 'v1-66-threepid-delegate-email-removed', version: '1.163.2', why: 'email delegate', bad: (c) => (c.account_threepid_delegates = { email: 'https://id.example.org' }), fixed: (c) => ((c.account_threepid_delegates = {}), (c.email = EMAIL_OK), (c.public_baseurl = 'https://example.org/')) },
-  { note: 'v1-67-tcp-replication-removed', version: '1.163.2', why: 'replication listener', bad: (c) => listeners(c).push({ port: 9092, type: 'replication', bind_addresses: ['127.0.0.1'] }), fixed: (c) => listeners(c).push({ port: 9093, type: 'http', bind_addresses: ['127.0.0.1'], resources: [{ names: ['replication'] }] }) },
-  { note: 'v1-157-msc3861-removed', version: '1.163.2', why: 'experimental msc3861', bad: (c) => (c.experimental_features = { msc3861: { enabled: true, issuer: 'https://auth.example.org/' } }), fixed: (c) => (c.experimental_features = {}) },
+  {
+    note: 'v1-4-partial-email-block-refused',
+    version: '1.46.0',
+    why: 'email with smtp_host only',
+    bad: (c) => (c.email = { smtp_host: 'localhost' }),
+    fixed: (c) => ((c.email = EMAIL_OK), (c.public_baseurl = 'https://example.org/')),
+  },
+  {
+    note: 'v1-4-trust-identity-server-needs-servers',
+    version: '1.46.0',
+    why: 'trust without trusted servers',
+    bad: (c) => (c.trust_identity_server_for_password_resets = true),
+    fixed: (c) => ((c.trust_identity_server_for_password_resets = true), (c.account_threepid_delegates = { email: 'https://id.example.org' })),
+  },
+  {
+    note: 'v1-48-top-level-trust-identity-server-error',
+    version: '1.163.2',
+    why: 'top-level trust key',
+    bad: (c) => (c.trust_identity_server_for_password_resets = true),
+    fixed: (c) => delete c.trust_identity_server_for_password_resets,
+  },
+  {
+    note: 'v1-53-webclient-removed',
+    version: '1.163.2',
+    why: 'webclient resource',
+    bad: (c) => ((listeners(c)[0]!.resources as Record<string, unknown>[])[0]!.names = ['client', 'federation', 'webclient']),
+    fixed: () => undefined,
+  },
+  {
+    note: 'v1-56-open-registration-refused',
+    version: '1.163.2',
+    why: 'open registration',
+    bad: (c) => (c.enable_registration = true),
+    fixed: (c) => ((c.enable_registration = true), (c.registration_requires_token = true)),
+  },
+  {
+    note: 'v1-66-threepid-delegate-email-removed',
+    version: '1.163.2',
+    why: 'email delegate',
+    bad: (c) => (c.account_threepid_delegates = { email: 'https://id.example.org' }),
+    fixed: (c) => ((c.account_threepid_delegates = {}), (c.email = EMAIL_OK), (c.public_baseurl = 'https://example.org/')),
+  },
+  {
+    note: 'v1-67-tcp-replication-removed',
+    version: '1.163.2',
+    why: 'replication listener',
+    bad: (c) => listeners(c).push({ port: 9092, type: 'replication', bind_addresses: ['127.0.0.1'] }),
+    fixed: (c) => listeners(c).push({ port: 9093, type: 'http', bind_addresses: ['127.0.0.1'], resources: [{ names: ['replication'] }] }),
+  },
+  {
+    note: 'v1-157-msc3861-removed',
+    version: '1.163.2',
+    why: 'experimental msc3861',
+    bad: (c) => (c.experimental_features = { msc3861: { enabled: true, issuer: 'https://auth.example.org/' } }),
+    fixed: (c) => (c.experimental_features = {}),
+  },
 ];
 
 const run = (python: string, args: string[], cwd: string) => {
@@ -56,7 +110,10 @@ test('real Synapse refuses the config each breaking note describes, and loads it
       const stock = parse(await readFile(config, 'utf8')) as Record<string, unknown>;
       const note = steps.notes.find((n) => n.id === c.note)!;
       assert.ok(note && note.severity === 'breaking', c.note);
-      for (const [label, change, wantCode, wantApplies] of [['bad', c.bad, 1, 'yes'], ['fixed', c.fixed, 0, 'no']] as const) {
+      for (const [label, change, wantCode, wantApplies] of [
+        ['bad', c.bad, 1, 'yes'],
+        ['fixed', c.fixed, 0, 'no'],
+      ] as const) {
         const values = structuredClone(stock);
         change(values);
         await writeFile(config, stringify(values));

@@ -36,15 +36,27 @@ export const kindOf = (text: string): string =>
 
 /** What the wizard observed in one run, in comparable form. */
 async function observed(stdout: string, state: string) {
-  const events = stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Event);
+  const events = stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Event);
   const detected = events.find((e) => e.type === 'detected')?.install;
   const result = events.find((e) => e.type === 'result')?.result ?? {};
   const journal: Journal = await journalOf(state);
   return {
     evidence: [...new Set((detected?.evidence ?? []).map(kindOf))].sort(),
     steps: events.filter((e) => e.type === 'step.finished').map((e) => `${e.step}:${e.status}`),
-    checks: events.filter((e) => e.type === 'check').map((e) => `${e.name}:${e.status}`).sort(),
-    result: { outcome: result.outcome, exitCode: result.exitCode, fields: Object.keys(result).sort(), lines: (result.lines as string[] | undefined)?.map(kindOf) },
+    checks: events
+      .filter((e) => e.type === 'check')
+      .map((e) => `${e.name}:${e.status}`)
+      .sort(),
+    result: {
+      outcome: result.outcome,
+      exitCode: result.exitCode,
+      fields: Object.keys(result).sort(),
+      lines: (result.lines as string[] | undefined)?.map(kindOf),
+    },
     journal: {
       keys: Object.keys(journal).sort(),
       outcome: journal.outcome,
@@ -54,45 +66,56 @@ async function observed(stdout: string, state: string) {
   };
 }
 
-test('the same upgrade on the stand-in and on real Synapse: the wizard observes the same (evidence kinds, steps, checks, result, journal)', { timeout: 1_500_000 }, async (t) => {
-  const tier = await realTier(t);
-  if (!tier) return;
-  const { from, to } = tier.scenario('pip-sqlite');
+test(
+  'the same upgrade on the stand-in and on real Synapse: the wizard observes the same (evidence kinds, steps, checks, result, journal)',
+  { timeout: 1_500_000 },
+  async (t) => {
+    const tier = await realTier(t);
+    if (!tier) return;
+    const { from, to } = tier.scenario('pip-sqlite');
 
-  // Real Synapse, started as its docs say.
-  const hs = await createHomeserver({ version: from });
-  real.push(hs);
-  await hs.start();
-  await seedData(hs);
-  await waitForBackgroundUpdates(hs);
-  const realState = stateDirOf(hs.root);
-  const realRun = await runWizard(['--venv', hs.venv, '--target', to, '--yes', '--json'], realWizardEnv(realState));
-  assert.equal(realRun.exitCode, 0, realRun.stdout + realRun.stderr);
+    // Real Synapse, started as its docs say.
+    const hs = await createHomeserver({ version: from });
+    real.push(hs);
+    await hs.start();
+    await seedData(hs);
+    await waitForBackgroundUpdates(hs);
+    const realState = stateDirOf(hs.root);
+    const realRun = await runWizard(['--venv', hs.venv, '--target', to, '--yes', '--json'], realWizardEnv(realState));
+    assert.equal(realRun.exitCode, 0, realRun.stdout + realRun.stderr);
 
-  // The stand-in, set up and started the same way (its config folder is its root).
-  const root = await mkdtemp(join(tmpdir(), 'su-vs-'));
-  roots.push(root);
-  const wheelhouse = await buildWheelhouse();
-  const standin = await createStandinInstall({ root, version: '1.46.0', port: await freePort(), wheelhouse });
-  standins.push(standin);
-  const started = await execa(standin.bin('synctl'), ['start', 'homeserver.yaml'], { cwd: root, env: { ...process.env, PWD: root }, reject: false });
-  assert.equal(started.exitCode, 0, started.stdout + started.stderr);
-  await waitFor(async () => Number((await standin.query('SELECT count(*) FROM background_updates'))[0]?.[0]) === 0, 60_000, 'the stand-in\'s background updates');
-  const standinState = join(root, 'state');
-  const standinRun = await runWizard(['--venv', standin.venv, '--target', '1.47.0', '--yes', '--json'], wizardEnv(wheelhouse, standinState));
-  assert.equal(standinRun.exitCode, 0, standinRun.stdout + standinRun.stderr);
+    // The stand-in, set up and started the same way (its config folder is its root).
+    const root = await mkdtemp(join(tmpdir(), 'su-vs-'));
+    roots.push(root);
+    const wheelhouse = await buildWheelhouse();
+    const standin = await createStandinInstall({ root, version: '1.46.0', port: await freePort(), wheelhouse });
+    standins.push(standin);
+    const started = await execa(standin.bin('synctl'), ['start', 'homeserver.yaml'], { cwd: root, env: { ...process.env, PWD: root }, reject: false });
+    assert.equal(started.exitCode, 0, started.stdout + started.stderr);
+    await waitFor(
+      async () => Number((await standin.query('SELECT count(*) FROM background_updates'))[0]?.[0]) === 0,
+      60_000,
+      "the stand-in's background updates",
+    );
+    const standinState = join(root, 'state');
+    const standinRun = await runWizard(['--venv', standin.venv, '--target', '1.47.0', '--yes', '--json'], wizardEnv(wheelhouse, standinState));
+    assert.equal(standinRun.exitCode, 0, standinRun.stdout + standinRun.stderr);
 
-  const a = await observed(realRun.stdout, realState);
-  const b = await observed(standinRun.stdout, standinState);
-  t.diagnostic(`real ${from} → ${to}: ${realRun.ms} ms; stand-in 1.46.0 → 1.47.0: ${standinRun.ms} ms`);
-  assert.deepEqual(b.evidence, a.evidence, 'detection evidence kinds');
-  assert.deepEqual(b.steps, a.steps, 'steps');
-  assert.deepEqual(b.checks, a.checks, 'preflight checks');
-  assert.deepEqual(b.result, a.result, 'result');
-  assert.deepEqual(b.journal, a.journal, 'journal');
-  // Both logs show the shutdown as Synapse writes it on Python 3.11 (the listener closing, the atexit traceback).
-  for (const log of [await hs.readLog(), await readFile(standin.logPath, 'utf8')]) {
-    assert.match(log, /- \(TCP Port \d+ Closed\)\n/);
-    assert.match(log, /Exception ignored in atexit callback: <function daemonize_process\.<locals>\.exit at 0x[0-9a-f]+>\n.*Traceback \(most recent call last\):\n.*\n.*sys\.exit\(0\)\n.*SystemExit: 0\n/);
-  }
-});
+    const a = await observed(realRun.stdout, realState);
+    const b = await observed(standinRun.stdout, standinState);
+    t.diagnostic(`real ${from} → ${to}: ${realRun.ms} ms; stand-in 1.46.0 → 1.47.0: ${standinRun.ms} ms`);
+    assert.deepEqual(b.evidence, a.evidence, 'detection evidence kinds');
+    assert.deepEqual(b.steps, a.steps, 'steps');
+    assert.deepEqual(b.checks, a.checks, 'preflight checks');
+    assert.deepEqual(b.result, a.result, 'result');
+    assert.deepEqual(b.journal, a.journal, 'journal');
+    // Both logs show the shutdown as Synapse writes it on Python 3.11 (the listener closing, the atexit traceback).
+    for (const log of [await hs.readLog(), await readFile(standin.logPath, 'utf8')]) {
+      assert.match(log, /- \(TCP Port \d+ Closed\)\n/);
+      assert.match(
+        log,
+        /Exception ignored in atexit callback: <function daemonize_process\.<locals>\.exit at 0x[0-9a-f]+>\n.*Traceback \(most recent call last\):\n.*\n.*sys\.exit\(0\)\n.*SystemExit: 0\n/,
+      );
+    }
+  },
+);

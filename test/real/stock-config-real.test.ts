@@ -42,7 +42,10 @@ test(`real tier: a fresh stock config of Synapse ${NEWEST} (PyPI) gets the fixtu
     assert.deepEqual(warnings, []);
     const expected = (parse(await readFile(join(STOCK, 'expected.yaml'), 'utf8')) as Record<string, { yes: string[]; unknown: string[] }>)[`v${NEWEST}`]!;
     const answer = (id: string) => (expected.yes.includes(id) ? 'yes' : expected.unknown.includes(id) ? 'unknown' : 'no');
-    assert.deepEqual(results.filter((r) => r.applies !== answer(r.id)).map((r) => `${r.id}: ${r.applies}`), []);
+    assert.deepEqual(
+      results.filter((r) => r.applies !== answer(r.id)).map((r) => `${r.id}: ${r.applies}`),
+      [],
+    );
     assert.deepEqual(stockProblems(results, new Map(steps.notes.map((n) => [n.id, n]))), []);
     // Older releases' notes too: the fresh config against every note from 1.46 on (breaking/SSO/worker never apply).
     const all = await stockResults(steps, config, '1.46.0');

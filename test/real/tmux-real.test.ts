@@ -75,7 +75,10 @@ test('real Synapse in an 80×24 terminal (tmux): the Ink wizard from the first s
   for (;;) {
     screen = await session.waitFor(/^\? /m, 300_000, { onScreen: narrow });
     if (plan.test(screen)) break;
-    const question = screen.split('\n').find((l) => l.startsWith('? '))!.trimEnd();
+    const question = screen
+      .split('\n')
+      .find((l) => l.startsWith('? '))!
+      .trimEnd();
     await choose(session, /I have read|acknowledg|understood|dealt with|Continue/i);
     await session.waitFor(new RegExp(`^\\? (?!${escape(question.slice(2))}$)`, 'm'), 60_000);
   }
@@ -98,7 +101,13 @@ test('real Synapse in an 80×24 terminal (tmux): the Ink wizard from the first s
   if (process.env.SYNAPSE_UPGRADE_WRITE_SCREENS === '1') {
     // @ts-expect-error: a plain .mjs script without types
     const { ansiToSvg } = (await import('../../scripts/ansi-svg.mjs')) as { ansiToSvg: (capture: string, opts: object) => string };
-    const plain = (s: string) => s.replace(/\u001b\[[0-9;:]*m/g, '').split('\n').map((l) => l.trimEnd()).join('\n').trimEnd();
+    const plain = (s: string) =>
+      s
+        .replace(/\u001b\[[0-9;:]*m/g, '')
+        .split('\n')
+        .map((l) => l.trimEnd())
+        .join('\n')
+        .trimEnd();
     for (const { name, title, screen: captured } of shots) {
       await writeFile(new URL(`../../docs/screens/${name}.svg`, import.meta.url), ansiToSvg(captured, { columns: 80, rows: 24, title }));
       await writeFile(new URL(`../../docs/screens/${name}.txt`, import.meta.url), `${plain(captured)}\n`);

@@ -19,20 +19,37 @@ test('src/core imports nothing above it: no adapters, no engine, no rendering, n
     "import { execa } from 'execa';",
   ]) {
     const found = await problems('src/core/example.ts', `${line}\nexport const x = [${line.match(/\{ (\w+)/)?.[1]}];\n`);
-    assert.ok(found.some((p) => p.startsWith('no-restricted-imports')), `${line}: ${found.join('; ')}`);
+    assert.ok(
+      found.some((p) => p.startsWith('no-restricted-imports')),
+      `${line}: ${found.join('; ')}`,
+    );
   }
-  assert.deepEqual(await problems('src/core/example.ts', "import { isDeepStrictEqual } from 'node:util';\nimport { parseVersion } from './version.js';\nexport const x = [isDeepStrictEqual, parseVersion];\n"), []);
+  assert.deepEqual(
+    await problems(
+      'src/core/example.ts',
+      "import { isDeepStrictEqual } from 'node:util';\nimport { parseVersion } from './version.js';\nexport const x = [isDeepStrictEqual, parseVersion];\n",
+    ),
+    [],
+  );
 });
 
 test('src/ui renders from core only: no system/, engine/ or methods/', async () => {
   for (const from of ['../system/journal.js', '../../engine/wizard.js', '../methods/pip.js']) {
     const found = await problems('src/ui/ink/example.tsx', `import { x } from '${from}';\nexport const y = x;\n`);
-    assert.ok(found.some((p) => p.startsWith('no-restricted-imports')), `${from}: ${found.join('; ')}`);
+    assert.ok(
+      found.some((p) => p.startsWith('no-restricted-imports')),
+      `${from}: ${found.join('; ')}`,
+    );
   }
   assert.deepEqual(await problems('src/ui/ink/example.tsx', "import type { WizardEvent } from '../../core/events.js';\nexport type E = WizardEvent;\n"), []);
 });
 
 test('more than four parameters and unused code are errors', async () => {
-  assert.match((await problems('src/system/example.ts', 'export function f(a: number, b: number, c: number, d: number, e: number) {\n  return a + b + c + d + e;\n}\n')).join(), /max-params/);
+  assert.match(
+    (
+      await problems('src/system/example.ts', 'export function f(a: number, b: number, c: number, d: number, e: number) {\n  return a + b + c + d + e;\n}\n')
+    ).join(),
+    /max-params/,
+  );
   assert.match((await problems('src/system/example.ts', "import { join } from 'node:path';\nexport const x = 1;\n")).join(), /no-unused-vars/);
 });

@@ -79,16 +79,27 @@ test('the single file runs --dry-run --yes against a stand-in homeserver and cha
   assert.equal(installed.stdout.trim(), '1.46.0');
 });
 
-test('test hooks are not in the single file: the bundle has no SYNAPSE_UPGRADE_TEST_ name, while the development build obeys them', { timeout: 90_000 }, async () => {
-  const text = await readFile(BUNDLE, 'utf8');
-  assert.doesNotMatch(text, /SYNAPSE_UPGRADE_TEST_|KILL_AT/);
-  // The same hook in the development build (tsc's dist/cli/main.js) kills the wizard at its first step boundary: the
-  // check above is about a hook that exists, not a name that was never there.
-  assert.ok(hs, 'the stand-in homeserver of the dry-run test');
-  const env = wizardEnv(hs.wheelhouse, join(dir, 'hook-state'), { SYNAPSE_UPGRADE_TEST_KILL_AT: '*' });
-  const dev = await execa(process.execPath, [DEV_BIN, '--venv', hs.venv, '-c', hs.configPath, '--target', '1.47.0', '--yes'], { env, extendEnv: false, reject: false, timeout: 60_000, stdin: 'ignore', all: true });
-  assert.equal(dev.signal, 'SIGKILL', String(dev.all));
-});
+test(
+  'test hooks are not in the single file: the bundle has no SYNAPSE_UPGRADE_TEST_ name, while the development build obeys them',
+  { timeout: 90_000 },
+  async () => {
+    const text = await readFile(BUNDLE, 'utf8');
+    assert.doesNotMatch(text, /SYNAPSE_UPGRADE_TEST_|KILL_AT/);
+    // The same hook in the development build (tsc's dist/cli/main.js) kills the wizard at its first step boundary: the
+    // check above is about a hook that exists, not a name that was never there.
+    assert.ok(hs, 'the stand-in homeserver of the dry-run test');
+    const env = wizardEnv(hs.wheelhouse, join(dir, 'hook-state'), { SYNAPSE_UPGRADE_TEST_KILL_AT: '*' });
+    const dev = await execa(process.execPath, [DEV_BIN, '--venv', hs.venv, '-c', hs.configPath, '--target', '1.47.0', '--yes'], {
+      env,
+      extendEnv: false,
+      reject: false,
+      timeout: 60_000,
+      stdin: 'ignore',
+      all: true,
+    });
+    assert.equal(dev.signal, 'SIGKILL', String(dev.all));
+  },
+);
 
 test('--demo works from the single file: the embedded stand-in sources build the wheels', { timeout: 90_000 }, async () => {
   // A fresh TMPDIR: no wheelhouse or sources cached from other runs, so the embedded copy is what gets built.
@@ -100,8 +111,14 @@ test('--demo works from the single file: the embedded stand-in sources build the
   assert.equal(run.exitCode, 0, run.all);
   assert.match(run.stdout, /Synapse now runs 1\.47\.0 \(was 1\.46\.0\)/);
   const cached = await readdir(demoTmp);
-  assert.ok(cached.some((name) => name.startsWith('synapse-upgrade-standin-src-')), cached.join(' '));
-  assert.ok(cached.some((name) => name.startsWith('synapse-upgrade-standin-wheels-')), cached.join(' '));
+  assert.ok(
+    cached.some((name) => name.startsWith('synapse-upgrade-standin-src-')),
+    cached.join(' '),
+  );
+  assert.ok(
+    cached.some((name) => name.startsWith('synapse-upgrade-standin-wheels-')),
+    cached.join(' '),
+  );
 });
 
 test('renamed and moved (x/su.mjs), the single file upgrades a stand-in homeserver for real: it starts its own supervisor', { timeout: 120_000 }, async () => {

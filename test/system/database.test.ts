@@ -30,7 +30,9 @@ test('SQLite queries run through the given Python, read-only, and return JSON ro
   const db = sqliteDatabase({ python: 'python3', path });
   assert.deepEqual(await db.query('SELECT compat_version FROM schema_compat_version;'), [{ compat_version: 60 }]);
   assert.deepEqual(
-    await db.query('SELECT COUNT(*) FROM (SELECT state_group, prev_state_group FROM state_group_edges GROUP BY state_group, prev_state_group HAVING COUNT(*) > 1) AS d;'),
+    await db.query(
+      'SELECT COUNT(*) FROM (SELECT state_group, prev_state_group FROM state_group_edges GROUP BY state_group, prev_state_group HAVING COUNT(*) > 1) AS d;',
+    ),
     [{ 'COUNT(*)': 2 }],
   );
   assert.deepEqual(await db.query("SELECT room_id, room_version FROM rooms WHERE room_id = '!b:x'"), [{ room_id: '!b:x', room_version: null }]);
@@ -67,7 +69,10 @@ test('databaseFromConfig picks the engine and explains what it cannot use', () =
   assert.equal((databaseFromConfig({ database: { name: 'psycopg2', args: { dbname: 'x' } } }, {}) as { engine: string }).engine, 'psycopg2');
   assert.match((databaseFromConfig({ database: { name: 'sqlite3', args: { database: 'h.db' } } }, {}) as { error: string }).error, /Python interpreter/);
   assert.equal((databaseFromConfig({ database_path: '/d/h.db' }, { python: 'python3' }) as { where: string }).where, '/d/h.db');
-  assert.equal((databaseFromConfig({ database: { args: { database: 'h.db' } } }, { python: 'python3', baseDir: '/srv' }) as { where: string }).where, '/srv/h.db');
+  assert.equal(
+    (databaseFromConfig({ database: { args: { database: 'h.db' } } }, { python: 'python3', baseDir: '/srv' }) as { where: string }).where,
+    '/srv/h.db',
+  );
   assert.match((databaseFromConfig({ databases: {} }, {}) as { error: string }).error, /sharded/);
 });
 
@@ -79,7 +84,7 @@ test('helpers: PostgreSQL version numbers and the Python runtime probe', async (
   assert.ok('error' in (await probePythonRuntime('/nonexistent/python')));
 });
 
-test('gatherNoteFacts runs the notes\' queries on a real SQLite file and the checks use the rows', async () => {
+test("gatherNoteFacts runs the notes' queries on a real SQLite file and the checks use the rows", async () => {
   const { gatherNoteFacts } = await import('../../src/system/note-facts.js');
   const { loadReleaseData } = await import('../../src/system/release-data.js');
   const { evaluateNotes } = await import('../../src/core/notes/evaluate.js');
@@ -91,11 +96,17 @@ test('gatherNoteFacts runs the notes\' queries on a real SQLite file and the che
   assert.equal(facts.queries?.['postgres-locale-not-c'], undefined, 'PostgreSQL-only queries are not run on SQLite');
   assert.ok(warnings.some((w) => /No config was given/.test(w)));
   const ids = ['v1-60-state-group-edges-duplicates', 'v1-12-room-version-migration', 'v1-5-devices-migration'];
-  const results = evaluateNotes(steps.notes.filter((n) => ids.includes(n.id)), facts);
-  assert.deepEqual(results.map((r) => [r.id, r.applies]), [
-    ['v1-60-state-group-edges-duplicates', 'yes'],
-    ['v1-12-room-version-migration', 'yes'],
-    ['v1-5-devices-migration', 'no'],
-  ]);
+  const results = evaluateNotes(
+    steps.notes.filter((n) => ids.includes(n.id)),
+    facts,
+  );
+  assert.deepEqual(
+    results.map((r) => [r.id, r.applies]),
+    [
+      ['v1-60-state-group-edges-duplicates', 'yes'],
+      ['v1-12-room-version-migration', 'yes'],
+      ['v1-5-devices-migration', 'no'],
+    ],
+  );
   assert.deepEqual(results[0]?.findings, [{ file: null, line: null, message: 'query state-group-edges-duplicates: value 2' }]);
 });

@@ -44,7 +44,12 @@ test('a second taker from another process and spelling gets exit 2 naming pid, h
   try {
     await assert.rejects(lockHomeserver(otherSpelling, { stateDir: '/elsewhere', command: 'wizard' }), (e: unknown) => {
       assert.ok(e instanceof AdminError && e.exitCode === 2, String(e));
-      assert.match(e.message, new RegExp(`Another synapse-upgrade is working on this homeserver \\(${config.replace(/[.]/g, '\\.')}\\): pid ${first.child.pid} on ${hostname()}, started \\S+, state folder /var/lib/state-one/example\\.test-1234 \\(wizard\\)`));
+      assert.match(
+        e.message,
+        new RegExp(
+          `Another synapse-upgrade is working on this homeserver \\(${config.replace(/[.]/g, '\\.')}\\): pid ${first.child.pid} on ${hostname()}, started \\S+, state folder /var/lib/state-one/example\\.test-1234 \\(wizard\\)`,
+        ),
+      );
       assert.match(e.nextStep ?? '', new RegExp(`kill ${first.child.pid}`));
       return true;
     });
@@ -77,7 +82,10 @@ test('a holder that lies about being another process is not believed', async () 
   const squatter = createServer((s) => s.end(`${JSON.stringify({ pid: 1, host: hostname(), startedAt: 'x', stateDir: '/x', command: 'wizard', config })}\n`));
   await new Promise<void>((resolve) => squatter.listen({ path: name }, resolve));
   try {
-    await assert.rejects(lockHomeserver(config, { stateDir: '/s', command: 'wizard' }), /Another process holds the lock of the homeserver .* claims to be pid 1, which it is not/);
+    await assert.rejects(
+      lockHomeserver(config, { stateDir: '/s', command: 'wizard' }),
+      /Another process holds the lock of the homeserver .* claims to be pid 1, which it is not/,
+    );
   } finally {
     squatter.close();
   }

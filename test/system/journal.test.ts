@@ -19,8 +19,17 @@ const tempDir = async () => {
 };
 
 const journal = (n: number): Journal => ({
-  format: JOURNAL_FORMAT, sessionId: `s-${n}`, startedAt: 't', updatedAt: 't', dryRun: false, install: undefined,
-  from: '1.46.0', to: '1.47.0', acknowledgedNotes: [], outcome: undefined, transcript: 'transcript.log',
+  format: JOURNAL_FORMAT,
+  sessionId: `s-${n}`,
+  startedAt: 't',
+  updatedAt: 't',
+  dryRun: false,
+  install: undefined,
+  from: '1.46.0',
+  to: '1.47.0',
+  acknowledgedNotes: [],
+  outcome: undefined,
+  transcript: 'transcript.log',
   // Sizes that vary run to run, so a torn write could not pass for a whole one.
   steps: Array.from({ length: n % 40 }, (_, i) => ({ id: 'install' as const, status: 'running' as const, summary: 'x'.repeat((n * 37 + i) % 3000) })),
 });
@@ -68,7 +77,10 @@ test('a journal from a newer version or damaged by hand is a clear error (exit 2
     ['[]', /damaged \(not a JSON object\)/],
     [JSON.stringify({ ...journal(1), sessionId: 7 }), /"sessionId" is missing or not text/],
     [JSON.stringify({ ...journal(1), steps: [{ id: 'install', status: 'half-done' }] }), /step 1 has no valid "id" and "status"/],
-    [JSON.stringify({ ...journal(1), steps: [{ id: 'install', status: 'running', job: { dir: '../../etc', argv: [] } }] }), /names a job that is not a jobs\/NNNN folder/],
+    [
+      JSON.stringify({ ...journal(1), steps: [{ id: 'install', status: 'running', job: { dir: '../../etc', argv: [] } }] }),
+      /names a job that is not a jobs\/NNNN folder/,
+    ],
     // Tampered by hand: paths outside the session folder, and versions that are not versions.
     [JSON.stringify({ ...journal(1), transcript: '/etc/shadow' }), /"transcript" is "\/etc\/shadow", not transcript.log in /],
     [JSON.stringify({ ...journal(1), transcript: '../other/transcript.log' }), /"transcript" is "..\/other\/transcript.log"/],
@@ -81,7 +93,11 @@ test('a journal from a newer version or damaged by hand is a clear error (exit 2
   ];
   for (const [text, message] of cases) {
     await writeFile(join(dir, 'journal.json'), text);
-    await assert.rejects(readJournal(dir), (error: unknown) => error instanceof AdminError && error.exitCode === 2 && message.test(error.message) && /the file was left as it is/.test(error.message));
+    await assert.rejects(
+      readJournal(dir),
+      (error: unknown) =>
+        error instanceof AdminError && error.exitCode === 2 && message.test(error.message) && /the file was left as it is/.test(error.message),
+    );
     assert.equal(await readFile(join(dir, 'journal.json'), 'utf8'), text);
   }
 });

@@ -29,7 +29,10 @@ test('one holder at a time: the lock names pid, host and start; a second taker i
   assert.ok(Date.parse(info.startedAt) > 0);
   assert.equal(info.start, processStart(process.pid));
   assert.equal(held.tookOver, undefined);
-  assert.throws(() => acquireLock(dir), (e: unknown) => e instanceof AdminError && e.exitCode === 2 && new RegExp(`pid ${process.pid} on ${hostname()}`).test(e.message));
+  assert.throws(
+    () => acquireLock(dir),
+    (e: unknown) => e instanceof AdminError && e.exitCode === 2 && new RegExp(`pid ${process.pid} on ${hostname()}`).test(e.message),
+  );
   assert.equal(readLock(dir)?.live, true);
   held.release();
   assert.equal(readLock(dir), undefined);

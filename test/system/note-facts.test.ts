@@ -25,8 +25,15 @@ test('the log config, app service registrations, conf.d and worker configs are a
   assert.deepEqual(legacy.warnings, []);
   assert.equal(legacy.facts.database, 'psycopg2');
   assert.equal(legacy.facts.hasWorkers, true);
-  assert.deepEqual(legacy.facts.logConfig?.sources.map((s) => s.file), [join(LEGACY, 'legacy.log.config')], 'relative to homeserver.yaml');
-  assert.deepEqual(legacy.facts.appServices?.sources.map((s) => s.file), [join(LEGACY, 'bridge-registration.yaml')]);
+  assert.deepEqual(
+    legacy.facts.logConfig?.sources.map((s) => s.file),
+    [join(LEGACY, 'legacy.log.config')],
+    'relative to homeserver.yaml',
+  );
+  assert.deepEqual(
+    legacy.facts.appServices?.sources.map((s) => s.file),
+    [join(LEGACY, 'bridge-registration.yaml')],
+  );
 });
 
 test('notes that should apply to the legacy config do, with the evidence line', () => {
@@ -55,7 +62,15 @@ test('notes that should apply to the legacy config do, with the evidence line', 
 });
 
 test('notes that should not apply to the legacy config do not, and missing facts stay unknown', () => {
-  for (const id of ['v1-55-mjolnir-1-3-2', 'v1-140-s3-storage-provider-1-6', 'v1-48-top-level-trust-identity-server-error', 'v1-68-sqlite-3-27', 'v1-71-legacy-metrics-off', 'v1-157-empty-experimental-features', 'v1-8-log-file-refused']) {
+  for (const id of [
+    'v1-55-mjolnir-1-3-2',
+    'v1-140-s3-storage-provider-1-6',
+    'v1-48-top-level-trust-identity-server-error',
+    'v1-68-sqlite-3-27',
+    'v1-71-legacy-metrics-off',
+    'v1-157-empty-experimental-features',
+    'v1-8-log-file-refused',
+  ]) {
     assert.equal(applies(id), 'no', id);
   }
   assert.equal(applies('v1-56-postgres-locale-refused'), 'unknown', 'the query was not run');
@@ -67,7 +82,15 @@ test('notes that should not apply to the legacy config do not, and missing facts
 test('the plain config: nothing old applies; SQLite and platform notes stay unknown', async () => {
   const plain = await gatherNoteFacts({ configPaths: [join(CONFIGS, 'plain', 'homeserver.yaml')] });
   const r = new Map(evaluateNotes(steps.notes, plain.facts).map((x) => [x.id, x]));
-  for (const id of ['v1-53-webclient-removed', 'v1-54-structured-logging-removed', 'v1-56-open-registration-refused', 'v1-57-stop-appservice-worker', 'v1-120-authenticated-media-default', 'v1-126-room-publication-admins-only', 'v1-143-postgres-14']) {
+  for (const id of [
+    'v1-53-webclient-removed',
+    'v1-54-structured-logging-removed',
+    'v1-56-open-registration-refused',
+    'v1-57-stop-appservice-worker',
+    'v1-120-authenticated-media-default',
+    'v1-126-room-publication-admins-only',
+    'v1-143-postgres-14',
+  ]) {
     assert.equal(r.get(id)?.applies, 'no', id);
   }
   assert.equal(r.get('v1-29-x-forwarded-proto')?.applies, 'yes');
@@ -115,9 +138,21 @@ test('log configs as Synapse finds them: a relative log_config against the start
     const ids = ['v1-54-structured-logging-removed', 'v1-150-systemd-extra-removed'];
     const notes = steps.notes.filter((n) => ids.includes(n.id));
     const verdicts = async (extra: Parameters<typeof gatherNoteFacts>[0]) =>
-      Object.fromEntries(evaluateNotes(notes, (await gatherNoteFacts({ configPaths, installMethod: 'pip', ...extra })).facts).map((r) => [r.id, `${r.applies} ${r.findings.map((f) => f.file?.slice(root.length + 1)).join(',')}`]));
-    assert.deepEqual(await verdicts({}), { 'v1-54-structured-logging-removed': 'no ', 'v1-150-systemd-extra-removed': 'no ' }, 'relative to the config folder when the start folder is not known');
-    assert.deepEqual(await verdicts({ workingDir: join(root, 'run') }), { 'v1-54-structured-logging-removed': 'yes run/log.yaml', 'v1-150-systemd-extra-removed': 'no ' });
+      Object.fromEntries(
+        evaluateNotes(notes, (await gatherNoteFacts({ configPaths, installMethod: 'pip', ...extra })).facts).map((r) => [
+          r.id,
+          `${r.applies} ${r.findings.map((f) => f.file?.slice(root.length + 1)).join(',')}`,
+        ]),
+      );
+    assert.deepEqual(
+      await verdicts({}),
+      { 'v1-54-structured-logging-removed': 'no ', 'v1-150-systemd-extra-removed': 'no ' },
+      'relative to the config folder when the start folder is not known',
+    );
+    assert.deepEqual(await verdicts({ workingDir: join(root, 'run') }), {
+      'v1-54-structured-logging-removed': 'yes run/log.yaml',
+      'v1-150-systemd-extra-removed': 'no ',
+    });
     const withWorker = await verdicts({ workerConfigPaths: [join(root, 'etc', 'worker1.yaml')] });
     assert.match(withWorker['v1-150-systemd-extra-removed']!, /^yes .*etc\/worker1\.log\.yaml/);
   } finally {

@@ -8,7 +8,14 @@ import { after, before, test } from 'node:test';
 import type { WizardEvent } from '../../src/core/events.js';
 import { platformChecks } from '../../src/core/preflight.js';
 import { planRollback } from '../../src/core/rollback-plan.js';
-import { databaseInfo, readCompat, readDatabaseBytes, readPendingBackgroundUpdates, readPostgresVersion, type DatabaseInfo } from '../../src/engine/database-info.js';
+import {
+  databaseInfo,
+  readCompat,
+  readDatabaseBytes,
+  readPendingBackgroundUpdates,
+  readPostgresVersion,
+  type DatabaseInfo,
+} from '../../src/engine/database-info.js';
 import { takeBackup } from '../../src/engine/steps/backup.js';
 import { pgExecCommand, pgRestoreCommand, pgRestoreToSqlCommand } from '../../src/system/backup-postgres.js';
 import { postgresVersionFromNum } from '../../src/system/database.js';
@@ -52,7 +59,15 @@ function info(args: Record<string, unknown>): DatabaseInfo {
   return result;
 }
 
-const argsFor = (c: PgCluster, password = PASSWORD, port = c.port) => ({ user: DB.user, password, dbname: DB.db, host: '127.0.0.1', port, cp_min: 5, cp_max: 10 });
+const argsFor = (c: PgCluster, password = PASSWORD, port = c.port) => ({
+  user: DB.user,
+  password,
+  dbname: DB.db,
+  host: '127.0.0.1',
+  port,
+  cp_min: 5,
+  cp_max: 10,
+});
 
 function runnerFor(name: string) {
   const transcript = openTranscript(join(work, `${name}.log`));
@@ -88,7 +103,10 @@ async function watchCmdlines<T>(during: () => Promise<T>): Promise<{ value: T; s
  * real pg_dump. Polling /proc can miss a pg_dump that ends quickly on a busy machine; this log cannot.
  */
 async function recordingPgDump<T>(during: () => Promise<T>): Promise<{ value: T; calls: string[] }> {
-  const real = (process.env.PATH ?? '').split(delimiter).map((d) => join(d, 'pg_dump')).find((p) => existsSync(p));
+  const real = (process.env.PATH ?? '')
+    .split(delimiter)
+    .map((d) => join(d, 'pg_dump'))
+    .find((p) => existsSync(p));
   if (!real) throw new Error('pg_dump is not on PATH');
   const bin = join(work, 'recording-bin');
   const log = join(work, 'pg_dump-argv.log');
@@ -114,7 +132,12 @@ test('preflight facts over the config connection: server version, size, compat, 
   assert.ok('num' in version, JSON.stringify(version));
   assert.ok(version.num >= 100000);
   const data = await loadReleaseData();
-  const checks = platformChecks(data.platform, '1.157.1', { python: '3.11.0', postgresql: postgresVersionFromNum(version.num) }, { engine: 'psycopg2', source: {} });
+  const checks = platformChecks(
+    data.platform,
+    '1.157.1',
+    { python: '3.11.0', postgresql: postgresVersionFromNum(version.num) },
+    { engine: 'psycopg2', source: {} },
+  );
   assert.equal(checks[1]?.status, version.num >= 140000 ? 'pass' : 'fail');
   assert.deepEqual(await readCompat(db.ro), { compat: 60 });
   assert.deepEqual(await readPendingBackgroundUpdates(db.ro), { names: [] });
@@ -150,13 +173,26 @@ test('pg_dump -Fc backup: verified with pg_restore --list, checksum recorded, pa
   const {
     value: { value: record, seen },
     calls: dumps,
-  } = await recordingPgDump(() => watchCmdlines(() => takeBackup({ runner, python: 'python3', info: info(argsFor(c)), dir, version: '1.47.0', emit: () => {} })));
+  } = await recordingPgDump(() =>
+    watchCmdlines(() => takeBackup({ runner, python: 'python3', info: info(argsFor(c)), dir, version: '1.47.0', emit: () => {} })),
+  );
   await transcript.close();
   assert.ok(record);
   assert.equal(dumps.length, 1, `pg_dump ran once: ${dumps.join('\n')}`);
-  assert.ok(dumps.some((l) => l.includes('-Fc') && l.includes('-U synapse_user') && l.includes('-d synapse')), dumps.join('\n'));
-  assert.deepEqual(dumps.filter((l) => l.includes(PASSWORD)), [], 'the password is not in the argv pg_dump was given');
-  assert.deepEqual(seen.filter((l) => l.includes(PASSWORD)), [], 'nor in any process command line seen meanwhile');
+  assert.ok(
+    dumps.some((l) => l.includes('-Fc') && l.includes('-U synapse_user') && l.includes('-d synapse')),
+    dumps.join('\n'),
+  );
+  assert.deepEqual(
+    dumps.filter((l) => l.includes(PASSWORD)),
+    [],
+    'the password is not in the argv pg_dump was given',
+  );
+  assert.deepEqual(
+    seen.filter((l) => l.includes(PASSWORD)),
+    [],
+    'nor in any process command line seen meanwhile',
+  );
   assert.ok(!(await readFile(transcript.path, 'utf8')).includes(PASSWORD), 'nor in the transcript');
   assert.ok(!JSON.stringify(events).includes(PASSWORD), 'nor in any event');
   assert.match(record.verified, /^pg_restore --list: \d+ entries, schema_version data included$/);
@@ -166,19 +202,40 @@ test('pg_dump -Fc backup: verified with pg_restore --list, checksum recorded, pa
   assert.ok(existsSync(record.path));
 
   // The newer version "migrates": a new table, raised compat, a user registered after the backup.
-  await c.sql("CREATE TABLE new_in_v2 (x INT); UPDATE schema_compat_version SET compat_version = 99; INSERT INTO users (name) VALUES ('@late:example.test')", DB);
+  await c.sql(
+    "CREATE TABLE new_in_v2 (x INT); UPDATE schema_compat_version SET compat_version = 99; INSERT INTO users (name) VALUES ('@late:example.test')",
+    DB,
+  );
   const data = await loadReleaseData();
-  const plan = planRollback({ schema: data.schema, procedures: data.rollbacks, back: '1.47.0', current: '1.157.1', engine: 'psycopg2', dbCompat: 99, haveBackup: true });
+  const plan = planRollback({
+    schema: data.schema,
+    procedures: data.rollbacks,
+    back: '1.47.0',
+    current: '1.157.1',
+    engine: 'psycopg2',
+    dbCompat: 99,
+    haveBackup: true,
+  });
   assert.equal(plan.restore, true);
 
   const conn = info(argsFor(c)).pg!;
   const sqlFile = `${record.path}.restore.sql`;
   const { runner: r2, transcript: t2 } = runnerFor('restore');
-  const { value: results, seen: seen2 } = await watchCmdlines(async () => [await r2.run(pgRestoreToSqlCommand(record.path, sqlFile)), await r2.run(pgRestoreCommand(conn, sqlFile))]);
+  const { value: results, seen: seen2 } = await watchCmdlines(async () => [
+    await r2.run(pgRestoreToSqlCommand(record.path, sqlFile)),
+    await r2.run(pgRestoreCommand(conn, sqlFile)),
+  ]);
   await t2.close();
   await rm(sqlFile, { force: true });
-  assert.deepEqual(results.map((r) => r.exitCode), [0, 0], JSON.stringify(results.map((r) => r.tail)));
-  assert.deepEqual(seen2.filter((l) => l.includes(PASSWORD)), []);
+  assert.deepEqual(
+    results.map((r) => r.exitCode),
+    [0, 0],
+    JSON.stringify(results.map((r) => r.tail)),
+  );
+  assert.deepEqual(
+    seen2.filter((l) => l.includes(PASSWORD)),
+    [],
+  );
   assert.equal(await c.sql('SELECT compat_version FROM schema_compat_version', DB), '60');
   assert.equal(await c.sql("SELECT count(*) FROM pg_tables WHERE tablename = 'new_in_v2'", DB), '0');
   assert.equal(await c.sql("SELECT count(*) FROM users WHERE name = '@late:example.test'", DB), '0');
@@ -206,16 +263,30 @@ test("the guide's 1.26 → 1.25 rollback SQL runs on PostgreSQL (file names sing
     old,
   );
   const data = await loadReleaseData();
-  const plan = planRollback({ schema: data.schema, procedures: data.rollbacks, back: '1.25.0', current: '1.26.0', engine: 'psycopg2', dbCompat: 59, haveBackup: false });
+  const plan = planRollback({
+    schema: data.schema,
+    procedures: data.rollbacks,
+    back: '1.25.0',
+    current: '1.26.0',
+    engine: 'psycopg2',
+    dbCompat: 59,
+    haveBackup: false,
+  });
   assert.equal(plan.restore, false);
   assert.equal(plan.blocked, undefined);
   const conn = info({ ...argsFor(c), dbname: 'old126' }).pg!;
   const { runner, transcript } = runnerFor('guide-sql');
-  const result = await runner.run(pgExecCommand(conn, plan.sql.flatMap((s) => s.statements), 'guide SQL'));
+  const result = await runner.run(
+    pgExecCommand(
+      conn,
+      plan.sql.flatMap((s) => s.statements),
+      'guide SQL',
+    ),
+  );
   await transcript.close();
   assert.equal(result.exitCode, 0, result.tail.join('\n'));
   assert.equal(await c.sql('SELECT version FROM schema_version', old), '58');
-  assert.equal(await c.sql('SELECT string_agg(file, \',\') FROM applied_schema_deltas', old), '58/keep.sql');
+  assert.equal(await c.sql("SELECT string_agg(file, ',') FROM applied_schema_deltas", old), '58/keep.sql');
   assert.equal(await c.sql("SELECT count(*) FROM pg_tables WHERE tablename = 'ignored_users'", old), '0');
   assert.equal(await c.sql('SELECT count(*) FROM event_auth_chains', old), '0');
   assert.equal(await c.sql('SELECT has_auth_chain_index FROM rooms', old), 'f');
@@ -230,7 +301,10 @@ test('the wizard with a wrong database password, then an unreachable database: r
   const env = wizardEnv(hs.wheelhouse, join(root, 'state'));
   const run = await runCli(['--venv', hs.venv, '-c', hs.configPath, '--target', '1.47.0', '--yes'], env);
   assert.equal(run.exitCode, 4, run.stdout + run.stderr);
-  assert.match(run.stdout, /fail: PostgreSQL version: PostgreSQL version unknown: cannot connect to synapse_user@127\.0\.0\.1:\d+\/synapse: .*password authentication failed for user "synapse_user"/);
+  assert.match(
+    run.stdout,
+    /fail: PostgreSQL version: PostgreSQL version unknown: cannot connect to synapse_user@127\.0\.0\.1:\d+\/synapse: .*password authentication failed for user "synapse_user"/,
+  );
   assert.match(run.stdout, /Next: Check database\.args in homeserver\.yaml/);
   assert.ok(!run.stdout.includes('wrong-Zq81-password') && !run.stderr.includes('wrong-Zq81-password'), 'the password is never shown');
   await hs.writeConfig({ extraConfig: { database: { name: 'psycopg2', args: argsFor(c, PASSWORD, 1) } } });

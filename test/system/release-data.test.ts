@@ -24,28 +24,36 @@ test('every file in steps/ validates, note ids are unique', () => {
   assert.ok(steps.queries.length > 0 && steps.rollbacks.length === 3);
 });
 
-test('every "Upgrading to vX" section of the seed guide has its file and a note citing it', { skip: missing(SEED, 'seed guide not present (../shared/seed)') }, async () => {
-  const headings = [...(await readFile(SEED, 'utf8')).matchAll(/^Upgrading to (v\d+(?:\.\d+)*)\s*$/gm)].map((m) => m[1] as string);
-  assert.equal(headings.length, 48);
-  for (const heading of headings) {
-    const version = parseVersion(heading)?.text ?? '';
-    const release = byVersion.get(version);
-    assert.ok(release, `steps/releases/v${version}.yaml exists for "Upgrading to ${heading}"`);
-    assert.ok(
-      release.notes.some((n) => n.upstream === `docs/upgrade.md: Upgrading to ${heading}`),
-      `a note in v${version}.yaml cites "docs/upgrade.md: Upgrading to ${heading}"`,
-    );
-  }
-});
+test(
+  'every "Upgrading to vX" section of the seed guide has its file and a note citing it',
+  { skip: missing(SEED, 'seed guide not present (../shared/seed)') },
+  async () => {
+    const headings = [...(await readFile(SEED, 'utf8')).matchAll(/^Upgrading to (v\d+(?:\.\d+)*)\s*$/gm)].map((m) => m[1] as string);
+    assert.equal(headings.length, 48);
+    for (const heading of headings) {
+      const version = parseVersion(heading)?.text ?? '';
+      const release = byVersion.get(version);
+      assert.ok(release, `steps/releases/v${version}.yaml exists for "Upgrading to ${heading}"`);
+      assert.ok(
+        release.notes.some((n) => n.upstream === `docs/upgrade.md: Upgrading to ${heading}`),
+        `a note in v${version}.yaml cites "docs/upgrade.md: Upgrading to ${heading}"`,
+      );
+    }
+  },
+);
 
-test('every release row of the reference after v1.47 (sections and ★ items) has its file', { skip: missing(REFERENCE, 'reference not present (../shared/reference)') }, async () => {
-  const rows = [...(await readFile(REFERENCE, 'utf8')).matchAll(/^\| (v\d+\.\d+(?:\.\d+)?)(?: ★)? \|/gm)].map((m) => m[1] as string);
-  assert.ok(rows.length >= 60, `${rows.length} rows`);
-  for (const row of rows) {
-    const version = parseVersion(row)?.text ?? '';
-    assert.ok(byVersion.has(version), `steps/releases/v${version}.yaml exists for reference row ${row}`);
-  }
-});
+test(
+  'every release row of the reference after v1.47 (sections and ★ items) has its file',
+  { skip: missing(REFERENCE, 'reference not present (../shared/reference)') },
+  async () => {
+    const rows = [...(await readFile(REFERENCE, 'utf8')).matchAll(/^\| (v\d+\.\d+(?:\.\d+)?)(?: ★)? \|/gm)].map((m) => m[1] as string);
+    assert.ok(rows.length >= 60, `${rows.length} rows`);
+    for (const row of rows) {
+      const version = parseVersion(row)?.text ?? '';
+      assert.ok(byVersion.has(version), `steps/releases/v${version}.yaml exists for reference row ${row}`);
+    }
+  },
+);
 
 async function copySteps(): Promise<string> {
   const dir = join(await tempDir('su-steps-'), 'steps');

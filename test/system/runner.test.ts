@@ -34,14 +34,18 @@ test('output is followed line by line as it comes, with the exit code; the trans
   // command still runs. Were lines only delivered at the end, the command would print "late" after 20 s.
   const gate = join(dir, 'gate');
   const seen: string[] = [];
-  const script = 'echo one; i=0; while [ ! -e "$1" ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done; [ -e "$1" ] || echo late; echo two >&2; printf three; exit 3';
+  const script =
+    'echo one; i=0; while [ ! -e "$1" ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done; [ -e "$1" ] || echo late; echo two >&2; printf three; exit 3';
   const result = await runner.run({ argv: ['sh', '-c', script, 'sh', gate] }, (line) => {
     seen.push(line);
     if (line === 'one') writeFileSync(gate, '');
   });
   assert.equal(result.exitCode, 3);
   assert.deepEqual(seen, ['one', 'two', 'three'], '"one" came while the command ran (no "late")');
-  assert.deepEqual(events.filter((e) => e.type === 'command.output').map((e) => (e as { line: string }).line), ['one', 'two', 'three']);
+  assert.deepEqual(
+    events.filter((e) => e.type === 'command.output').map((e) => (e as { line: string }).line),
+    ['one', 'two', 'three'],
+  );
   await transcript.close();
   const text = await readFile(join(dir, 'transcript.log'), 'utf8');
   assert.match(text, /^=== \S+ session test, wizard pid \d+$/m);
@@ -119,10 +123,14 @@ test('stop() ends the command (SIGTERM to its process group); detach() stops fol
   await assert.rejects(detaching, (e) => e === reason);
   await assert.rejects(runner.run({ argv: ['true'] }), (e) => e === reason, 'nothing new starts once detached');
   writeFileSync(gate, '');
-  const ended = await waitUntil(async () => {
-    const state = await inspectJob(join(dir, 'jobs', '0002'), 0);
-    return state.state === 'exited' ? state : undefined;
-  }, 10_000, 'the detached command to end on its own');
+  const ended = await waitUntil(
+    async () => {
+      const state = await inspectJob(join(dir, 'jobs', '0002'), 0);
+      return state.state === 'exited' ? state : undefined;
+    },
+    10_000,
+    'the detached command to end on its own',
+  );
   assert.equal(ended.exit.exitCode, 0);
   assert.match(await readFile(join(dir, 'jobs', '0002', 'output.log'), 'utf8'), /finished/);
 });

@@ -53,7 +53,10 @@ test('the skeleton sections of a stock config (saml2_config: {sp_config: null}, 
     const sso = steps.notes.filter(isSsoNote);
     assert.ok(sso.some((n) => n.id === 'v1-27-saml2-callback-uri'));
     const on = evaluateNotes(sso, facts).filter((r) => r.applies !== 'no');
-    assert.deepEqual(on.map((r) => `${r.id}: ${r.applies}`), []);
+    assert.deepEqual(
+      on.map((r) => `${r.id}: ${r.applies}`),
+      [],
+    );
   } finally {
     await placed.cleanup();
   }
@@ -67,7 +70,10 @@ test('a stock install without workers gets "no" on every worker note, with detec
     assert.ok(workerOnly.length >= 5);
     for (const r of workerOnly) {
       assert.equal(r.applies, 'no', r.id);
-      assert.ok(r.findings.some((f) => f.message === 'detection found no worker'), `${r.id} carries the evidence`);
+      assert.ok(
+        r.findings.some((f) => f.message === 'detection found no worker'),
+        `${r.id} carries the evidence`,
+      );
     }
     assert.ok(isWorkerNote(notes.get('v1-67-workers-need-redis')!));
   } finally {

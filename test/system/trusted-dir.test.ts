@@ -26,34 +26,40 @@ test('a folder of the wizard must be a real folder, ours, and writable by no one
   assert.match(ancestorProblem({ ...dir, uid: 1000 }, 0, name) ?? '', /owned by u1000/);
 });
 
-test('planted by another user (runuser -u nobody) in a 1777 root: the session folder is refused (exit 2), naming owner and mode', { skip: process.geteuid?.() !== 0 && 'needs root' }, async () => {
-  const root = await mkdtemp(join(tmpdir(), 'su-trust-'));
-  dirs.push(root);
-  await chmod(root, 0o1777);
-  const planted = join(root, 'example.test-12345678');
-  execFileSync('runuser', ['-u', 'nobody', '--', 'mkdir', '-m', '777', planted]);
-  const victim = join(root, 'victim');
-  await writeFile(victim, 'root only\n', { mode: 0o600 });
-  execFileSync('runuser', ['-u', 'nobody', '--', 'ln', '-s', victim, join(planted, 'transcript.log')]);
-  await assert.rejects(ensureTrustedFolder(planted, 'state folder', '--state-dir'), (error: unknown) =>
-    error instanceof AdminError && error.exitCode === 2 && /owned by nobody \(uid \d+\).*mode 0777/.test(error.message));
-  // Ours but writable by others: refused too. Ours and private: accepted.
-  const open = join(root, 'open');
-  await mkdir(open, { mode: 0o777 });
-  await chmod(open, 0o777);
-  await assert.rejects(ensureTrustedFolder(open, 'state folder', '--state-dir'), /every user/);
-  await ensureTrustedFolder(join(root, 'mine'), 'state folder', '--state-dir');
-  assert.equal((await lstat(join(root, 'mine'))).mode & 0o777, 0o700);
-  // A link among the files is never followed: appending, reading a journal, creating a backup file.
-  assert.throws(() => openAppendNoFollow(join(planted, 'transcript.log')), { code: 'ELOOP' });
-  await symlink(victim, join(root, 'mine', 'journal.json'));
-  await assert.rejects(readJournal(join(root, 'mine')), /symbolic link/);
-  await symlink(victim, join(root, 'mine', 'backup.db'));
-  await assert.rejects(createPrivateFile(join(root, 'mine', 'backup.db')), { code: 'ELOOP' });
-  assert.equal(await readFile(victim, 'utf8'), 'root only\n');
-  await createPrivateFile(join(root, 'mine', 'new.db'));
-  assert.equal((await lstat(join(root, 'mine', 'new.db'))).mode & 0o777, 0o600);
-});
+test(
+  'planted by another user (runuser -u nobody) in a 1777 root: the session folder is refused (exit 2), naming owner and mode',
+  { skip: process.geteuid?.() !== 0 && 'needs root' },
+  async () => {
+    const root = await mkdtemp(join(tmpdir(), 'su-trust-'));
+    dirs.push(root);
+    await chmod(root, 0o1777);
+    const planted = join(root, 'example.test-12345678');
+    execFileSync('runuser', ['-u', 'nobody', '--', 'mkdir', '-m', '777', planted]);
+    const victim = join(root, 'victim');
+    await writeFile(victim, 'root only\n', { mode: 0o600 });
+    execFileSync('runuser', ['-u', 'nobody', '--', 'ln', '-s', victim, join(planted, 'transcript.log')]);
+    await assert.rejects(
+      ensureTrustedFolder(planted, 'state folder', '--state-dir'),
+      (error: unknown) => error instanceof AdminError && error.exitCode === 2 && /owned by nobody \(uid \d+\).*mode 0777/.test(error.message),
+    );
+    // Ours but writable by others: refused too. Ours and private: accepted.
+    const open = join(root, 'open');
+    await mkdir(open, { mode: 0o777 });
+    await chmod(open, 0o777);
+    await assert.rejects(ensureTrustedFolder(open, 'state folder', '--state-dir'), /every user/);
+    await ensureTrustedFolder(join(root, 'mine'), 'state folder', '--state-dir');
+    assert.equal((await lstat(join(root, 'mine'))).mode & 0o777, 0o700);
+    // A link among the files is never followed: appending, reading a journal, creating a backup file.
+    assert.throws(() => openAppendNoFollow(join(planted, 'transcript.log')), { code: 'ELOOP' });
+    await symlink(victim, join(root, 'mine', 'journal.json'));
+    await assert.rejects(readJournal(join(root, 'mine')), /symbolic link/);
+    await symlink(victim, join(root, 'mine', 'backup.db'));
+    await assert.rejects(createPrivateFile(join(root, 'mine', 'backup.db')), { code: 'ELOOP' });
+    assert.equal(await readFile(victim, 'utf8'), 'root only\n');
+    await createPrivateFile(join(root, 'mine', 'new.db'));
+    assert.equal((await lstat(join(root, 'mine', 'new.db'))).mode & 0o777, 0o600);
+  },
+);
 
 test('plan --script FILE refuses a link or a FIFO there (exit 2) and leaves the target as it was', async () => {
   const root = await mkdtemp(join(tmpdir(), 'su-plan-link-'));

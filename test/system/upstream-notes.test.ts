@@ -32,7 +32,14 @@ before(async () => {
     hits.push(req.url ?? '');
     if (req.url === '/json/matrix-synapse/') {
       res.setHeader('content-type', 'application/vnd.pypi.simple.v1+json');
-      res.end(JSON.stringify({ files: [{ filename: 'matrix_synapse-1.170.0.tar.gz', url: '../../files/sdist.tar.gz', hashes: { sha256: sha } }, { filename: 'matrix_synapse-1.171.0.tar.gz', url: '/files/sdist.tar.gz', hashes: { sha256: '0'.repeat(64) } }] }));
+      res.end(
+        JSON.stringify({
+          files: [
+            { filename: 'matrix_synapse-1.170.0.tar.gz', url: '../../files/sdist.tar.gz', hashes: { sha256: sha } },
+            { filename: 'matrix_synapse-1.171.0.tar.gz', url: '/files/sdist.tar.gz', hashes: { sha256: '0'.repeat(64) } },
+          ],
+        }),
+      );
     } else if (req.url === '/html/matrix-synapse/') {
       res.setHeader('content-type', 'text/html');
       res.end(`<html><body><a href="/files/sdist.tar.gz#sha256=${sha}">matrix_synapse-1.170.0.tar.gz</a></body></html>`);
@@ -98,12 +105,23 @@ test('stand-in index: a wrong sha256, a missing release, no index and an unreach
 test('the tar reader is bounded: a member over the cap and a gzip bomb are refused', () => {
   assert.throws(() => readTarGzMember(archive, (p) => p.endsWith('docs/upgrade.md'), { maxUnpacked: 1 << 30, maxMember: 10 }), /larger than 10 bytes/);
   assert.throws(() => readTarGzMember(archive, () => true, { maxUnpacked: 1024, maxMember: 1 << 20 }), /could not be unpacked/);
-  assert.equal(readTarGzMember(archive, (p) => p === 'nope'), undefined);
+  assert.equal(
+    readTarGzMember(archive, (p) => p === 'nope'),
+    undefined,
+  );
   assert.throws(() => readTarGzMember(Buffer.from('not gzip'), () => true), /could not be unpacked/);
 });
 
 test('index pages: names must match exactly, relative URLs resolve against the page', () => {
-  const page = JSON.stringify({ files: [{ filename: 'matrix_synapse-1.17.0.tar.gz', url: 'a' }, { filename: 'matrix_synapse-1.170.0.tar.gz', url: '../f/x.tar.gz', hashes: {} }] });
-  assert.deepEqual(findSdist(page, 'application/vnd.pypi.simple.v1+json', 'https://i.example/simple/matrix-synapse/', '1.170.0'), { url: 'https://i.example/simple/f/x.tar.gz', sha256: undefined });
+  const page = JSON.stringify({
+    files: [
+      { filename: 'matrix_synapse-1.17.0.tar.gz', url: 'a' },
+      { filename: 'matrix_synapse-1.170.0.tar.gz', url: '../f/x.tar.gz', hashes: {} },
+    ],
+  });
+  assert.deepEqual(findSdist(page, 'application/vnd.pypi.simple.v1+json', 'https://i.example/simple/matrix-synapse/', '1.170.0'), {
+    url: 'https://i.example/simple/f/x.tar.gz',
+    sha256: undefined,
+  });
   assert.equal(findSdist('<a href="x">matrix_synapse-1.170.0.tar.gz.evil</a>', 'text/html', 'https://i.example/', '1.170.0'), undefined);
 });

@@ -44,7 +44,14 @@ test('steps, the command and its live output are drawn', async () => {
     { type: 'step.started', step: 'detect', title: 'Find the Synapse install' },
     { type: 'step.finished', step: 'detect', status: 'done', summary: 'Synapse 1.46.0 (pip)' },
     { type: 'step.started', step: 'install', title: 'Install the new version' },
-    { type: 'command.started', id: 1, argv: ['pip', 'install', 'matrix-synapse==1.47.0'], cwd: undefined, title: 'Install matrix-synapse 1.47.0', dryRun: false },
+    {
+      type: 'command.started',
+      id: 1,
+      argv: ['pip', 'install', 'matrix-synapse==1.47.0'],
+      cwd: undefined,
+      title: 'Install matrix-synapse 1.47.0',
+      dryRun: false,
+    },
     { type: 'command.output', id: 1, line: 'Collecting matrix-synapse==1.47.0' },
   ];
   events.forEach(bus.emit);
@@ -61,7 +68,10 @@ test('a question is answered with the arrow keys and Enter', async () => {
   const answer = bus.ask({
     id: 'target',
     text: 'Upgrade to which version?',
-    choices: [{ value: '1.47.1', label: '1.47.1 (newest)' }, { value: '1.47.0', label: '1.47.0' }],
+    choices: [
+      { value: '1.47.1', label: '1.47.1 (newest)' },
+      { value: '1.47.0', label: '1.47.0' },
+    ],
   });
   assert.match(await frameMatching(app, /Upgrade to which/), /\? Upgrade to which version\?/);
   // Keys are read once the select has attached its input handler (an effect): press Down until it moves.
@@ -124,7 +134,18 @@ test('Ctrl+C asks before quitting; "Keep going" goes back', async () => {
 
 test('the result is shown', async () => {
   const { bus, app } = mount();
-  bus.emit({ type: 'result', result: { outcome: 'upgraded', exitCode: 0, from: '1.46.0', to: '1.47.0', totalMs: 1, downtimeMs: 1, lines: ['Synapse now runs 1.47.0 (was 1.46.0).', 'Downtime 1.0 s'] } });
+  bus.emit({
+    type: 'result',
+    result: {
+      outcome: 'upgraded',
+      exitCode: 0,
+      from: '1.46.0',
+      to: '1.47.0',
+      totalMs: 1,
+      downtimeMs: 1,
+      lines: ['Synapse now runs 1.47.0 (was 1.46.0).', 'Downtime 1.0 s'],
+    },
+  });
   // The app exits once the result is drawn; under CI=true Ink then leaves a lone "\n" as the last frame,
   // so the result is looked for among every frame written.
   const until = Date.now() + 3000;

@@ -4,14 +4,24 @@ import { AdminError } from '../../src/core/errors.js';
 import type { WizardEvent } from '../../src/core/events.js';
 import { EventBus } from '../../src/ui/event-bus.js';
 
-const question = { id: 'q', text: 'Go?', choices: [{ value: 'yes', label: 'Yes' }, { value: 'no', label: 'No' }] };
+const question = {
+  id: 'q',
+  text: 'Go?',
+  choices: [
+    { value: 'yes', label: 'Yes' },
+    { value: 'no', label: 'No' },
+  ],
+};
 
 test('--yes takes the safe default and records the answer', async () => {
   const bus = new EventBus(true);
   const seen: WizardEvent[] = [];
   bus.subscribe((e) => seen.push(e));
   assert.equal(await bus.ask({ ...question, safeDefault: 'no' }), 'no');
-  assert.deepEqual(seen.map((e) => e.type), ['question', 'answer']);
+  assert.deepEqual(
+    seen.map((e) => e.type),
+    ['question', 'answer'],
+  );
 });
 
 test('--yes with no safe default is exit 2', async () => {
@@ -33,7 +43,10 @@ test('events sent before the first listener are replayed to it', () => {
   const seen: WizardEvent[] = [];
   bus.subscribe((e) => seen.push(e));
   bus.emit({ type: 'message', level: 'info', text: 'late' });
-  assert.deepEqual(seen.map((e) => (e.type === 'message' ? e.text : '')), ['early', 'late']);
+  assert.deepEqual(
+    seen.map((e) => (e.type === 'message' ? e.text : '')),
+    ['early', 'late'],
+  );
 });
 
 test('outside text is made terminal-safe here, for every renderer; a listener subscribed exact (JSON) gets it as it was', () => {

@@ -42,7 +42,10 @@ test('wrapped plan lines keep their indent: under the command, not at the left e
     if (install + 1 + i >= then) assert.ok(indent === 5 || indent === 6, `row ${JSON.stringify(row)} in\n${frame}`);
     else assert.ok(indent === 14 || indent === 15, `row ${JSON.stringify(row)} in\n${frame}`);
   }
-  assert.ok(lines.every((l) => l.length <= 100), frame);
+  assert.ok(
+    lines.every((l) => l.length <= 100),
+    frame,
+  );
 });
 
 test('hangingIndent and detailLineRows: the label and leading spaces are the indent', () => {

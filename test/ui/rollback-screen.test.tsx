@@ -76,15 +76,45 @@ test('a rollback after a failed restart draws its own steps below the upgrade, a
     logFile: undefined,
     pidFile: undefined,
     config: { values: { database: { name: 'sqlite3', args: { database: 'homeserver.db' } } }, files: [{ path: '/srv/synapse/homeserver.yaml' }] },
-    install: { method: 'pip', venv: '/srv/synapse/env', python: '/srv/synapse/env/bin/python', configPaths: ['/srv/synapse/homeserver.yaml'], installedVersion: '1.47.0', workers: [], restart: { kind: 'synctl', synctl: '/srv/synapse/env/bin/synctl', config: '/srv/synapse/homeserver.yaml', workersDir: undefined } },
+    install: {
+      method: 'pip',
+      venv: '/srv/synapse/env',
+      python: '/srv/synapse/env/bin/python',
+      configPaths: ['/srv/synapse/homeserver.yaml'],
+      installedVersion: '1.47.0',
+      workers: [],
+      restart: { kind: 'synctl', synctl: '/srv/synapse/env/bin/synctl', config: '/srv/synapse/homeserver.yaml', workersDir: undefined },
+    },
   } as unknown as ServerPicture;
-  const plan: RollbackPlan = { back: '1.46.0', current: '1.47.0', restore: false, procedures: [], sql: [], configAdvice: [], reason: 'the database still suits 1.46.0' };
+  const plan: RollbackPlan = {
+    back: '1.46.0',
+    current: '1.47.0',
+    restore: false,
+    procedures: [],
+    sql: [],
+    configAdvice: [],
+    reason: 'the database still suits 1.46.0',
+  };
   const ran: string[][] = [];
   const outcome = await runRollback(
-    { picture, method: fakeMethod, runner: fakeRunner(ran), tracker, deps: { emit: bus.emit, ask: (q) => bus.ask(q) }, yes: true, transcriptPath: '/nonexistent/transcript.log', back: '1.46.0', current: '1.47.0', backup: undefined },
+    {
+      picture,
+      method: fakeMethod,
+      runner: fakeRunner(ran),
+      tracker,
+      deps: { emit: bus.emit, ask: (q) => bus.ask(q) },
+      yes: true,
+      transcriptPath: '/nonexistent/transcript.log',
+      back: '1.46.0',
+      current: '1.47.0',
+      backup: undefined,
+    },
     plan,
   );
-  assert.deepEqual(ran, [['pip', 'install', 'matrix-synapse==1.46.0'], ['synctl', 'restart', 'homeserver.yaml']]);
+  assert.deepEqual(ran, [
+    ['pip', 'install', 'matrix-synapse==1.46.0'],
+    ['synctl', 'restart', 'homeserver.yaml'],
+  ]);
   assert.match(outcome.lines.at(-1) ?? '', /Synapse 1\.46\.0 serves again/);
   const frame = await frameMatching(app, /✔ Verify the previous version serves/);
   assert.match(frame, /✘ Restart Synapse/);
@@ -92,7 +122,16 @@ test('a rollback after a failed restart draws its own steps below the upgrade, a
   assert.match(frame, /✔ Start the previous version/);
   assert.match(frame, /✔ Verify the previous version serves {2}\(server_version says 1\.46\.0; \/health OK\)/);
   // The rollback's steps come after the upgrade's, in the rollback's order; the steps it does not need are not drawn.
-  const order = ['Restart Synapse', 'Verify the running version', 'Put the previous version back', 'Start the previous version', 'Verify the previous version serves'].map((t) => frame.indexOf(t));
-  assert.ok(order.every((at, i) => at >= 0 && (i === 0 || at > order[i - 1]!)), frame);
+  const order = [
+    'Restart Synapse',
+    'Verify the running version',
+    'Put the previous version back',
+    'Start the previous version',
+    'Verify the previous version serves',
+  ].map((t) => frame.indexOf(t));
+  assert.ok(
+    order.every((at, i) => at >= 0 && (i === 0 || at > order[i - 1]!)),
+    frame,
+  );
   assert.doesNotMatch(frame, /Restore the database backup|Stop Synapse for the rollback/);
 });

@@ -4,7 +4,15 @@ import { EventBus } from '../../src/ui/event-bus.js';
 
 test('asking returns one of the choices: an answer that is not one leaves the question open; --yes takes the safe default', async () => {
   const bus = new EventBus(false);
-  const answer: Promise<'keep' | 'drop-in'> = bus.ask({ id: 'q', text: 'Add it?', choices: [{ value: 'drop-in', label: 'Add' }, { value: 'keep', label: 'Keep' }], safeDefault: 'drop-in' });
+  const answer: Promise<'keep' | 'drop-in'> = bus.ask({
+    id: 'q',
+    text: 'Add it?',
+    choices: [
+      { value: 'drop-in', label: 'Add' },
+      { value: 'keep', label: 'Keep' },
+    ],
+    safeDefault: 'drop-in',
+  });
   let settled = false;
   void answer.then(() => (settled = true));
   bus.answer('q', 'drop-it');

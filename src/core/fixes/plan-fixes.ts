@@ -24,7 +24,8 @@ function expand(root: unknown, pattern: readonly string[]): (string | number)[][
     for (const { path, value } of frontier) {
       if (Array.isArray(value)) value.forEach((item, i) => (segment === '*' || segment === String(i)) && next.push({ path: [...path, i], value: item }));
       else if (value !== null && typeof value === 'object') {
-        for (const [k, v] of Object.entries(value as Record<string, unknown>)) if (segment === '*' || segment === k) next.push({ path: [...path, k], value: v });
+        for (const [k, v] of Object.entries(value as Record<string, unknown>))
+          if (segment === '*' || segment === k) next.push({ path: [...path, k], value: v });
       }
     }
     frontier = next;
@@ -75,7 +76,14 @@ class Run {
       if (existing === undefined) next = renameKey(text, from, op.to);
       else if (isDeepStrictEqual(existing, value)) next = deleteKey(text, from);
       else if (op.merge === 'union' && Array.isArray(existing) && Array.isArray(value)) {
-        next = deleteKey(appendItems(text, to, value.filter((v) => !existing.some((e) => isDeepStrictEqual(e, v)))), from);
+        next = deleteKey(
+          appendItems(
+            text,
+            to,
+            value.filter((v) => !existing.some((e) => isDeepStrictEqual(e, v))),
+          ),
+          from,
+        );
       } else throw new Refused(`${file}: both ${op.path} and ${shownPath(to)} are set, to different values`);
       this.write(file, next);
       this.record(file, line, { key: op.path, value: shownValue(from, value) }, { key: shownPath(to), value: shownValue(to, valueAt(next, to)) });
@@ -109,15 +117,27 @@ class Run {
     const to = split(op.to);
     if (!drop) {
       const targets = this.files(['config']);
-      const target = targets.find((f) => valueAt(this.text(f), to) !== undefined) ?? targets.find((f) => valueAt(this.text(f), to.slice(0, 1)) !== undefined) ?? found.find((f) => this.texts.get(f.file)?.scope === 'config')?.file ?? targets[0];
+      const target =
+        targets.find((f) => valueAt(this.text(f), to) !== undefined) ??
+        targets.find((f) => valueAt(this.text(f), to.slice(0, 1)) !== undefined) ??
+        found.find((f) => this.texts.get(f.file)?.scope === 'config')?.file ??
+        targets[0];
       if (!target) throw new Refused(`no homeserver config file to write ${op.to} into`);
       const existing = valueAt(this.text(target), to);
       let next = this.text(target);
       if (existing === undefined || existing === null) next = setValue(next, to, value);
       else if (isDeepStrictEqual(existing, value)) {
         // already there: nothing to write
-      } else if (op.merge === 'union' && Array.isArray(existing) && Array.isArray(value)) next = appendItems(next, to, value.filter((v) => !existing.some((e) => isDeepStrictEqual(e, v))));
-      else throw new Refused(`${target}: ${op.to} is already set, to ${JSON.stringify(shownValue(to, existing))}, not ${JSON.stringify(shownValue(to, value))}; decide by hand`);
+      } else if (op.merge === 'union' && Array.isArray(existing) && Array.isArray(value))
+        next = appendItems(
+          next,
+          to,
+          value.filter((v) => !existing.some((e) => isDeepStrictEqual(e, v))),
+        );
+      else
+        throw new Refused(
+          `${target}: ${op.to} is already set, to ${JSON.stringify(shownValue(to, existing))}, not ${JSON.stringify(shownValue(to, value))}; decide by hand`,
+        );
       this.write(target, next);
       this.record(target, lineOfKey(next, to), null, { key: op.to, value: shownValue(to, valueAt(next, to)) });
     }

@@ -64,7 +64,12 @@ function structuredLogging(value: unknown): TransformResult {
       if (typeof drain.location !== 'string' || !drain.location.startsWith('/')) return { refuse: `drain ${name} needs an absolute file location` };
       Object.assign(handler, { class: 'logging.FileHandler', filename: drain.location });
     } else {
-      Object.assign(handler, { class: 'synapse.logging.RemoteHandler', host: drain.host ?? null, port: drain.port ?? null, maximum_buffer: drain.maximum_buffer ?? 1000 });
+      Object.assign(handler, {
+        class: 'synapse.logging.RemoteHandler',
+        host: drain.host ?? null,
+        port: drain.port ?? null,
+        maximum_buffer: drain.maximum_buffer ?? 1000,
+      });
     }
     if (formatter) {
       handler.formatter = formatter;
@@ -88,12 +93,18 @@ function structuredLogging(value: unknown): TransformResult {
 function msc3861ToMas(value: unknown): TransformResult {
   if (!isObject(value)) return { refuse: 'experimental_features.msc3861 is not a mapping' };
   if (value.enabled !== true) return { delete: true };
-  if (value.issuer_metadata !== undefined) return { refuse: 'msc3861 gives issuer_metadata instead of discovering MAS at the issuer; set matrix_authentication_service.endpoint by hand' };
-  if (value.introspection_endpoint !== undefined) return { refuse: 'msc3861 names an introspection_endpoint, so the MAS endpoint Synapse should use is not known for sure; set matrix_authentication_service.endpoint by hand' };
+  if (value.issuer_metadata !== undefined)
+    return { refuse: 'msc3861 gives issuer_metadata instead of discovering MAS at the issuer; set matrix_authentication_service.endpoint by hand' };
+  if (value.introspection_endpoint !== undefined)
+    return {
+      refuse:
+        'msc3861 names an introspection_endpoint, so the MAS endpoint Synapse should use is not known for sure; set matrix_authentication_service.endpoint by hand',
+    };
   if (typeof value.issuer !== 'string' || !/^https?:\/\//.test(value.issuer)) return { refuse: 'msc3861.issuer is not an http(s) URL' };
   const secret = value.admin_token;
   const secretPath = value.admin_token_path;
-  if ((typeof secret === 'string') === (typeof secretPath === 'string')) return { refuse: 'msc3861 needs exactly one of admin_token or admin_token_path to become matrix_authentication_service.secret' };
+  if ((typeof secret === 'string') === (typeof secretPath === 'string'))
+    return { refuse: 'msc3861 needs exactly one of admin_token or admin_token_path to become matrix_authentication_service.secret' };
   const out: Record<string, unknown> = { enabled: true, endpoint: value.issuer };
   if (typeof secret === 'string') out.secret = secret;
   else out.secret_path = secretPath;

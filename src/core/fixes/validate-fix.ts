@@ -21,7 +21,9 @@ const keyPath = (what: string, wildcards: boolean) =>
 const scopes = z.optional(words(FIX_SCOPES));
 const merge = z.optional(z.enum(['union']));
 const transformName = text.check(
-  z.refine((name) => name in TRANSFORMS, { error: (iss) => `with names an unknown transform ${JSON.stringify(iss.input)} (known: ${Object.keys(TRANSFORMS).join(', ')})` }),
+  z.refine((name) => name in TRANSFORMS, {
+    error: (iss) => `with names an unknown transform ${JSON.stringify(iss.input)} (known: ${Object.keys(TRANSFORMS).join(', ')})`,
+  }),
 );
 const regexText = text.check(
   z.refine(
@@ -58,12 +60,24 @@ const moveFix = z.pipe(
     with: z.optional(transformName),
     from: scopes,
   }),
-  z.transform((f): FixOp => ({ op: 'move', paths: f.move, to: f.to, ...(f.merge ? { merge: f.merge } : {}), ...(f.with ? { with: f.with } : {}), from: f.from ?? ['config'] })),
+  z.transform((f): FixOp => ({
+    op: 'move',
+    paths: f.move,
+    to: f.to,
+    ...(f.merge ? { merge: f.merge } : {}),
+    ...(f.with ? { with: f.with } : {}),
+    from: f.from ?? ['config'],
+  })),
 );
 
 const deleteFix = z.pipe(
   fields('a delete fix', { delete: keyPath('delete', true), unless_matches: z.optional(regexText), in: scopes }),
-  z.transform((f): FixOp => ({ op: 'delete', path: f.delete, ...(f.unless_matches !== undefined ? { unlessMatches: f.unless_matches } : {}), in: f.in ?? ['config'] })),
+  z.transform((f): FixOp => ({
+    op: 'delete',
+    path: f.delete,
+    ...(f.unless_matches !== undefined ? { unlessMatches: f.unless_matches } : {}),
+    in: f.in ?? ['config'],
+  })),
 );
 
 const transformFix = z.pipe(
@@ -78,7 +92,8 @@ const fixSchema = z.transform((raw: unknown, ctx): FixOp => {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return addProblem(ctx, 'a fix must be a mapping such as { rename: a.b, to: c }');
   const ops = OPS.filter((k) => Object.hasOwn(raw, k));
   const [op] = ops;
-  if (ops.length !== 1 || op === undefined) return addProblem(ctx, `a fix needs exactly one of ${OPS.join(', ')} (found ${ops.length ? ops.join(', ') : 'none'})`);
+  if (ops.length !== 1 || op === undefined)
+    return addProblem(ctx, `a fix needs exactly one of ${OPS.join(', ')} (found ${ops.length ? ops.join(', ') : 'none'})`);
   return parseInside(BY_OP[op], raw, ctx);
 });
 

@@ -218,7 +218,12 @@ export function setValue(text: string, path: KeyPath, value: unknown): string {
     if (isMap(node) && !node.flow && node.items.length > 0) {
       const last = node.items[node.items.length - 1] as Pair<Node, Node | null>;
       const lines = pairLines(text, { map: node, pair: last });
-      return splice(text, lines.end, lines.end, (text[lines.end - 1] === '\n' || lines.end === 0 ? '' : '\n') + renderPair(text, head, nested, { column: lines.column }));
+      return splice(
+        text,
+        lines.end,
+        lines.end,
+        (text[lines.end - 1] === '\n' || lines.end === 0 ? '' : '\n') + renderPair(text, head, nested, { column: lines.column }),
+      );
     }
     if (node === null || isMap(node)) {
       const current = node === null ? {} : (jsOf(doc, node) as Record<string, unknown>);
@@ -253,7 +258,9 @@ export function appendItems(text: string, path: KeyPath, items: readonly unknown
   const dash = text.lastIndexOf('-', firstStart);
   const column = dash - lineStart(text, dash);
   const end = lineEnd(text, last.range?.[1] ?? 0);
-  const lines = items.map((item) => `${' '.repeat(column)}- ${stringify(item, { flow: true, lineWidth: 0, flowCollectionPadding: false }).trimEnd()}\n`).join('');
+  const lines = items
+    .map((item) => `${' '.repeat(column)}- ${stringify(item, { flow: true, lineWidth: 0, flowCollectionPadding: false }).trimEnd()}\n`)
+    .join('');
   return splice(text, end, end, (text[end - 1] === '\n' ? '' : '\n') + lines);
 }
 

@@ -21,9 +21,7 @@ export interface UncheckedNote {
 }
 
 export type UpstreamNotes =
-  | { status: 'not-needed' }
-  | { status: 'read'; source: string; unchecked: UncheckedNote[] }
-  | { status: 'unreadable'; reason: string };
+  { status: 'not-needed' } | { status: 'read'; source: string; unchecked: UncheckedNote[] } | { status: 'unreadable'; reason: string };
 
 export interface NotesCoverage {
   /** The newest release steps/ knows. */
@@ -155,7 +153,12 @@ export function coverageJson(coverage: NotesCoverage): CoverageReport {
     complete: coverage.uncovered === null,
     uncovered: coverage.uncovered,
     readAt: coverage.readAt,
-    upstream: upstream.status === 'read' ? { status: 'read', source: upstream.source } : upstream.status === 'unreadable' ? { status: 'unreadable', reason: upstream.reason } : { status: 'not-needed' },
+    upstream:
+      upstream.status === 'read'
+        ? { status: 'read', source: upstream.source }
+        : upstream.status === 'unreadable'
+          ? { status: 'unreadable', reason: upstream.reason }
+          : { status: 'not-needed' },
     unchecked: upstream.status === 'read' ? upstream.unchecked : [],
   };
 }

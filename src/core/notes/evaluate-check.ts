@@ -31,10 +31,14 @@ export function evaluateCheck(check: Check, facts: NoteFacts): Verdict {
     }
     case 'method':
       if (!facts.installMethod) return unknown('the install method is not known');
-      return (check.methods as readonly string[]).includes(facts.installMethod) ? yes([fact(`installed with ${facts.installMethod}`)]) : no([fact(`installed with ${facts.installMethod}`)]);
+      return (check.methods as readonly string[]).includes(facts.installMethod)
+        ? yes([fact(`installed with ${facts.installMethod}`)])
+        : no([fact(`installed with ${facts.installMethod}`)]);
     case 'database':
       if (!facts.database) return unknown('the database engine is not known');
-      return check.engines.includes(facts.database) ? yes([fact(`the database engine is ${facts.database}`)]) : no([fact(`the database engine is ${facts.database}`)]);
+      return check.engines.includes(facts.database)
+        ? yes([fact(`the database engine is ${facts.database}`)])
+        : no([fact(`the database engine is ${facts.database}`)]);
     case 'workers': {
       if (facts.hasWorkers === undefined) return unknown('whether the server runs workers is not known');
       const evidence = [fact(facts.workersEvidence ?? (facts.hasWorkers ? 'the server runs workers' : 'the server runs no workers'))];
@@ -53,7 +57,10 @@ export function evaluateCheck(check: Check, facts: NoteFacts): Verdict {
     }
     case 'all':
     case 'any':
-      return combine(check.kind, check.checks.map((c) => evaluateCheck(c, facts)));
+      return combine(
+        check.kind,
+        check.checks.map((c) => evaluateCheck(c, facts)),
+      );
   }
 }
 
@@ -89,10 +96,13 @@ function evaluateKey(scope: KeyScope, key: string, test: KeyTest, facts: NoteFac
   const matches = set.sources.flatMap((source: ConfigSource) => source.find(key));
   const missing = set.unreadable.map((u) => `${u.file} could not be read (${u.reason})`);
   if (test.op === 'absent') {
-    if (matches.length) return no(matches.map((m) => ({ file: m.file, line: m.line ?? null, message: `${m.path.join('.')} is ${show(m.value, String(m.path.at(-1) ?? ''))}` })));
+    if (matches.length)
+      return no(matches.map((m) => ({ file: m.file, line: m.line ?? null, message: `${m.path.join('.')} is ${show(m.value, String(m.path.at(-1) ?? ''))}` })));
     if (missing.length) return { value: 'unknown', findings: [], reasons: missing };
     const where = set.sources.map((s) => s.file);
-    return yes(where.length ? where.map((file) => ({ file, line: null, message: `${key} is not set` })) : [fact(`no file in ${SCOPE_NAMES[scope]} sets ${key}`)]);
+    return yes(
+      where.length ? where.map((file) => ({ file, line: null, message: `${key} is not set` })) : [fact(`no file in ${SCOPE_NAMES[scope]} sets ${key}`)],
+    );
   }
   const hits = matches.filter((m) => passes(test, m.value));
   if (hits.length) return yes(hits.map((m) => ({ file: m.file, line: m.line ?? null, message: describe(test, m) })));
@@ -156,9 +166,11 @@ function evaluateQuery(id: string, test: QueryTest, facts: NoteFacts): Verdict {
   const firstColumn = rows[0] ? Object.keys(rows[0])[0] : undefined;
   const first = firstColumn !== undefined ? rows[0]![firstColumn] : undefined;
   const ok =
-    test.op === 'rows_above' ? rows.length > test.value
-    : test.op === 'value_equals' ? first !== undefined && same(first, test.value)
-    : first !== undefined && first !== null && (test.op === 'value_above' ? Number(first) > test.value : Number(first) < test.value);
+    test.op === 'rows_above'
+      ? rows.length > test.value
+      : test.op === 'value_equals'
+        ? first !== undefined && same(first, test.value)
+        : first !== undefined && first !== null && (test.op === 'value_above' ? Number(first) > test.value : Number(first) < test.value);
   if (!ok) return no();
   const detail = test.op === 'rows_above' ? `${rows.length} row(s), first ${show(rows[0])}` : `value ${show(first, firstColumn)}`;
   return yes([fact(`query ${id}: ${detail}`)]);

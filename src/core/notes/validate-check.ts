@@ -13,7 +13,9 @@ export const PLATFORM_VERSION = /^\d+(\.\d+){0,2}$/;
 
 /** Platform versions are quoted text (`"3.10"`), because YAML reads 3.10 as the number 3.1. */
 export const platformVersion = z
-  .string({ error: (iss) => (typeof iss.input === 'number' ? `${nameOf(iss.path)} must be quoted text like "3.10" (YAML reads ${iss.input} as a number)` : undefined) })
+  .string({
+    error: (iss) => (typeof iss.input === 'number' ? `${nameOf(iss.path)} must be quoted text like "3.10" (YAML reads ${iss.input} as a number)` : undefined),
+  })
   .check(z.regex(PLATFORM_VERSION, { error: (iss) => `${nameOf(iss.path)} must be a version like "3.10" or "3.27.0"` }));
 
 /** `present`, `absent` and `truthy` say only `true`; the opposite is written with `not:`. */
@@ -32,7 +34,9 @@ const regexText = text.check(
   ),
 );
 
-const keyPattern = text.check(z.refine((key) => PATTERN.test(key), { error: (iss) => `${JSON.stringify(iss.input)} is not a dotted key pattern like listeners.*.resources.*.names` }));
+const keyPattern = text.check(
+  z.refine((key) => PATTERN.test(key), { error: (iss) => `${JSON.stringify(iss.input)} is not a dotted key pattern like listeners.*.resources.*.names` }),
+);
 const keyTests = {
   present: z.optional(onlyTrue),
   absent: z.optional(onlyTrue),
@@ -60,24 +64,42 @@ const keyCheck = (scope: KeyScope) =>
     }),
   );
 
-export const platformCheck = z.pipe(fields('a platform check', { platform: z.enum(PLATFORM_COMPONENTS), below: platformVersion }), z.transform((f) => ({ kind: 'platform' as const, component: f.platform, below: f.below })));
-export const methodCheck = z.pipe(fields('a method check', { method: words(NOTE_METHODS) }), z.transform((f) => ({ kind: 'method' as const, methods: f.method })));
-export const databaseCheck = z.pipe(fields('a database check', { database: words(DATABASE_ENGINES) }), z.transform((f) => ({ kind: 'database' as const, engines: f.database })));
-export const workersCheck = z.pipe(fields('a workers check', { workers: z.boolean() }), z.transform((f) => ({ kind: 'workers' as const, value: f.workers })));
-export const restartCheck = z.pipe(fields('a restart check', { restart: words(RESTART_MANAGERS) }), z.transform((f) => ({ kind: 'restart' as const, managers: f.restart })));
+export const platformCheck = z.pipe(
+  fields('a platform check', { platform: z.enum(PLATFORM_COMPONENTS), below: platformVersion }),
+  z.transform((f) => ({ kind: 'platform' as const, component: f.platform, below: f.below })),
+);
+export const methodCheck = z.pipe(
+  fields('a method check', { method: words(NOTE_METHODS) }),
+  z.transform((f) => ({ kind: 'method' as const, methods: f.method })),
+);
+export const databaseCheck = z.pipe(
+  fields('a database check', { database: words(DATABASE_ENGINES) }),
+  z.transform((f) => ({ kind: 'database' as const, engines: f.database })),
+);
+export const workersCheck = z.pipe(
+  fields('a workers check', { workers: z.boolean() }),
+  z.transform((f) => ({ kind: 'workers' as const, value: f.workers })),
+);
+export const restartCheck = z.pipe(
+  fields('a restart check', { restart: words(RESTART_MANAGERS) }),
+  z.transform((f) => ({ kind: 'restart' as const, managers: f.restart })),
+);
 
 /** A query check names a query of steps/queries.yaml (any id when `queryIds` is not given) and one test of its rows. */
 export const queryCheck = (queryIds?: ReadonlySet<string>) =>
   z.pipe(
     fields('a query check', {
-      query: text.check(z.refine((id) => !queryIds || queryIds.has(id), { error: (iss) => `query ${JSON.stringify(iss.input)} is not defined in steps/queries.yaml` })),
+      query: text.check(
+        z.refine((id) => !queryIds || queryIds.has(id), { error: (iss) => `query ${JSON.stringify(iss.input)} is not defined in steps/queries.yaml` }),
+      ),
       rows_above: z.optional(z.number()),
       value_above: z.optional(z.number()),
       value_below: z.optional(z.number()),
       value_equals: z.optional(scalar),
     }).check(
       z.superRefine((f, ctx) => {
-        if (QUERY_TESTS.filter((t) => f[t] !== undefined).length !== 1) ctx.addIssue({ code: 'custom', message: `a query check takes exactly one of ${QUERY_TESTS.join(', ')}` });
+        if (QUERY_TESTS.filter((t) => f[t] !== undefined).length !== 1)
+          ctx.addIssue({ code: 'custom', message: `a query check takes exactly one of ${QUERY_TESTS.join(', ')}` });
       }),
     ),
     z.transform((f): Extract<Check, { kind: 'query' }> => {
@@ -95,7 +117,11 @@ export function checkSchema(queryIds?: ReadonlySet<string>): z.ZodMiniType<Check
       z.array(check).check(z.minLength(1, { error: `${kind} must list at least one check` })),
       z.transform((checks: Check[]) => ({ kind, checks })),
     );
-  const groupCheck = (kind: 'all' | 'any') => z.pipe(fields(`an ${kind} check`, { [kind]: group(kind) }), z.transform((f) => f[kind] as Extract<Check, { kind: 'all' | 'any' }>));
+  const groupCheck = (kind: 'all' | 'any') =>
+    z.pipe(
+      fields(`an ${kind} check`, { [kind]: group(kind) }),
+      z.transform((f) => f[kind] as Extract<Check, { kind: 'all' | 'any' }>),
+    );
   const byKind: Record<Kind, z.ZodMiniType<Check>> = {
     config: keyCheck('config'),
     log_config: keyCheck('log_config'),
@@ -107,7 +133,10 @@ export function checkSchema(queryIds?: ReadonlySet<string>): z.ZodMiniType<Check
     workers: workersCheck,
     restart: restartCheck,
     query: queryCheck(queryIds),
-    not: z.pipe(fields('a not check', { not: check }), z.transform((f) => ({ kind: 'not' as const, check: f.not }))),
+    not: z.pipe(
+      fields('a not check', { not: check }),
+      z.transform((f) => ({ kind: 'not' as const, check: f.not })),
+    ),
     all: groupCheck('all'),
     any: groupCheck('any'),
   };
@@ -117,7 +146,8 @@ export function checkSchema(queryIds?: ReadonlySet<string>): z.ZodMiniType<Check
     if (typeof raw !== 'object' || raw === null) return addProblem(ctx, 'a check must be a mapping such as { config: some.key, present: true }');
     const kinds = Object.keys(raw).filter((k): k is Kind => (KINDS as readonly string[]).includes(k));
     const [kind] = kinds;
-    if (kinds.length !== 1 || kind === undefined) return addProblem(ctx, `a check needs exactly one of ${KINDS.join(', ')} (found ${kinds.length ? kinds.join(', ') : 'none'})`);
+    if (kinds.length !== 1 || kind === undefined)
+      return addProblem(ctx, `a check needs exactly one of ${KINDS.join(', ')} (found ${kinds.length ? kinds.join(', ') : 'none'})`);
     return parseInside(byKind[kind], raw, ctx);
   });
   return check;

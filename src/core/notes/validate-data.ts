@@ -31,7 +31,8 @@ const queriesFile = fields('queries.yaml', {
   queries: z.array(querySchema).check(
     z.superRefine((queries, ctx) => {
       queries.forEach((q, i) => {
-        if (queries.findIndex((other) => other.id === q.id) < i) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `query id "${q.id}" is defined twice` });
+        if (queries.findIndex((other) => other.id === q.id) < i)
+          ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `query id "${q.id}" is defined twice` });
       });
     }),
   ),

@@ -14,7 +14,8 @@ const ascending = <T extends z.ZodMiniType<{ since: string }>>(row: T, what: str
     z.superRefine((rows, ctx) => {
       rows.forEach((r, i) => {
         const prev = rows[i - 1]?.since;
-        if (prev && !semver.gt(r.since, prev)) ctx.addIssue({ code: 'custom', path: [i], message: `${what} must be in ascending release order (${r.since} after ${prev})` });
+        if (prev && !semver.gt(r.since, prev))
+          ctx.addIssue({ code: 'custom', path: [i], message: `${what} must be in ascending release order (${r.since} after ${prev})` });
       });
     }),
   );
@@ -31,7 +32,12 @@ const floor = fields('a floor', {
 });
 
 /** Platforms below `below` can run release `last` at most; `docs_say`: what the upgrade notes said instead, when they differ. */
-const lastUsableFields = fields('a last_usable entry', { component: z.enum(FLOOR_COMPONENTS), below: platformVersion, last: release, docs_say: z.optional(release) });
+const lastUsableFields = fields('a last_usable entry', {
+  component: z.enum(FLOOR_COMPONENTS),
+  below: platformVersion,
+  last: release,
+  docs_say: z.optional(release),
+});
 const lastUsable = z.pipe(
   lastUsableFields,
   z.transform(({ docs_say, ...row }: z.output<typeof lastUsableFields>) => (docs_say === undefined ? row : { ...row, docsSay: docs_say })),
@@ -68,7 +74,8 @@ const schemaFile = fields('schema.yaml', {
     z.superRefine((rows, ctx) => {
       rows.forEach((row, i) => {
         const prev = rows[i - 1];
-        if (prev && (row.schema < prev.schema || row.compat < prev.compat)) ctx.addIssue({ code: 'custom', path: [i], message: `schema numbers never go down (${row.since} after ${prev.since})` });
+        if (prev && (row.schema < prev.schema || row.compat < prev.compat))
+          ctx.addIssue({ code: 'custom', path: [i], message: `schema numbers never go down (${row.since} after ${prev.since})` });
       });
     }),
   ),

@@ -13,7 +13,8 @@ export const NOTE_ID = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 export const SOURCE_REF = /^[A-Za-z0-9_./-]+@v\d+\.\d+\.\d+(rc\d+)?$/;
 
 /** Kebab-case ids (a-z, 0-9, single dashes), for notes and queries. */
-export const kebabId = (what: string) => text.check(z.refine((id) => NOTE_ID.test(id), { error: (iss) => `${what} ${JSON.stringify(iss.input)} must be kebab-case (a-z, 0-9, single dashes)` }));
+export const kebabId = (what: string) =>
+  text.check(z.refine((id) => NOTE_ID.test(id), { error: (iss) => `${what} ${JSON.stringify(iss.input)} must be kebab-case (a-z, 0-9, single dashes)` }));
 
 const plainVersion = releaseVersion('a plain release version');
 
@@ -32,7 +33,9 @@ const sourceRefs = z.pipe(
   z.transform((line: string, ctx) => {
     const refs = line.split(/,\s*/);
     const bad = refs.find((ref) => !SOURCE_REF.test(ref));
-    return bad === undefined ? refs : addProblem(ctx, `source "${bad}" must be a file of element-hq/synapse at a release tag, like synapse/config/sso.py@v1.13.0`);
+    return bad === undefined
+      ? refs
+      : addProblem(ctx, `source "${bad}" must be a file of element-hq/synapse at a release tag, like synapse/config/sso.py@v1.13.0`);
   }),
 );
 
@@ -55,12 +58,12 @@ export const noteSchema = (queryIds?: ReadonlySet<string>) =>
     fixes: z.optional(fixesSchema),
   }).check(
     z.superRefine((note, ctx) => {
-    const { effect, severity } = note;
-    if (effect && SEVERITY_OF_EFFECT[effect] !== severity) {
-      const message = `severity ${severity} does not match effect ${effect} (a server that ${effect.replace(/-/g, ' ')} needs ${SEVERITY_OF_EFFECT[effect]})`;
-      ctx.addIssue({ code: 'custom', path: ['severity'], message });
-    }
-    if (note.applies && note.checks) ctx.addIssue({ code: 'custom', path: ['applies'], message: 'a note has either checks or "applies: always", not both' });
+      const { effect, severity } = note;
+      if (effect && SEVERITY_OF_EFFECT[effect] !== severity) {
+        const message = `severity ${severity} does not match effect ${effect} (a server that ${effect.replace(/-/g, ' ')} needs ${SEVERITY_OF_EFFECT[effect]})`;
+        ctx.addIssue({ code: 'custom', path: ['severity'], message });
+      }
+      if (note.applies && note.checks) ctx.addIssue({ code: 'custom', path: ['applies'], message: 'a note has either checks or "applies: always", not both' });
     }),
   );
 
@@ -73,14 +76,22 @@ const releaseSchema = (fileName: string, queryIds?: ReadonlySet<string>) =>
     notes: z.array(noteSchema(queryIds)).check(z.minLength(1, { error: 'notes must list at least one note' })),
   }).check(
     z.superRefine((release, ctx) => {
-    if (fileName !== `v${release.version}.yaml`) {
-      ctx.addIssue({ code: 'custom', path: ['version'], message: `version ${release.version} does not match the file name ${fileName} (expected v${release.version}.yaml)` });
-    }
-    release.notes.forEach((note, i) => {
-      if (note.version && note.version !== release.version) {
-        ctx.addIssue({ code: 'custom', path: ['notes', i, 'version'], message: `note version ${note.version} differs from the file's version ${release.version}` });
+      if (fileName !== `v${release.version}.yaml`) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['version'],
+          message: `version ${release.version} does not match the file name ${fileName} (expected v${release.version}.yaml)`,
+        });
       }
-    });
+      release.notes.forEach((note, i) => {
+        if (note.version && note.version !== release.version) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['notes', i, 'version'],
+            message: `note version ${note.version} differs from the file's version ${release.version}`,
+          });
+        }
+      });
     }),
   );
 
@@ -93,7 +104,14 @@ export function readReleaseFile(file: ParsedYaml, queryIds?: ReadonlySet<string>
   const notes = value.notes.map((fields, i): Note => {
     const { applies, concerns, version: _ownVersion, ...rest } = fields;
     const start = items?.items?.[i]?.range?.[0];
-    return { ...rest, version: value.version, concerns: concerns ?? {}, always: applies === 'always', file: file.path, line: start === undefined ? 1 : file.lines.linePos(start).line };
+    return {
+      ...rest,
+      version: value.version,
+      concerns: concerns ?? {},
+      always: applies === 'always',
+      file: file.path,
+      line: start === undefined ? 1 : file.lines.linePos(start).line,
+    };
   });
   return { release: { version: value.version, file: file.path, notes }, problems: [] };
 }

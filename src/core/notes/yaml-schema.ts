@@ -53,7 +53,8 @@ export const scalar = z.custom<Scalar>((v) => v === null || ['string', 'number',
 
 /** A release like 1.47.0; `kind` words it in the problem ("a plain release version"). */
 export const releaseVersion = (kind = 'a release version') => {
-  const error = (iss: $ZodRawIssue) => (iss.input === undefined ? undefined : `${nameOf(iss.path)} must be ${kind} like 1.47.0 (got ${JSON.stringify(iss.input)})`);
+  const error = (iss: $ZodRawIssue) =>
+    iss.input === undefined ? undefined : `${nameOf(iss.path)} must be ${kind} like 1.47.0 (got ${JSON.stringify(iss.input)})`;
   return z.string({ error }).check(z.regex(/^\d+\.\d+\.\d+$/, { error }));
 };
 
@@ -92,28 +93,30 @@ function mappingName(root: $ZodType, path: Path): string {
 }
 
 /** The words of every problem no schema words itself. */
-const messageFor = (root: $ZodType) => (iss: $ZodRawIssue): string | undefined => {
-  const name = nameOf(iss.path ?? []);
-  switch (iss.code) {
-    case 'invalid_type': {
-      if (iss.input === undefined) {
-        const path = iss.path ?? [];
-        return `${mappingName(root, path.slice(0, -1))} is missing the required field "${String(path[path.length - 1])}"`;
+const messageFor =
+  (root: $ZodType) =>
+  (iss: $ZodRawIssue): string | undefined => {
+    const name = nameOf(iss.path ?? []);
+    switch (iss.code) {
+      case 'invalid_type': {
+        if (iss.input === undefined) {
+          const path = iss.path ?? [];
+          return `${mappingName(root, path.slice(0, -1))} is missing the required field "${String(path[path.length - 1])}"`;
+        }
+        if (iss.expected === 'array') return `${name} must be a list`;
+        if (typeof iss.input === 'object' && iss.input !== null) return `${name} must be a single value`;
+        if (iss.expected === 'number') return `${name} must be a number`;
+        if (iss.expected === 'boolean') return `${name} must be true or false`;
+        return `${name} must be a non-empty text`;
       }
-      if (iss.expected === 'array') return `${name} must be a list`;
-      if (typeof iss.input === 'object' && iss.input !== null) return `${name} must be a single value`;
-      if (iss.expected === 'number') return `${name} must be a number`;
-      if (iss.expected === 'boolean') return `${name} must be true or false`;
-      return `${name} must be a non-empty text`;
+      case 'invalid_value':
+        return `${name} must be one of ${iss.values.map(String).join(', ')} (got ${JSON.stringify(iss.input)})`;
+      case 'too_small':
+        return `${name} must not be empty`;
+      default:
+        return `${name} is not valid`;
     }
-    case 'invalid_value':
-      return `${name} must be one of ${iss.values.map(String).join(', ')} (got ${JSON.stringify(iss.input)})`;
-    case 'too_small':
-      return `${name} must not be empty`;
-    default:
-      return `${name} is not valid`;
-  }
-};
+  };
 
 /** Adds a problem from inside a transform, at `path` below the value being transformed. */
 export function addProblem(ctx: ParsePayload, message: string, path: PropertyKey[] = []): never {

@@ -12,7 +12,8 @@ export function composeCommand(compose: ComposeInfo, args: string[], title: stri
 }
 
 /** The name the previous container keeps after a recreate (stopped, for a rollback). */
-export const previousName = (install: Pick<DockerInstall, 'container' | 'installedVersion'>, version = install.installedVersion): string => `${install.container}-synapse-${version}`;
+export const previousName = (install: Pick<DockerInstall, 'container' | 'installedVersion'>, version = install.installedVersion): string =>
+  `${install.container}-synapse-${version}`;
 
 /**
  * Switch the container to the new image the way it was created: compose recreates its service;
@@ -20,7 +21,13 @@ export const previousName = (install: Pick<DockerInstall, 'container' | 'install
  */
 export function dockerRecreate(install: DockerInstall, newImage: string): CommandSpec[] {
   if (install.compose) {
-    return [composeCommand(install.compose, ['up', '-d', '--no-deps', install.compose.service], `Recreate the compose service ${install.compose.service} with ${newImage}`)];
+    return [
+      composeCommand(
+        install.compose,
+        ['up', '-d', '--no-deps', install.compose.service],
+        `Recreate the compose service ${install.compose.service} with ${newImage}`,
+      ),
+    ];
   }
   return [
     { argv: ['docker', 'stop', install.container], title: `Stop the container ${install.container}` },

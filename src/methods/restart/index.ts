@@ -37,7 +37,10 @@ export function managerRestart(install: Install): CommandSpec {
  * A restart as commands around the main process's: `before` it (synctl: stop the workers) and `after` it has
  * answered (synctl: start the workers). Empty around a restart manager that orders workers itself (systemd).
  */
-export function restartSequence(install: Install, main: CommandSpec = managerRestart(install)): { before: CommandSpec[]; main: CommandSpec; after: CommandSpec[] } {
+export function restartSequence(
+  install: Install,
+  main: CommandSpec = managerRestart(install),
+): { before: CommandSpec[]; main: CommandSpec; after: CommandSpec[] } {
   const synctl = synctlWorkerSequence(install);
   return synctl ? { ...synctl, main } : { before: [], main, after: [] };
 }

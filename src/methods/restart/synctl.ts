@@ -5,7 +5,11 @@ import type { Install, RestartManager } from '../types.js';
 
 type Synctl = Extract<RestartManager, { kind: 'synctl' }>;
 
-const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
+const exists = (path: string): Promise<boolean> =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 /** synctl from the install's virtualenv (an entry point since v1.55; `./synctl` in old checkouts). */
 export async function synctlManager(venv: string, configPaths: readonly string[], workersDir: string | undefined, repo?: string): Promise<Synctl> {
@@ -45,12 +49,19 @@ export function synctlRestart(manager: Synctl, configPaths: readonly string[] = 
  * restart the main process alone (synctl returns once it has migrated and daemonized), and only after it
  * answers start the workers (`synctl start -a`: the main process is found running and left alone).
  */
-export function synctlWorkerSequence(install: Pick<Install, 'restart' | 'configPaths'>): { before: CommandSpec[]; main: CommandSpec; after: CommandSpec[] } | undefined {
+export function synctlWorkerSequence(
+  install: Pick<Install, 'restart' | 'configPaths'>,
+): { before: CommandSpec[]; main: CommandSpec; after: CommandSpec[] } | undefined {
   const manager = install.restart;
   if (manager.kind !== 'synctl' || !manager.workersDir) return undefined;
   return {
     before: [{ argv: [manager.synctl, 'stop', manager.config, '-a', manager.workersDir], title: `Stop the workers of ${manager.workersDir} with synctl` }],
     main: synctlRestart(manager, install.configPaths),
-    after: [{ argv: [manager.synctl, 'start', manager.config, '-a', manager.workersDir], title: `Start the workers of ${manager.workersDir} with synctl, after the main process` }],
+    after: [
+      {
+        argv: [manager.synctl, 'start', manager.config, '-a', manager.workersDir],
+        title: `Start the workers of ${manager.workersDir} with synctl, after the main process`,
+      },
+    ],
   };
 }

@@ -27,7 +27,13 @@ export async function systemdStartTimeout(manager: Systemd, plan: MethodPlan, ct
   const answer = await ctx.ask({
     id: 'systemd-timeout',
     text: `${text} Add a drop-in with TimeoutStartSec=${DROP_IN_TIMEOUT}?`,
-    details: [`${join(manager.dropInDir, DROP_IN_NAME)}:`, ...dropInText(DROP_IN_TIMEOUT).trimEnd().split('\n').map((l) => `  ${l}`)],
+    details: [
+      `${join(manager.dropInDir, DROP_IN_NAME)}:`,
+      ...dropInText(DROP_IN_TIMEOUT)
+        .trimEnd()
+        .split('\n')
+        .map((l) => `  ${l}`),
+    ],
     choices: [
       { value: 'drop-in', label: `Add the drop-in (TimeoutStartSec=${DROP_IN_TIMEOUT}) and reload systemd` },
       { value: 'keep', label: `Keep ${manager.timeoutStartSec} s` },
@@ -46,5 +52,8 @@ export async function systemdStartTimeout(manager: Systemd, plan: MethodPlan, ct
     { argv: ['systemctl', 'daemon-reload'], title: 'Make systemd read the drop-in' },
   ];
   plan.before.push(...commands);
-  plan.summary = [...(plan.summary ?? []), `${join(manager.dropInDir, DROP_IN_NAME)} raises the start timeout to ${DROP_IN_TIMEOUT} s; delete it (and run systemctl daemon-reload) if you want the default back.`];
+  plan.summary = [
+    ...(plan.summary ?? []),
+    `${join(manager.dropInDir, DROP_IN_NAME)} raises the start timeout to ${DROP_IN_TIMEOUT} s; delete it (and run systemctl daemon-reload) if you want the default back.`,
+  ];
 }

@@ -23,7 +23,25 @@ export function parseSystemdSeconds(text: string): number | undefined {
   const value = text.trim();
   if (value === 'infinity') return Infinity;
   if (/^\d+(\.\d+)?$/.test(value)) return Number(value);
-  const units: Record<string, number> = { us: 1e-6, ms: 1e-3, s: 1, sec: 1, second: 1, seconds: 1, m: 60, min: 60, minute: 60, minutes: 60, h: 3600, hr: 3600, hour: 3600, hours: 3600, d: 86400, day: 86400, days: 86400 };
+  const units: Record<string, number> = {
+    us: 1e-6,
+    ms: 1e-3,
+    s: 1,
+    sec: 1,
+    second: 1,
+    seconds: 1,
+    m: 60,
+    min: 60,
+    minute: 60,
+    minutes: 60,
+    h: 3600,
+    hr: 3600,
+    hour: 3600,
+    hours: 3600,
+    d: 86400,
+    day: 86400,
+    days: 86400,
+  };
   let total = 0;
   const parts = value.match(/(\d+(?:\.\d+)?)\s*([a-z]+)/g);
   if (!parts || parts.join('').replace(/\s/g, '') !== value.replace(/\s/g, '')) return undefined;

@@ -85,7 +85,8 @@ export function App({ subscribe, onAnswer, onQuit, onHold, color, flushMs = 50 }
     ? `Waiting ${Math.round(view.waiting.elapsedMs / 1000)} s for Synapse${view.waiting.progress ? `: ${view.waiting.progress}` : ''}`
     : view.running?.title;
   const quitRows = confirmQuit && !view.result ? (view.running ? 6 : 4) : 0;
-  const question = view.question && !quitRows ? { text: view.question.text, details: view.question.details ?? [], choices: view.question.choices.length } : undefined;
+  const question =
+    view.question && !quitRows ? { text: view.question.text, details: view.question.details ?? [], choices: view.question.choices.length } : undefined;
   const fit = layout({ rows, columns, steps: view.steps, question, quitRows, heading: Boolean(heading) });
   const tailHeight = fit.tailHeight;
 
@@ -128,7 +129,13 @@ export function App({ subscribe, onAnswer, onQuit, onHold, color, flushMs = 50 }
             />
           </Box>
         ) : view.question ? (
-          <QuestionView question={view.question} active={isRawModeSupported === true} maxDetails={fit.details} color={color} onAnswer={(value) => onAnswer(view.question!.id, value)} />
+          <QuestionView
+            question={view.question}
+            active={isRawModeSupported === true}
+            maxDetails={fit.details}
+            color={color}
+            onAnswer={(value) => onAnswer(view.question!.id, value)}
+          />
         ) : null}
         {view.result ? <ResultView result={view.result} color={color} /> : null}
       </Box>

@@ -4,7 +4,19 @@ import { hangingIndent } from '../layout.js';
 import { Choices } from './Choices.js';
 
 /** One question with its details (wrapped, cut to `maxDetails`) and choices; sends the chosen value back. */
-export function QuestionView({ question, onAnswer, active, maxDetails, color }: { question: Question; onAnswer: (value: string) => void; active: boolean; maxDetails: number; color: boolean }) {
+export function QuestionView({
+  question,
+  onAnswer,
+  active,
+  maxDetails,
+  color,
+}: {
+  question: Question;
+  onAnswer: (value: string) => void;
+  active: boolean;
+  maxDetails: number;
+  color: boolean;
+}) {
   const details = question.details ?? [];
   const columns = useStdout().stdout.columns || 80;
   return (
@@ -24,7 +36,7 @@ export function QuestionView({ question, onAnswer, active, maxDetails, color }: 
           </Box>
         );
       })}
-      {details.length > maxDetails ? <Text dimColor>  … {details.length - maxDetails} more lines: widen the terminal or read the transcript</Text> : null}
+      {details.length > maxDetails ? <Text dimColor> … {details.length - maxDetails} more lines: widen the terminal or read the transcript</Text> : null}
       <Choices choices={question.choices} onSelect={onAnswer} active={active} color={color} />
     </Box>
   );

@@ -11,7 +11,17 @@ const finished = (status: StepStatus): boolean => status === 'done' || status ==
  * The steps with their state: a pure function of the view. With `foldDone`, the finished steps
  * are one line, so a question or the output tail fits a small terminal.
  */
-export function StepList({ steps, color, foldDone = false, foldPending = false }: { steps: SessionView['steps']; color: boolean; foldDone?: boolean; foldPending?: boolean }) {
+export function StepList({
+  steps,
+  color,
+  foldDone = false,
+  foldPending = false,
+}: {
+  steps: SessionView['steps'];
+  color: boolean;
+  foldDone?: boolean;
+  foldPending?: boolean;
+}) {
   const done = foldDone ? steps.filter((step) => finished(step.status)) : [];
   const pending = foldPending ? steps.filter((step) => step.status === 'pending') : [];
   const shown = steps.filter((step) => !done.includes(step) && !pending.includes(step));

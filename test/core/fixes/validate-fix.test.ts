@@ -15,13 +15,19 @@ notes:
     fixes:
 ${fixes}
 `;
-const problems = (fixes: string) => readReleaseFile(parseYamlText('steps/releases/v1.25.0.yaml', withFixes(fixes))).problems.map((p) => `${p.line}: ${p.message}`);
+const problems = (fixes: string) =>
+  readReleaseFile(parseYamlText('steps/releases/v1.25.0.yaml', withFixes(fixes))).problems.map((p) => `${p.line}: ${p.message}`);
 
 test('the four fix ops read into data', () => {
-  const { release, problems: found } = readReleaseFile(parseYamlText('steps/releases/v1.25.0.yaml', withFixes(`      - { rename: a, to: b, merge: union }
+  const { release, problems: found } = readReleaseFile(
+    parseYamlText(
+      'steps/releases/v1.25.0.yaml',
+      withFixes(`      - { rename: a, to: b, merge: union }
       - { move: [x.t, y.t], from: [config, worker], to: z.t }
       - { delete: listeners.*.x, unless_matches: "^https?://" }
-      - { transform: ., in: log_config, with: structured-logging-to-standard }`)));
+      - { transform: ., in: log_config, with: structured-logging-to-standard }`),
+    ),
+  );
   assert.deepEqual(found, []);
   assert.deepEqual(release?.notes[0]?.fixes, [
     { op: 'rename', path: 'a', to: 'b', merge: 'union', in: ['config'] },
@@ -33,8 +39,12 @@ test('the four fix ops read into data', () => {
 
 test('a bad fix fails loudly with its line', () => {
   assert.deepEqual(problems('      - { rename: a, move: b, to: c }'), ['11: a fix needs exactly one of rename, move, delete, transform (found rename, move)']);
-  assert.deepEqual(problems('      - { transform: a, with: no-such-thing }'), ['11: with names an unknown transform "no-such-thing" (known: without-prejoin-defaults, without-webclient, structured-logging-to-standard, msc3861-to-mas, empty-mapping-for-null)']);
-  assert.deepEqual(problems('      - { rename: a, to: b.c }'), ['11: to of a rename is one key name (the key stays in its section); use move to change section']);
+  assert.deepEqual(problems('      - { transform: a, with: no-such-thing }'), [
+    '11: with names an unknown transform "no-such-thing" (known: without-prejoin-defaults, without-webclient, structured-logging-to-standard, msc3861-to-mas, empty-mapping-for-null)',
+  ]);
+  assert.deepEqual(problems('      - { rename: a, to: b.c }'), [
+    '11: to of a rename is one key name (the key stays in its section); use move to change section',
+  ]);
   assert.deepEqual(problems('      - { move: a.*, to: b }'), ['11: move cannot use * (it names one key)']);
   assert.deepEqual(problems('      - { delete: a, in: [elsewhere] }'), ['11: in must be one of config, log_config, worker (got "elsewhere")']);
   assert.deepEqual(problems('      - { delete: a, unless_matches: "(" }'), ['11: unless_matches is not a valid regular expression']);

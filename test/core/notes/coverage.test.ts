@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { coverageJson, coverageLines, coverageWithout, uncheckedNotes, uncoveredRange, upgradeSections, UNCHECKED_LIMITS } from '../../../src/core/notes/coverage.js';
+import {
+  coverageJson,
+  coverageLines,
+  coverageWithout,
+  uncheckedNotes,
+  uncoveredRange,
+  upgradeSections,
+  UNCHECKED_LIMITS,
+} from '../../../src/core/notes/coverage.js';
 import { mustParseVersion } from '../../../src/core/version.js';
 
 const v = (s: string) => mustParseVersion(s);
@@ -39,18 +47,31 @@ const MD = [
 
 test('upgrade.md sections: headings outside code blocks, X.Y read as X.Y.0', () => {
   const sections = upgradeSections(MD);
-  assert.deepEqual(sections.map((s) => s.version), ['1.166.0', '1.164.0', '1.163.0', '1.0.0']);
+  assert.deepEqual(
+    sections.map((s) => s.version),
+    ['1.166.0', '1.164.0', '1.163.0', '1.0.0'],
+  );
   assert.match(sections[0]!.body, /# Upgrading to v9\.9\.9 \(inside a code block/);
 });
 
 test('unchecked notes: only the uncovered releases, oldest first, controls stripped', () => {
   const notes = uncheckedNotes(MD, '1.163.2', '1.166.0');
-  assert.deepEqual(notes.map((n) => n.version), ['1.164.0', '1.166.0']);
+  assert.deepEqual(
+    notes.map((n) => n.version),
+    ['1.164.0', '1.166.0'],
+  );
   assert.equal(notes[0]!.text, 'Red alert and a title  bell done.');
   assert.equal(notes[1]!.heading, 'Upgrading to v1.166.0');
   assert.match(notes[1]!.text, /^## A breaking thing\nSet `foo: true`\./);
-  assert.deepEqual(uncheckedNotes(MD, '1.163.2', '1.166.0rc1').map((n) => n.version), ['1.164.0', '1.166.0'], 'the target rc counts its release');
-  assert.deepEqual(uncheckedNotes(MD, '1.164.0', '1.165.0').map((n) => n.version), []);
+  assert.deepEqual(
+    uncheckedNotes(MD, '1.163.2', '1.166.0rc1').map((n) => n.version),
+    ['1.164.0', '1.166.0'],
+    'the target rc counts its release',
+  );
+  assert.deepEqual(
+    uncheckedNotes(MD, '1.164.0', '1.165.0').map((n) => n.version),
+    [],
+  );
 });
 
 test('unchecked notes are capped in lines, length and count', () => {

@@ -20,7 +20,12 @@ caches: {}
 const config = yamlSource(parseYamlText('/etc/hs.yaml', CONFIG));
 const facts: NoteFacts = { config, database: 'sqlite3', platform: { python: '3.9.2' } };
 
-const key = (k: string, test: Extract<Check, { kind: 'key' }>['test'] = { op: 'present' }, scope: 'config' | 'log_config' = 'config'): Check => ({ kind: 'key', scope, key: k, test });
+const key = (k: string, test: Extract<Check, { kind: 'key' }>['test'] = { op: 'present' }, scope: 'config' | 'log_config' = 'config'): Check => ({
+  kind: 'key',
+  scope,
+  key: k,
+  test,
+});
 const check = (c: Check, f: NoteFacts = facts) => evaluateCheck(c, f);
 
 test('key checks: present, absent, truthy, equals, contains, matches, with file and line', () => {
@@ -30,7 +35,9 @@ test('key checks: present, absent, truthy, equals, contains, matches, with file 
   assert.equal(check(key('enable_registration', { op: 'truthy' })).value, 'yes');
   assert.equal(check(key('caches', { op: 'truthy' })).value, 'no', 'an empty mapping is falsy');
   assert.equal(check(key('caches.expiry_time')).value, 'no');
-  assert.deepEqual(check(key('caches.expiry_time', { op: 'absent' })).findings, [{ file: '/etc/hs.yaml', line: null, message: 'caches.expiry_time is not set' }]);
+  assert.deepEqual(check(key('caches.expiry_time', { op: 'absent' })).findings, [
+    { file: '/etc/hs.yaml', line: null, message: 'caches.expiry_time is not set' },
+  ]);
   assert.equal(check(key('modules.*.module', { op: 'equals', value: 'mjolnir.Module' })).findings[0]?.line, 9);
   assert.equal(check(key('web_client_location', { op: 'matches', value: '^https?://' })).value, 'no');
   assert.equal(check(key('listeners.0.port', { op: 'equals', value: '8008' })).value, 'yes', 'scalars compare by text');
@@ -48,14 +55,21 @@ test('anything not gathered is unknown, never no', () => {
   const unreadable = { sources: [], unreadable: [{ file: '/etc/log.yaml', reason: 'EACCES' }] };
   assert.equal(check(key('structured', { op: 'truthy' }, 'log_config'), { logConfig: unreadable }).value, 'unknown');
   assert.equal(check(key('structured', { op: 'absent' }, 'log_config'), { logConfig: unreadable }).value, 'unknown');
-  assert.equal(check(key('structured', { op: 'truthy' }, 'log_config'), { logConfig: { sources: [], unreadable: [] } }).value, 'no', 'no log config named: nothing to find');
+  assert.equal(
+    check(key('structured', { op: 'truthy' }, 'log_config'), { logConfig: { sources: [], unreadable: [] } }).value,
+    'no',
+    'no log config named: nothing to find',
+  );
 });
 
 test('platform, database, query checks', () => {
-  assert.deepEqual(check({ kind: 'platform', component: 'python', below: '3.10' }).findings, [{ file: null, line: null, message: 'python 3.9.2 is below 3.10' }]);
+  assert.deepEqual(check({ kind: 'platform', component: 'python', below: '3.10' }).findings, [
+    { file: null, line: null, message: 'python 3.9.2 is below 3.10' },
+  ]);
   assert.equal(check({ kind: 'platform', component: 'python', below: '3.9' }).value, 'no');
   assert.equal(check({ kind: 'database', engines: ['psycopg2'] }).value, 'no');
-  const q = (rows: Record<string, unknown>[], t: Extract<Check, { kind: 'query' }>['test']) => check({ kind: 'query', id: 'q', test: t }, { queries: { q: { rows } } }).value;
+  const q = (rows: Record<string, unknown>[], t: Extract<Check, { kind: 'query' }>['test']) =>
+    check({ kind: 'query', id: 'q', test: t }, { queries: { q: { rows } } }).value;
   assert.equal(q([{ count: 3 }], { op: 'value_above', value: 0 }), 'yes');
   assert.equal(q([{ count: 0 }], { op: 'value_above', value: 0 }), 'no');
   assert.equal(q([], { op: 'rows_above', value: 0 }), 'no');
@@ -77,8 +91,19 @@ test('three-valued all / any / not', () => {
 });
 
 const note = (id: string, extra: Partial<Note>): Note => ({
-  id, version: '1.50.0', title: id, summary: 's', severity: 'info', concerns: {}, checks: undefined, always: false,
-  action: 'a', upstream: 'u', file: 'f', line: 1, ...extra,
+  id,
+  version: '1.50.0',
+  title: id,
+  summary: 's',
+  severity: 'info',
+  concerns: {},
+  checks: undefined,
+  always: false,
+  action: 'a',
+  upstream: 'u',
+  file: 'f',
+  line: 1,
+  ...extra,
 });
 
 test('the unknown rule: no checks means unknown unless applies: always; concerns gate first', () => {
@@ -101,7 +126,10 @@ test('evaluateNotes sorts yes, unknown, no; then breaking, action, info; then ve
     note('breaking-unknown', { severity: 'breaking' }),
   ];
   const results = evaluateNotes(notes, facts);
-  assert.deepEqual(results.map((r) => r.id), ['breaking-yes-old', 'breaking-yes-new', 'info-yes', 'breaking-unknown', 'action-unknown', 'breaking-no']);
+  assert.deepEqual(
+    results.map((r) => r.id),
+    ['breaking-yes-old', 'breaking-yes-new', 'info-yes', 'breaking-unknown', 'action-unknown', 'breaking-no'],
+  );
   assert.deepEqual(results.at(-1)?.findings, [], 'notes that do not apply carry no findings');
   assert.match(results[3]?.findings[0]?.message ?? '', /^not checked: no check can decide this note/);
 });

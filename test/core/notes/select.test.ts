@@ -8,8 +8,18 @@ const v = (s: string) => mustParseVersion(s);
 const within = (note: string, from: string, to: string) => noteInRange(note, v(from), v(to));
 
 const note = (id: string, version: string): Note => ({
-  id, version, title: id, summary: 's', severity: 'info', concerns: {}, checks: undefined, always: true,
-  action: 'a', upstream: 'u', file: 'f', line: 1,
+  id,
+  version,
+  title: id,
+  summary: 's',
+  severity: 'info',
+  concerns: {},
+  checks: undefined,
+  always: true,
+  action: 'a',
+  upstream: 'u',
+  file: 'f',
+  line: 1,
 });
 
 test('the range is half-open: (from, to]', () => {
@@ -53,7 +63,14 @@ test('readRange: from above to, and non-versions, are refused with a reason', ()
 
 test('selectNotes keeps oldest release first and file order within a release', () => {
   const notes = [note('c', '1.50.0'), note('a', '1.48.0'), note('b', '1.48.0'), note('z', '1.10.0'), note('y', '1.51.0')];
-  assert.deepEqual(selectNotes(notes, v('1.10.0'), v('1.50.0')).map((n) => n.id), ['a', 'b', 'c']);
+  assert.deepEqual(
+    selectNotes(notes, v('1.10.0'), v('1.50.0')).map((n) => n.id),
+    ['a', 'b', 'c'],
+  );
   assert.deepEqual(selectNotes(notes, v('1.50.0'), v('1.50.0')), []);
-  assert.deepEqual(selectNotes(notes, v('1.9.0'), v('1.10.0')).map((n) => n.id), ['z'], 'numeric, not string, order: 1.10 > 1.9');
+  assert.deepEqual(
+    selectNotes(notes, v('1.9.0'), v('1.10.0')).map((n) => n.id),
+    ['z'],
+    'numeric, not string, order: 1.10 > 1.9',
+  );
 });

@@ -31,7 +31,10 @@ test('a well-formed release file reads into notes with the checks as data', () =
   assert.equal(note?.checks?.kind, 'all');
   assert.equal(note?.line, 3);
   assert.deepEqual(note?.checks?.kind === 'all' ? note.checks.checks[0] : undefined, {
-    kind: 'key', scope: 'config', key: 'enable_registration', test: { op: 'truthy' },
+    kind: 'key',
+    scope: 'config',
+    key: 'enable_registration',
+    test: { op: 'truthy' },
   });
 });
 
@@ -43,19 +46,31 @@ test('an unknown field fails loudly with file and line', () => {
 });
 
 test('bad versions fail: float, wrong file name, pre-release, note version differing', () => {
-  assert.match(problemsOf(GOOD.replace('version: 1.56.0', 'version: 1.56'))[0] ?? '', /:1: version must be a plain release version like 1\.47\.0 \(got 1\.56\)/);
+  assert.match(
+    problemsOf(GOOD.replace('version: 1.56.0', 'version: 1.56'))[0] ?? '',
+    /:1: version must be a plain release version like 1\.47\.0 \(got 1\.56\)/,
+  );
   assert.match(problemsOf(GOOD, 'steps/releases/v1.57.0.yaml')[0] ?? '', /:1: version 1\.56\.0 does not match the file name v1\.57\.0\.yaml/);
   assert.match(problemsOf(GOOD.replace('version: 1.56.0', 'version: 1.56.0rc1'))[0] ?? '', /plain release version/);
-  assert.match(problemsOf(GOOD.replace('    title:', '    version: 1.55.0\n    title:'))[0] ?? '', /:4: note version 1\.55\.0 differs from the file's version 1\.56\.0/);
+  assert.match(
+    problemsOf(GOOD.replace('    title:', '    version: 1.55.0\n    title:'))[0] ?? '',
+    /:4: note version 1\.55\.0 differs from the file's version 1\.56\.0/,
+  );
 });
 
 test('bad checks name their line: unknown kind, two tests, unquoted platform version, unknown query, bad regex', () => {
   const swap = (from: string, to: string) => problemsOf(GOOD.replace(from, to))[0] ?? '';
   assert.match(swap('{ config: enable_registration, truthy: true }', '{ conifg: enable_registration }'), /:10: a check needs exactly one of/);
-  assert.match(swap('{ config: enable_registration, truthy: true }', '{ config: enable_registration, truthy: true, absent: true }'), /:10: a config check takes one test, not absent and truthy/);
+  assert.match(
+    swap('{ config: enable_registration, truthy: true }', '{ config: enable_registration, truthy: true, absent: true }'),
+    /:10: a config check takes one test, not absent and truthy/,
+  );
   assert.match(swap('below: "3.10"', 'below: 3.10'), /:12: below must be quoted text like "3\.10"/);
   assert.match(swap('known-query', 'other-query'), /:12: query "other-query" is not defined in steps\/queries\.yaml/);
-  assert.match(swap('{ config: enable_registration, truthy: true }', '{ config: enable_registration, matches: "([" }'), /:10: matches: "\(\[" is not a valid regular expression/);
+  assert.match(
+    swap('{ config: enable_registration, truthy: true }', '{ config: enable_registration, matches: "([" }'),
+    /:10: matches: "\(\[" is not a valid regular expression/,
+  );
   assert.match(swap('severity: breaking', 'severity: urgent'), /:6: severity must be one of breaking, action, info/);
   assert.match(swap('id: v1-56-open-registration', 'id: V1_56'), /:3: id "V1_56" must be kebab-case/);
   assert.match(swap('    upstream:', '    applies: always\n    upstream:'), /a note has either checks or "applies: always", not both/);
@@ -88,8 +103,14 @@ test('source names files of element-hq/synapse at a tag, and effect fixes the se
   assert.deepEqual(problems, []);
   assert.deepEqual(release?.notes[0]?.source, ['synapse/config/registration.py@v1.56.0', 'synapse/config/captcha.py@v1.56.0']);
   assert.equal(release?.notes[0]?.effect, 'refuses-to-start');
-  assert.match(problemsOf(withSource('synapse/config/registration.py'))[0] ?? '', /source "synapse\/config\/registration\.py" must be a file of element-hq\/synapse at a release tag/);
-  assert.match(problemsOf(withSource('synapse/config/registration.py@v1.56.0', 'refuses-to-start', 'action'))[0] ?? '', /severity action does not match effect refuses-to-start .*needs breaking/);
+  assert.match(
+    problemsOf(withSource('synapse/config/registration.py'))[0] ?? '',
+    /source "synapse\/config\/registration\.py" must be a file of element-hq\/synapse at a release tag/,
+  );
+  assert.match(
+    problemsOf(withSource('synapse/config/registration.py@v1.56.0', 'refuses-to-start', 'action'))[0] ?? '',
+    /severity action does not match effect refuses-to-start .*needs breaking/,
+  );
   assert.match(problemsOf(withSource('synapse/config/registration.py@v1.56.0', 'none', 'breaking'))[0] ?? '', /does not match effect none/);
   assert.match(problemsOf(withSource('synapse/config/registration.py@v1.56.0', 'crashes'))[0] ?? '', /effect/);
 });

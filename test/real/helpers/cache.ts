@@ -25,7 +25,11 @@ export function pipEnv(): Record<string, string> {
   return { ...env, PIP_CACHE_DIR: join(cacheRoot(), 'pip') };
 }
 
-const quiet = (text: string) => text.split('\n').filter((l) => l && !/is ignored: it is neither a file nor a directory/.test(l)).join('\n');
+const quiet = (text: string) =>
+  text
+    .split('\n')
+    .filter((l) => l && !/is ignored: it is neither a file nor a directory/.test(l))
+    .join('\n');
 
 export async function lockedBuild(target: string, build: (tmp: string) => Promise<void>): Promise<string> {
   if (existsSync(join(target, '.complete'))) return target;
@@ -39,8 +43,20 @@ export async function lockedBuild(target: string, build: (tmp: string) => Promis
       break;
     } catch {
       const holder = Number(await readFile(lock, 'utf8').catch(() => '0'));
-      const alive = holder > 0 && (() => { try { process.kill(holder, 0); return true; } catch { return false; } })();
-      const old = await stat(lock).then((s) => Date.now() - s.mtimeMs > 30 * 60_000, () => false);
+      const alive =
+        holder > 0 &&
+        (() => {
+          try {
+            process.kill(holder, 0);
+            return true;
+          } catch {
+            return false;
+          }
+        })();
+      const old = await stat(lock).then(
+        (s) => Date.now() - s.mtimeMs > 30 * 60_000,
+        () => false,
+      );
       if (!alive || old) await rm(lock, { force: true });
       else await new Promise((r) => setTimeout(r, 500));
       if (existsSync(join(target, '.complete'))) return target;
@@ -70,7 +86,8 @@ async function constraintsFile(dir: string, version: string, extras: readonly st
 }
 
 /** `matrix-synapse[postgres,redis]==1.98.0`, as an admin installs it. */
-export const synapseRequirement = (version: string, extras: readonly string[] = []): string => `matrix-synapse${extras.length ? `[${extras.join(',')}]` : ''}==${version}`;
+export const synapseRequirement = (version: string, extras: readonly string[] = []): string =>
+  `matrix-synapse${extras.length ? `[${extras.join(',')}]` : ''}==${version}`;
 
 /** Distributions that an extra pulls in and PyPI publishes as source only (built once into the wheelhouse). */
 const SOURCE_ONLY: Record<string, string[]> = { postgres: ['psycopg2'] };
@@ -84,11 +101,21 @@ export function ensureWheelhouse(version: string, extras: readonly string[] = []
   return lockedBuild(join(cacheRoot(), 'wheels', venvKey(version, extras)), async (tmp) => {
     const c = await constraintsFile(tmp, version, extras);
     const build = extras.flatMap((e) => SOURCE_ONLY[e] ?? []);
-    const how = build.length ? ['wheel', '--only-binary=:all:', ...build.map((b) => `--no-binary=${b}`), '-w', tmp] : ['download', '--only-binary=:all:', '-d', tmp];
-    const run = await execa(PYTHON, ['-m', 'pip', ...how, '--disable-pip-version-check', ...c, synapseRequirement(version, extras), ...VERSIONS.extra_packages], {
-      env: pipEnv(), extendEnv: false, reject: false, timeout: 20 * 60_000,
-    });
-    if (run.exitCode !== 0) throw new Error(`pip ${how[0]} of ${synapseRequirement(version, extras)} failed (exit ${run.exitCode}):\n${quiet(String(run.stderr)).slice(-2000)}`);
+    const how = build.length
+      ? ['wheel', '--only-binary=:all:', ...build.map((b) => `--no-binary=${b}`), '-w', tmp]
+      : ['download', '--only-binary=:all:', '-d', tmp];
+    const run = await execa(
+      PYTHON,
+      ['-m', 'pip', ...how, '--disable-pip-version-check', ...c, synapseRequirement(version, extras), ...VERSIONS.extra_packages],
+      {
+        env: pipEnv(),
+        extendEnv: false,
+        reject: false,
+        timeout: 20 * 60_000,
+      },
+    );
+    if (run.exitCode !== 0)
+      throw new Error(`pip ${how[0]} of ${synapseRequirement(version, extras)} failed (exit ${run.exitCode}):\n${quiet(String(run.stderr)).slice(-2000)}`);
   });
 }
 
@@ -110,10 +137,20 @@ export async function ensureVenvTemplate(version: string, extras: readonly strin
   return lockedBuild(join(cacheRoot(), 'venvs', venvKey(version, extras)), async (tmp) => {
     await execa(PYTHON, ['-m', 'venv', tmp]);
     const c = await constraintsFile(tmp, version, extras);
-    const run = await execa(join(tmp, 'bin', 'pip'), ['install', '--disable-pip-version-check', '--no-index', '--find-links', wheels, ...c, synapseRequirement(version, extras), ...VERSIONS.extra_packages], {
-      env: pipEnv(), extendEnv: false, reject: false, timeout: 20 * 60_000,
-    });
-    if (run.exitCode !== 0) throw new Error(`pip install of ${synapseRequirement(version, extras)} into a venv failed (exit ${run.exitCode}):\n${quiet(String(run.stderr)).slice(-2000)}`);
+    const run = await execa(
+      join(tmp, 'bin', 'pip'),
+      ['install', '--disable-pip-version-check', '--no-index', '--find-links', wheels, ...c, synapseRequirement(version, extras), ...VERSIONS.extra_packages],
+      {
+        env: pipEnv(),
+        extendEnv: false,
+        reject: false,
+        timeout: 20 * 60_000,
+      },
+    );
+    if (run.exitCode !== 0)
+      throw new Error(
+        `pip install of ${synapseRequirement(version, extras)} into a venv failed (exit ${run.exitCode}):\n${quiet(String(run.stderr)).slice(-2000)}`,
+      );
     await writeFile(join(tmp, '.built-at'), tmp);
   });
 }

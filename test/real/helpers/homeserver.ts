@@ -79,7 +79,11 @@ async function setUp(root: string, opts: CreateOptions): Promise<RealHomeserver>
   await cloneVenv(opts.version, venv, opts.extras);
   await mkdir(dir);
   const activeEnv = () => ({ ...pipEnv(), PATH: `${join(venv, 'bin')}:${process.env.PATH}`, VIRTUAL_ENV: venv });
-  await execa(join(venv, 'bin', 'python'), ['-m', 'synapse.app.homeserver', '--server-name', serverName, '--config-path', 'homeserver.yaml', '--generate-config', '--report-stats=no'], { cwd: dir, env: activeEnv(), extendEnv: false });
+  await execa(
+    join(venv, 'bin', 'python'),
+    ['-m', 'synapse.app.homeserver', '--server-name', serverName, '--config-path', 'homeserver.yaml', '--generate-config', '--report-stats=no'],
+    { cwd: dir, env: activeEnv(), extendEnv: false },
+  );
   const config = join(dir, 'homeserver.yaml');
   const port = await freePort();
   let yaml = moveListener(await readFile(config, 'utf8'), port);
@@ -88,14 +92,28 @@ async function setUp(root: string, opts: CreateOptions): Promise<RealHomeserver>
   await opts.prepare?.(dir, port);
   const url = `http://127.0.0.1:${port}`;
   const pidFile = join(dir, 'homeserver.pid');
-  const synctl = (args: string[]) => (opts.ns ? opts.ns.wrap(join(venv, 'bin', 'synctl'), args, dir) : [join(venv, 'bin', 'synctl'), args] as [string, string[]]);
+  const synctl = (args: string[]) =>
+    opts.ns ? opts.ns.wrap(join(venv, 'bin', 'synctl'), args, dir) : ([join(venv, 'bin', 'synctl'), args] as [string, string[]]);
   const hs: RealHomeserver = {
-    root, venv, dir, config, port, url, serverName,
+    root,
+    venv,
+    dir,
+    config,
+    port,
+    url,
+    serverName,
     database: join(dir, 'homeserver.db'),
     env: activeEnv,
     async start() {
-      const run = await execa(...synctl(['start', 'homeserver.yaml']), { cwd: dir, env: { ...activeEnv(), PWD: dir }, extendEnv: false, reject: false, timeout: 180_000 });
-      if (run.exitCode !== 0) throw new Error(`synctl start failed (exit ${run.exitCode}):\n${run.stdout}\n${run.stderr}\n${(await hs.readLog()).slice(-3000)}`);
+      const run = await execa(...synctl(['start', 'homeserver.yaml']), {
+        cwd: dir,
+        env: { ...activeEnv(), PWD: dir },
+        extendEnv: false,
+        reject: false,
+        timeout: 180_000,
+      });
+      if (run.exitCode !== 0)
+        throw new Error(`synctl start failed (exit ${run.exitCode}):\n${run.stdout}\n${run.stderr}\n${(await hs.readLog()).slice(-3000)}`);
       await waitFor(async () => (await hs.serverVersion()) !== undefined, 120_000, 'Synapse to answer server_version');
     },
     async stop() {
@@ -127,7 +145,12 @@ async function setUp(root: string, opts: CreateOptions): Promise<RealHomeserver>
     async dispose() {
       await hs.stop().catch(() => {});
       const pid = hs.pid();
-      if (pid) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+      if (pid)
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
       await rm(root, { recursive: true, force: true });
     },
   };

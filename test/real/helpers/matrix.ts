@@ -28,14 +28,24 @@ async function call(hs: RealHomeserver, request: { method: string; path: string;
 }
 
 export async function login(hs: RealHomeserver, user: string, password: string): Promise<string> {
-  const answer = await call(hs, { method: 'POST', path: '/_matrix/client/r0/login', body: { type: 'm.login.password', identifier: { type: 'm.id.user', user }, password } });
+  const answer = await call(hs, {
+    method: 'POST',
+    path: '/_matrix/client/r0/login',
+    body: { type: 'm.login.password', identifier: { type: 'm.id.user', user }, password },
+  });
   return String(answer.access_token);
 }
 
 /** Registers a user with register_new_matrix_user, makes a room and sends a message into it. */
 export async function seedData(hs: RealHomeserver, user = 'alice'): Promise<Seed> {
   const password = `pw-${user}-${Math.random().toString(36).slice(2)}`;
-  const reg = await execa(join(hs.venv, 'bin', 'register_new_matrix_user'), ['-c', 'homeserver.yaml', '-u', user, '-p', password, '--no-admin', hs.url], { cwd: hs.dir, env: hs.env(), extendEnv: false, reject: false, timeout: 60_000 });
+  const reg = await execa(join(hs.venv, 'bin', 'register_new_matrix_user'), ['-c', 'homeserver.yaml', '-u', user, '-p', password, '--no-admin', hs.url], {
+    cwd: hs.dir,
+    env: hs.env(),
+    extendEnv: false,
+    reject: false,
+    timeout: 60_000,
+  });
   if (reg.exitCode !== 0) throw new Error(`register_new_matrix_user failed (exit ${reg.exitCode}): ${reg.stdout}\n${reg.stderr}`);
   const token = await login(hs, user, password);
   const room = await call(hs, { method: 'POST', path: '/_matrix/client/r0/createRoom', body: { name: 'upgrade test', preset: 'private_chat' }, token });
@@ -48,7 +58,12 @@ export async function seedData(hs: RealHomeserver, user = 'alice'): Promise<Seed
 
 /** Sends a text message into the seed's room; returns the body (for readBack). */
 export async function sendMessage(hs: RealHomeserver, seed: Pick<Seed, 'roomId'>, token: string, body: string): Promise<string> {
-  const sent = await call(hs, { method: 'PUT', path: `/_matrix/client/r0/rooms/${encodeURIComponent(seed.roomId)}/send/m.room.message/txn-${Date.now()}-${Math.random()}`, body: { msgtype: 'm.text', body }, token });
+  const sent = await call(hs, {
+    method: 'PUT',
+    path: `/_matrix/client/r0/rooms/${encodeURIComponent(seed.roomId)}/send/m.room.message/txn-${Date.now()}-${Math.random()}`,
+    body: { msgtype: 'm.text', body },
+    token,
+  });
   return String(sent.event_id);
 }
 
@@ -62,7 +77,8 @@ export async function readBack(hs: RealHomeserver, seed: Seed): Promise<string[]
 
 /** Rows left in background_updates (SQLite), read with the venv's Python in read-only mode. */
 export async function pendingBackgroundUpdates(hs: RealHomeserver): Promise<number> {
-  const script = 'import sqlite3,sys\nc=sqlite3.connect("file:"+sys.argv[1]+"?mode=ro",uri=True,timeout=10)\nprint(c.execute("select count(*) from background_updates").fetchone()[0])';
+  const script =
+    'import sqlite3,sys\nc=sqlite3.connect("file:"+sys.argv[1]+"?mode=ro",uri=True,timeout=10)\nprint(c.execute("select count(*) from background_updates").fetchone()[0])';
   const run = await execa(join(hs.venv, 'bin', 'python'), ['-I', '-c', script, hs.database], { reject: false });
   return run.exitCode === 0 ? Number(String(run.stdout).trim()) : Number.NaN;
 }

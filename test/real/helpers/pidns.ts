@@ -19,12 +19,20 @@ export interface PidNamespace {
 const INIT = 'import os, time\nwhile True:\n    try:\n        os.wait()\n    except ChildProcessError:\n        time.sleep(0.2)\n';
 
 export async function needPidNamespace(t: TestContext): Promise<boolean> {
-  const why = process.getuid?.() !== 0 ? 'not root' : (await execa('unshare', ['-m', '-p', '-f', '--mount-proc', 'true'], { reject: false })).exitCode !== 0 ? 'unshare -m -p --mount-proc failed' : undefined;
+  const why =
+    process.getuid?.() !== 0
+      ? 'not root'
+      : (await execa('unshare', ['-m', '-p', '-f', '--mount-proc', 'true'], { reject: false })).exitCode !== 0
+        ? 'unshare -m -p --mount-proc failed'
+        : undefined;
   return !missingTool(t, why ? `a private pid namespace is needed to show the wizard one homeserver: ${why}` : undefined);
 }
 
 export async function openPidNamespace(): Promise<PidNamespace> {
-  const holder: ResultPromise = execa('unshare', ['-m', '-p', '-f', '--mount-proc', '--propagation', 'private', 'python3', '-I', '-c', INIT], { reject: false, stdin: 'ignore' });
+  const holder: ResultPromise = execa('unshare', ['-m', '-p', '-f', '--mount-proc', '--propagation', 'private', 'python3', '-I', '-c', INIT], {
+    reject: false,
+    stdin: 'ignore',
+  });
   let inner: string | undefined;
   const deadline = Date.now() + 10_000;
   while (!inner) {

@@ -20,7 +20,11 @@ const literal = (text: string): string => `'${text.replace(/'/g, "''")}'`;
 
 /** Runs SQL as the cluster's superuser with the statements on standard input (nothing of them in argv). */
 async function superSqlStdin(cluster: PgCluster, sql: string): Promise<void> {
-  await execa(join(cluster.bin, 'psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', cluster.socketDir, '-p', String(cluster.port), '-U', 'postgres', '-d', 'postgres', '-f', '-'], { input: sql });
+  await execa(
+    join(cluster.bin, 'psql'),
+    ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', cluster.socketDir, '-p', String(cluster.port), '-U', 'postgres', '-d', 'postgres', '-f', '-'],
+    { input: sql },
+  );
 }
 
 /** The role and database of docs/postgres.md (`CREATE DATABASE synapse ENCODING 'UTF8' LC_COLLATE='C' ...`). */
@@ -57,5 +61,10 @@ export async function dbSql(cluster: PgCluster, db: PgDatabase, sql: string): Pr
 
 /** Waits until the fresh database's background updates are done (the preflight rightly refuses meanwhile). */
 export async function waitForPgBackgroundUpdates(cluster: PgCluster, db: PgDatabase, timeoutMs = 180_000): Promise<void> {
-  await waitFor(async () => (await dbSql(cluster, db, 'SELECT count(*) FROM background_updates').catch(() => 'x')).trim() === '0', timeoutMs, 'background updates of the fresh database to finish', 1000);
+  await waitFor(
+    async () => (await dbSql(cluster, db, 'SELECT count(*) FROM background_updates').catch(() => 'x')).trim() === '0',
+    timeoutMs,
+    'background updates of the fresh database to finish',
+    1000,
+  );
 }

@@ -23,8 +23,14 @@ export function needRedis(t: TestContext): boolean {
 function ping(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port }, () => socket.write('PING\r\n'));
-    socket.setTimeout(2000, () => { socket.destroy(); resolve(false); });
-    socket.on('data', (data) => { socket.end(); resolve(data.toString().startsWith('+PONG')); });
+    socket.setTimeout(2000, () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.on('data', (data) => {
+      socket.end();
+      resolve(data.toString().startsWith('+PONG'));
+    });
     socket.on('error', () => resolve(false));
   });
 }
@@ -32,7 +38,11 @@ function ping(port: number): Promise<boolean> {
 export async function startRedis(): Promise<Redis> {
   const dir = await mkdtemp(join(tmpdir(), 'su-redis-'));
   const port = await freePort();
-  const server: ResultPromise = execa('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', join(dir, 'redis.log')], { reject: false, stdin: 'ignore' });
+  const server: ResultPromise = execa(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', join(dir, 'redis.log')],
+    { reject: false, stdin: 'ignore' },
+  );
   try {
     await waitFor(() => ping(port), 30_000, `redis-server to answer PING on port ${port}`, 100);
   } catch (error) {

@@ -30,7 +30,10 @@ export async function realTier(t: TestContext): Promise<Tier | undefined> {
   }
   const releases = answer.releases;
   const pinned = process.env.SYNAPSE_UPGRADE_REAL_PINNED === '1';
-  const resolve = (word: string) => (pinned && word === 'newest' ? VERSIONS.fallback_newest : resolveVersion(word, pinned ? releases.filter((v) => semver.lte(v, VERSIONS.fallback_newest)) : releases));
+  const resolve = (word: string) =>
+    pinned && word === 'newest'
+      ? VERSIONS.fallback_newest
+      : resolveVersion(word, pinned ? releases.filter((v) => semver.lte(v, VERSIONS.fallback_newest)) : releases);
   return {
     releases,
     newest: resolve('newest'),

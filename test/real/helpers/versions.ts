@@ -65,7 +65,11 @@ export function indexReleases(): Promise<IndexAnswer> {
     });
     const line = /Available versions: (.+)/.exec(String(run.stdout))?.[1];
     if (run.exitCode !== 0 || !line) {
-      const tail = String(run.stderr).split('\n').filter((l) => l && !/is ignored|experimental/.test(l)).slice(-2).join(' ');
+      const tail = String(run.stderr)
+        .split('\n')
+        .filter((l) => l && !/is ignored|experimental/.test(l))
+        .slice(-2)
+        .join(' ');
       return { ok: false, why: `the package index could not be asked for matrix-synapse (pip index versions: exit ${run.exitCode}; ${tail || 'no answer'})` };
     }
     return { ok: true, releases: releasesOnly(line.split(',').map((v) => v.trim())) };

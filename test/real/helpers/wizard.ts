@@ -13,7 +13,11 @@ export interface WizardRun {
   ms: number;
 }
 
-export async function runWizard(args: string[], env: Record<string, string>, opts: { ns?: PidNamespace; cwd?: string; timeoutMs?: number } = {}): Promise<WizardRun> {
+export async function runWizard(
+  args: string[],
+  env: Record<string, string>,
+  opts: { ns?: PidNamespace; cwd?: string; timeoutMs?: number } = {},
+): Promise<WizardRun> {
   const cwd = opts.cwd ?? '/';
   const [file, argv] = opts.ns ? opts.ns.wrap(process.execPath, [BIN, ...args], cwd) : [process.execPath, [BIN, ...args]];
   const started = Date.now();

@@ -16,7 +16,14 @@ export interface WorkerLayout {
 
 /** homeserver.yaml with the replication listener, redis and instance_map of docs/workers.md. */
 export function useWorkers(yaml: string, layout: WorkerLayout): string {
-  const replication = ['  - port: ' + layout.replicationPort, "    bind_addresses: ['127.0.0.1']", '    type: http', '    resources:', '      - names: [replication]', ''].join('\n');
+  const replication = [
+    '  - port: ' + layout.replicationPort,
+    "    bind_addresses: ['127.0.0.1']",
+    '    type: http',
+    '    resources:',
+    '      - names: [replication]',
+    '',
+  ].join('\n');
   const withListener = yaml.replace(/^listeners:\n/m, `listeners:\n${replication}`);
   if (withListener === yaml) throw new Error('the generated homeserver.yaml has no listeners: section');
   return `${withListener.trimEnd()}\n\nredis:\n  enabled: true\n  host: 127.0.0.1\n  port: ${layout.redisPort}\n\ninstance_map:\n  main:\n    host: 127.0.0.1\n    port: ${layout.replicationPort}\n`;
@@ -29,21 +36,24 @@ export async function writeWorkerFiles(dir: string, serverName: string, layout: 
   const mainLog = await readFile(join(dir, `${serverName}.log.config`), 'utf8');
   const logConfig = join(dir, `${layout.name}.log.config`);
   await writeFile(logConfig, mainLog.replace(join(dir, 'homeserver.log'), join(dir, `${layout.name}.log`)));
-  await writeFile(join(workers, `${layout.name}.yaml`), [
-    'worker_app: synapse.app.generic_worker',
-    `worker_name: ${layout.name}`,
-    '',
-    'worker_listeners:',
-    '  - type: http',
-    `    port: ${layout.port}`,
-    "    bind_addresses: ['127.0.0.1']",
-    '    resources:',
-    '      - names: [client, federation]',
-    '',
-    `worker_log_config: ${logConfig}`,
-    `worker_pid_file: ${join(dir, `${layout.name}.pid`)}`,
-    '',
-  ].join('\n'));
+  await writeFile(
+    join(workers, `${layout.name}.yaml`),
+    [
+      'worker_app: synapse.app.generic_worker',
+      `worker_name: ${layout.name}`,
+      '',
+      'worker_listeners:',
+      '  - type: http',
+      `    port: ${layout.port}`,
+      "    bind_addresses: ['127.0.0.1']",
+      '    resources:',
+      '      - names: [client, federation]',
+      '',
+      `worker_log_config: ${logConfig}`,
+      `worker_pid_file: ${join(dir, `${layout.name}.pid`)}`,
+      '',
+    ].join('\n'),
+  );
   await writeFile(join(workers, 'main.yaml'), 'worker_app: synapse.app.homeserver\n');
   return workers;
 }
