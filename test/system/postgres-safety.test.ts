@@ -53,7 +53,7 @@ async function ensureCluster(t: Parameters<typeof needPostgres>[0]): Promise<PgC
 function info(args: Record<string, unknown>): DatabaseInfo {
   const result = databaseInfo({
     config: { values: { database: { name: 'psycopg2', args } }, files: [{ path: join(work, 'homeserver.yaml') }] },
-    install: { python: 'python3' },
+    install: { method: 'pip', python: 'python3' },
   } as unknown as Parameters<typeof databaseInfo>[0]);
   if ('error' in result) throw new Error(result.error);
   return result;
