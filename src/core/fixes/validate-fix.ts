@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { addProblem, fields, parseInside, text, words } from '../notes/yaml-schema.js';
+import { addProblem, fields, parseInside, regexText, text, words } from '../notes/yaml-schema.js';
 import { TRANSFORMS } from './transforms.js';
 import { FIX_SCOPES, type FixOp } from './types.js';
 
@@ -25,19 +25,7 @@ const transformName = text.check(
     error: (iss) => `with names an unknown transform ${JSON.stringify(iss.input)} (known: ${Object.keys(TRANSFORMS).join(', ')})`,
   }),
 );
-const regexText = text.check(
-  z.refine(
-    (pattern) => {
-      try {
-        new RegExp(pattern);
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    { error: 'unless_matches is not a valid regular expression' },
-  ),
-);
+const unlessPattern = regexText('unless_matches is not a valid regular expression');
 
 const renameFix = z.pipe(
   fields('a rename fix', {
@@ -71,7 +59,7 @@ const moveFix = z.pipe(
 );
 
 const deleteFix = z.pipe(
-  fields('a delete fix', { delete: keyPath('delete', true), unless_matches: z.optional(regexText), in: scopes }),
+  fields('a delete fix', { delete: keyPath('delete', true), unless_matches: z.optional(unlessPattern), in: scopes }),
   z.transform((f): FixOp => ({
     op: 'delete',
     path: f.delete,

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { DATABASE_ENGINES, NOTE_METHODS, KEY_SCOPES, PLATFORM_COMPONENTS, RESTART_MANAGERS, type Check, type KeyScope } from './types.js';
-import { addProblem, fields, nameOf, parseInside, scalar, text, words } from './yaml-schema.js';
+import { addProblem, fields, nameOf, parseInside, regexText, scalar, text, words } from './yaml-schema.js';
 
 /** The checks a note can make (steps/README.md), as schemas. A list of checks is read as `all`. */
 
@@ -20,19 +20,7 @@ export const platformVersion = z
 
 /** `present`, `absent` and `truthy` say only `true`; the opposite is written with `not:`. */
 const onlyTrue = z.literal(true, { error: (iss) => `${nameOf(iss.path)} must be true (use not: or another test)` });
-const regexText = text.check(
-  z.refine(
-    (pattern) => {
-      try {
-        new RegExp(pattern);
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    { error: (iss) => `matches: ${JSON.stringify(iss.input)} is not a valid regular expression` },
-  ),
-);
+const matchesPattern = regexText((iss) => `matches: ${JSON.stringify(iss.input)} is not a valid regular expression`);
 
 const keyPattern = text.check(
   z.refine((key) => PATTERN.test(key), { error: (iss) => `${JSON.stringify(iss.input)} is not a dotted key pattern like listeners.*.resources.*.names` }),
@@ -43,7 +31,7 @@ const keyTests = {
   truthy: z.optional(onlyTrue),
   equals: z.optional(scalar),
   contains: z.optional(scalar),
-  matches: z.optional(regexText),
+  matches: z.optional(matchesPattern),
 };
 
 /** `{ config: a.dotted.key, <test>: value }`, and the same for the other scopes; no test means `present`. */

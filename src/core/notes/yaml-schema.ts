@@ -39,6 +39,22 @@ export function fields<S extends z.core.$ZodLooseShape>(what: string, shape: S) 
 export const text = z.string().check(z.refine((s) => s.trim() !== '', { error: (iss) => `${nameOf(iss.path)} must be a non-empty text` }));
 
 /** A list of allowed words; a single word is read as a list of one. */
+/** A text that compiles as a regular expression; `error` words the problem for the key that holds it. */
+export const regexText = (error: string | ((iss: { input: unknown }) => string)) =>
+  text.check(
+    z.refine(
+      (pattern) => {
+        try {
+          new RegExp(pattern);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { error },
+    ),
+  );
+
 export const words = <const T extends readonly [string, ...string[]]>(allowed: T) =>
   z.pipe(
     z.transform((v: unknown) => (Array.isArray(v) ? v : [v])),
