@@ -30,6 +30,10 @@ export interface CliOptions {
   container?: string;
   target: string | undefined;
   url: string | undefined;
+  /** `--workers-only`: this host holds only workers; their code goes to the version the main process runs (`--main-url`). */
+  workersOnly: boolean;
+  /** `--main-url URL`: the main process's base URL, read for its version by `--workers-only`. */
+  mainUrl: string | undefined;
   stateDir: string | undefined;
   yes: boolean;
   dryRun: boolean;
@@ -63,6 +67,8 @@ const OPTIONS = {
   container: { type: 'string' },
   target: { type: 'string' },
   url: { type: 'string' },
+  'workers-only': { type: 'boolean' },
+  'main-url': { type: 'string' },
   'state-dir': { type: 'string' },
   yes: { type: 'boolean', short: 'y' },
   'dry-run': { type: 'boolean' },
@@ -81,8 +87,8 @@ const OPTIONS = {
   version: { type: 'boolean' },
 } as const;
 
-/** `--url`: http(s) only, and never with a user or password in it (it would be echoed and kept in logs; Synapse needs none). */
-function checkUrl(url: string): void {
+/** `--url`/`--main-url`: http(s) only, and never with a user or password in it (it would be echoed and kept in logs; Synapse needs none). */
+function checkUrl(url: string, option = '--url'): void {
   // Whatever sits between `//` and the last `@` before the path is credentials: never shown.
   const shown = url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1***@');
   let parsed: URL | undefined;
@@ -93,11 +99,11 @@ function checkUrl(url: string): void {
   }
   if (shown !== url || (parsed && (parsed.username || parsed.password))) {
     throw usageError(
-      `--url ${shown} has a user name or password in it; the wizard does not send credentials to Synapse and will not show or keep them.`,
-      'Give the URL without user:password@ (for example --url http://127.0.0.1:8008).',
+      `${option} ${shown} has a user name or password in it; the wizard does not send credentials to Synapse and will not show or keep them.`,
+      `Give the URL without user:password@ (for example ${option} http://127.0.0.1:8008).`,
     );
   }
-  if (!parsed || !/^https?:$/.test(parsed.protocol) || !/^https?:\/\/[^/]+/i.test(url)) throw usageError(`--url ${shown} is not an http(s) URL.`);
+  if (!parsed || !/^https?:$/.test(parsed.protocol) || !/^https?:\/\/[^/]+/i.test(url)) throw usageError(`${option} ${shown} is not an http(s) URL.`);
 }
 
 /** Our own sentence for a mistyped or misused option, naming the nearest real option. */
@@ -123,6 +129,37 @@ function optionError(error: Error & { code?: string }): Error {
   return usageError(error.message.replace(/^TypeError \[\w+\]: /, ''), 'See synapse-upgrade --help.');
 }
 
+/** The commands that can run a workers-only session (the rollback and status of one read its journal). */
+const WORKERS_ONLY_COMMANDS: readonly Command[] = ['wizard', 'plan', 'resume'];
+
+/** `--workers-only` needs `--main-url` (and the reverse), on a command that upgrades, and not with a Docker container. */
+function checkWorkersOnly(command: Command, v: { 'workers-only'?: boolean; 'main-url'?: string; container?: string; method?: string }): void {
+  const workersOnly = v['workers-only'] === true;
+  const mainUrl = v['main-url'];
+  if (!workersOnly && mainUrl === undefined) return;
+  if (!workersOnly)
+    throw usageError(
+      '--main-url is only used with --workers-only (a host that holds only workers).',
+      'Add --workers-only on a workers-only host, or leave out --main-url (on the main host, --url is the listener to check).',
+    );
+  if (mainUrl === undefined)
+    throw usageError(
+      "--workers-only needs --main-url: the workers' code goes to the version the main process runs, read at its URL.",
+      'Give the base URL of the main process, for example --workers-only --main-url http://10.0.0.1:8008.',
+    );
+  checkUrl(mainUrl, '--main-url');
+  if (!WORKERS_ONLY_COMMANDS.includes(command))
+    throw usageError(
+      `--workers-only is not an option of synapse-upgrade ${command}.`,
+      `Use it with the wizard, plan or resume${command === 'rollback' || command === 'status' ? `; ${command} finds a workers-only session in its journal` : ''}.`,
+    );
+  if (v.container !== undefined || v.method === 'docker')
+    throw usageError(
+      '--workers-only upgrades workers run from a virtualenv (pip, git or the Debian package), not a Docker container.',
+      'Leave out --container and --method docker.',
+    );
+}
+
 export function parseCli(argv: readonly string[]): CliOptions {
   const first = argv[0];
   const command: Command = first && (COMMANDS as readonly string[]).includes(first) ? (first as Command) : 'wizard';
@@ -139,6 +176,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
   }
   const v = parsed.values;
   if (v.url !== undefined) checkUrl(v.url);
+  checkWorkersOnly(command, v);
   return {
     command,
     configPaths: v.config ?? [],
@@ -147,6 +185,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
     ...(v.container !== undefined ? { container: parseContainer(v.container) } : {}),
     target: v.target,
     url: v.url,
+    workersOnly: v['workers-only'] ?? false,
+    mainUrl: v['main-url'],
     stateDir: v['state-dir'],
     yes: v.yes ?? false,
     dryRun: v['dry-run'] ?? false,
@@ -176,6 +216,8 @@ function defaults(): Omit<CliOptions, 'command'> {
     venv: undefined,
     target: undefined,
     url: undefined,
+    workersOnly: false,
+    mainUrl: undefined,
     stateDir: undefined,
     yes: false,
     dryRun: false,

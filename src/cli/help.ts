@@ -10,6 +10,9 @@ Usage:
                                          Synapse's, from any registry); implies --method docker
         --target VERSION | latest        the version to upgrade to
         --url URL                        base URL of a listener with the \`client\` resource
+        --workers-only --main-url URL    a host with only workers (configs and a virtualenv): upgrade its code
+                                         to the version the main process answers at URL (never ahead of it),
+                                         restart only the workers and check each over its own listener
         --state-dir DIR                  where journals, transcripts and backups live
                                          (default: $SYNAPSE_UPGRADE_STATE_DIR, else ~/.local/state/synapse-upgrade)
     -y, --yes                            non-interactive: take the safe default at every question,
@@ -47,8 +50,11 @@ Usage:
 Examples:
   synapse-upgrade                                   # find the install, choose a version, upgrade
   synapse-upgrade --target 1.47.0 --yes             # unattended, e.g. from a fleet tool
+  synapse-upgrade --workers-only --main-url http://10.0.0.1:8008 --yes --json   # a worker host, after its main
   synapse-upgrade --venv ~/synapse/env -c ~/synapse/homeserver.yaml --dry-run
 
+With --json the last line is the result: outcome, exitCode, from, to, downtimeMs, rolledBack, notesRefused
+(and workersVerified on a workers-only host); docs/json-events.md.
 Exit codes: 0 upgraded and verified (or already at the target); 1 the upgrade failed;
 2 bad input or usage; 3 interrupted and resumable; 4 refused by a check or a note.
 A failure after the restart offers the rollback at once (with --yes it is done; the exit stays 1).

@@ -10,6 +10,7 @@ export function wizardOptions(opts: CliOptions): WizardOptions {
     ...(opts.configPaths.length ? { configPaths: opts.configPaths } : {}),
     ...(opts.target ? { target: opts.target } : {}),
     ...(opts.url ? { url: opts.url } : {}),
+    ...(opts.workersOnly && opts.mainUrl ? { workersOnly: { mainUrl: opts.mainUrl } } : {}),
     ...(opts.stateDir ? { stateDir: opts.stateDir } : {}),
     ...(opts.backupDir ? { backupDir: opts.backupDir } : {}),
     ...(opts.noBackup ? { noBackup: true } : {}),

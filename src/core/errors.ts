@@ -18,14 +18,20 @@ export class AdminError extends Error {
   readonly nextStep: string | undefined;
   /** A stable name for errors the wizard reacts to (e.g. `no-install`). */
   readonly code: string | undefined;
+  /** The ids of the upgrade notes that caused this refusal (the result's `notesRefused`). */
+  readonly notes: string[] | undefined;
 
-  constructor(message: string, opts: { exitCode?: ExitCodeValue; serverState?: string; nextStep?: string; code?: string; cause?: unknown } = {}) {
+  constructor(
+    message: string,
+    opts: { exitCode?: ExitCodeValue; serverState?: string; nextStep?: string; code?: string; cause?: unknown; notes?: string[] } = {},
+  ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'AdminError';
     this.exitCode = opts.exitCode ?? ExitCode.failed;
     this.serverState = opts.serverState;
     this.nextStep = opts.nextStep;
     this.code = opts.code;
+    this.notes = opts.notes;
   }
 }
 

@@ -23,10 +23,20 @@ export interface InstallSummary {
   configPaths: string[];
   url: string | undefined;
   venv?: string;
+  /** A workers-only host (`--workers-only`): the main process's URL its version is read from. */
+  workersOnly?: { mainUrl: string };
 }
 
 export type Outcome = 'upgraded' | 'already-current' | 'failed' | 'aborted' | 'dry-run' | 'interrupted' | 'abandoned' | 'rolled-back';
 
+/** A worker checked over its own listener at the end of a session: it answered `version`. */
+export interface VerifiedWorker {
+  name: string;
+  url: string;
+  version: string;
+}
+
+/** How a session ended; the `result` event carries it (docs/json-events.md: the automation contract). */
 export interface Result {
   outcome: Outcome;
   exitCode: number;
@@ -34,6 +44,12 @@ export interface Result {
   to: string | undefined;
   totalMs: number;
   downtimeMs: number | undefined;
+  /** The old version was put back (by the rollback after a failure, or by `synapse-upgrade rollback`) and proven serving. */
+  rolledBack: boolean;
+  /** The ids of the notes that stopped the session (refused under --yes, or stopped at by the admin); [] otherwise. */
+  notesRefused: string[];
+  /** A workers-only session: the workers that answered the target over their own listener (absent otherwise). */
+  workersVerified?: VerifiedWorker[];
   lines: string[];
 }
 

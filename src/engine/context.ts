@@ -15,6 +15,11 @@ export interface WizardOptions {
   configPaths?: string[];
   target?: string;
   url?: string;
+  /**
+   * `--workers-only --main-url URL`: this host holds only workers. Their code goes to the version the main process
+   * answers at `mainUrl` (never ahead of it), only the workers restart, and each is verified over its own listener.
+   */
+  workersOnly?: { mainUrl: string };
   stateDir?: string;
   yes: boolean;
   dryRun: boolean;
@@ -77,6 +82,8 @@ export interface SessionContext {
   plan?: MethodPlan;
   /** Set by the notes step when the admin accepts the config fixes: written by the config-fix step. */
   configFixes?: import('../core/fixes/types.js').FixPlan;
+  /** A workers-only session: the workers that answered the target over their own listener (the result's workersVerified). */
+  workersVerified?: import('../core/events.js').VerifiedWorker[];
   /** Lines the steps add to the final summary. */
   summary: string[];
 }

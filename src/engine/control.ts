@@ -96,6 +96,8 @@ export class SessionControl {
         to: undefined,
         totalMs: 0,
         downtimeMs: undefined,
+        rolledBack: false,
+        notesRefused: [],
         lines: [`Interrupted (${reason}) before anything was changed.`],
       };
       this.emit?.({ type: 'result', result });

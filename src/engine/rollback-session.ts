@@ -31,7 +31,17 @@ export async function runRollbackSession(opts: WizardOptions, deps: WizardDeps):
   let to: string | undefined;
   let homeserverLock: HomeserverLock | undefined;
   const finish = async (outcome: Result['outcome'], exitCode: number, lines: string[], downtimeMs?: number): Promise<Result> => {
-    const result: Result = { outcome, exitCode, from, to, totalMs: Date.now() - started, downtimeMs, lines };
+    const result: Result = {
+      outcome,
+      exitCode,
+      from,
+      to,
+      totalMs: Date.now() - started,
+      downtimeMs,
+      rolledBack: outcome === 'rolled-back',
+      notesRefused: [],
+      lines,
+    };
     if (outcome !== 'aborted') await tracker.recorder?.finish(outcome).catch(() => {});
     await transcript?.close();
     homeserverLock?.release();

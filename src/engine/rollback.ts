@@ -341,9 +341,9 @@ export async function askRollback(input: RollbackInput, plan: RollbackPlan, why:
  * Called by the wizard when a step after the install fails: offers the rollback at once (with
  * --yes it is done). Returns lines for the result; never throws (a failed rollback is reported).
  */
-export async function offerRollbackAfterFailure(ctx: SessionContext, reason: string): Promise<string[]> {
+export async function offerRollbackAfterFailure(ctx: SessionContext, reason: string): Promise<{ lines: string[]; rolledBack: boolean }> {
   const started = (id: StepId): boolean => !!ctx.tracker.recorder?.journal.steps.some((s) => s.id === id);
-  if (!started('restart') || ctx.runner.dryRun) return [];
+  if (!started('restart') || ctx.runner.dryRun) return { lines: [], rolledBack: false };
   const input: RollbackInput = {
     picture: ctx.picture,
     method: ctx.method,
@@ -359,18 +359,21 @@ export async function offerRollbackAfterFailure(ctx: SessionContext, reason: str
   };
   try {
     const plan = await planFor(input);
-    if (plan.blocked) return [`No automatic rollback: ${plan.blocked}.`];
+    if (plan.blocked) return { lines: [`No automatic rollback: ${plan.blocked}.`], rolledBack: false };
     if (!(await askRollback(input, plan, `The upgrade to ${ctx.decision.target} failed: ${reason}`))) {
-      return ['The rollback was declined: everything was left as it is. `synapse-upgrade rollback` puts the old version back later.'];
+      return {
+        lines: ['The rollback was declined: everything was left as it is. `synapse-upgrade rollback` puts the old version back later.'],
+        rolledBack: false,
+      };
     }
     const outcome = await runRollback(input, plan);
-    return [`Rolled back to ${ctx.from}.`, ...outcome.lines];
+    return { lines: [`Rolled back to ${ctx.from}.`, ...outcome.lines], rolledBack: true };
   } catch (error) {
     await ctx.tracker.fail(error instanceof Error ? (error.message.split('\n')[0] ?? 'rollback failed') : 'rollback failed');
     const lines =
       error instanceof AdminError
         ? [error.message, ...(error.serverState ? [`Server state: ${error.serverState}`] : []), ...(error.nextStep ? [`Next: ${error.nextStep}`] : [])]
         : [String(error)];
-    return ['The rollback failed too:', ...lines];
+    return { lines: ['The rollback failed too:', ...lines], rolledBack: false };
   }
 }

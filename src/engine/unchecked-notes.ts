@@ -39,7 +39,8 @@ export function uncheckedItems(coverage: CoverageReport): { id: string; text: st
  */
 export async function acknowledgeUnchecked(coverage: CoverageReport, opts: WizardOptions, ask: Ask): Promise<string[]> {
   const done: string[] = [];
-  for (const item of uncheckedItems(coverage)) {
+  const items = uncheckedItems(coverage);
+  for (const item of items) {
     if (opts.acceptUncheckedNotes) {
       done.push(item.id);
       continue;
@@ -47,6 +48,7 @@ export async function acknowledgeUnchecked(coverage: CoverageReport, opts: Wizar
     if (opts.yes) {
       throw new AdminError(`Refused: ${item.text.replace(/^\[unchecked\] /, '')}.`, {
         exitCode: ExitCode.refused,
+        notes: items.map((i) => i.id),
         serverState: 'nothing was changed',
         nextStep: `Read those notes (${coverage.readAt[0] ?? 'docs/upgrade.md'}), deal with what they ask, then run again with --accept-unchecked-notes.`,
       });
@@ -62,7 +64,12 @@ export async function acknowledgeUnchecked(coverage: CoverageReport, opts: Wizar
       safeDefault: 'ack',
     });
     if (answer !== 'ack')
-      throw new AdminError(`Stopped at ${item.id} at your request.`, { exitCode: ExitCode.refused, code: 'stopped', serverState: 'nothing was changed' });
+      throw new AdminError(`Stopped at ${item.id} at your request.`, {
+        exitCode: ExitCode.refused,
+        code: 'stopped',
+        serverState: 'nothing was changed',
+        notes: [item.id],
+      });
     done.push(item.id);
   }
   return done;

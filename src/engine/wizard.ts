@@ -51,8 +51,22 @@ export async function runWizard(opts: WizardOptions, deps: WizardDeps): Promise<
   let to: string | undefined;
   let lock: HeldLock | undefined;
   let ctx: SessionContext | undefined;
+  let rolledBack = false;
+  let notesRefused: string[] = [];
   const finish = async (outcome: Outcome, exitCode: number, lines: string[], downtimeMs?: number): Promise<Result> => {
-    const result: Result = { outcome, exitCode, from, to, totalMs: Date.now() - started, downtimeMs, lines };
+    const workersVerified = ctx?.workersVerified;
+    const result: Result = {
+      outcome,
+      exitCode,
+      from,
+      to,
+      totalMs: Date.now() - started,
+      downtimeMs,
+      rolledBack,
+      notesRefused,
+      ...(opts.workersOnly ? { workersVerified: workersVerified ?? [] } : {}),
+      lines,
+    };
     await tracker.recorder?.finish(outcome).catch(() => {});
     await transcript?.close();
     lock?.release();
@@ -62,6 +76,8 @@ export async function runWizard(opts: WizardOptions, deps: WizardDeps): Promise<
   try {
     tracker.announce(UPGRADE_STEP_IDS);
     await tracker.start('detect');
+    if (opts.workersOnly)
+      throw new AdminError('--workers-only is not available in this build yet.', { exitCode: ExitCode.usage, serverState: 'nothing was changed' });
     const { picture, options } = await detectOrDemo(opts, deps);
     from = picture.install.installedVersion;
     const summary = summarize(picture);
@@ -143,13 +159,18 @@ export async function runWizard(opts: WizardOptions, deps: WizardDeps): Promise<
     );
   } catch (error) {
     const lines = describeError(error);
+    if (error instanceof AdminError && error.notes) notesRefused = [...error.notes];
     // Detached (SIGHUP, SIGTERM, "leave it running"): the control's handler writes the journal and the result.
     if (error instanceof AdminError && error.code === 'interrupted' && deps.control) return deps.control.ended;
     if (error instanceof SessionEnded) return finish(error.outcome, error.exitCode, lines);
     if (error instanceof AdminError && error.code === 'stopped') return finish('aborted', error.exitCode, lines);
     await tracker.fail(lines[0] ?? 'failed');
     // A failure after the restart began: offer the rollback at once (automatic with --yes; exit stays 1).
-    if (ctx) lines.push(...(await offerRollbackAfterFailure(ctx, lines[0] ?? 'failed')));
+    if (ctx) {
+      const rollback = await offerRollbackAfterFailure(ctx, lines[0] ?? 'failed');
+      rolledBack = rollback.rolledBack;
+      lines.push(...rollback.lines);
+    }
     // Whatever happened, a Synapse the wizard stopped is not left down (server-up.ts).
     if (ctx) lines.push(...(await bringServerUp(ctx).catch(() => [])));
     if (transcript?.path) lines.push(`Full transcript: ${transcript.path}`);

@@ -67,7 +67,10 @@ test('questions come and go; the result ends waiting and running', () => {
   view = reduceView(view, { type: 'waiting', elapsedMs: 3000, logLines: ['Applying schema deltas for v65'], progress: 'migrating' });
   assert.equal(view.waiting?.elapsedMs, 3000);
   assert.deepEqual(view.tail, ['Applying schema deltas for v65']);
-  view = reduceView(view, { type: 'result', result: { outcome: 'upgraded', exitCode: 0, from: '1', to: '2', totalMs: 1, downtimeMs: 1, lines: [] } });
+  view = reduceView(view, {
+    type: 'result',
+    result: { outcome: 'upgraded', exitCode: 0, from: '1', to: '2', totalMs: 1, downtimeMs: 1, rolledBack: false, notesRefused: [], lines: [] },
+  });
   assert.equal(view.waiting, undefined);
   assert.equal(view.result?.outcome, 'upgraded');
 });

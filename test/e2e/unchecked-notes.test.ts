@@ -62,6 +62,9 @@ test('stand-in: a target beyond the notes data shows its own upgrade.md sections
   assert.deepEqual(coverage?.unchecked, [{ version: '1.48.0', heading: 'Upgrading to v1.48.0', text: 'Stand-in: set `x` first.', truncated: false }]);
   assert.match(lastResult(refused.stdout), /Refused: v1\.48\.0: Upgrading to v1\.48\.0 .*not checked against this server/);
   assert.match(lastResult(refused.stdout), /--accept-unchecked-notes/);
+  // The automation contract: the result names what refused it, and nothing was rolled back.
+  const result = (JSON.parse(refused.stdout.trim().split('\n').at(-1)!) as { result: Record<string, unknown> }).result;
+  assert.deepEqual([result.outcome, result.notesRefused, result.rolledBack], ['failed', ['unchecked:1.48.0'], false]);
   const accepted = await runCli(['--venv', hs.venv, '--target', '1.48.0', '--yes', '--dry-run', '--accept-unchecked-notes'], env(cache, 'state-b'));
   assert.equal(accepted.exitCode, 0, accepted.stdout + accepted.stderr);
   assert.match(accepted.stdout, /NOT COVERED: the notes data of this tool stops at 1\.47\.0; releases after 1\.47\.0 up to 1\.48\.0/);

@@ -143,6 +143,8 @@ test('the result is shown', async () => {
       to: '1.47.0',
       totalMs: 1,
       downtimeMs: 1,
+      rolledBack: false,
+      notesRefused: [],
       lines: ['Synapse now runs 1.47.0 (was 1.46.0).', 'Downtime 1.0 s'],
     },
   });

@@ -15,7 +15,20 @@ const events: WizardEvent[] = [
   { type: 'waiting', elapsedMs: 13000, logLines: [], progress: 'migrating the database schema to v65' },
   { type: 'question', question: { id: 'confirm', text: 'Go?', details: ['1. pip'], choices: [] } },
   { type: 'answer', questionId: 'confirm', value: 'yes' },
-  { type: 'result', result: { outcome: 'upgraded', exitCode: 0, from: '1.46.0', to: '1.47.0', totalMs: 1, downtimeMs: 1, lines: ['Synapse now runs 1.47.0'] } },
+  {
+    type: 'result',
+    result: {
+      outcome: 'upgraded',
+      exitCode: 0,
+      from: '1.46.0',
+      to: '1.47.0',
+      totalMs: 1,
+      downtimeMs: 1,
+      rolledBack: false,
+      notesRefused: [],
+      lines: ['Synapse now runs 1.47.0'],
+    },
+  },
 ];
 
 test('the plain renderer writes one line per event, no escape codes, and throttles waiting', () => {

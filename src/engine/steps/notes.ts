@@ -99,6 +99,8 @@ export async function reviewNotes(ctx: SessionContext): Promise<NotesReview> {
   }
   const acknowledged: string[] = [];
   const asked = [...results.filter(needsAck), ...results.filter((r) => needsJudgement(r, notes.get(r.id)))];
+  // Under --yes every breaking note not accepted refuses: all of them are named (the result's notesRefused).
+  const refusing = opts.yes && !opts.acceptAllNotes ? asked.filter((r) => r.severity === 'breaking' && !accepted.has(r.id)).map((r) => r.id) : [];
   for (const r of asked) {
     const judge = r.applies === 'unknown';
     if (opts.acceptAllNotes || accepted.has(r.id)) {
@@ -107,8 +109,10 @@ export async function reviewNotes(ctx: SessionContext): Promise<NotesReview> {
     }
     if (opts.yes && r.severity === 'breaking') {
       const how = judge ? 'may apply to this server (no check can decide it)' : `applies to this server${r.findings[0] ? ` (${where(r)[0]})` : ''}`;
-      throw new AdminError(`Refused by a note: "${r.title}" (${r.id}, v${r.version}) is breaking and ${how}.`, {
+      const others = refusing.filter((id) => id !== r.id);
+      throw new AdminError(`Refused by a note: "${r.title}" (${r.id}, v${r.version}) is breaking and ${how}.${others.length ? ` Also refused: ${others.join(', ')}.` : ''}`, {
         exitCode: ExitCode.refused,
+        notes: refusing,
         serverState: 'nothing was changed',
         nextStep: `Do what it asks (${notes.get(r.id)?.action.trim().split('\n')[0] ?? 'see the note'}), then run again with --accept-notes ${r.id}.`,
       });
@@ -129,7 +133,8 @@ export async function reviewNotes(ctx: SessionContext): Promise<NotesReview> {
       ],
       safeDefault: 'ack',
     });
-    if (answer !== 'ack') throw new AdminError(`Stopped at note ${r.id} at your request.`, { exitCode: ExitCode.refused, code: 'stopped', serverState: 'nothing was changed' });
+    if (answer !== 'ack')
+      throw new AdminError(`Stopped at note ${r.id} at your request.`, { exitCode: ExitCode.refused, code: 'stopped', serverState: 'nothing was changed', notes: [r.id] });
     acknowledged.push(r.id);
   }
   ctx.configFixes = await offerConfigFixes({ opts, deps, picture, from: picture.install.installedVersion, to: target }, results, notes);
