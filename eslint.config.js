@@ -22,6 +22,13 @@ const SPAWNING = {
   message: 'One runner spawns every process: src/system/runner.ts (read-only ones: src/system/probe.ts).',
 };
 
+/** The engine and the CLI see an install method through its interface (types.ts) and the registry only. */
+const METHOD_INTERNALS = {
+  group: ['**/methods/pip*', '**/methods/git*', '**/methods/debian*', '**/methods/docker*', '**/methods/restart/docker*'],
+  message:
+    'One install method\'s own code stays behind the InstallMethod interface: use src/methods/registry.ts and types.ts (docs/ARCHITECTURE.md, "An install method").',
+};
+
 const restrict = (files, patterns) => ({ files, rules: { 'no-restricted-imports': ['error', { patterns }] } });
 
 export default tseslint.config(
@@ -74,6 +81,7 @@ export default tseslint.config(
   restrict(['src/config/**'], [...above('config'), RENDERING, SPAWNING]),
   restrict(['src/system/**'], [...above('config', 'system'), RENDERING]),
   restrict(['src/methods/**'], [...above('config', 'system', 'methods'), RENDERING, SPAWNING]),
-  restrict(['src/engine/**'], [...above('config', 'system', 'methods', 'engine'), RENDERING, SPAWNING]),
+  restrict(['src/engine/**'], [...above('config', 'system', 'methods', 'engine'), METHOD_INTERNALS, RENDERING, SPAWNING]),
   restrict(['src/ui/**'], [...above('ui'), SPAWNING]),
+  restrict(['src/cli/**'], [METHOD_INTERNALS]),
 );

@@ -4,9 +4,8 @@ import { loadHomeserverConfig, type HomeserverConfig } from '../config/homeserve
 import { clientListenerUrl } from '../config/listener.js';
 import { homeserverLogFile } from '../config/log-file.js';
 import { completeInstall, detectInstall, installLocation, type DetectOptions } from '../methods/detect.js';
-import { visiblePath } from '../methods/docker-detect.js';
 import { hostViewOf } from '../methods/registry.js';
-import type { Install } from '../methods/types.js';
+import type { Install, ProcessWatch } from '../methods/types.js';
 import { probeServerVersion, type VersionProbe } from '../system/http.js';
 
 /** Everything the wizard knows about the server before it changes anything. */
@@ -18,9 +17,10 @@ export interface ServerPicture {
   urlEvidence: string;
   running: VersionProbe;
   logFile: string | undefined;
+  /** The config's pid file as this host sees it; none when the method watches the process its own way. */
   pidFile: string | undefined;
-  /** A Docker install's container (whether Synapse runs is its state, not a pid file). */
-  container?: string;
+  /** The method's own word on whether Synapse runs (Docker: the container's state, not a pid file). */
+  processWatch?: ProcessWatch;
   /** Every plausible install found (the chosen one first), and what was looked at. */
   detection?: { candidates: Install[]; ambiguous: boolean; looked: string[] };
 }
@@ -57,6 +57,7 @@ export async function inspectServer(opts: InspectOptions): Promise<ServerPicture
     urlEvidence = `listener at ${listener.file}${listener.line ? `:${listener.line}` : ''}`;
   }
   const running = await probeServerVersion(url);
+  const view = hostViewOf(install);
   const pidFile = config.get('pid_file');
   const serverName = config.get('server_name');
   return {
@@ -67,8 +68,8 @@ export async function inspectServer(opts: InspectOptions): Promise<ServerPicture
     urlEvidence,
     running,
     logFile: await homeserverLogFile(config),
-    pidFile: typeof pidFile === 'string' && install.method !== 'docker' ? visiblePath(install, pidFile) : undefined,
-    ...(install.method === 'docker' ? { container: install.container } : {}),
+    pidFile: typeof pidFile === 'string' && !view.process ? view.path(pidFile) : undefined,
+    ...(view.process ? { processWatch: view.process } : {}),
     detection: { candidates: detection.candidates, ambiguous: detection.ambiguous, looked: detection.looked },
   };
 }

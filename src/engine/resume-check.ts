@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { ResumeRule } from '../core/steps.js';
 import { sameVersion } from '../core/version.js';
-import { containerRunning } from '../methods/docker-detect.js';
+import type { ProcessWatch } from '../methods/types.js';
 import { probeServerVersion } from '../system/http.js';
 import { outageInLog } from '../system/log-times.js';
 import type { Journal } from '../system/journal.js';
@@ -11,9 +11,9 @@ import type { ResumeDecision, ResumeFacts } from './resume-decision.js';
 import { waitUntilReady } from './wait-ready.js';
 
 /** Whether the process in Synapse's pid file runs: 'gone' only when there is a pid file and nothing alive behind it. */
-async function serverPid(pidFile: string | undefined, container?: string): Promise<'alive' | 'gone' | 'unknown'> {
-  if (container) {
-    const running = await containerRunning(container);
+async function serverPid(pidFile: string | undefined, watch?: ProcessWatch): Promise<'alive' | 'gone' | 'unknown'> {
+  if (watch) {
+    const running = await watch.running();
     return running === undefined ? 'unknown' : running ? 'alive' : 'gone';
   }
   if (!pidFile) return 'unknown';
@@ -32,7 +32,7 @@ export async function recheck(rule: ResumeRule, ctx: SessionContext): Promise<Re
       const answer = probe.ok ? probe.answer : undefined;
       return answer && sameVersion(answer.version, target)
         ? { answer }
-        : { answer, serverProcess: await serverPid(ctx.picture.pidFile, ctx.picture.container) };
+        : { answer, serverProcess: await serverPid(ctx.picture.pidFile, ctx.picture.processWatch) };
     }
     default:
       return {};
@@ -71,7 +71,7 @@ export async function applyDone(decision: Extract<ResumeDecision, { kind: 'done'
     url: picture.url,
     logFile: picture.logFile,
     pidFile: picture.pidFile,
-    container: picture.container,
+    processWatch: picture.processWatch,
     emit: deps.emit,
     ask: deps.ask,
     restartDone: () => true,

@@ -276,7 +276,7 @@ export async function runRollback(input: RollbackInput, plan: RollbackPlan): Pro
         url: picture.url,
         logFile: picture.logFile,
         pidFile: picture.pidFile,
-        container: picture.container,
+        processWatch: picture.processWatch,
         emit: input.deps.emit,
         ask: input.deps.ask,
         restartDone: () => restartDone,

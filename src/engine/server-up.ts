@@ -4,7 +4,6 @@ import { displayArgv, shellQuote } from '../system/redact.js';
 import { releaseStateRoom } from '../system/state-reserve.js';
 import type { SessionContext } from './context.js';
 import { serverProcessAlive } from './wait-ready.js';
-import { containerRunning } from '../methods/docker-detect.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -14,7 +13,7 @@ export const typed = (spec: CommandSpec): string => `${spec.cwd ? `cd ${shellQuo
 /** Up: it answers over HTTP, or the process in its pid file runs (a migration may keep it silent). */
 async function isUp(ctx: SessionContext): Promise<boolean> {
   if ((await probeServerVersion(ctx.picture.url, 2000)).ok) return true;
-  return (await serverProcessAlive(ctx.picture.pidFile, ctx.picture.container)) === true;
+  return (await serverProcessAlive(ctx.picture.pidFile, ctx.picture.processWatch)) === true;
 }
 
 /**
@@ -26,12 +25,9 @@ async function isUp(ctx: SessionContext): Promise<boolean> {
 export async function bringServerUp(ctx: SessionContext, timeoutMs = 120_000): Promise<string[]> {
   const began = ctx.tracker.recorder?.journal.steps.some((s) => s.id === 'restart');
   if (ctx.runner.dryRun || !began || (await isUp(ctx))) return [];
-  // A Docker container that is there but stopped is started as it is; only a missing one is created again.
-  const container = ctx.picture.container;
-  const spec =
-    container && (await containerRunning(container)) === false
-      ? { argv: ['docker', 'start', container], title: `Start the container ${container}` }
-      : ctx.method.restartCommand(ctx.picture.install);
+  // The method may start a stopped Synapse as it is (a Docker container that is there but stopped); else the restart command.
+  const watch = ctx.picture.processWatch;
+  const spec = (await ctx.method.startStoppedCommand?.(ctx.picture.install)) ?? ctx.method.restartCommand(ctx.picture.install);
   const command = typed(spec);
   ctx.deps.emit({ type: 'message', level: 'warn', text: `Synapse is not running after the failure. Starting the installed version again: ${command}` });
   await releaseStateRoom(ctx.sessionDir);
@@ -41,12 +37,12 @@ export async function bringServerUp(ctx: SessionContext, timeoutMs = 120_000): P
     while (Date.now() < deadline) {
       const probe = await probeServerVersion(ctx.picture.url, 2000);
       if (probe.ok) return [`Synapse was down after the failure; the wizard started it again: ${probe.answer.raw} answers at ${ctx.picture.url}.`];
-      if (result.exitCode !== 0 && (await serverProcessAlive(ctx.picture.pidFile, ctx.picture.container)) !== true) break;
+      if (result.exitCode !== 0 && (await serverProcessAlive(ctx.picture.pidFile, watch)) !== true) break;
       await sleep(500);
     }
-    if ((await serverProcessAlive(ctx.picture.pidFile, ctx.picture.container)) === true) {
+    if ((await serverProcessAlive(ctx.picture.pidFile, watch)) === true) {
       return [
-        `Synapse was down after the failure; the wizard started it again (${container ? `container ${container} running` : `pid file ${ctx.picture.pidFile}`}); it does not answer at ${ctx.picture.url} yet (a migration may be running).`,
+        `Synapse was down after the failure; the wizard started it again (${watch ? `${watch.what} running` : `pid file ${ctx.picture.pidFile}`}); it does not answer at ${ctx.picture.url} yet (a migration may be running).`,
       ];
     }
   } catch {

@@ -6,14 +6,14 @@ import type { ServerVersionAnswer } from '../core/server-version.js';
 import { probeServerVersion } from '../system/http.js';
 import { lastLines } from '../system/log-tail.js';
 import { isProcessAlive } from '../system/proc.js';
-import { containerRunning } from '../methods/docker-detect.js';
+import type { ProcessWatch } from '../methods/types.js';
 
 export interface WaitOptions {
   url: string;
   logFile: string | undefined;
   pidFile: string | undefined;
-  /** A Docker install's container: its state tells whether Synapse runs. */
-  container?: string | undefined;
+  /** The method's own word on whether Synapse runs (Docker: the container's state), instead of the pid file. */
+  processWatch?: ProcessWatch | undefined;
   emit: Emit;
   ask: Ask;
   /** Whether the restart command has returned (a dead server only counts after that). */
@@ -35,9 +35,9 @@ export interface WaitOptions {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Whether Synapse's process runs: a Docker container's state from the engine, else the process in the pid file. */
-export async function serverProcessAlive(pidFile: string | undefined, container?: string): Promise<boolean | undefined> {
-  if (container) return containerRunning(container);
+/** Whether Synapse's process runs: the method's own word when it has one (Docker: the container's state), else the process in the pid file. */
+export async function serverProcessAlive(pidFile: string | undefined, watch?: ProcessWatch): Promise<boolean | undefined> {
+  if (watch) return watch.running();
   if (!pidFile) return undefined;
   const text = await readFile(pidFile, 'utf8').catch(() => undefined);
   const pid = Number(text?.trim());
@@ -118,7 +118,7 @@ export async function waitUntilReady(opts: WaitOptions): Promise<ReadyAnswer> {
       });
     }
     if (opts.restartDone() && !probe.ok && !probe.reachable) {
-      const alive = await serverProcessAlive(opts.pidFile, opts.container);
+      const alive = await serverProcessAlive(opts.pidFile, opts.processWatch);
       goneSince = alive === false ? (goneSince ?? now) : undefined;
       if (goneSince !== undefined && now - goneSince >= deadMs) {
         const tail = opts.logFile ? labelHarmlessShutdown(await lastLines(opts.logFile, 40, logStart)).slice(-6) : [];

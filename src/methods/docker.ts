@@ -6,17 +6,8 @@ import { parseVersion, sortNewestFirst } from '../core/version.js';
 import type { CommandSpec } from '../system/command.js';
 import { writeFileAtomic } from '../system/atomic-write.js';
 import { readOnly } from '../system/probe.js';
-import {
-  daemonProblem,
-  helperPython,
-  hostDatabaseValues,
-  inspectContainer,
-  inspectImage,
-  parseImageRef,
-  VERSION_LABEL,
-  visiblePath,
-  visibleUrl,
-} from './docker-detect.js';
+import { daemonProblem, inspectContainer, inspectImage, parseImageRef, VERSION_LABEL } from './docker-detect.js';
+import { dockerViewMembers } from './docker-view.js';
 import { customImageError, customImageRepo } from './docker-custom.js';
 import { listRegistryTags, registryImageConfig } from './docker-registry.js';
 import { composeCommand, dockerRecreate, dockerRollback, previousName } from './restart/docker.js';
@@ -86,14 +77,7 @@ async function daemonReachable(env: NodeJS.ProcessEnv): Promise<string> {
 export const dockerMethod: InstallMethod = {
   name: 'docker',
 
-  hostView(install) {
-    return {
-      url: (url) => visibleUrl(install, url),
-      path: (path) => visiblePath(install, path),
-      databaseValues: (values) => hostDatabaseValues(install, values),
-      python: helperPython(install),
-    };
-  },
+  ...dockerViewMembers,
 
   async availableVersions(install, { pre }) {
     const d = asDocker(install);

@@ -212,6 +212,19 @@ export interface HostView {
   databaseValues(values: Record<string, unknown>): Record<string, unknown>;
   /** A Python on this host for read-only helper work (SQLite reads); undefined when there is none. */
   python: string | undefined;
+  /**
+   * How this host tells whether Synapse's process runs, when the config's pid file cannot (Docker: the
+   * container's state; a pid inside a container means nothing here). Absent: the pid file, seen through `path`.
+   */
+  process?: ProcessWatch;
+}
+
+/** Whether Synapse's process runs, as the method tells it. */
+export interface ProcessWatch {
+  /** What is watched, for messages: `container synapse`. */
+  what: string;
+  /** Whether it runs; undefined when this host cannot say. */
+  running(): Promise<boolean | undefined>;
 }
 
 /** One install method: how to list versions, install one and restart. Pure command builders + probes. */
@@ -232,6 +245,11 @@ export interface InstallMethod {
   installCommand(install: Install, target: string): CommandSpec;
   /** The main restart command. */
   restartCommand(install: Install): CommandSpec;
+  /**
+   * Starts a stopped Synapse as it is, when the method has a better way than the restart command (Docker:
+   * `docker start` for a container that is there but stopped); undefined: the restart command does it.
+   */
+  startStoppedCommand?(install: Install): Promise<CommandSpec | undefined>;
   /** Stops Synapse (default: the restart command with `restart` turned into `stop`). */
   stopCommand?(install: Install): CommandSpec;
   /** The new code's own config check (`python -m synapse.config -c …`), run after the install and before the restart. */

@@ -53,3 +53,27 @@ test('more than four parameters and unused code are errors', async () => {
   );
   assert.match((await problems('src/system/example.ts', "import { join } from 'node:path';\nexport const x = 1;\n")).join(), /no-unused-vars/);
 });
+
+test('src/engine and src/cli see install methods only through the interface and the registry', async () => {
+  for (const [file, from] of [
+    ['src/engine/example.ts', '../methods/docker-detect.js'],
+    ['src/engine/steps/example.ts', '../../methods/debian.js'],
+    ['src/engine/example.ts', '../methods/pip-detect.js'],
+    ['src/engine/example.ts', '../methods/git.js'],
+    ['src/engine/example.ts', '../methods/restart/docker.js'],
+    ['src/cli/example.ts', '../methods/docker.js'],
+  ] as const) {
+    const found = await problems(file, `import { x } from '${from}';\nexport const y = x;\n`);
+    assert.ok(
+      found.some((p) => p.startsWith('no-restricted-imports') && p.includes('InstallMethod interface')),
+      `${file} importing ${from}: ${found.join('; ')}`,
+    );
+  }
+  assert.deepEqual(
+    await problems(
+      'src/engine/example.ts',
+      "import { methodFor } from '../methods/registry.js';\nimport type { Install } from '../methods/types.js';\nexport const y = (i: Install) => methodFor(i);\n",
+    ),
+    [],
+  );
+});

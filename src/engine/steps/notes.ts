@@ -17,7 +17,6 @@ import { fixedNotes, offerConfigFixes, serverFixFiles } from '../config-fixes.js
 import { planFixes } from '../../core/fixes/plan-fixes.js';
 import type { ServerPicture } from '../inspect.js';
 import { serverNoteContext } from '../note-context.js';
-import { visiblePath } from '../../methods/docker-detect.js';
 import { hostViewOf } from '../../methods/registry.js';
 
 export interface NotesReview {
@@ -55,12 +54,13 @@ export async function evaluateServerNotes(picture: ServerPicture, target: string
   const selected = selectNotes(data.notes, from, to);
   const wanted = new Set(queryIdsOf(selected));
   const base = dirname(picture.config.files[0]?.path ?? '.');
-  const db = databaseFromConfig(hostViewOf(picture.install).databaseValues(picture.config.values), { python: hostViewOf(picture.install).python, baseDir: base });
+  const host = hostViewOf(picture.install);
+  const db = databaseFromConfig(host.databaseValues(picture.config.values), { python: host.python, baseDir: base });
   const known = await serverNoteContext(picture);
   const { facts, warnings } = await gatherNoteFacts({
     config: picture.config,
     installMethod: picture.install.method,
-    ...(picture.install.method === 'docker' ? { hostPath: (path: string) => visiblePath(picture.install, path) } : {}),
+    hostPath: (path: string) => host.path(path),
     platform: known.platform,
     platformSources: known.platformSources,
     workers: known.workers,

@@ -29,7 +29,7 @@ export const restartStep: FlowStep = {
           url: picture.url,
           logFile: picture.logFile,
           pidFile: picture.pidFile,
-          container: picture.container,
+          processWatch: picture.processWatch,
           emit: deps.emit,
           ask: deps.ask,
           restartDone: () => restartDone,
