@@ -134,7 +134,10 @@ export async function runWizard(opts: WizardOptions, deps: WizardDeps): Promise<
         session: tracker.recorder.journal.sessionId,
         step: () => tracker.current,
         onJob: (job) => tracker.recorder!.setJob(tracker.current, job),
-        onLaunched: () => faultPoint(`${tracker.current}:spawned`),
+        onLaunched: (job) => {
+          faultPoint(`${tracker.current}:spawned`);
+          faultPoint(`${tracker.current}:spawned:${job.argv.slice(0, 2).join(' ')}`, { onlyNamed: true });
+        },
         ...(deps.control ? { gate: () => deps.control!.gate() } : {}),
       }),
       transcriptPath: transcript.path,

@@ -4,6 +4,7 @@ import { AdminError, ExitCode } from '../core/errors.js';
 import { parseVersion } from '../core/version.js';
 import { readOnly } from '../system/probe.js';
 import { classifyImage, splitImageRef, synapseRepoOf, VERSION_LABEL } from './docker-image.js';
+import { asideName, forConfig, withAsideRoles } from './docker-aside.js';
 import { composeBuildOf, containerCommandLines } from './docker-recognize.js';
 import { recreateArgs, recreateCommand, type ContainerInspect, type ImageInspect } from './docker-run-args.js';
 import type { ComposeInfo, Confidence, DockerInstall, DockerMount, Install } from './types.js';
@@ -143,20 +144,27 @@ function composeOf(labels: Record<string, string>): ComposeInfo | undefined {
 }
 
 /** The containers to look at: every one (`docker ps -a`), or the one named with --container. */
-async function containersToInspect(inputs: DockerDetectInputs, env: NodeJS.ProcessEnv, looked: string[]): Promise<ContainerInspect[]> {
+async function containersToInspect(
+  inputs: DockerDetectInputs,
+  env: NodeJS.ProcessEnv,
+  looked: string[],
+): Promise<{ containers: ContainerInspect[]; names: Set<string> }> {
   const ps = await readOnly(['docker', 'ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.Names}}'], { timeoutMs: 60_000, env });
   if (ps.exitCode !== 0) {
     const problem = daemonProblem(ps.stderr);
     looked.push(`Docker containers (${problem.message.replace(/\.$/, '')})`);
     if (inputs.required) throw problem;
-    return [];
+    return { containers: [], names: new Set() };
   }
   const rows = ps.stdout
     .split('\n')
     .map((s) => s.trim().split(/\s+/))
     .filter((r) => r[0]);
+  const names = new Set(rows.map((r) => r[1] ?? '').filter(Boolean));
   if (inputs.container) {
-    const named = await dockerJson<ContainerInspect[]>(['container', 'inspect', inputs.container], env);
+    // NAME itself, or (NAME missing) the containers an interrupted upgrade set aside as NAME-synapse-<version>.
+    const aside = names.has(inputs.container) ? [] : [...names].filter((n) => asideName(n)?.container === inputs.container);
+    const named = await dockerJson<ContainerInspect[]>(['container', 'inspect', ...(aside.length ? aside : [inputs.container])], env);
     if (!named?.[0]) {
       const names = rows.map((r) => r[1]).filter(Boolean);
       throw new AdminError(`--container ${inputs.container} was given, but the Docker engine has no such container.`, {
@@ -169,11 +177,11 @@ async function containersToInspect(inputs: DockerDetectInputs, env: NodeJS.Proce
       });
     }
     looked.push(`the container ${inputs.container} (--container)`);
-    return named;
+    return { containers: named, names };
   }
   looked.push(`Docker containers (${rows.length}): Synapse recognised by its image name, the image's OCI labels or the homeserver process`);
-  if (!rows.length) return [];
-  return (await dockerJson<ContainerInspect[]>(['container', 'inspect', ...rows.map((r) => r[0] as string)], env)) ?? [];
+  if (!rows.length) return { containers: [], names };
+  return { containers: (await dockerJson<ContainerInspect[]>(['container', 'inspect', ...rows.map((r) => r[0] as string)], env)) ?? [], names };
 }
 
 /**
@@ -192,7 +200,7 @@ export async function detectDockerInstalls(inputs: DockerDetectInputs, looked: s
       });
     return [];
   }
-  const containers = await containersToInspect(inputs, env, looked);
+  const { containers, names } = await containersToInspect(inputs, env, looked);
   const found: DockerInstall[] = [];
   for (const c of containers) {
     const name = c.Name.replace(/^\//, '');
@@ -270,7 +278,9 @@ export async function detectDockerInstalls(inputs: DockerDetectInputs, looked: s
       workers: [],
     });
   }
-  return found.sort((a, b) => (a.confidence === b.confidence ? 0 : a.confidence === 'high' ? -1 : 1));
+  return forConfig(withAsideRoles(found, names, looked), inputs.configPaths, looked, (d) => hostPath(d.mounts, d.containerConfigPath)).sort((a, b) =>
+    a.confidence === b.confidence ? 0 : a.confidence === 'high' ? -1 : 1,
+  );
 }
 
 /** Whether the container runs (the engine's word: a pid file inside a container means nothing on this host); undefined when the engine cannot say. */

@@ -106,7 +106,8 @@ export const dockerMethod: InstallMethod = {
 
   async installedVersion(install) {
     const d = asDocker(install);
-    const container = await inspectContainer(d.container);
+    // Before the new container is created, a container set aside by an interrupted upgrade still holds the install.
+    const container = (await inspectContainer(d.container)) ?? (d.setAside ? await inspectContainer(d.setAside) : undefined);
     if (!container) throw new AdminError(`The container ${d.container} is gone.`);
     const image = await inspectImage(container.Image);
     const label = image?.Config?.Labels?.[VERSION_LABEL];
@@ -196,6 +197,13 @@ export const dockerMethod: InstallMethod = {
       .toISOString()
       .replace(/[^0-9]/g, '')
       .slice(0, 14)}`;
+    if ((await inspectContainer(kept)) && !(await inspectContainer(d.container))) {
+      // Stopped between setting it aside and creating the new one: only the name goes back.
+      return {
+        install: [{ argv: ['docker', 'rename', kept, d.container], title: `Bring back the kept container ${kept} as ${d.container}` }],
+        restart: { argv: ['docker', 'start', d.container], title: `Start ${d.container} (${back})` },
+      };
+    }
     if (await inspectContainer(kept)) {
       return {
         install: [
@@ -284,8 +292,18 @@ export const dockerMethod: InstallMethod = {
       return { before, install: install_, restart, checks, details, rollback, summary };
     }
     details.push(`The container is recreated with: docker run -d --name ${d.container} ${[...d.runArgs, ref, ...d.runCommand].join(' ')}`);
-    summary.push(`The previous container is kept, stopped, as ${previousName(d)}: remove it (docker rm ${previousName(d)}) once you are satisfied.`);
-    rollback.push(...dockerRollback(d));
-    return { before, install: [{ argv: ['docker', 'pull', ref], title: `Pull ${ref}` }], restart: dockerRecreate(d, ref), checks, details, rollback, summary };
+    // The kept container is named after the version the upgrade started from (a resumed one's may be installed already).
+    const kept = d.setAside ?? previousName(d, ctx.from);
+    summary.push(`The previous container is kept, stopped, as ${kept}: remove it (docker rm ${kept}) once you are satisfied.`);
+    rollback.push(...dockerRollback(d, kept));
+    return {
+      before,
+      install: [{ argv: ['docker', 'pull', ref], title: `Pull ${ref}` }],
+      restart: dockerRecreate(d, ref, ctx.from),
+      checks,
+      details,
+      rollback,
+      summary,
+    };
   },
 };

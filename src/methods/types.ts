@@ -143,6 +143,11 @@ export interface DockerInstall extends InstallBase {
   custom?: { evidence: string[]; build?: import('./docker-recognize.js').ComposeBuild };
   /** Set by the plan: the image the upgrade pulls (the config check runs it). */
   pendingImage?: string;
+  /**
+   * No container is named `container`: an upgrade stopped between renaming it aside (this name,
+   * `NAME-synapse-<old>`, stopped) and creating the new one. The upgrade then only creates `container`.
+   */
+  setAside?: string;
 }
 
 /** A Synapse install as detected: everything later steps need, with the evidence shown to the admin. */

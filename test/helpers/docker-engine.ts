@@ -9,7 +9,7 @@ import { execa, type ResultPromise } from 'execa';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../src/demo/standin.js';
 import { cacheRoot, ensureVenvTemplate, lockedBuild } from '../real/helpers/cache.js';
@@ -153,6 +153,8 @@ export async function ensureRegistryStorage(versions: readonly string[]): Promis
 export interface DockerEngine {
   /** The registry, `127.0.0.1:PORT`. */
   registry: string;
+  /** The content key of the images it holds (what a cache built from them is keyed by). */
+  imagesKey: string;
   /** DOCKER_HOST (and Podman's settings) for the docker client and the wizard. */
   env: Record<string, string>;
   docker(args: string[], opts?: { cwd?: string }): Promise<{ exitCode: number; stdout: string; stderr: string }>;
@@ -209,6 +211,7 @@ export async function startDockerEngine(dir: string, versions: readonly string[]
   }
   return {
     registry: registry.host,
+    imagesKey: basename(cached),
     env,
     docker,
     async stop() {

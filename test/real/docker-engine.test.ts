@@ -5,6 +5,7 @@
 // registry's tags, pulls, recreates the container as it was created, verifies; then rollback, docker-compose 1.29 with the pinned tag changed after a shown diff, and a custom image
 // built FROM Synapse's refused with its rebuild path.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,11 +13,12 @@ import { after, before, test, type TestContext } from 'node:test';
 import { freePort } from '../../src/demo/standin.js';
 import { dockerEngineMissing, REPO, startDockerEngine, type DockerEngine } from '../helpers/docker-engine.js';
 import { missingTool } from '../helpers/tools.js';
+import { cacheRoot, lockedBuild } from './helpers/cache.js';
 import { waitFor } from './helpers/homeserver.js';
 import { openPidNamespace, type PidNamespace } from './helpers/pidns.js';
 import { realWizardEnv } from './helpers/tier.js';
 import { VERSIONS } from './helpers/versions.js';
-import { runWizard } from './helpers/wizard.js';
+import { journalOf, runWizard, stepList } from './helpers/wizard.js';
 
 const { from: FROM, to: TO } = VERSIONS.scenarios['first-hand-test'] as { from: string; to: string };
 let root = '';
@@ -70,55 +72,60 @@ async function pendingUpdates(dir: string): Promise<number> {
 }
 
 /**
- * A /data folder made once per run by the old image itself (`--generate-config`, the listener moved to
- * 0.0.0.0:8008 inside), started once until its background updates are done (the wizard refuses pending
- * ones under --yes, as it should), then copied for each test.
+ * A /data folder made by the old image itself (`--generate-config`, the listener moved to 0.0.0.0:8008
+ * inside), started once until its background updates are done (the wizard refuses pending ones under --yes,
+ * as it should), then copied for each test. Made once per content (the images' key, the version and this
+ * recipe) into $SYNAPSE_UPGRADE_TEST_CACHE/docker-data/: warm runs copy it.
  */
+async function buildDataTemplate(e: DockerEngine, dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const image = `${e.registry}/${REPO}:v${FROM}`;
+  const gen = await e.docker([
+    'run',
+    '--rm',
+    '--network',
+    'none',
+    '-v',
+    `${dir}:/data`,
+    '-w',
+    '/data',
+    '--entrypoint',
+    'python',
+    image,
+    '-m',
+    'synapse.app.homeserver',
+    '--server-name',
+    'docker.test',
+    '--report-stats=no',
+    '--config-path',
+    '/data/homeserver.yaml',
+    '--data-directory',
+    '/data',
+    '--generate-config',
+  ]);
+  assert.equal(gen.exitCode, 0, gen.stderr);
+  const config = join(dir, 'homeserver.yaml');
+  const text = await readFile(config, 'utf8');
+  const moved = text.replace(/^(\s*(?:- )?bind_addresses:\s*)\['::1', '127\.0\.0\.1'\][ \t]*$/m, "$1['0.0.0.0']");
+  assert.notEqual(moved, text, 'the generated listener binds ::1 and 127.0.0.1');
+  await writeFile(config, moved);
+  const name = `su-hs-template-${process.pid}`;
+  const run = await e.docker(['run', '-d', '--name', name, '--network', 'none', '-v', `${dir}:/data`, '--label', `synapse-upgrade-test=${root}`, image]);
+  assert.equal(run.exitCode, 0, run.stderr);
+  try {
+    await waitFor(async () => (await pendingUpdates(dir)) === 0, 300_000, "the template database's background updates", 1000);
+  } finally {
+    await e.docker(['rm', '-f', name]);
+  }
+}
+
 let template: Promise<string> | undefined;
 function dataTemplate(e: DockerEngine): Promise<string> {
-  template ??= (async () => {
-    const dir = join(root, 'data-template');
-    await mkdir(dir, { recursive: true });
-    const image = `${e.registry}/${REPO}:v${FROM}`;
-    const gen = await e.docker([
-      'run',
-      '--rm',
-      '--network',
-      'none',
-      '-v',
-      `${dir}:/data`,
-      '-w',
-      '/data',
-      '--entrypoint',
-      'python',
-      image,
-      '-m',
-      'synapse.app.homeserver',
-      '--server-name',
-      'docker.test',
-      '--report-stats=no',
-      '--config-path',
-      '/data/homeserver.yaml',
-      '--data-directory',
-      '/data',
-      '--generate-config',
-    ]);
-    assert.equal(gen.exitCode, 0, gen.stderr);
-    const config = join(dir, 'homeserver.yaml');
-    const text = await readFile(config, 'utf8');
-    const moved = text.replace(/^(\s*(?:- )?bind_addresses:\s*)\['::1', '127\.0\.0\.1'\][ \t]*$/m, "$1['0.0.0.0']");
-    assert.notEqual(moved, text, 'the generated listener binds ::1 and 127.0.0.1');
-    await writeFile(config, moved);
-    const name = `su-hs-template-${process.pid}`;
-    const run = await e.docker(['run', '-d', '--name', name, '--network', 'none', '-v', `${dir}:/data`, '--label', `synapse-upgrade-test=${root}`, image]);
-    assert.equal(run.exitCode, 0, run.stderr);
-    try {
-      await waitFor(async () => (await pendingUpdates(dir)) === 0, 300_000, "the template database's background updates", 1000);
-    } finally {
-      await e.docker(['rm', '-f', name]);
-    }
-    return dir;
-  })();
+  const key = createHash('sha256')
+    .update(JSON.stringify([e.imagesKey, FROM, buildDataTemplate.toString()]))
+    .digest('hex')
+    .slice(0, 12);
+  template ??= lockedBuild(join(cacheRoot(), 'docker-data', key), (tmp) => buildDataTemplate(e, join(tmp, 'data'))).then((dir) => join(dir, 'data'));
   return template;
 }
 
@@ -137,8 +144,37 @@ const inspect = async (e: DockerEngine, name: string) => {
 /** Each test leaves no Synapse container behind: the next one's wizard, with no flags, must see only its own. */
 const removeAfter = (t: TestContext, e: DockerEngine, names: string[]) =>
   t.after(async () => {
-    for (const n of names) await e.docker(['rm', '-f', n]);
+    // A rollback sets the container it replaces aside as NAME-failed-<time>.
+    const failed = (await e.docker(['ps', '-a', '--format', '{{.Names}}'])).stdout.split('\n').filter((n) => names.some((m) => n.startsWith(`${m}-failed-`)));
+    for (const n of [...names, ...failed]) await e.docker(['rm', '-f', n]);
   });
+
+/** The admin's container: the old tag, with a volume, env, a published port, a restart policy and labels. */
+async function startOld(e: DockerEngine, name: string, data: string, port: number): Promise<void> {
+  const run = await e.docker([
+    'run',
+    '-d',
+    '--name',
+    name,
+    '-v',
+    `${data}:/data`,
+    '-e',
+    'SYNAPSE_CONFIG_PATH=/data/homeserver.yaml',
+    '-e',
+    'TZ=UTC',
+    '-p',
+    `127.0.0.1:${port}:8008`,
+    '--restart',
+    'unless-stopped',
+    '--label',
+    `synapse-upgrade-test=${root}`,
+    '--label',
+    'admin.note=keep',
+    `${e.registry}/${REPO}:v${FROM}`,
+  ]);
+  assert.equal(run.exitCode, 0, run.stderr);
+  await waitVersion(port, FROM);
+}
 
 const wizardEnv = (e: DockerEngine, name: string) => ({ ...realWizardEnv(join(root, `state-${name}`)), ...e.env });
 
@@ -154,29 +190,7 @@ test(
     await dataFolder(e, data);
     const port = await freePort();
     const image = `${e.registry}/${REPO}:v${FROM}`;
-    const run = await e.docker([
-      'run',
-      '-d',
-      '--name',
-      name,
-      '-v',
-      `${data}:/data`,
-      '-e',
-      'SYNAPSE_CONFIG_PATH=/data/homeserver.yaml',
-      '-e',
-      'TZ=UTC',
-      '-p',
-      `127.0.0.1:${port}:8008`,
-      '--restart',
-      'unless-stopped',
-      '--label',
-      `synapse-upgrade-test=${root}`,
-      '--label',
-      'admin.note=keep',
-      image,
-    ]);
-    assert.equal(run.exitCode, 0, run.stderr);
-    await waitVersion(port, FROM);
+    await startOld(e, name, data, port);
 
     // No flags but --yes, in a pid namespace of its own: only the Docker API shows this homeserver.
     const env = wizardEnv(e, name);
@@ -329,5 +343,78 @@ test(
     assert.match(out, /docker-compose -p sucustom\d+ -f \S+ build --pull synapse/);
     assert.equal(await serverVersion(port), FROM);
     assert.equal(await readFile(file, 'utf8'), text);
+  },
+);
+
+test(
+  'real engine: the wizard killed with SIGKILL between `docker rename` and `docker run`, then after `docker run` before verify: resume --yes finishes each upgrade',
+  { timeout: 30 * 60_000 },
+  async (t) => {
+    const e = ready(t);
+    if (!e || !ns) return;
+    const name = `su-hs-kill-${process.pid}`;
+    const kept = `${name}-synapse-${FROM}`;
+    removeAfter(t, e, [name, kept]);
+    const data = join(root, name);
+    await dataFolder(e, data);
+    const port = await freePort();
+    await startOld(e, name, data, port);
+    const env = wizardEnv(e, name);
+    const killedAt = async (point: string): Promise<void> => {
+      const killed = await runWizard(['--yes'], { ...env, SYNAPSE_UPGRADE_TEST_KILL_AT: point }, { ns, timeoutMs: 15 * 60_000 });
+      assert.notEqual(killed.exitCode, 0, killed.stdout + killed.stderr);
+      const left = await journalOf(env.SYNAPSE_UPGRADE_STATE_DIR!);
+      assert.equal(left.outcome, undefined, 'a killed wizard records no ending');
+      assert.equal(left.steps.find((s) => s.id === 'restart')?.status, 'running');
+    };
+    const resume = async (): Promise<void> => {
+      const r = await runWizard(['resume', '--yes'], env, { ns, timeoutMs: 15 * 60_000 });
+      const out = r.stdout + r.stderr;
+      assert.equal(r.exitCode, 0, out);
+      assert.equal(await serverVersion(port), TO);
+      const now = await inspect(e, name);
+      assert.equal(now?.Config.Image, `${e.registry}/${REPO}:v${TO}`);
+      assert.ok(now?.State.Running);
+      assert.deepEqual(now.HostConfig.PortBindings['8008/tcp'], [{ HostIp: '127.0.0.1', HostPort: String(port) }]);
+      assert.equal(now.Config.Labels['admin.note'], 'keep');
+      assert.ok(now.Mounts.some((m: { Source: string; Destination: string }) => m.Source === data && m.Destination === '/data'));
+      const old = await inspect(e, kept);
+      assert.equal(old?.Config.Image, `${e.registry}/${REPO}:v${FROM}`);
+      assert.equal(old?.State.Running, false);
+      const done = await journalOf(env.SYNAPSE_UPGRADE_STATE_DIR!);
+      assert.equal(done.outcome, 'upgraded');
+      assert.deepEqual(
+        stepList(done).filter((s) => !s.endsWith(':done') && !s.endsWith(':skipped')),
+        [],
+        `every step ended: ${stepList(done).join(' ')}`,
+      );
+    };
+
+    // 1. Killed as `docker rename` was launched: once it is through, the admin's name has no container.
+    await killedAt('restart:spawned:docker rename');
+    await waitFor(async () => (await inspect(e, kept)) !== undefined && (await inspect(e, name)) === undefined, 60_000, `${name} set aside as ${kept}`, 200);
+    assert.equal((await inspect(e, kept))?.State.Running, false);
+    // Without the journal (another state folder), detection still names the admin's container and says what happened.
+    // (--config: other runs' containers on this machine's engine are not this homeserver.)
+    const fresh = await runWizard(['--dry-run', '--target', TO, '--config', join(data, 'homeserver.yaml')], wizardEnv(e, `${name}-nojournal`), {
+      ns,
+      timeoutMs: 10 * 60_000,
+    });
+    const freshOut = fresh.stdout + fresh.stderr;
+    assert.equal(fresh.exitCode, 0, freshOut);
+    assert.match(freshOut, new RegExp(`no container is named ${name}: an upgrade stopped after setting it aside, stopped, as ${kept}`));
+    assert.match(freshOut, new RegExp(`docker run -d --name ${name} `));
+    assert.doesNotMatch(freshOut, new RegExp(`docker (stop|rename) ${name} `));
+    assert.equal(await inspect(e, name), undefined, 'the dry run changed nothing');
+    await resume();
+
+    // Back to the old version (the kept container), then 2. killed as `docker run` was launched.
+    const back = await runWizard(['rollback', '--yes'], env, { ns, timeoutMs: 10 * 60_000 });
+    assert.equal(back.exitCode, 0, back.stdout + back.stderr);
+    assert.equal(await serverVersion(port), FROM);
+    for (const leftover of (await e.docker(['ps', '-a', '--format', '{{.Names}}'])).stdout.split('\n').filter((n) => n.startsWith(`${name}-failed-`)))
+      await e.docker(['rm', '-f', leftover]);
+    await killedAt('restart:spawned:docker run');
+    await resume();
   },
 );

@@ -19,7 +19,7 @@ export const previousName = (install: Pick<DockerInstall, 'container' | 'install
  * Switch the container to the new image the way it was created: compose recreates its service;
  * a plain container is stopped, renamed aside (kept for a rollback) and run again with the same arguments.
  */
-export function dockerRecreate(install: DockerInstall, newImage: string): CommandSpec[] {
+export function dockerRecreate(install: DockerInstall, newImage: string, from = install.installedVersion): CommandSpec[] {
   if (install.compose) {
     return [
       composeCommand(
@@ -29,17 +29,25 @@ export function dockerRecreate(install: DockerInstall, newImage: string): Comman
       ),
     ];
   }
+  const run: CommandSpec = {
+    argv: ['docker', 'run', '-d', '--name', install.container, ...install.runArgs, newImage, ...install.runCommand],
+    title: `Recreate ${install.container} from ${newImage} with the same settings`,
+  };
+  // Stopped and renamed aside already (an upgrade stopped before the run): only the new container is missing.
+  if (install.setAside) return [run];
   return [
     { argv: ['docker', 'stop', install.container], title: `Stop the container ${install.container}` },
-    { argv: ['docker', 'rename', install.container, previousName(install)], title: `Keep the old container as ${previousName(install)} (for a rollback)` },
+    // Named after the version the session started from: a resumed session (its container maybe recreated already)
+    // gives the very commands the interrupted one recorded, so their recorded results are taken, never run twice.
     {
-      argv: ['docker', 'run', '-d', '--name', install.container, ...install.runArgs, newImage, ...install.runCommand],
-      title: `Recreate ${install.container} from ${newImage} with the same settings`,
+      argv: ['docker', 'rename', install.container, previousName(install, from)],
+      title: `Keep the old container as ${previousName(install, from)} (for a rollback)`,
     },
+    run,
   ];
 }
 
-export function dockerRollback(install: DockerInstall): string[] {
+export function dockerRollback(install: DockerInstall, kept = previousName(install)): string[] {
   if (install.compose) return [];
-  return [`docker rm -f ${install.container}`, `docker rename ${previousName(install)} ${install.container}`, `docker start ${install.container}`];
+  return [`docker rm -f ${install.container}`, `docker rename ${kept} ${install.container}`, `docker start ${install.container}`];
 }

@@ -1,9 +1,9 @@
-// Runs the built wizard (bin → dist) against a real homeserver, without a terminal, optionally inside the
+// Runs the built wizard (bin → dist; the tsc build when a test hook is set) against a real homeserver, without a terminal, optionally inside the
 // scenario's pid namespace, and reads what it left in its state folder.
 import { execa } from 'execa';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BIN } from '../../helpers/cli.js';
+import { binFor } from '../../helpers/cli.js';
 import type { PidNamespace } from './pidns.js';
 
 export interface WizardRun {
@@ -19,7 +19,7 @@ export async function runWizard(
   opts: { ns?: PidNamespace; cwd?: string; timeoutMs?: number } = {},
 ): Promise<WizardRun> {
   const cwd = opts.cwd ?? '/';
-  const [file, argv] = opts.ns ? opts.ns.wrap(process.execPath, [BIN, ...args], cwd) : [process.execPath, [BIN, ...args]];
+  const [file, argv] = opts.ns ? opts.ns.wrap(process.execPath, [binFor(env), ...args], cwd) : [process.execPath, [binFor(env), ...args]];
   const started = Date.now();
   const result = await execa(file, argv, { env, extendEnv: false, reject: false, timeout: opts.timeoutMs ?? 900_000, stdin: 'ignore', cwd });
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr), ms: Date.now() - started };
