@@ -29,7 +29,7 @@ try {
     exitOnCtrlC: false,
     patchConsole: false,
   });
-  const runner = createRunner({ dryRun: false, transcript, emit: bus.emit, sessionDir });
+  const runner = createRunner({ dryRun: false, transcript, emit: bus.emit, sessionDir, outputEvents: 'read' }); // as the wizard's
   bus.emit({ type: 'step.started', step: 'install', title: 'Install the new version' });
   const started = performance.now();
   const result = await runner.run({ argv, title: 'output flood' });

@@ -86,6 +86,11 @@ export type WizardEvent =
       env?: Record<string, string>;
     }
   | { type: 'command.output'; id: number; line: string }
+  /**
+   * The lines of one read of a command's output (the runner's `outputEvents: 'read'`): one event where a flood
+   * would make thousands. The JSON stream writes each line as its own `command.output` object.
+   */
+  | { type: 'command.lines'; id: number; lines: readonly string[] }
   | { type: 'command.finished'; id: number; exitCode: number; durationMs: number }
   | { type: 'message'; level: 'info' | 'warn' | 'error'; text: string }
   /** The config fixes offered for the notes that apply: the diff (secrets masked) and the command that makes them by hand. */

@@ -71,6 +71,8 @@ export function reduceView(view: SessionView, event: WizardEvent): SessionView {
     }
     case 'command.output':
       return { ...view, tail: [...view.tail.slice(-(TAIL_LIMIT - 1)), ownCopy(event.line)] };
+    case 'command.lines':
+      return { ...view, tail: [...view.tail, ...event.lines.slice(-TAIL_LIMIT).map(ownCopy)].slice(-TAIL_LIMIT) };
     case 'command.finished':
       return { ...view, running: undefined };
     case 'message':
@@ -113,8 +115,9 @@ export function reduceEvents(view: SessionView, events: readonly WizardEvent[]):
     lines = [];
   };
   for (const event of events) {
-    if (event.type === 'command.output') {
-      lines.push(event.line);
+    if (event.type === 'command.output' || event.type === 'command.lines') {
+      if (event.type === 'command.output') lines.push(event.line);
+      else for (const line of event.lines.length > TAIL_LIMIT ? event.lines.slice(-TAIL_LIMIT) : event.lines) lines.push(line);
       if (lines.length > TAIL_LIMIT * 4) lines = lines.slice(-TAIL_LIMIT);
       continue;
     }

@@ -82,7 +82,7 @@ export async function runRollbackSession(opts: WizardOptions, deps: WizardDeps):
     );
 
     // Built apart so the same call fits runners that also take the session folder.
-    const runnerOptions = { dryRun: opts.dryRun, transcript, emit: deps.emit, sessionDir };
+    const runnerOptions = { dryRun: opts.dryRun, transcript, emit: deps.emit, outputEvents: 'read' as const, sessionDir };
     const input = {
       picture,
       method: methodFor(picture.install),

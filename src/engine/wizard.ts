@@ -130,6 +130,7 @@ export async function runWizard(opts: WizardOptions, deps: WizardDeps): Promise<
         dryRun: opts.dryRun,
         transcript,
         emit: deps.emit,
+        outputEvents: 'read',
         sessionDir,
         session: tracker.recorder.journal.sessionId,
         step: () => tracker.current,

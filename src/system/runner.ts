@@ -70,6 +70,11 @@ export interface RunnerOptions {
   session?: string;
   /** The step running now, named in each command's header line (`=== <time> [install] $ [...]`). */
   step?: () => string | undefined;
+  /**
+   * How output reaches `emit`: one `command.output` event a line (the default), or one `command.lines` event
+   * for the lines of each read (the wizard's screens and JSON stream, which print the same either way).
+   */
+  outputEvents?: 'line' | 'read';
 }
 
 /**
@@ -178,6 +183,7 @@ function launch(jobPath: string, spec: CommandSpec): Promise<Launched> {
 export function createRunner(opts: RunnerOptions): Runner {
   let nextId = 1;
   const { transcript, emit } = opts;
+  const perRead = opts.outputEvents === 'read';
   const sessionDir = opts.sessionDir ?? (transcript.path ? dirname(transcript.path) : join(tmpdir(), `synapse-upgrade-${process.pid}`));
   const adopted: JobRecord[] = [];
   if (opts.session) transcript.write(`=== ${new Date().toISOString()} session ${opts.session}, wizard pid ${process.pid}${opts.dryRun ? ' (dry run)' : ''}`);
@@ -219,10 +225,9 @@ export function createRunner(opts: RunnerOptions): Runner {
           transcript.write(`  | ${lines.join('\n  | ')}`);
           for (const text of lines.length > TAIL_LINES ? lines.slice(-TAIL_LINES) : lines) tail.push(text);
           if (tail.length > TAIL_LINES) tail.splice(0, tail.length - TAIL_LINES);
-          for (const text of lines) {
-            onLine?.(text);
-            emit({ type: 'command.output', id, line: text });
-          }
+          if (onLine) for (const text of lines) onLine(text);
+          if (perRead) emit({ type: 'command.lines', id, lines });
+          else for (const text of lines) emit({ type: 'command.output', id, line: text });
         },
       });
       if (end.exit) {

@@ -6,7 +6,11 @@ type Listener = (event: WizardEvent) => void;
 
 /** The terminal-safe copy of an event; a line of output, by far the most frequent, takes the short way. */
 const forScreen = (event: WizardEvent): WizardEvent =>
-  event.type === 'command.output' ? { type: event.type, id: event.id, line: screenText(event.line) } : screenValue(event);
+  event.type === 'command.output'
+    ? { type: event.type, id: event.id, line: screenText(event.line) }
+    : event.type === 'command.lines'
+      ? { type: event.type, id: event.id, lines: event.lines.map((line) => screenText(line)) }
+      : screenValue(event);
 
 /**
  * Connects the engine to a renderer: events fan out to listeners, and questions wait for

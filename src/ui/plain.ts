@@ -33,6 +33,9 @@ export function createPlainRenderer(write: (line: string) => void): (event: Wiza
       case 'command.output':
         write(`     | ${event.line}`);
         break;
+      case 'command.lines':
+        for (const line of event.lines) write(`     | ${line}`);
+        break;
       case 'command.finished':
         if (event.exitCode !== 0) write(`     exit ${event.exitCode}`);
         break;

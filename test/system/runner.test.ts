@@ -134,3 +134,24 @@ test('stop() ends the command (SIGTERM to its process group); detach() stops fol
   assert.equal(ended.exit.exitCode, 0);
   assert.match(await readFile(join(dir, 'jobs', '0002', 'output.log'), 'utf8'), /finished/);
 });
+
+test("outputEvents 'read': the lines of each read come as one command.lines event, all of them, in order", async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'su-runner-'));
+  dirs.push(dir);
+  const events: WizardEvent[] = [];
+  const transcript = openTranscript(join(dir, 'transcript.log'));
+  const runner = createRunner({ dryRun: false, transcript, emit: (e) => events.push(e), sessionDir: dir, outputEvents: 'read' });
+  const seen: string[] = [];
+  const result = await runner.run({ argv: ['sh', '-c', 'i=0; while [ $i -lt 20000 ]; do echo "line $i"; i=$((i+1)); done'] }, (line) => seen.push(line));
+  assert.equal(result.exitCode, 0);
+  assert.equal(events.filter((e) => e.type === 'command.output').length, 0, 'no event a line');
+  const reads = events.filter((e) => e.type === 'command.lines');
+  const lines = reads.flatMap((e) => [...e.lines]);
+  const expected = Array.from({ length: 20000 }, (_, i) => `line ${i}`);
+  assert.deepEqual(lines, expected);
+  assert.deepEqual(seen, expected);
+  assert.ok(reads.length < 20000, `${reads.length} events for 20,000 lines`);
+  await transcript.close();
+  const text = await readFile(join(dir, 'transcript.log'), 'utf8');
+  assert.equal(text.split('\n').filter((l) => l.startsWith('  | line ')).length, 20000);
+});
