@@ -5,6 +5,7 @@ import type { Runner } from '../system/runner.js';
 import type { InstallMethod, MethodName, MethodPlan } from '../methods/types.js';
 import type { ServerPicture } from './inspect.js';
 import type { StepTracker } from './step-tracker.js';
+import type { SystemHelpers } from './system-helpers.js';
 
 export interface WizardOptions {
   /** `--method`: which kind of install to look for (pip, git, debian, docker). */
@@ -63,6 +64,11 @@ export interface SessionContext {
   picture: ServerPicture;
   method: InstallMethod;
   runner: Runner;
+  /**
+   * The HTTP, disk and database helpers the steps read the server with (engine/system-helpers.ts), built once
+   * by the wizard; a unit test passes fakes. Absent: the real ones.
+   */
+  system?: SystemHelpers;
   sessionDir: string;
   transcriptPath: string;
   from: string;

@@ -1,8 +1,8 @@
 import { schemaFor } from '../core/schema-facts.js';
 import { managerRestart, prepareRestart, restartSequence } from '../methods/restart/index.js';
 import type { MethodPlan } from '../methods/types.js';
-import { loadReleaseData } from '../system/release-data.js';
 import type { SessionContext } from './context.js';
+import { realSystem, systemOf, type SystemHelpers } from './system-helpers.js';
 
 /** The plan a method without its own `plan` gets: its install command, then its restart. */
 function defaultPlan(ctx: SessionContext): MethodPlan {
@@ -19,8 +19,8 @@ function defaultPlan(ctx: SessionContext): MethodPlan {
 }
 
 /** Schema versions crossed by the upgrade (the migrations Synapse runs while starting). */
-export async function migrationsCrossed(from: string, to: string): Promise<{ from: number; to: number } | undefined> {
-  const schema = (await loadReleaseData()).schema;
+export async function migrationsCrossed(from: string, to: string, system: SystemHelpers = realSystem): Promise<{ from: number; to: number } | undefined> {
+  const schema = (await system.releaseData()).schema;
   const a = schemaFor(schema, from);
   const b = schemaFor(schema, to);
   return a && b && b.schema > a.schema ? { from: a.schema, to: b.schema } : undefined;
@@ -52,7 +52,7 @@ export async function ensureMethodPlan(ctx: SessionContext): Promise<MethodPlan>
     sessionDir: ctx.sessionDir,
     from: ctx.from,
     target,
-    migrations: () => migrationsCrossed(ctx.from, target),
+    migrations: () => migrationsCrossed(ctx.from, target, systemOf(ctx)),
   });
   ctx.plan = plan;
   return plan;

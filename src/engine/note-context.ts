@@ -1,8 +1,9 @@
 import type { NoteFacts } from '../core/notes/types.js';
 import type { Install } from '../methods/types.js';
-import { postgresVersionFromNum, probePythonRuntime } from '../system/database.js';
-import { databaseInfo, readPostgresVersion } from './database-info.js';
+import { postgresVersionFromNum } from '../system/database.js';
+import { readPostgresVersion } from './database-info.js';
 import type { ServerPicture } from './inspect.js';
+import { realSystem, type SystemHelpers } from './system-helpers.js';
 
 /**
  * What detection and the preflight probes know that decides notes without reading the config: workers,
@@ -37,7 +38,7 @@ export function restartFact(install: Pick<Install, 'restart'>): ServerNoteContex
   return { kind: r.kind, evidence };
 }
 
-export async function serverNoteContext(picture: Pick<ServerPicture, 'install' | 'config'>): Promise<ServerNoteContext> {
+export async function serverNoteContext(picture: Pick<ServerPicture, 'install' | 'config'>, system: SystemHelpers = realSystem): Promise<ServerNoteContext> {
   const { install } = picture;
   const warnings: string[] = [];
   const platform: ServerNoteContext['platform'] = {};
@@ -45,14 +46,14 @@ export async function serverNoteContext(picture: Pick<ServerPicture, 'install' |
   let python = install.pythonVersion;
   let sqlite = install.sqliteVersion;
   if (install.python && (!python || !sqlite)) {
-    const runtime = await probePythonRuntime(install.python);
+    const runtime = await system.database.pythonRuntime(install.python);
     if ('error' in runtime) warnings.push(`The Python and SQLite versions could not be read, so platform notes may be unknown: ${runtime.error}`);
     else ({ python, sqlite } = runtime);
   }
   const by = install.python ?? `the ${install.method} install`;
   if (python) [platform.python, platformSources.python] = [python, by];
   if (sqlite) [platform.sqlite, platformSources.sqlite] = [sqlite, `the sqlite3 module of ${by}`];
-  const info = databaseInfo(picture);
+  const info = system.database.info(picture);
   if (!('error' in info) && info.engine === 'psycopg2') {
     const version = await readPostgresVersion(info.ro);
     if ('error' in version) warnings.push(`The PostgreSQL version could not be read at ${info.where}, so PostgreSQL notes may be unknown: ${version.error}`);

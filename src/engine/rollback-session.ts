@@ -11,6 +11,7 @@ import type { WizardDeps, WizardOptions } from './context.js';
 import { StepTracker } from './step-tracker.js';
 import { inspectServer, summarize } from './inspect.js';
 import { SessionRecorder } from './recorder.js';
+import { realSystem } from './system-helpers.js';
 import { askRollback, planFor, runRollback } from './rollback.js';
 import { join } from 'node:path';
 import { lockHomeserver, type HomeserverLock } from '../system/homeserver-lock.js';
@@ -95,6 +96,7 @@ export async function runRollbackSession(opts: WizardOptions, deps: WizardDeps):
       current: installed,
       backup: journal.backup,
       configFixes: journal.configFixes ?? [],
+      system: realSystem,
     };
     const plan = await planFor(input);
     if (plan.blocked) {

@@ -1,4 +1,3 @@
-import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AdminError } from '../core/errors.js';
 import { outputTail } from '../core/output-tail.js';
@@ -8,23 +7,18 @@ import { sameVersion } from '../core/version.js';
 import type { InstallMethod } from '../methods/types.js';
 import type { BackupRecord } from '../system/backup.js';
 import { pgExecCommand, pgRestoreCommand, pgRestoreToSqlCommand } from '../system/backup-postgres.js';
-import { sha256File } from '../system/backup.js';
 import { sqliteExecCommand, sqliteRestoreCommand } from '../system/backup-sqlite.js';
-import { createPrivateFile } from '../system/no-follow.js';
-import { ensureTrustedFolder } from '../system/trusted-dir.js';
 import type { CommandSpec } from '../system/command.js';
-import { probeHealth, probeServerVersion } from '../system/http.js';
 import { labelHarmlessShutdown } from '../core/log-progress.js';
-import { lastLines } from '../system/log-tail.js';
 import type { Runner } from '../system/runner.js';
-import { loadReleaseData } from '../system/release-data.js';
 import type { SessionContext, WizardDeps } from './context.js';
 import type { StepTracker } from './step-tracker.js';
-import { databaseInfo, readCompat, readSchemaVersion } from './database-info.js';
+import { readCompat, readSchemaVersion } from './database-info.js';
 import { withRestartHold } from './restart-hold.js';
 import { startWorkers, stopWorkers } from './rollback-workers.js';
 import type { ServerPicture } from './inspect.js';
-import { downtimeOf, waitUntilReady } from './wait-ready.js';
+import { systemOf, type SystemHelpers } from './system-helpers.js';
+import { downtimeOf } from './wait-ready.js';
 import { restoreConfigFixes } from './config-fixes.js';
 import type { FixWrite } from '../system/config-fix-files.js';
 
@@ -46,6 +40,8 @@ export interface RollbackInput {
   oldStillServing?: boolean;
   /** Config files the session's accepted fixes rewrote: put back from their backups with the old version. */
   configFixes?: readonly FixWrite[];
+  /** The session's system helpers (engine/system-helpers.ts); absent: the real ones. */
+  system?: SystemHelpers;
 }
 
 export interface RollbackOutcome {
@@ -79,9 +75,10 @@ async function runStep(input: RollbackInput, id: StepId, spec: CommandSpec, { fa
 }
 
 /** Decides what the database needs (restore, the guide's SQL, or nothing), from facts read now. */
-export async function planFor(input: Pick<RollbackInput, 'picture' | 'back' | 'current' | 'backup'>): Promise<RollbackPlan> {
-  const data = await loadReleaseData();
-  const info = databaseInfo(input.picture);
+export async function planFor(input: Pick<RollbackInput, 'picture' | 'back' | 'current' | 'backup' | 'system'>): Promise<RollbackPlan> {
+  const system = systemOf(input);
+  const data = await system.releaseData();
+  const info = system.database.info(input.picture);
   const compat = 'error' in info ? undefined : await readCompat(info.ro);
   const workers = input.picture.install.workers.length > 0;
   return planRollback({
@@ -135,8 +132,9 @@ export function rollbackStepIds(
  */
 export async function runRollback(input: RollbackInput, plan: RollbackPlan): Promise<RollbackOutcome> {
   const { picture, method, runner, tracker, back } = input;
+  const { http, files, database } = systemOf(input);
   const install = picture.install;
-  const info = databaseInfo(picture);
+  const info = database.info(picture);
   const lines: string[] = [];
   if (plan.blocked) {
     throw new AdminError(`Cannot roll back to ${back}: ${plan.blocked}.`, {
@@ -192,8 +190,8 @@ export async function runRollback(input: RollbackInput, plan: RollbackPlan): Pro
     await tracker.start('rollback-restore');
     if (!runner.dryRun) {
       // A backup folder someone else controls could hand us another file, or take the restore script.
-      await ensureTrustedFolder(dirname(backup.path), 'backup folder', '--backup-dir', { create: false });
-      const sum = await sha256File(backup.path).catch((e: NodeJS.ErrnoException) => `unreadable (${e.code ?? e.message})`);
+      await files.ensureTrusted(dirname(backup.path), 'backup folder', '--backup-dir', { create: false });
+      const sum = await files.sha256(backup.path).catch((e: NodeJS.ErrnoException) => `unreadable (${e.code ?? e.message})`);
       if (sum !== backup.sha256) {
         throw new AdminError(`The backup ${backup.path} does not match its recorded checksum (${sum.slice(0, 16)}… ≠ ${backup.sha256.slice(0, 16)}…).`, {
           serverState: state(`matrix-synapse ${back} is installed, the database was not touched`),
@@ -211,7 +209,7 @@ export async function runRollback(input: RollbackInput, plan: RollbackPlan): Pro
       const sqlFile = `${backup.path}.restore.sql`;
       try {
         // The whole database as SQL: private (0600), and never written through a link.
-        if (!runner.dryRun) await createPrivateFile(sqlFile);
+        if (!runner.dryRun) await files.createPrivate(sqlFile);
         const toSql = await runner.run(pgRestoreToSqlCommand(backup.path, sqlFile));
         if (toSql.exitCode !== 0)
           throw new AdminError(`Reading the backup failed:\n${outputTail(toSql.tail, 6)}`, {
@@ -223,7 +221,7 @@ export async function runRollback(input: RollbackInput, plan: RollbackPlan): Pro
             serverState: state(`matrix-synapse ${back} is installed; the database is as the failed version left it`),
           });
       } finally {
-        await rm(sqlFile, { force: true });
+        await files.remove(sqlFile);
       }
     }
     await tracker.done('rollback-restore', `restored ${backup.path} (taken ${backup.createdAt})`);
@@ -253,7 +251,7 @@ export async function runRollback(input: RollbackInput, plan: RollbackPlan): Pro
   if (input.oldStillServing && !dbChanges) {
     await tracker.start('rollback-verify');
     if (!runner.dryRun) {
-      const probe = await probeServerVersion(picture.url);
+      const probe = await http.serverVersion(picture.url);
       if (!probe.ok || !sameVersion(probe.answer.version, back)) {
         throw new AdminError(`After putting ${back} back, ${picture.url} answers ${probe.ok ? probe.answer.raw : 'nothing'}.`, {
           serverState: `matrix-synapse ${back} is installed`,
@@ -272,7 +270,7 @@ export async function runRollback(input: RollbackInput, plan: RollbackPlan): Pro
   let restartDone = false;
   const ready = runner.dryRun
     ? undefined
-    : waitUntilReady({
+    : http.waitUntilReady({
         url: picture.url,
         logFile: picture.logFile,
         pidFile: picture.pidFile,
@@ -285,8 +283,8 @@ export async function runRollback(input: RollbackInput, plan: RollbackPlan): Pro
   ready?.catch(() => {});
   const result = await runner.run(restart);
   restartDone = true;
-  if (result.exitCode !== 0 && !runner.dryRun && !(await probeServerVersion(picture.url, 2000)).ok) {
-    const log = picture.logFile ? labelHarmlessShutdown(await lastLines(picture.logFile, 40)).slice(-6) : [];
+  if (result.exitCode !== 0 && !runner.dryRun && !(await http.serverVersion(picture.url, 2000)).ok) {
+    const log = picture.logFile ? labelHarmlessShutdown(await files.lastLines(picture.logFile, 40)).slice(-6) : [];
     throw new AdminError(`Starting ${back} failed (exit ${result.exitCode}):\n${outputTail([...result.tail, ...log], 10)}`, {
       serverState: `matrix-synapse ${back} is installed and Synapse is not running`,
       nextStep: `Read the homeserver log${picture.logFile ? ` (${picture.logFile})` : ''}.`,
@@ -302,13 +300,13 @@ export async function runRollback(input: RollbackInput, plan: RollbackPlan): Pro
   const answer = await ready;
   let version = answer.answer;
   if (!sameVersion(version.version, back)) {
-    const again = await probeServerVersion(picture.url);
+    const again = await http.serverVersion(picture.url);
     if (again.ok) version = again.answer;
   }
   if (!sameVersion(version.version, back)) {
     throw new AdminError(`After the rollback, ${picture.url} answers ${version.raw}, not ${back}.`, { serverState: `matrix-synapse ${back} is installed` });
   }
-  const healthy = await probeHealth(picture.url);
+  const healthy = await http.health(picture.url);
   await tracker.done('rollback-verify', `server_version says ${version.raw}; /health ${healthy ? 'OK' : 'did not answer OK'}`);
   lines.push(`Synapse ${back} serves again at ${picture.url} (server_version ${version.raw}, /health ${healthy ? 'OK' : 'not OK'}).`);
   lines.push(...(await startWorkers(picture, runner, back)));
@@ -356,6 +354,7 @@ export async function offerRollbackAfterFailure(ctx: SessionContext, reason: str
     current: ctx.decision.target,
     backup: ctx.backup,
     configFixes: ctx.tracker.recorder?.journal.configFixes ?? [],
+    system: ctx.system,
   };
   try {
     const plan = await planFor(input);

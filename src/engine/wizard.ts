@@ -23,6 +23,7 @@ import { offerRollbackAfterFailure } from './rollback.js';
 import { chooseTarget } from './steps/target.js';
 import { bringServerUp } from './server-up.js';
 import { holdInput, releaseLeftoverHold } from './restart-hold.js';
+import { realSystem } from './system-helpers.js';
 
 /** Finds the install; where there is none, an interactive admin may try the demo sandbox instead. */
 async function detectOrDemo(opts: WizardOptions, deps: WizardDeps): Promise<{ picture: ServerPicture; options: WizardOptions }> {
@@ -112,7 +113,7 @@ export async function runWizard(opts: WizardOptions, deps: WizardDeps): Promise<
     await tracker.done('detect', `Synapse ${picture.install.installedVersion} (${picture.install.method}) at ${installLocation(picture.install)}`);
     if (!resumed) await checkAnswering(picture, deps);
 
-    const decision = resumed ? await resumedTarget(tracker, resumed) : await chooseTarget(opts, deps, tracker, picture);
+    const decision = resumed ? await resumedTarget(tracker, resumed) : await chooseTarget({ opts, deps, tracker, picture });
     to = decision.target;
     if (!resumed) await tracker.recorder.setTarget(to);
     if (decision.kind === 'already-current') return finish('already-current', ExitCode.ok, [`Already at ${to}: nothing to do.`], 0);
@@ -141,6 +142,7 @@ export async function runWizard(opts: WizardOptions, deps: WizardDeps): Promise<
         },
         ...(deps.control ? { gate: () => deps.control!.gate() } : {}),
       }),
+      system: realSystem,
       transcriptPath: transcript.path,
       summary: [],
     };

@@ -1,18 +1,16 @@
-import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AdminError, ExitCode } from '../../core/errors.js';
 import type { Emit } from '../../core/events.js';
 import { formatBytes } from '../../core/preflight.js';
-import { backupFileName, sha256File, type BackupRecord } from '../../system/backup.js';
-import { pgDumpCommand, verifyPgDump } from '../../system/backup-postgres.js';
-import { sqliteBackupCommand, verifySqliteBackup } from '../../system/backup-sqlite.js';
-import { writableDirProblem } from '../../system/disk.js';
-import { createPrivateFile, openProblem } from '../../system/no-follow.js';
-import { ensureTrustedFolder } from '../../system/trusted-dir.js';
+import { backupFileName, type BackupRecord } from '../../system/backup.js';
+import { pgDumpCommand } from '../../system/backup-postgres.js';
+import { sqliteBackupCommand } from '../../system/backup-sqlite.js';
+import { openProblem } from '../../system/no-follow.js';
 import type { Runner } from '../../system/runner.js';
 import type { FlowStep } from '../context.js';
 import { describeStep } from '../../core/steps.js';
-import { databaseInfo, type DatabaseInfo } from '../database-info.js';
+import type { DatabaseInfo } from '../database-info.js';
+import { systemOf, type SystemHelpers } from '../system-helpers.js';
 import { backupDirOf } from './preflight.js';
 
 const NOTHING_CHANGED = 'nothing was changed: the old version keeps serving';
@@ -25,10 +23,20 @@ export const describeBackup = (b: BackupRecord): string =>
  * the journal. Every failure removes what was written and throws before anything else happens.
  * The folder is made through the runner too, so a dry run's plan script has every command.
  */
-export async function takeBackup(input: { runner: Runner; python: string; info: DatabaseInfo; dir: string; version: string; emit: Emit; at?: Date }): Promise<BackupRecord | undefined> {
+export async function takeBackup(input: {
+  runner: Runner;
+  python: string;
+  info: DatabaseInfo;
+  dir: string;
+  version: string;
+  emit: Emit;
+  at?: Date;
+  system?: SystemHelpers;
+}): Promise<BackupRecord | undefined> {
   const { runner, info, dir } = input;
+  const { files, database } = systemOf(input);
   await runner.run({ argv: ['mkdir', '-p', '-m', '700', dir], title: `Create the backup folder ${dir}` });
-  const problem = runner.dryRun ? undefined : await writableDirProblem(dir);
+  const problem = runner.dryRun ? undefined : await files.writableDirProblem(dir);
   if (problem) {
     throw new AdminError(`The backup folder ${dir} cannot be written (${problem}).`, {
       exitCode: ExitCode.usage,
@@ -36,12 +44,12 @@ export async function takeBackup(input: { runner: Runner; python: string; info: 
       nextStep: 'Choose a writable folder with --backup-dir, or fix its permissions.',
     });
   }
-  if (!runner.dryRun) await ensureTrustedFolder(dir, 'backup folder', '--backup-dir');
+  if (!runner.dryRun) await files.ensureTrusted(dir, 'backup folder', '--backup-dir');
   const dest = join(dir, backupFileName(input.version, info.engine, input.at));
   // Made here, 0600 and exclusively: the dump and the SQLite copy write into it (pg_dump keeps the mode, and SQLite
   // gives its -journal the database file's mode), so the backup is never readable by others, and never a planted link.
   if (!runner.dryRun) {
-    await createPrivateFile(dest).catch((error: NodeJS.ErrnoException) => {
+    await files.createPrivate(dest).catch((error: NodeJS.ErrnoException) => {
       throw new AdminError(`The backup file ${openProblem(dest, error)}.`, { exitCode: ExitCode.usage, serverState: NOTHING_CHANGED, nextStep: 'Remove it, or choose another folder with --backup-dir.' });
     });
   }
@@ -50,7 +58,7 @@ export async function takeBackup(input: { runner: Runner; python: string; info: 
   if (runner.dryRun) return undefined;
   const fail = async (what: string, next: string): Promise<never> => {
     // SQLite may leave its own companions (-journal, -wal, -shm) next to the file.
-    await Promise.all(['', '-journal', '-wal', '-shm'].map((suffix) => rm(`${dest}${suffix}`, { force: true })));
+    await Promise.all(['', '-journal', '-wal', '-shm'].map((suffix) => files.remove(`${dest}${suffix}`)));
     throw new AdminError(what, { serverState: NOTHING_CHANGED, nextStep: next });
   };
   if (result.exitCode !== 0) {
@@ -61,9 +69,9 @@ export async function takeBackup(input: { runner: Runner; python: string; info: 
       full ? `Free space there or choose another folder with --backup-dir, then run again.` : 'Fix the cause shown above (the transcript has the full output), then run again.',
     );
   }
-  const verified: { ok: boolean; evidence: string; compat?: number } = info.engine === 'sqlite3' ? await verifySqliteBackup(input.python, dest) : await verifyPgDump(dest);
+  const verified: { ok: boolean; evidence: string; compat?: number } = info.engine === 'sqlite3' ? await database.verifySqliteBackup(input.python, dest) : await database.verifyPgDump(dest);
   if (!verified.ok) await fail(`The backup was written but does not verify: ${verified.evidence}.`, 'Check the database and the backup folder, then run again.');
-  const [bytes, sha256] = await Promise.all([stat(dest).then((s) => s.size), sha256File(dest)]);
+  const [bytes, sha256] = await Promise.all([files.size(dest), files.sha256(dest)]);
   return {
     engine: info.engine,
     path: dest,
@@ -90,7 +98,8 @@ export const backupStep: FlowStep = {
       await tracker.skip('backup', 'skipped at your request (--no-backup)');
       return;
     }
-    const info = databaseInfo(ctx.picture);
+    const system = systemOf(ctx);
+    const info = system.database.info(ctx.picture);
     if ('error' in info) {
       throw new AdminError(`The database cannot be backed up: ${info.error}.`, { exitCode: ExitCode.refused, serverState: NOTHING_CHANGED, nextStep: 'Back it up by hand and run again with --no-backup.' });
     }
@@ -98,7 +107,7 @@ export const backupStep: FlowStep = {
     await tracker.start('backup');
     // Named after the session's start: a resumed session re-attaches to (or takes the result of) the same backup command.
     const at = tracker.recorder ? new Date(tracker.recorder.journal.startedAt) : undefined;
-    const record = await takeBackup({ runner: ctx.runner, python: ctx.picture.install.python ?? 'python3', info, dir, version: ctx.from, emit: deps.emit, ...(at ? { at } : {}) });
+    const record = await takeBackup({ runner: ctx.runner, python: ctx.picture.install.python ?? 'python3', info, dir, version: ctx.from, emit: deps.emit, system, ...(at ? { at } : {}) });
     if (!record) {
       await tracker.done('backup', `not run (dry run): would back up ${info.where} into ${dir}`);
       return;

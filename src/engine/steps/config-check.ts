@@ -65,6 +65,7 @@ export const configCheckStep: FlowStep = {
       picture, method: ctx.method, runner, tracker, deps, yes: ctx.opts.yes, transcriptPath: ctx.transcriptPath,
       back: ctx.from, current: target, backup: ctx.backup, oldStillServing: picture.running.ok,
       configFixes: tracker.recorder?.journal.configFixes ?? [],
+      system: ctx.system,
     };
     const plan = await planFor(input);
     const why = `Synapse ${target} is installed but was not started: its config check failed. Synapse ${ctx.from} is still running and serving.`;

@@ -2,13 +2,13 @@ import { AdminError } from '../../core/errors.js';
 import { outputTail } from '../../core/output-tail.js';
 import { sameVersion } from '../../core/version.js';
 import type { CommandSpec } from '../../system/command.js';
-import { readOnly } from '../../system/probe.js';
 import type { FlowStep, SessionContext } from '../context.js';
 import { describeStep } from '../../core/steps.js';
 import { ensureMethodPlan } from '../method-plan.js';
 import { holdInput, withRestartHold } from '../restart-hold.js';
 import type { MethodPlan } from '../../methods/types.js';
 import { shellQuote } from '../../system/redact.js';
+import { systemOf } from '../system-helpers.js';
 
 /** pip's own error lines (`ERROR: …`, also indented inside a build's output): quoted first when an install fails. */
 const PIP_ERROR = /^\s*ERROR: /;
@@ -26,7 +26,7 @@ async function undoInstall(ctx: SessionContext, undo: NonNullable<MethodPlan['un
 
 /** In a dry run, the method's own read-only check proves the install would resolve. */
 async function checkInstallable(ctx: SessionContext, check: CommandSpec): Promise<void> {
-  const result = await readOnly(check.argv, { timeoutMs: 300_000 });
+  const result = await systemOf(ctx).readOnly(check.argv, { timeoutMs: 300_000 });
   const last = `${result.stdout}\n${result.stderr}`.trim().split('\n').filter((l) => l && !l.startsWith('WARNING')).at(-1) ?? '';
   ctx.deps.emit({ type: 'check', name: check.title ?? check.argv.join(' '), status: result.exitCode === 0 ? 'pass' : 'fail', evidence: last, probed: true });
   if (result.exitCode !== 0) {

@@ -1,4 +1,3 @@
-import { dirname } from 'node:path';
 import { AdminError, ExitCode } from '../../core/errors.js';
 import { coverageJson, type CoverageReport } from '../../core/notes/coverage.js';
 import { evaluateNotes, queryIdsOf } from '../../core/notes/evaluate.js';
@@ -6,9 +5,7 @@ import { selectNotes } from '../../core/notes/select.js';
 import type { Note, NoteResult } from '../../core/notes/types.js';
 import { rollbackFloorAfter } from '../../core/schema-facts.js';
 import { mustParseVersion } from '../../core/version.js';
-import { databaseFromConfig } from '../../system/database.js';
 import { gatherNoteFacts } from '../../system/note-facts.js';
-import { loadReleaseData } from '../../system/release-data.js';
 import type { FlowStep, SessionContext } from '../context.js';
 import { describeStep } from '../../core/steps.js';
 import { notesCoverage } from '../notes-coverage.js';
@@ -18,6 +15,7 @@ import { planFixes } from '../../core/fixes/plan-fixes.js';
 import type { ServerPicture } from '../inspect.js';
 import { serverNoteContext } from '../note-context.js';
 import { hostViewOf } from '../../methods/registry.js';
+import { realSystem, systemOf, type SystemHelpers } from '../system-helpers.js';
 
 export interface NotesReview {
   results: NoteResult[];
@@ -47,16 +45,15 @@ export interface ServerNotes {
 }
 
 /** The notes of every release in (installed, target], evaluated against this server. Read-only. */
-export async function evaluateServerNotes(picture: ServerPicture, target: string): Promise<ServerNotes> {
-  const data = await loadReleaseData();
+export async function evaluateServerNotes(picture: ServerPicture, target: string, system: SystemHelpers = realSystem): Promise<ServerNotes> {
+  const data = await system.releaseData();
   const from = mustParseVersion(picture.install.installedVersion);
   const to = mustParseVersion(target);
   const selected = selectNotes(data.notes, from, to);
   const wanted = new Set(queryIdsOf(selected));
-  const base = dirname(picture.config.files[0]?.path ?? '.');
   const host = hostViewOf(picture.install);
-  const db = databaseFromConfig(host.databaseValues(picture.config.values), { python: host.python, baseDir: base });
-  const known = await serverNoteContext(picture);
+  const db = system.database.info(picture);
+  const known = await serverNoteContext(picture, system);
   const { facts, warnings } = await gatherNoteFacts({
     config: picture.config,
     installMethod: picture.install.method,
@@ -68,7 +65,7 @@ export async function evaluateServerNotes(picture: ServerPicture, target: string
     workersWithoutConfig: picture.install.workers.filter((w) => !w.configPath),
     ...(picture.install.startDir ? { workingDir: picture.install.startDir } : {}),
     restart: known.restart,
-    ...('error' in db ? {} : { database: db }),
+    ...('error' in db ? {} : { database: db.ro }),
     queries: data.queries.filter((q) => wanted.has(q.id)),
   });
   return {
@@ -84,7 +81,7 @@ export async function reviewNotes(ctx: SessionContext): Promise<NotesReview> {
   const { opts, deps, tracker, picture } = ctx;
   const target = ctx.decision.target;
   await tracker.start('notes');
-  const { results, notes, warnings, rollbackFloor: floor, coverage } = await evaluateServerNotes(picture, target);
+  const { results, notes, warnings, rollbackFloor: floor, coverage } = await evaluateServerNotes(picture, target, systemOf(ctx));
   for (const warning of warnings) deps.emit({ type: 'message', level: 'warn', text: warning });
   deps.emit({ type: 'notes.coverage', coverage });
   for (const r of results.filter((x) => x.applies !== 'no')) {

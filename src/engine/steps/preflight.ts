@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AdminError, ExitCode } from '../../core/errors.js';
 import {
@@ -12,13 +11,12 @@ import {
   type PreflightCheck,
 } from '../../core/preflight.js';
 import type { FloorComponent, PlatformVersions } from '../../core/platform.js';
-import { postgresVersionFromNum, probePythonRuntime } from '../../system/database.js';
-import { freeSpace, ownerOf, userName, writableDirProblem } from '../../system/disk.js';
+import { postgresVersionFromNum } from '../../system/database.js';
 import { shellQuote } from '../../system/redact.js';
-import { loadReleaseData } from '../../system/release-data.js';
 import type { FlowStep, SessionContext } from '../context.js';
 import { describeStep } from '../../core/steps.js';
-import { databaseInfo, readCompat, readDatabaseBytes, readPendingBackgroundUpdates, readPostgresVersion, type DatabaseInfo } from '../database-info.js';
+import { readCompat, readPendingBackgroundUpdates, readPostgresVersion, type DatabaseInfo } from '../database-info.js';
+import { systemOf, type SystemHelpers } from '../system-helpers.js';
 
 /** Where backups go: --backup-dir, else `backups/` in the homeserver's state folder. */
 export const backupDirOf = (ctx: Pick<SessionContext, 'opts' | 'sessionDir'>): string => ctx.opts.backupDir ?? join(ctx.sessionDir, 'backups');
@@ -26,13 +24,13 @@ export const backupDirOf = (ctx: Pick<SessionContext, 'opts' | 'sessionDir'>): s
 const LOCAL_HOSTS = new Set(['', 'localhost', '127.0.0.1', '::1']);
 
 /** The PostgreSQL data directory, when the server is on this machine and the role may read the setting. */
-async function postgresDataDir(info: DatabaseInfo): Promise<string | undefined> {
+async function postgresDataDir(info: DatabaseInfo, files: SystemHelpers['files']): Promise<string | undefined> {
   const host = String(info.pg?.argv[info.pg.argv.indexOf('-h') + 1] ?? '');
   if (info.pg?.argv.includes('-h') && !LOCAL_HOSTS.has(host) && !host.startsWith('/')) return undefined;
   try {
     const rows = await info.ro.query("SELECT setting FROM pg_settings WHERE name = 'data_directory'");
     const dir = rows[0]?.setting;
-    return typeof dir === 'string' && dir && existsSync(dir) ? dir : undefined;
+    return typeof dir === 'string' && dir && files.exists(dir) ? dir : undefined;
   } catch {
     return undefined;
   }
@@ -42,9 +40,10 @@ async function postgresDataDir(info: DatabaseInfo): Promise<string | undefined> 
 export async function runPreflightChecks(ctx: SessionContext): Promise<PreflightCheck[]> {
   const { picture, opts } = ctx;
   const target = ctx.decision.target;
-  const data = await loadReleaseData();
+  const { files, database, releaseData } = systemOf(ctx);
+  const data = await releaseData();
   const checks: PreflightCheck[] = [];
-  const info = databaseInfo(picture);
+  const info = database.info(picture);
   const engine = 'error' in info ? 'sqlite3' : info.engine;
 
   // Platform: Python and SQLite as the venv's Python sees them, PostgreSQL over the config's connection.
@@ -60,7 +59,7 @@ export async function runPreflightChecks(ctx: SessionContext): Promise<Preflight
     if ('python' in targetPython) [have.python, source.python] = [targetPython.python, targetPython.source];
     else unreadable.python = targetPython.why;
   } else if (interpreter && (!python || !sqlite)) {
-    const runtime = await probePythonRuntime(interpreter);
+    const runtime = await database.pythonRuntime(interpreter);
     if ('error' in runtime) unreadable.python = runtime.error;
     else ({ python, sqlite } = runtime);
   } else if (!interpreter && !python) {
@@ -89,8 +88,8 @@ export async function runPreflightChecks(ctx: SessionContext): Promise<Preflight
   if (venv || (picture.install.method as string) === 'debian') {
     checks.push(userCheck({
       method: picture.install.method,
-      owner: venv ? await ownerOf(venv) : undefined,
-      me: { uid, name: await userName(uid) },
+      owner: venv ? await files.ownerOf(venv) : undefined,
+      me: { uid, name: await files.userName(uid) },
       commandLine: ['synapse-upgrade', ...process.argv.slice(2)].map(shellQuote).join(' '),
       path: venv ?? '',
     }));
@@ -100,7 +99,7 @@ export async function runPreflightChecks(ctx: SessionContext): Promise<Preflight
   const backups = !opts.noBackup;
   const backupDir = backupDirOf(ctx);
   if (backups) {
-    const problem = opts.dryRun ? undefined : await writableDirProblem(backupDir);
+    const problem = opts.dryRun ? undefined : await files.writableDirProblem(backupDir);
     checks.push(problem
       ? { id: 'backup-dir', name: 'Backup folder', status: 'fail', evidence: `${backupDir} cannot be written (${problem})`, fix: 'Choose a writable folder with --backup-dir, or fix its permissions.' }
       : { id: 'backup-dir', name: 'Backup folder', status: 'pass', evidence: `${backupDir}${opts.dryRun ? ' (not created in a dry run)' : ' is writable'}` });
@@ -108,15 +107,15 @@ export async function runPreflightChecks(ctx: SessionContext): Promise<Preflight
   if ('error' in info) {
     checks.push({ id: 'disk-database', name: 'Free disk', status: 'warn', evidence: `the database is not known: ${info.error}` });
   } else {
-    const size = await readDatabaseBytes(info);
+    const size = await database.bytes(info);
     const bytes = 'bytes' in size ? size.bytes : undefined;
     const rebuild = bytes === undefined ? { bytes: 0, why: [] } : rebuildEstimate(ctx.from, target, bytes);
-    const dbDir = info.sqlitePath ? join(info.sqlitePath, '..') : await postgresDataDir(info);
+    const dbDir = info.sqlitePath ? join(info.sqlitePath, '..') : await postgresDataDir(info, files);
     const disk = diskChecks({
       databaseBytes: bytes,
       rebuildBytes: rebuild.bytes,
-      databaseFree: dbDir ? await freeSpace(dbDir) : undefined,
-      backupFree: backups ? await freeSpace(backupDir) : undefined,
+      databaseFree: dbDir ? await files.freeSpace(dbDir) : undefined,
+      backupFree: backups ? await files.freeSpace(backupDir) : undefined,
       ...('error' in size ? { why: size.error } : {}),
     });
     if (rebuild.why.length) for (const c of disk) if (c.id === 'disk-database') c.evidence += `; ${rebuild.why.join('; ')}`;

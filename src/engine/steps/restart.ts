@@ -1,12 +1,11 @@
 import { AdminError } from '../../core/errors.js';
 import { outputTail } from '../../core/output-tail.js';
-import { probeServerVersion } from '../../system/http.js';
 import { labelHarmlessShutdown } from '../../core/log-progress.js';
-import { lastLines } from '../../system/log-tail.js';
 import type { FlowStep } from '../context.js';
 import { describeStep } from '../../core/steps.js';
 import { ensureMethodPlan } from '../method-plan.js';
-import { downtimeOf, waitUntilReady } from '../wait-ready.js';
+import { systemOf } from '../system-helpers.js';
+import { downtimeOf } from '../wait-ready.js';
 
 /**
  * Restart with the install's restart manager. The wait for Synapse starts with the restart, polling it
@@ -17,6 +16,7 @@ export const restartStep: FlowStep = {
   ...describeStep('restart'),
   async run(ctx) {
     const { tracker, runner, method, picture, deps } = ctx;
+    const { http, files } = systemOf(ctx);
     const plan = await ensureMethodPlan(ctx);
     const spec = plan.restart.at(-1) ?? method.restartCommand(picture.install);
     await tracker.start('restart', spec);
@@ -25,7 +25,7 @@ export const restartStep: FlowStep = {
     let restartDone = false;
     const ready = runner.dryRun
       ? undefined
-      : waitUntilReady({
+      : http.waitUntilReady({
           url: picture.url,
           logFile: picture.logFile,
           pidFile: picture.pidFile,
@@ -52,8 +52,8 @@ export const restartStep: FlowStep = {
       await tracker.done('restart', 'not run (dry run)');
       return;
     }
-    if (result.exitCode !== 0 && !(await probeServerVersion(picture.url, 2000)).ok) {
-      const log = picture.logFile ? labelHarmlessShutdown(await lastLines(picture.logFile, 40)).slice(-6) : [];
+    if (result.exitCode !== 0 && !(await http.serverVersion(picture.url, 2000)).ok) {
+      const log = picture.logFile ? labelHarmlessShutdown(await files.lastLines(picture.logFile, 40)).slice(-6) : [];
       throw new AdminError(`The restart failed (exit ${result.exitCode}):\n${outputTail([...result.tail, ...log])}`, {
         serverState: `matrix-synapse ${ctx.decision.target} is installed and Synapse is not running`,
         nextStep: `To go back: ${plan.rollback.join(' && ')}`,

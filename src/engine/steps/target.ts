@@ -1,16 +1,25 @@
 import { ExitCode, AdminError } from '../../core/errors.js';
 import { resolveTarget, upgradeChoices, type TargetDecision } from '../../core/target.js';
 import { methodFor } from '../../methods/registry.js';
+import type { InstallMethod } from '../../methods/types.js';
 import type { WizardDeps, WizardOptions } from '../context.js';
 import type { StepTracker } from '../step-tracker.js';
 import type { ServerPicture } from '../inspect.js';
 
 /** Step 2: the version to upgrade to, from --target or the admin's pick among the available ones. */
-export async function chooseTarget(opts: WizardOptions, deps: WizardDeps, tracker: StepTracker, picture: ServerPicture): Promise<TargetDecision> {
+export async function chooseTarget(input: {
+  opts: WizardOptions;
+  deps: WizardDeps;
+  tracker: StepTracker;
+  picture: ServerPicture;
+  /** The install's method (a test's fake); by default the registry's. */
+  method?: InstallMethod;
+}): Promise<TargetDecision> {
+  const { opts, deps, tracker, picture } = input;
   await tracker.start('target');
   const installed = picture.install.installedVersion;
   const running = picture.running.ok ? picture.running.answer.version : undefined;
-  const method = methodFor(picture.install);
+  const method = input.method ?? methodFor(picture.install);
   const available = await method.availableVersions(picture.install, { pre: opts.pre });
   let wanted = opts.target;
   if (!wanted) {

@@ -1,30 +1,40 @@
 import { AdminError } from '../../core/errors.js';
 import { sameVersion } from '../../core/version.js';
-import { probeWorkerVersion } from '../../system/http.js';
 import { restartSequence } from '../../methods/restart/index.js';
 import type { Worker } from '../../methods/types.js';
 import type { FlowStep } from '../context.js';
 import { describeStep } from '../../core/steps.js';
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+import { realSystem, systemOf, type SystemHelpers } from '../system-helpers.js';
 
 /**
  * Workers come up after the main process has migrated (they refuse an older schema), so each one
  * with a `client` listener is asked for its version until it answers, for up to `timeoutMs`.
  */
-export async function waitForWorker(worker: Worker & { url: string }, target: string, timeoutMs = 120_000, pollMs = 250): Promise<{ ok: boolean; seen: string }> {
-  const deadline = Date.now() + timeoutMs;
+export function waitForWorker(worker: Worker & { url: string }, target: string, timeoutMs = 120_000, pollMs = 250): Promise<{ ok: boolean; seen: string }> {
+  return pollWorker({ worker, target, timeoutMs, pollMs, system: realSystem });
+}
+
+/** waitForWorker with the session's helpers (a unit test's fakes). */
+export async function pollWorker(input: {
+  worker: Worker & { url: string };
+  target: string;
+  system: SystemHelpers;
+  timeoutMs?: number;
+  pollMs?: number;
+}): Promise<{ ok: boolean; seen: string }> {
+  const { worker, target, system } = input;
+  const deadline = system.now() + (input.timeoutMs ?? 120_000);
   let seen: string;
   for (;;) {
-    const probe = await probeWorkerVersion(worker.url, 2000);
+    const probe = await system.http.workerVersion(worker.url, 2000);
     if (probe.ok) {
       seen = probe.answer.raw;
       if (sameVersion(probe.answer.version, target)) return { ok: true, seen };
     } else {
       seen = probe.reason;
     }
-    if (Date.now() > deadline) return { ok: false, seen };
-    await sleep(pollMs);
+    if (system.now() > deadline) return { ok: false, seen };
+    await system.sleep(input.pollMs ?? 250);
   }
 }
 
@@ -56,7 +66,7 @@ export const workersStep: FlowStep = {
         });
       }
     }
-    const results = await Promise.all(checkable.map(async (w) => ({ worker: w, ...(await waitForWorker(w, target)) })));
+    const results = await Promise.all(checkable.map(async (w) => ({ worker: w, ...(await pollWorker({ worker: w, target, system: systemOf(ctx) })) })));
     const failed = results.filter((r) => !r.ok);
     if (failed.length) {
       throw new AdminError(`${failed.length} worker(s) do not answer ${target}: ${failed.map((f) => `${f.worker.name} at ${f.worker.url} (${f.seen})`).join('; ')}.`, {
