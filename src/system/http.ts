@@ -1,4 +1,5 @@
 import { parseServerHeader, parseServerVersionBody, type ServerVersionAnswer } from '../core/server-version.js';
+import { httpGet, type HttpAnswer } from './http-get.js';
 
 export type VersionProbe = { ok: true; answer: ServerVersionAnswer; serverHeader: string | undefined } | { ok: false; reachable: boolean; reason: string };
 
@@ -25,17 +26,15 @@ export async function boundedText(response: Response, max = MAX_BODY_BYTES): Pro
 
 /** One GET of the version endpoint. Never throws: an unreachable or lying server is data. */
 export async function probeServerVersion(baseUrl: string, timeoutMs = 3000): Promise<VersionProbe> {
-  let response: Response;
+  let response: HttpAnswer;
   try {
-    response = await fetch(new URL(VERSION_PATH, baseUrl), { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+    response = await httpGet(new URL(VERSION_PATH, baseUrl), { timeoutMs, maxBytes: MAX_BODY_BYTES });
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
-    return { ok: false, reachable: false, reason: `nothing answered at ${baseUrl} (${cause})` };
+    return { ok: false, reachable: false, reason: `nothing answered at ${baseUrl} (${causeOf(error)})` };
   }
-  const body = await boundedText(response).catch(() => '');
   try {
-    const answer = parseServerVersionBody(response.status, response.headers.get('content-type') ?? '', body);
-    return { ok: true, answer, serverHeader: response.headers.get('server') ?? undefined };
+    const answer = parseServerVersionBody(response.status, response.headers['content-type'] ?? '', response.body);
+    return { ok: true, answer, serverHeader: response.headers.server };
   } catch (error) {
     return { ok: false, reachable: true, reason: (error as Error).message };
   }
@@ -44,8 +43,8 @@ export async function probeServerVersion(baseUrl: string, timeoutMs = 3000): Pro
 /** GET /health: Synapse answers `OK` on every HTTP listener. */
 export async function probeHealth(baseUrl: string, timeoutMs = 3000): Promise<boolean> {
   try {
-    const response = await fetch(new URL('/health', baseUrl), { signal: AbortSignal.timeout(timeoutMs) });
-    return response.status === 200 && (await boundedText(response)).trim() === 'OK';
+    const response = await httpGet(new URL('/health', baseUrl), { timeoutMs, maxBytes: MAX_BODY_BYTES });
+    return response.status === 200 && response.body.trim() === 'OK';
   } catch {
     return false;
   }
@@ -60,9 +59,8 @@ export async function probeWorkerVersion(baseUrl: string, timeoutMs = 3000): Pro
   const direct = await probeServerVersion(baseUrl, timeoutMs);
   if (direct.ok || !direct.reachable) return direct;
   try {
-    const response = await fetch(new URL('/_matrix/client/versions', baseUrl), { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
-    await response.body?.cancel().catch(() => {});
-    const serverHeader = response.headers.get('server') ?? undefined;
+    const response = await httpGet(new URL('/_matrix/client/versions', baseUrl), { timeoutMs, maxBytes: 0 });
+    const serverHeader = response.headers.server;
     const answer = response.status === 200 ? parseServerHeader(serverHeader) : undefined;
     if (answer) return { ok: true, answer, serverHeader };
     return {
@@ -71,7 +69,8 @@ export async function probeWorkerVersion(baseUrl: string, timeoutMs = 3000): Pro
       reason: `${direct.reason}; /_matrix/client/versions answered HTTP ${response.status} with no "Server: Synapse/…" header`,
     };
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
-    return { ok: false, reachable: false, reason: `nothing answered at ${baseUrl} (${cause})` };
+    return { ok: false, reachable: false, reason: `nothing answered at ${baseUrl} (${causeOf(error)})` };
   }
 }
+
+const causeOf = (error: unknown): string => (error as { code?: string }).code ?? (error as Error).name;
