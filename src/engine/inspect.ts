@@ -21,6 +21,8 @@ export interface ServerPicture {
   pidFile: string | undefined;
   /** The method's own word on whether Synapse runs (Docker: the container's state, not a pid file). */
   processWatch?: ProcessWatch;
+  /** A workers-only host (`--workers-only`): `url` and `running` are the main process's, on another host. */
+  workersOnly?: { mainUrl: string };
   /** Every plausible install found (the chosen one first), and what was looked at. */
   detection?: { candidates: Install[]; ambiguous: boolean; looked: string[] };
 }
@@ -84,5 +86,6 @@ export function summarize(picture: ServerPicture): InstallSummary {
     configPaths: picture.install.configPaths,
     url: picture.url,
     venv: picture.install.venv,
+    ...(picture.workersOnly ? { workersOnly: picture.workersOnly } : {}),
   };
 }

@@ -1,5 +1,6 @@
 import { schemaFor } from '../core/schema-facts.js';
 import { managerRestart, prepareRestart, restartSequence } from '../methods/restart/index.js';
+import { workersOnlyRestart } from '../methods/restart/workers-only.js';
 import type { MethodPlan } from '../methods/types.js';
 import type { SessionContext } from './context.js';
 import { realSystem, systemOf, type SystemHelpers } from './system-helpers.js';
@@ -42,6 +43,12 @@ export async function ensureMethodPlan(ctx: SessionContext): Promise<MethodPlan>
         noPackageRollback: ctx.opts.noPackageRollback === true,
       })
     : defaultPlan(ctx);
+  if (ctx.opts.workersOnly) {
+    // Only this host's workers restart: the main process runs on another host.
+    plan.restart = workersOnlyRestart(picture.install);
+    ctx.plan = plan;
+    return plan;
+  }
   if (!plan.restart.length) plan.restart.push(managerRestart(picture.install));
   // synctl with workers: stop them first; the workers step starts them once the main process answers.
   plan.restart.unshift(...restartSequence(picture.install).before);

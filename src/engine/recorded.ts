@@ -63,10 +63,16 @@ export function severalRecorded(sessions: RecordedSession[], command: string): A
  * `rollback` without --config/--venv: the homeserver of the one recorded upgrade (a session that
  * was not a dry run and knows the version it came from). Several: exit 2 naming each; none: undefined.
  */
-export async function recordedUpgrade(stateRoot: string): Promise<{ venv?: string; configPaths: string[] } | undefined> {
+export async function recordedUpgrade(stateRoot: string): Promise<{ venv?: string; configPaths: string[]; workersOnly?: { mainUrl: string } } | undefined> {
   const { sessions } = await recordedSessions(stateRoot);
   const upgrades = sessions.filter(({ journal }) => !journal.dryRun && journal.from && journal.install?.configPaths.length);
   if (upgrades.length > 1) throw severalRecorded(upgrades, 'rollback');
   const install = upgrades[0]?.journal.install;
-  return install ? { ...(install.venv ? { venv: install.venv } : {}), configPaths: [...install.configPaths] } : undefined;
+  if (!install) return undefined;
+  // A workers-only session is rolled back as one (its workers, never a main process on this host).
+  return {
+    ...(install.venv ? { venv: install.venv } : {}),
+    configPaths: [...install.configPaths],
+    ...(install.workersOnly ? { workersOnly: { mainUrl: install.workersOnly.mainUrl } } : {}),
+  };
 }

@@ -9,6 +9,7 @@ import { isSameProcessAlive } from '../system/proc-identity.js';
 import type { SessionContext } from './context.js';
 import type { ResumeDecision, ResumeFacts } from './resume-decision.js';
 import { waitUntilReady } from './wait-ready.js';
+import { workersAnswer } from './workers-only.js';
 
 /** Whether the process in Synapse's pid file runs: 'gone' only when there is a pid file and nothing alive behind it. */
 async function serverPid(pidFile: string | undefined, watch?: ProcessWatch): Promise<'alive' | 'gone' | 'unknown'> {
@@ -28,6 +29,8 @@ export async function recheck(rule: ResumeRule, ctx: SessionContext): Promise<Re
     case 'target-installed':
       return { installed: await ctx.method.installedVersion(ctx.picture.install).catch(() => undefined) };
     case 'target-answers': {
+      // A workers-only host: the restart's effect is there when every worker answers the target.
+      if (ctx.opts.workersOnly) return workersAnswer(ctx.picture.install.workers, target);
       const probe = await probeServerVersion(ctx.picture.url, 3000);
       const answer = probe.ok ? probe.answer : undefined;
       return answer && sameVersion(answer.version, target)

@@ -316,7 +316,10 @@ export async function resumedTarget(tracker: StepTracker, resume: ResumeState): 
  * `synapse-upgrade resume` (and `synapse-upgrade`) then find it even when nothing else would point there.
  * Only when exactly one homeserver has an unfinished session; damaged journals are left to the normal path.
  */
-export async function recordedInstall(stateRoot: string, mode: 'ask' | 'only' = 'ask'): Promise<Pick<WizardOptions, 'venv' | 'configPaths'> | undefined> {
+export async function recordedInstall(
+  stateRoot: string,
+  mode: 'ask' | 'only' = 'ask',
+): Promise<Pick<WizardOptions, 'venv' | 'configPaths' | 'workersOnly'> | undefined> {
   const { sessions, damaged } = await recordedSessions(stateRoot);
   const found = sessions.filter(({ journal }) => isUnfinished(journal) && journal.to && journal.install?.configPaths.length);
   // `resume` with nothing else to go by: a journal it cannot read is the answer (a clear error, the file kept).
@@ -325,5 +328,10 @@ export async function recordedInstall(stateRoot: string, mode: 'ask' | 'only' = 
   if (mode === 'only' && found.length > 1) throw severalRecorded(found, 'resume');
   const only = found.length === 1 ? found[0]?.journal.install : undefined;
   if (!only) return undefined;
-  return { ...(only.venv ? { venv: only.venv } : {}), configPaths: [...only.configPaths] };
+  return {
+    ...(only.venv ? { venv: only.venv } : {}),
+    configPaths: [...only.configPaths],
+    // A workers-only session carries on as one (its main process's URL is recorded).
+    ...(only.workersOnly ? { workersOnly: { mainUrl: only.workersOnly.mainUrl } } : {}),
+  };
 }

@@ -15,6 +15,8 @@ import { realSystem } from './system-helpers.js';
 import { askRollback, planFor, runRollback } from './rollback.js';
 import { join } from 'node:path';
 import { lockHomeserver, type HomeserverLock } from '../system/homeserver-lock.js';
+import { inspectWorkerHost } from './worker-host.js';
+import { rollBackWorkersOnly } from './workers-only-rollback.js';
 
 const nothingToRollBack = (why: string, next?: string): AdminError =>
   new AdminError(`Nothing to roll back: ${why}.`, { exitCode: ExitCode.usage, serverState: 'nothing was changed', ...(next ? { nextStep: next } : {}) });
@@ -52,7 +54,7 @@ export async function runRollbackSession(opts: WizardOptions, deps: WizardDeps):
   try {
     tracker.announce(['detect']);
     await tracker.start('detect');
-    const picture = await inspectServer(opts);
+    const picture = opts.workersOnly ? await inspectWorkerHost({ ...opts, mainUrl: opts.workersOnly.mainUrl }) : await inspectServer(opts);
     deps.emit({ type: 'detected', install: summarize(picture) });
     const sessionDir = join(resolveStateRoot(opts.stateDir), homeserverKey(picture.serverName, picture.install.configPaths[0] ?? ''));
     // A rollback changes the server: no other wizard may work on this homeserver meanwhile (any state folder).
@@ -67,6 +69,8 @@ export async function runRollbackSession(opts: WizardOptions, deps: WizardDeps):
     const running = picture.running.ok ? picture.running.answer.version : undefined;
     from = installed;
     to = journal.from;
+    if (picture.workersOnly && sameVersion(installed, journal.from))
+      throw nothingToRollBack(`matrix-synapse ${journal.from} is installed on this workers-only host, as before the last upgrade`);
     if (sameVersion(installed, journal.from) && running !== undefined && sameVersion(running, journal.from)) {
       throw nothingToRollBack(
         `Synapse ${journal.from} is installed and running, as before the last upgrade (${journal.from} → ${journal.to ?? '?'}, ${journal.startedAt})`,
@@ -98,6 +102,12 @@ export async function runRollbackSession(opts: WizardOptions, deps: WizardDeps):
       configFixes: journal.configFixes ?? [],
       system: realSystem,
     };
+    if (picture.workersOnly) {
+      const why = `matrix-synapse ${installed} is installed on this workers-only host; before the last upgrade it was ${journal.from}.`;
+      const rollback = await rollBackWorkersOnly({ ...input, back: journal.from, current: installed }, why, { restart: true });
+      if (opts.dryRun) return finish('dry-run', ExitCode.ok, ['Dry run: nothing was changed. The commands above would roll back.', ...rollback.lines]);
+      return rollback.rolledBack ? finish('rolled-back', ExitCode.ok, rollback.lines) : finish('failed', ExitCode.failed, rollback.lines);
+    }
     const plan = await planFor(input);
     if (plan.blocked) {
       throw new AdminError(`Cannot roll back to ${journal.from}: ${plan.blocked}.`, {

@@ -16,6 +16,7 @@ import type { StepTracker } from './step-tracker.js';
 import { readCompat, readSchemaVersion } from './database-info.js';
 import { withRestartHold } from './restart-hold.js';
 import { startWorkers, stopWorkers } from './rollback-workers.js';
+import { rollbackInputOf, rollBackWorkersOnly } from './workers-only-rollback.js';
 import type { ServerPicture } from './inspect.js';
 import { systemOf, type SystemHelpers } from './system-helpers.js';
 import { downtimeOf } from './wait-ready.js';
@@ -342,6 +343,11 @@ export async function askRollback(input: RollbackInput, plan: RollbackPlan, why:
 export async function offerRollbackAfterFailure(ctx: SessionContext, reason: string): Promise<{ lines: string[]; rolledBack: boolean }> {
   const started = (id: StepId): boolean => !!ctx.tracker.recorder?.journal.steps.some((s) => s.id === id);
   if (!started('restart') || ctx.runner.dryRun) return { lines: [], rolledBack: false };
+  if (ctx.opts.workersOnly) {
+    const rollback = await rollBackWorkersOnly(rollbackInputOf(ctx), `The upgrade to ${ctx.decision.target} failed: ${reason}`, { restart: true });
+    if (rollback.verified) ctx.workersVerified = rollback.verified;
+    return rollback;
+  }
   const input: RollbackInput = {
     picture: ctx.picture,
     method: ctx.method,

@@ -22,11 +22,14 @@ import { checkAnswering } from './steps/answering.js';
 import { offerRollbackAfterFailure } from './rollback.js';
 import { chooseTarget } from './steps/target.js';
 import { bringServerUp } from './server-up.js';
+import { chooseWorkersTarget, inspectWorkerHost } from './worker-host.js';
 import { holdInput, releaseLeftoverHold } from './restart-hold.js';
 import { realSystem } from './system-helpers.js';
 
 /** Finds the install; where there is none, an interactive admin may try the demo sandbox instead. */
 async function detectOrDemo(opts: WizardOptions, deps: WizardDeps): Promise<{ picture: ServerPicture; options: WizardOptions }> {
+  if (opts.workersOnly)
+    return { picture: await inspectWorkerHost({ ...opts, mainUrl: opts.workersOnly.mainUrl, choose: chooseInstallBy(deps.ask) }), options: opts };
   try {
     return { picture: await inspectServer({ ...opts, choose: chooseInstallBy(deps.ask) }), options: opts };
   } catch (error) {
@@ -77,8 +80,6 @@ export async function runWizard(opts: WizardOptions, deps: WizardDeps): Promise<
   try {
     tracker.announce(UPGRADE_STEP_IDS);
     await tracker.start('detect');
-    if (opts.workersOnly)
-      throw new AdminError('--workers-only is not available in this build yet.', { exitCode: ExitCode.usage, serverState: 'nothing was changed' });
     const { picture, options } = await detectOrDemo(opts, deps);
     from = picture.install.installedVersion;
     const summary = summarize(picture);
@@ -113,7 +114,11 @@ export async function runWizard(opts: WizardOptions, deps: WizardDeps): Promise<
     await tracker.done('detect', `Synapse ${picture.install.installedVersion} (${picture.install.method}) at ${installLocation(picture.install)}`);
     if (!resumed) await checkAnswering(picture, deps);
 
-    const decision = resumed ? await resumedTarget(tracker, resumed) : await chooseTarget({ opts, deps, tracker, picture });
+    const decision = resumed
+      ? await resumedTarget(tracker, resumed)
+      : opts.workersOnly
+        ? await chooseWorkersTarget(opts, tracker, picture)
+        : await chooseTarget({ opts, deps, tracker, picture });
     to = decision.target;
     if (!resumed) await tracker.recorder.setTarget(to);
     if (decision.kind === 'already-current') return finish('already-current', ExitCode.ok, [`Already at ${to}: nothing to do.`], 0);
@@ -166,6 +171,8 @@ export async function runWizard(opts: WizardOptions, deps: WizardDeps): Promise<
   } catch (error) {
     const lines = describeError(error);
     if (error instanceof AdminError && error.notes) notesRefused = [...error.notes];
+    // The step that failed already put the old version back (a config the new code rejects).
+    if (error instanceof AdminError && error.code === 'rolled-back') rolledBack = true;
     // Detached (SIGHUP, SIGTERM, "leave it running"): the control's handler writes the journal and the result.
     if (error instanceof AdminError && error.code === 'interrupted' && deps.control) return deps.control.ended;
     if (error instanceof SessionEnded) return finish(error.outcome, error.exitCode, lines);

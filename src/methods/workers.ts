@@ -8,7 +8,7 @@ import { startedConfigs } from './start-config.js';
 import { workerConfigPattern } from './restart/systemd.js';
 import type { RestartManager, Worker } from './types.js';
 
-const WORKER_MARKERS = [
+export const WORKER_MARKERS = [
   'synapse.app.generic_worker',
   'synapse_worker',
   'synapse.app.media_repository',

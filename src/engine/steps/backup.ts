@@ -91,6 +91,10 @@ export const backupStep: FlowStep = {
   ...describeStep('backup'),
   async run(ctx) {
     const { tracker, deps, opts } = ctx;
+    if (opts.workersOnly) {
+      await tracker.skip('backup', "workers-only host: the database is the main process's (its host's session backs it up)");
+      return;
+    }
     if (opts.noBackup) {
       const text = 'No backup was taken (--no-backup): if the upgrade fails after the database has been migrated, there is no way back to the old version.';
       deps.emit({ type: 'message', level: 'warn', text });

@@ -5,6 +5,7 @@ import type { CommandSpec } from '../../system/command.js';
 import type { FlowStep } from '../context.js';
 import { describeStep } from '../../core/steps.js';
 import { askRollback, planFor, runRollback, type RollbackInput } from '../rollback.js';
+import { rejectedOnWorkerHost } from '../workers-only-rollback.js';
 import { writeConfigFixes } from '../config-fixes.js';
 
 /**
@@ -61,6 +62,7 @@ export const configCheckStep: FlowStep = {
     tracker.current = undefined;
     deps.emit({ type: 'message', level: 'error', text: `Synapse ${target} rejects the config:\n${message.map((l) => `  ${l}`).join('\n')}` });
 
+    if (ctx.opts.workersOnly) return rejectedOnWorkerHost(ctx, message);
     const input: RollbackInput = {
       picture, method: ctx.method, runner, tracker, deps, yes: ctx.opts.yes, transcriptPath: ctx.transcriptPath,
       back: ctx.from, current: target, backup: ctx.backup, oldStillServing: picture.running.ok,
@@ -80,6 +82,7 @@ export const configCheckStep: FlowStep = {
     const outcome = await runRollback(input, plan);
     ctx.downtimeMs = outcome.downtimeMs;
     throw new AdminError(`${rejected}\n${outcome.lines.join('\n')}`, {
+      code: 'rolled-back',
       serverState: `Synapse ${ctx.from} is installed and serving, as before${outcome.downtimeMs === 0 ? ' (downtime 0 s)' : ''}`,
       nextStep: fixNext,
     });

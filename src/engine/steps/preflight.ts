@@ -96,7 +96,8 @@ export async function runPreflightChecks(ctx: SessionContext): Promise<Preflight
   }
 
   // Backup folder and free disk.
-  const backups = !opts.noBackup;
+  // A workers-only host takes no backup and leaves the database to the main process's session.
+  const backups = !opts.noBackup && !opts.workersOnly;
   const backupDir = backupDirOf(ctx);
   if (backups) {
     const problem = opts.dryRun ? undefined : await files.writableDirProblem(backupDir);
@@ -104,7 +105,9 @@ export async function runPreflightChecks(ctx: SessionContext): Promise<Preflight
       ? { id: 'backup-dir', name: 'Backup folder', status: 'fail', evidence: `${backupDir} cannot be written (${problem})`, fix: 'Choose a writable folder with --backup-dir, or fix its permissions.' }
       : { id: 'backup-dir', name: 'Backup folder', status: 'pass', evidence: `${backupDir}${opts.dryRun ? ' (not created in a dry run)' : ' is writable'}` });
   }
-  if ('error' in info) {
+  if (opts.workersOnly) {
+    // The database checks (disk, background updates, rollback floor) are the main process's host's.
+  } else if ('error' in info) {
     checks.push({ id: 'disk-database', name: 'Free disk', status: 'warn', evidence: `the database is not known: ${info.error}` });
   } else {
     const size = await database.bytes(info);

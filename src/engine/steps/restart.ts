@@ -6,6 +6,7 @@ import { describeStep } from '../../core/steps.js';
 import { ensureMethodPlan } from '../method-plan.js';
 import { systemOf } from '../system-helpers.js';
 import { downtimeOf } from '../wait-ready.js';
+import { restartWorkersOnly } from '../workers-only.js';
 
 /**
  * Restart with the install's restart manager. The wait for Synapse starts with the restart, polling it
@@ -15,6 +16,7 @@ import { downtimeOf } from '../wait-ready.js';
 export const restartStep: FlowStep = {
   ...describeStep('restart'),
   async run(ctx) {
+    if (ctx.opts.workersOnly) return restartWorkersOnly(ctx);
     const { tracker, runner, method, picture, deps } = ctx;
     const { http, files } = systemOf(ctx);
     const plan = await ensureMethodPlan(ctx);
@@ -67,6 +69,10 @@ export const restartStep: FlowStep = {
 export const waitStep: FlowStep = {
   ...describeStep('wait'),
   async run(ctx) {
+    if (ctx.opts.workersOnly) {
+      await ctx.tracker.skip('wait', 'workers-only host: each worker is waited for in the workers step');
+      return;
+    }
     if (!ctx.restart?.ready) {
       await ctx.tracker.skip('wait', 'assumed: how long the migration takes is only known by doing it');
       return;

@@ -11,6 +11,10 @@ export const verifyStep: FlowStep = {
     const { tracker, picture, deps } = ctx;
     const { http } = systemOf(ctx);
     const target = ctx.decision.target;
+    if (ctx.opts.workersOnly) {
+      await tracker.skip('verify', `the main process runs on another host (it answered ${picture.running.ok ? picture.running.answer.raw : '?'} at ${picture.url})`);
+      return;
+    }
     if (ctx.runner.dryRun || !ctx.restart?.ready) {
       await tracker.skip('verify', `assumed: Synapse would answer ${target}`);
       return;

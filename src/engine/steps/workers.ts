@@ -5,6 +5,7 @@ import type { Worker } from '../../methods/types.js';
 import type { FlowStep } from '../context.js';
 import { describeStep } from '../../core/steps.js';
 import { realSystem, systemOf, type SystemHelpers } from '../system-helpers.js';
+import { verifyWorkersOnly } from '../workers-only.js';
 
 /**
  * Workers come up after the main process has migrated (they refuse an older schema), so each one
@@ -42,6 +43,7 @@ export async function pollWorker(input: {
 export const workersStep: FlowStep = {
   ...describeStep('workers'),
   async run(ctx) {
+    if (ctx.opts.workersOnly) return verifyWorkersOnly(ctx);
     const { tracker, picture } = ctx;
     const target = ctx.decision.target;
     const workers = picture.install.workers;
