@@ -9,7 +9,7 @@ import type { DockerInstall } from './types.js';
  * admin's homeserver, set aside: it is detected under NAME, and the upgrade creates NAME again.
  */
 export type AsideRole =
-  /** Kept by an earlier upgrade next to the container of its name: not a homeserver of its own. */
+  /** Kept by an earlier upgrade (or set aside by a rollback) next to the container of its name: not a homeserver of its own. */
   | { kind: 'kept'; container: string }
   /** The only trace of NAME (missing): its homeserver, stopped between the rename and the new container. */
   | { kind: 'set-aside'; container: string };
@@ -47,6 +47,11 @@ export function asideRoles(candidates: readonly AsideCandidate[], names: Readonl
   for (const { c, container } of shaped) {
     if (roles.has(c.name)) continue;
     roles.set(c.name, { kind: newest.get(container) === c ? 'set-aside' : 'kept', container });
+  }
+  // A rollback sets the container it replaces aside as NAME-failed-<time>: never the homeserver while NAME (or NAME set aside) is there.
+  for (const c of candidates) {
+    const failed = /^(.+)-failed-\d{14}$/.exec(c.name)?.[1];
+    if (failed && !c.running && (names.has(failed) || newest.has(failed))) roles.set(c.name, { kind: 'kept', container: failed });
   }
   return roles;
 }

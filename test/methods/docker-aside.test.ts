@@ -41,6 +41,18 @@ test('set aside (NAME missing) or kept (NAME there); running, other versions and
     ),
     { 'hs-synapse-1.45.0': { kind: 'kept', container: 'hs' }, 'hs-synapse-1.46.0': { kind: 'set-aside', container: 'hs' } },
   );
+  // The container a rollback set aside, next to NAME or to NAME set aside by an upgrade that stopped.
+  assert.deepEqual(
+    roles(
+      [
+        { name: 'hs-failed-20261201064201', running: false, version: '1.47.0' },
+        { name: 'hs-synapse-1.46.0', running: false, version: '1.46.0' },
+      ],
+      ['hs-failed-20261201064201', 'hs-synapse-1.46.0'],
+    ),
+    { 'hs-synapse-1.46.0': { kind: 'set-aside', container: 'hs' }, 'hs-failed-20261201064201': { kind: 'kept', container: 'hs' } },
+  );
+  assert.deepEqual(roles([{ name: 'hs-failed-20261201064201', running: false, version: '1.47.0' }], ['hs-failed-20261201064201']), {});
   // Running, or its image holds another version than its name says: the admin's own container, left as it is.
   assert.deepEqual(
     roles(
