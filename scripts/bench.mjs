@@ -13,6 +13,7 @@
 // (no file written). Timings are reported, never asserted.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { openSync, closeSync, statSync } from 'node:fs';
+import http from 'node:http';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,9 +28,9 @@ const RUNS = {
   tiny: { startup: 3, downtime: 1, throughput: 1, lines: 20_000, probe: 1, real: 0 },
 }[SIZE];
 const OUTPUT = path.resolve(process.env.BENCH_OUTPUT ?? path.join(root, 'bench-results.json'));
-const SECTIONS = ['startup', 'downtime', 'throughput', 'probe', 'real_downtime'];
-// The tiny size leaves out real Synapse (minutes per run); BENCH_ONLY=real_downtime runs it at any size.
-const DEFAULT = SIZE === 'tiny' ? SECTIONS.filter((s) => s !== 'real_downtime') : SECTIONS;
+const SECTIONS = ['startup', 'downtime', 'throughput', 'probe', 'real_downtime', 'curves'];
+// The tiny size leaves out real Synapse (minutes per run) and the curves; BENCH_ONLY=real_downtime runs it at any size.
+const DEFAULT = SIZE === 'tiny' ? SECTIONS.filter((s) => s !== 'real_downtime' && s !== 'curves') : SECTIONS;
 const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((x) => x.trim()) : DEFAULT;
 for (const name of ONLY) if (!SECTIONS.includes(name)) throw new Error(`BENCH_ONLY: unknown section ${name} (${SECTIONS.join(', ')})`);
 const GOALS = { startup: 2.0, downtime: 1.1, throughput: 1.5, peakRssMb: 120, probeMs: 300 };
@@ -163,14 +164,16 @@ async function benchDowntime(tmp, hs, wheelhouse) {
     'end=$(date +%s%N)',
     'echo $(( (end - start) / 1000000 ))',
   ].join('\n');
+  const external = [];
   for (let run = 0; run < RUNS.downtime; run++) {
     await resetStandin(hs);
     const stateDir = path.join(tmp, `state-downtime-${run}`);
+    const poll = pollVersion(versionUrl);
     const out = await capture(
       process.execPath,
       [BIN, '--venv', hs.venv, '-c', hs.configPath, '--target', TO, '--yes', '--json'],
       wizardEnv(wheelhouse, stateDir),
-    );
+    ).finally(() => poll.stop());
     const events = out
       .split('\n')
       .filter((l) => l.startsWith('{'))
@@ -179,6 +182,8 @@ async function benchDowntime(tmp, hs, wheelhouse) {
     if (result?.outcome !== 'upgraded' || typeof result.downtimeMs !== 'number')
       throw new Error(`downtime: the wizard did not upgrade: ${JSON.stringify(result)}`);
     wizard.push(result.downtimeMs);
+    const polled = poll.gap();
+    if (polled !== undefined) external.push({ reported: result.downtimeMs, polled: Math.round(polled) });
 
     await resetStandin(hs);
     await hs.install(TO); // the bare loop restarts onto an installed new version, as the wizard does after its install step
@@ -189,24 +194,76 @@ async function benchDowntime(tmp, hs, wheelhouse) {
     baseline.push(ms);
     log(`downtime run ${run + 1}/${RUNS.downtime}: wizard ${wizard.at(-1)} ms, shell loop ${ms} ms`);
   }
-  return { ...entry(median(wizard), median(baseline)), runs: { wizard, baseline } };
+  const ratios = external.map((e) => e.reported / e.polled);
+  return {
+    ...entry(median(wizard), median(baseline)),
+    ...(ratios.length ? { reported_vs_polled: round(median(ratios), 2), external } : {}),
+    runs: { wizard, baseline },
+  };
 }
 
-async function benchThroughput(tmp) {
-  const child = [PYTHON, '-c', FLOOD, String(RUNS.lines)];
+/**
+ * An outside observer during the wizard's run: GET the version endpoint every 50 ms (one at a time, 1 s time-out).
+ * `gap()`: from the last answer naming the old version to the first naming the new one, what users saw as downtime
+ * (to within the 50 ms grid), or undefined when the poll never saw both.
+ */
+function pollVersion(url) {
+  let lastOld;
+  let firstNew;
+  let stopped = false;
+  const once = () =>
+    new Promise((resolve) => {
+      const req = http.get(url, { agent: false, timeout: 1000 }, (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve(body));
+        res.on('error', () => resolve(''));
+      });
+      req.on('timeout', () => req.destroy());
+      req.on('error', () => resolve(''));
+    });
+  const loop = async () => {
+    while (!stopped) {
+      const at = performance.now();
+      const body = await once();
+      if (firstNew === undefined && body.includes(`"${FROM}"`)) lastOld = performance.now();
+      if (firstNew === undefined && body.includes(`"${TO}"`)) firstNew = at;
+      await new Promise((r) => setTimeout(r, Math.max(0, 50 - (performance.now() - at))));
+    }
+  };
+  void loop();
+  return {
+    stop: () => (stopped = true),
+    gap: () => (lastOld !== undefined && firstNew !== undefined ? firstNew - lastOld : undefined),
+  };
+}
+
+/** The flood child's wall time with its output on `target` (a path opened for writing). */
+function childAlone(child, target) {
+  const fd = openSync(target, 'w');
+  try {
+    const started = performance.now();
+    const res = spawnSync(child[0], child.slice(1), { stdio: ['ignore', fd, fd] });
+    if (res.status !== 0) throw new Error(`throughput: the child failed (${res.status})`);
+    return performance.now() - started;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function benchThroughput(tmp, lines = RUNS.lines, runs = RUNS.throughput) {
+  const child = [PYTHON, '-c', FLOOD, String(lines)];
   const wizard = [];
   const baseline = [];
+  // The same child writing to a regular file, as it does under the supervisor (the job's output.log): not the
+  // goal's baseline, the floor under it (each flushed line is a write(2) to a file).
+  const toFile = [];
   let peak = 0;
-  for (let run = 0; run < RUNS.throughput; run++) {
-    const devNull = openSync(os.devNull, 'w');
-    try {
-      const started = performance.now();
-      const res = spawnSync(child[0], child.slice(1), { stdio: ['ignore', devNull, devNull] });
-      if (res.status !== 0) throw new Error(`throughput: the child failed (${res.status})`);
-      baseline.push(performance.now() - started);
-    } finally {
-      closeSync(devNull);
-    }
+  for (let run = 0; run < runs; run++) {
+    baseline.push(childAlone(child, os.devNull));
+    const file = path.join(tmp, 'flood.log');
+    toFile.push(childAlone(child, file));
+    await rm(file, { force: true });
     const resultFile = path.join(tmp, `throughput-${run}.json`);
     const env = { ...process.env, TERM: 'xterm-256color' };
     delete env.CI;
@@ -220,22 +277,69 @@ async function benchThroughput(tmp) {
     });
     const result = JSON.parse(await readFile(resultFile, 'utf8'));
     if (result.exit_code !== 0) throw new Error(`throughput: the command exited ${result.exit_code} under the runner`);
-    if (result.transcript_lines !== RUNS.lines) {
-      throw new Error(`throughput: the transcript holds ${result.transcript_lines} of ${RUNS.lines} lines: output was lost`);
+    if (result.transcript_lines !== lines) {
+      throw new Error(`throughput: the transcript holds ${result.transcript_lines} of ${lines} lines: output was lost`);
     }
     wizard.push(result.wall_ms);
     peak = Math.max(peak, result.peak_rss_mb);
     log(
-      `throughput run ${run + 1}/${RUNS.throughput}: runner + screen ${Math.round(result.wall_ms)} ms, /dev/null ${Math.round(baseline.at(-1))} ms, peak RSS ${Math.round(result.peak_rss_mb)} MB, ${result.transcript_lines} lines in the transcript`,
+      `throughput run ${run + 1}/${runs} (${lines} lines): runner + screen ${Math.round(result.wall_ms)} ms, /dev/null ${Math.round(baseline.at(-1))} ms, to a file ${Math.round(toFile.at(-1))} ms, peak RSS ${Math.round(result.peak_rss_mb)} MB, ${result.transcript_lines} lines in the transcript`,
     );
   }
-  return { ...entry(median(wizard), median(baseline)), peak_rss_mb: round(peak), runs: { wizard, baseline } };
+  const file_ms = round(median(toFile));
+  return {
+    ...entry(median(wizard), median(baseline)),
+    peak_rss_mb: round(peak),
+    file_ms,
+    file_ratio: round(median(wizard) / file_ms, 2),
+    runs: { wizard, baseline, toFile },
+  };
 }
 
-async function benchProbe(tmp, hs, wheelhouse) {
+/**
+ * How cost grows with work: the output at 20,000 / 200,000 / 2,000,000 lines (one run each), and `detect --json`
+ * with 1 / 5 / 20 homeserver-like processes on the machine (the stand-in plus sleeping Python processes whose
+ * command line is a homeserver's, `-m synapse.app.homeserver -c <a config of their own>`; 3 runs each).
+ */
+async function benchCurves(tmp, hs, wheelhouse) {
+  const output = [];
+  for (const lines of [20_000, 200_000, 2_000_000]) {
+    const r = await benchThroughput(tmp, lines, 1);
+    output.push({ lines, wizard_ms: r.wizard_ms, baseline_ms: r.baseline_ms, ratio: r.ratio, file_ms: r.file_ms, peak_rss_mb: r.peak_rss_mb });
+  }
+  const detection = [];
+  const decoys = [];
+  try {
+    for (const processes of [1, 5, 20]) {
+      while (decoys.length < processes - 1) {
+        const n = decoys.length;
+        const config = path.join(tmp, `decoy-${n}.yaml`);
+        await writeFile(config, `server_name: decoy${n}.test\n`);
+        const child = spawn(PYTHON, ['-c', 'import time; time.sleep(3600)', '-m', 'synapse.app.homeserver', '-c', config], { stdio: 'ignore' });
+        children.add(child);
+        decoys.push(child);
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      const r = await benchProbe(tmp, hs, wheelhouse, 3);
+      detection.push({ processes, wizard_ms: r.wizard_ms, runs: r.runs });
+      log(`detect with ${processes} homeserver-like processes: ${r.wizard_ms} ms`);
+    }
+  } finally {
+    for (const child of decoys) {
+      child.kill('SIGKILL');
+      children.delete(child);
+    }
+  }
+  return { output, detection };
+}
+
+async function benchProbe(tmp, hs, wheelhouse, count = RUNS.probe) {
   const env = wizardEnv(wheelhouse, path.join(tmp, 'state-probe'));
   const runs = [];
-  for (let run = 0; run < RUNS.probe + 1; run++) {
+  // node -e 0 beside it, so a loaded machine shows in the figure (the goal itself is absolute).
+  const node = [];
+  for (let run = 0; run < count + 1; run++) {
+    if (run > 0) node.push(await timed(() => capture(process.execPath, ['-e', '0'], process.env)));
     let out = '';
     const ms = await timed(async () => {
       out = await capture(process.execPath, [BIN, 'detect', '--json', '--venv', hs.venv, '-c', hs.configPath], env);
@@ -244,7 +348,7 @@ async function benchProbe(tmp, hs, wheelhouse) {
     if (report.installedVersion !== FROM) throw new Error(`probe: detect says ${report.installedVersion}, not ${FROM}`);
     if (run > 0) runs.push(ms); // the first run warms the file cache
   }
-  return { wizard_ms: round(median(runs)), runs };
+  return { wizard_ms: round(median(runs)), node_ms: round(median(node)), runs };
 }
 
 /** scripts/bench/real-downtime.ts (the real tier's helpers are TypeScript: run through tsx). */
@@ -326,12 +430,17 @@ async function main() {
       return figures;
     };
     const realDowntime = await step('real_downtime', () => benchRealDowntime(tmp));
+    // A curve that fails is reported, not fatal: the goals above are already measured.
+    const curves = await step('curves', () =>
+      (ONLY.includes('throughput') || buildHarness(), benchCurves(tmp, hs, wheelhouse)).catch((error) => ({ error: String(error.message ?? error) })),
+    );
     const results = {
       startup: strip(startup),
       downtime: strip(downtime),
       throughput: strip(throughput),
       probe: strip(probe),
       ...(realDowntime ? { real_downtime: strip(realDowntime) } : {}),
+      ...(curves ? { curves } : {}),
     };
     const complete = DEFAULT.every((name) => ONLY.includes(name));
     if (complete) await writeFile(OUTPUT, `${JSON.stringify(results, null, 2)}\n`);
@@ -348,6 +457,18 @@ async function main() {
       console.log(
         `real_downtime (${realDowntime.runs.wizard.length} runs): wizard ${realDowntime.runs.wizard.join(' ')} | shell loop ${realDowntime.runs.baseline.join(' ')}`,
       );
+    if (throughput) console.log(`throughput: the child alone to a regular file ${throughput.file_ms} ms (the wizard ${throughput.file_ratio}× that)`);
+    if (probe) console.log(`probe: node -e 0 beside it ${probe.node_ms} ms`);
+    if (downtime?.external)
+      console.log(`downtime: reported vs an external 50 ms poll: ${downtime.external.map((e) => `${e.reported}/${e.polled}`).join(' ')} ms`);
+    if (curves?.error) console.log(`curves: failed: ${curves.error}`);
+    if (curves && !curves.error) {
+      for (const o of curves.output)
+        console.log(
+          `curve output ${o.lines} lines: wizard ${Math.round(o.wizard_ms)} ms, /dev/null ${Math.round(o.baseline_ms)} ms (ratio ${o.ratio}), to a file ${Math.round(o.file_ms)} ms, peak RSS ${o.peak_rss_mb} MB`,
+        );
+      for (const d of curves.detection) console.log(`curve detect ${d.processes} homeserver-like processes: ${d.wizard_ms} ms`);
+    }
     if (complete) console.log(`written to ${path.relative(process.cwd(), OUTPUT) || OUTPUT}`);
     else console.log(`BENCH_ONLY=${ONLY.join(',')}: nothing written`);
   } finally {
