@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureWheelhouse } from '../../test/real/helpers/cache.js';
 import { createHomeserver, type RealHomeserver } from '../../test/real/helpers/homeserver.js';
+import { waitForBackgroundUpdates } from '../../test/real/helpers/matrix.js';
 import { realWizardEnv } from '../../test/real/helpers/tier.js';
 import { VERSIONS } from '../../test/real/helpers/versions.js';
 
@@ -31,6 +32,7 @@ const LOOP = [
 ].join('\n');
 
 async function wizardRun(hs: RealHomeserver, wheels: string, stateDir: string): Promise<number> {
+  await waitForBackgroundUpdates(hs); // a fresh database's background updates first: preflight refuses while they run
   const env = realWizardEnv(stateDir, { PIP_NO_INDEX: '1', PIP_FIND_LINKS: wheels });
   const run = await execa(process.execPath, [BIN, '--venv', hs.venv, '-c', hs.config, '--target', TO, '--yes', '--json'], {
     env,

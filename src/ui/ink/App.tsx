@@ -59,7 +59,7 @@ export function App({ subscribe, onAnswer, onQuit, onHold, color, flushMs = 50 }
     const timer = setInterval(flush, flushMs);
     const unsubscribe = subscribe((event) => {
       queue.push(event);
-      if (event.type !== 'command.output' && event.type !== 'waiting') queueMicrotask(flush);
+      if (event.type !== 'command.output' && event.type !== 'command.lines' && event.type !== 'waiting') queueMicrotask(flush);
     });
     return () => {
       clearInterval(timer);
