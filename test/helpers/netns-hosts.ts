@@ -174,7 +174,26 @@ export async function createLan(dir: string): Promise<Lan> {
     let log = '';
     const init = execa(
       'ip',
-      ['netns', 'exec', ns, 'unshare', '--pid', '--kill-child', '--mount-proc', '--propagation', 'private', 'python3', '-I', '-c', INIT, SSHD, '-D', '-e', '-f', join(hostDir, 'sshd_config')],
+      [
+        'netns',
+        'exec',
+        ns,
+        'unshare',
+        '--pid',
+        '--kill-child',
+        '--mount-proc',
+        '--propagation',
+        'private',
+        'python3',
+        '-I',
+        '-c',
+        INIT,
+        SSHD,
+        '-D',
+        '-e',
+        '-f',
+        join(hostDir, 'sshd_config'),
+      ],
       { reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'pipe' },
     );
     inits.push(init);
@@ -191,7 +210,11 @@ export async function createLan(dir: string): Promise<Lan> {
       10_000,
       () => `${name}'s pid 1 (${log})`,
     );
-    await until(() => listening(address, 22), 10_000, () => `sshd on ${name} (${address}:22) to listen; its log: ${log}`);
+    await until(
+      () => listening(address, 22),
+      10_000,
+      () => `sshd on ${name} (${address}:22) to listen; its log: ${log}`,
+    );
     const host: Host = {
       name,
       address,
