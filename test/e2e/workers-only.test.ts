@@ -74,7 +74,7 @@ const resultOf = (stdout: string): ResultEvent => {
 const env = (state: string) => wizardEnv(main.wheelhouse, join(root, state));
 const workersOnly = ['--workers-only', '--yes', '--json'];
 
-test('stand-in: a workers-only host follows its main process: refused ahead of it, upgraded to its version and each worker verified, then up to date', async () => {
+test('stand-in: a workers-only host follows its main process: refused ahead of it, upgraded to its version (killed and resumed) and each worker verified, then up to date, rolled back', async () => {
   const mainUrl = main.url;
   assert.deepEqual(await Promise.all(ports.map(workerVersion)), ['1.46.0', '1.46.0']);
 
@@ -86,8 +86,12 @@ test('stand-in: a workers-only host follows its main process: refused ahead of i
   assert.deepEqual([refused.rolledBack, refused.notesRefused, refused.workersVerified], [false, [], []]);
   assert.equal((await execa(host.bin('python'), ['-c', 'import synapse; print(synapse.__version__)'])).stdout, '1.46.0');
 
-  // The virtualenv comes from the running workers (started with this shared config); only -c is given.
-  const run = await runCli([...workersOnly, '--main-url', mainUrl, '-c', hostConfig], env('state'));
+  // The virtualenv comes from the running workers (started with this shared config); only -c is given. The wizard is
+  // killed (kill -9) once pip is launched; `resume` with nothing but the state folder carries on as a workers-only session.
+  const killed = await runCli([...workersOnly, '--main-url', mainUrl, '-c', hostConfig], { ...env('state'), SYNAPSE_UPGRADE_TEST_KILL_AT: 'install:spawned' });
+  assert.notEqual(killed.exitCode, 0, killed.stdout + killed.stderr);
+  assert.doesNotMatch(killed.stdout, /"type":"result"/);
+  const run = await runCli(['resume', '--yes', '--json'], env('state'));
   assert.equal(run.exitCode, 0, run.stdout + run.stderr);
   const result = resultOf(run.stdout);
   assert.equal(result.outcome, 'upgraded');
@@ -99,11 +103,8 @@ test('stand-in: a workers-only host follows its main process: refused ahead of i
   assert.ok(typeof result.downtimeMs === 'number' && result.downtimeMs > 0, `downtime ${result.downtimeMs}`);
   assert.deepEqual(await Promise.all(ports.map(workerVersion)), ['1.47.0', '1.47.0']);
   assert.equal(await main.serverVersion(), '1.47.0');
-  const events = run.stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-  const detected = events.find((e) => e.type === 'detected') as { install: { venv: string; workersOnly: unknown } };
+  const events = `${killed.stdout.trim()}\n${run.stdout.trim()}`.split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const detected = [...events].reverse().find((e) => e.type === 'detected') as { install: { venv: string; workersOnly: unknown } };
   assert.deepEqual([detected.install.venv, detected.install.workersOnly], [host.venv, { mainUrl }]);
   // Only the workers restarted (synctl -a on their folder), no backup, the main process never touched.
   const commands = events.filter((e) => e.type === 'command.started').map((e) => (e.argv as string[]).join(' '));
@@ -116,6 +117,11 @@ test('stand-in: a workers-only host follows its main process: refused ahead of i
   const [folder] = await readdir(join(root, 'state'));
   const journal = JSON.parse(await readFile(join(root, 'state', folder as string, 'journal.json'), 'utf8'));
   assert.deepEqual([journal.install.workersOnly, journal.outcome], [{ mainUrl }, 'upgraded']);
+  // kill -9 leaves no word of its own; the resume is recorded.
+  assert.deepEqual(
+    (journal.events as { kind: string }[]).map((e) => e.kind),
+    ['resumed'],
+  );
 
   // Already at the main's version: up to date, nothing run.
   const again = await runCli([...workersOnly, '--main-url', mainUrl, '--venv', host.venv, '-c', hostConfig], env('state-again'));
