@@ -98,6 +98,6 @@ export interface SessionContext {
  * One step of the flow after the target is known: what it is (id, title, whether it changes the server, its
  * resume rule: core/steps.ts) and what it does. engine/flow.ts lists them in order; engine/run-flow.ts runs them.
  */
-export interface FlowStep extends StepDescription {
-  run(ctx: SessionContext): Promise<void>;
+export interface FlowStep<C = SessionContext> extends StepDescription {
+  run(ctx: C): Promise<void>;
 }

@@ -3,7 +3,8 @@ import { restartSequence } from '../methods/restart/index.js';
 import type { Worker } from '../methods/types.js';
 import type { Runner } from '../system/runner.js';
 import type { ServerPicture } from './inspect.js';
-import { waitForWorker } from './steps/workers.js';
+import type { SystemHelpers } from './system-helpers.js';
+import { pollWorker } from './steps/workers.js';
 
 /**
  * The workers' part of a rollback with synctl (restartSequence): they are stopped before the main process is
@@ -30,7 +31,8 @@ export async function stopWorkers(picture: ServerPicture, runner: Runner, state:
 }
 
 /** Starts the workers after the main process and waits for each one with a client listener to answer `back`. */
-export async function startWorkers(picture: ServerPicture, runner: Runner, back: string): Promise<string[]> {
+export async function startWorkers(input: { picture: ServerPicture; runner: Runner; back: string; system: SystemHelpers }): Promise<string[]> {
+  const { picture, runner, back } = input;
   const after = restartSequence(picture.install).after;
   if (!after.length) return [];
   for (const spec of after) {
@@ -50,7 +52,7 @@ export async function startWorkers(picture: ServerPicture, runner: Runner, back:
   }
   if (runner.dryRun) return [];
   const checkable = picture.install.workers.filter((w): w is Worker & { url: string } => typeof w.url === 'string');
-  const results = await Promise.all(checkable.map(async (w) => ({ worker: w, ...(await waitForWorker(w, back)) })));
+  const results = await Promise.all(checkable.map(async (w) => ({ worker: w, ...(await pollWorker({ worker: w, target: back, system: input.system })) })));
   const failed = results.filter((r) => !r.ok);
   if (failed.length) {
     throw new AdminError(

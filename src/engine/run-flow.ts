@@ -22,11 +22,20 @@ function restartBegan(journal: Journal): number | undefined {
  * while the wizard was away takes their recorded results instead of running them again (the runner matches them
  * by their exact command).
  */
-export async function runFlow(flow: readonly FlowStep[], ctx: SessionContext, resume: ResumeState | undefined): Promise<void> {
+export async function runFlow(flow: readonly FlowStep[], ctx: SessionContext, resume: ResumeState | undefined): Promise<void>;
+/** A flow that is never resumed step by step (a rollback re-plans from what it finds, engine/rollback.ts): each step in order. */
+export async function runFlow<C>(flow: readonly FlowStep<C>[], ctx: C): Promise<void>;
+export async function runFlow<C>(flow: readonly FlowStep<C>[], ctx: C, resume?: ResumeState): Promise<void> {
   if (!resume) {
     for (const step of flow) await step.run(ctx);
     return;
   }
+  // Only the upgrade's flow is resumed (the first signature).
+  await resumeFlow(flow as unknown as readonly FlowStep[], ctx as unknown as SessionContext, resume);
+}
+
+/** The upgrade's flow, resumed: see runFlow. */
+async function resumeFlow(flow: readonly FlowStep[], ctx: SessionContext, resume: ResumeState): Promise<void> {
   const { emit } = ctx.deps;
   const { journal } = resume;
   const installed = ctx.picture.install.installedVersion;

@@ -9,6 +9,8 @@ import type { Question, WizardEvent } from '../../src/core/events.js';
 import type { SessionContext } from '../../src/engine/context.js';
 import type { DatabaseInfo } from '../../src/engine/database-info.js';
 import type { ServerPicture } from '../../src/engine/inspect.js';
+import type { RollbackContext } from '../../src/engine/rollback-context.js';
+import type { RollbackPlan } from '../../src/core/rollback-plan.js';
 import { StepTracker } from '../../src/engine/step-tracker.js';
 import type { SystemHelpers } from '../../src/engine/system-helpers.js';
 import type { Install, InstallMethod } from '../../src/methods/types.js';
@@ -223,4 +225,47 @@ export async function releaseDataWith(releases: string[]): Promise<ReleaseData> 
   const names = ['queries.yaml', 'platform.yaml', 'schema.yaml', 'rollback.yaml', ...releases.map((r) => `releases/${r}`)];
   const files = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await readFile(join(dir, n), 'utf8')] as const)));
   return loadReleaseData(undefined, files);
+}
+
+/** A rollback's context over fakes: 1.47.0 installed, going back to 1.46.0, the plan `plan` (no database change by default). */
+export function fakeRollback(
+  over: Partial<Omit<RollbackContext, 'system' | 'runner' | 'plan'>> & {
+    plan?: Partial<RollbackPlan>;
+    system?: SystemOverrides;
+    runner?: Parameters<typeof fakeRunner>[0];
+  } = {},
+): Omit<FakeSession, 'ctx'> & { ctx: RollbackContext } {
+  const { plan: planOver, system: systemOver, runner: runnerOver, ...ctxOver } = over;
+  const s = fakeSession({ ...(systemOver ? { system: systemOver } : {}), ...(runnerOver ? { runner: runnerOver } : {}) });
+  const plan: RollbackPlan = {
+    back: '1.46.0',
+    current: '1.47.0',
+    restore: false,
+    procedures: [],
+    sql: [],
+    configAdvice: [],
+    reason: 'the database suits 1.46.0',
+    ...planOver,
+  };
+  const dbChanges = plan.restore || plan.sql.length > 0;
+  const ctx: RollbackContext = {
+    picture: s.ctx.picture,
+    method: fakeMethod({ installedVersion: async () => '1.46.0' }),
+    runner: s.runner,
+    tracker: s.ctx.tracker,
+    deps: s.ctx.deps,
+    yes: true,
+    transcriptPath: '/nonexistent/session/transcript.log',
+    back: '1.46.0',
+    current: '1.47.0',
+    backup: undefined,
+    plan,
+    system: s.system,
+    info: fakeDatabase('sqlite3'),
+    dbChanges,
+    stillServing: false,
+    lines: [],
+    ...ctxOver,
+  };
+  return { ...s, ctx };
 }

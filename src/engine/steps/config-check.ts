@@ -4,7 +4,8 @@ import type { Install } from '../../methods/types.js';
 import type { CommandSpec } from '../../system/command.js';
 import type { FlowStep } from '../context.js';
 import { describeStep } from '../../core/steps.js';
-import { askRollback, planFor, runRollback, type RollbackInput } from '../rollback.js';
+import { askRollback, planFor, runRollback } from '../rollback.js';
+import type { RollbackInput } from '../rollback-context.js';
 import { rejectedOnWorkerHost } from '../workers-only-rollback.js';
 import { writeConfigFixes } from '../config-fixes.js';
 
