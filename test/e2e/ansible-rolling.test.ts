@@ -5,7 +5,7 @@
 // is what can crash on demand after migrating. The playbook copies dist/synapse-upgrade.mjs (npm run build first) to
 // each host and runs it there. Also: ansible-lint on the playbook.
 import assert from 'node:assert/strict';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,7 @@ import { createStandinInstall, type StandinInstall } from '../../src/demo/standi
 import { buildWheelhouse } from '../../src/demo/wheelhouse.js';
 import { createLan, missingForHosts, type Host, type Lan } from '../helpers/netns-hosts.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { writeWorkerConfig } from '../helpers/workers.js';
 import { missingTool, which } from '../helpers/tools.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -243,4 +244,64 @@ test('the new version crashes on host 2 (stand-in): host 2 rolled back and servi
     run.output,
     /host2: the upgrade did not succeed \(outcome: failed, rolled back by the wizard\)\. The rollout stops here: the hosts after it were not touched/,
   );
+});
+
+test('one main host and one worker host (stand-in workers): the workers follow the main, upgraded after it and verified', async (t) => {
+  if (missing(t)) return;
+  const f = await threeHosts();
+  const main = f.machines[2]!; // host3: untouched by the tests above, at 1.47.0
+  const from = await serving(main);
+  // host4 holds only workers: its own venv at the main's version, a copy of the shared homeserver.yaml (same
+  // database, as a network database would be), two workers listening on host4's address; no main process.
+  const host = await f.lan.addHost('host4');
+  const hs = await createStandinInstall({
+    root: join(host.dir, 'synapse'),
+    version: from,
+    port: 8008,
+    bindAddresses: [host.address],
+    wheelhouse: f.wheelhouse,
+  });
+  await copyFile(main.hs.configPath, hs.configPath);
+  const workersDir = join(host.dir, 'synapse', 'workers');
+  for (const [name, port] of [
+    ['client_reader', 8081],
+    ['sync_worker', 8082],
+  ] as const) {
+    const file = await writeWorkerConfig(workersDir, name, port, join(host.dir, 'synapse'));
+    await writeFile(file, (await readFile(file, 'utf8')).replace("bind_addresses: ['127.0.0.1']", `bind_addresses: ['${host.address}']`));
+  }
+  const started = await host.run([hs.bin('synctl'), 'start', hs.configPath, '-a', workersDir]);
+  assert.equal(started.exitCode, 0, started.stdout + started.stderr);
+  const workerVersions = () =>
+    Promise.all(
+      [8081, 8082].map(async (port) => {
+        const res = await fetch(`http://${host.address}:${port}/_matrix/client/versions`, { signal: AbortSignal.timeout(5000) });
+        await res.body?.cancel();
+        return String(res.headers.get('server')).replace(/^Synapse\//, '');
+      }),
+    );
+  assert.deepEqual(await workerVersions(), [from, from]);
+  const workers: Machine = { host, hs, state: join(host.dir, 'state') };
+
+  const run = await playbook(
+    f,
+    { main: [main], workers: [workers] },
+    (m) => ({ synapse_upgrade_state_dir: m.state, ...(m === workers ? { synapse_upgrade_main_url: main.hs.url, synapse_upgrade_config: hs.configPath } : {}) }),
+    { synapse_upgrade_target: '1.47.1' },
+  );
+  assert.equal(run.exitCode, 0, run.output);
+  assert.equal(await serving(main), '1.47.1');
+  assert.deepEqual(await workerVersions(), ['1.47.1', '1.47.1']);
+  assert.equal(await installed(workers), '1.47.1');
+  assert.deepEqual(
+    run.report?.map((r) => [r.host, r.outcome, r.from, r.to, r.rolled_back]),
+    [
+      ['host3', 'upgraded', from, '1.47.1', false],
+      ['host4', 'upgraded', from, '1.47.1', false],
+    ],
+  );
+  // Never ahead of the main: the worker host's upgrade began after the main's had ended (their journals' times).
+  const [mainJournal, workersJournal] = await Promise.all([journal(main), journal(workers)]);
+  assert.equal(workersJournal?.outcome, 'upgraded');
+  assert.ok(mainJournal!.updatedAt <= workersJournal!.startedAt, `main ${mainJournal!.updatedAt}, workers ${workersJournal!.startedAt}`);
 });
