@@ -309,6 +309,7 @@ async function benchCurves(tmp, hs, wheelhouse) {
   }
   const detection = [];
   const decoys = [];
+  await resetStandin(hs); // the downtime section leaves it at the new version
   try {
     for (const processes of [1, 5, 20]) {
       while (decoys.length < processes - 1) {
