@@ -1,33 +1,10 @@
 import { exactJson } from '../core/screen-text.js';
-import { candidateLabel, installLocation } from '../methods/detect.js';
-import { managerLabel } from '../methods/restart/index.js';
-import type { Install } from '../methods/types.js';
+import { managerFields, managerLabel } from '../methods/restart/index.js';
+import { describeInstall } from '../methods/registry.js';
 import { inspectServer, type ServerPicture } from '../engine/inspect.js';
 import { databaseEngineOf } from '../system/note-facts.js';
 import type { CliOptions } from './args.js';
 import type { CliIO } from './output.js';
-
-/** Where the install lives, per method (the fields a script needs to act on it). */
-function locationFields(install: Install): Record<string, unknown> {
-  switch (install.method) {
-    case 'pip':
-      return { venv: install.venv };
-    case 'git':
-      return { venv: install.venv, repo: install.repo, editable: install.editable, remote: install.remote ?? null };
-    case 'debian':
-      return { venv: install.venv, package: install.package, packageVersion: install.packageVersion };
-    case 'docker':
-      return { venv: null, container: install.container, image: install.image, imageRepo: install.imageRepo, compose: install.compose ?? null };
-  }
-}
-
-function restartFields(install: Install): Record<string, unknown> {
-  const r = install.restart;
-  if (r.kind === 'systemd')
-    return { unit: r.unit, workerUnits: r.workerUnits, timeoutStartSec: Number.isFinite(r.timeoutStartSec) ? r.timeoutStartSec : 'infinity' };
-  if (r.kind === 'synctl') return { synctl: r.synctl, workersDir: r.workersDir ?? null };
-  return { container: r.container, compose: r.compose };
-}
 
 export function detectReport(picture: ServerPicture): Record<string, unknown> {
   const install = picture.install;
@@ -40,7 +17,7 @@ export function detectReport(picture: ServerPicture): Record<string, unknown> {
     candidates: others.map((c) => ({
       method: c.method,
       confidence: c.confidence,
-      what: candidateLabel(c),
+      what: describeInstall(c).label,
       configPaths: c.configPaths,
       venv: c.venv ?? null,
       evidence: c.evidence,
@@ -53,7 +30,7 @@ export function detectReport(picture: ServerPicture): Record<string, unknown> {
     urlFrom: picture.urlEvidence,
     database: databaseEngineOf(picture.config) ?? 'sqlite3',
     restart: install.restart.kind,
-    restartDetails: restartFields(install),
+    restartDetails: managerFields(install),
     workers: install.workers.map((w) => ({
       name: w.name,
       app: w.app ?? null,
@@ -62,7 +39,7 @@ export function detectReport(picture: ServerPicture): Record<string, unknown> {
       url: w.url ?? null,
       from: w.from,
     })),
-    ...locationFields(install),
+    ...describeInstall(install).fields,
     extras: install.extras,
     python: install.pythonVersion ?? null,
     sqlite: install.sqliteVersion ?? null,
@@ -87,12 +64,15 @@ export async function runDetect(opts: CliOptions, io: CliIO): Promise<number> {
   const install = picture.install;
   const others = picture.detection?.candidates.slice(1) ?? [];
   const lines = [
-    `Method:    ${install.method}, ${install.confidence} confidence (${installLocation(install)})`,
+    `Method:    ${install.method}, ${install.confidence} confidence (${describeInstall(install).location})`,
     ...install.evidence.map((e) => `           - ${e}`),
     ...(others.length
       ? [
           `${picture.detection?.ambiguous ? 'Also as plausible (the wizard asks; --config, --venv, --url or --method chooses)' : 'Also found'}:`,
-          ...others.flatMap((c) => [`           - ${c.method}: ${candidateLabel(c)} (${c.confidence})`, ...c.evidence.map((e) => `               ${e}`)]),
+          ...others.flatMap((c) => [
+            `           - ${c.method}: ${describeInstall(c).label} (${c.confidence})`,
+            ...c.evidence.map((e) => `               ${e}`),
+          ]),
         ]
       : []),
     `Installed: ${report.installedVersion}${install.extras.length ? ` with extras [${install.extras.join(', ')}]` : ''}`,

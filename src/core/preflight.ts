@@ -175,7 +175,8 @@ export function rebuildEstimate(from: string, target: string, databaseBytes: num
 }
 
 export interface UserInput {
-  method: string;
+  /** Root is needed: `tools` need it for `action` (Debian: dpkg/apt, installing a .deb). Else the owner of `path` runs it. */
+  root?: { tools: string; action: string };
   /** The owner of the venv (pip) or whatever the method installs into. */
   owner: { uid: number; name: string | undefined } | undefined;
   me: { uid: number; name: string | undefined };
@@ -184,17 +185,17 @@ export interface UserInput {
   path: string;
 }
 
-/** pip must run as the venv's owner (root-owned files break a venv); Debian needs root. */
+/** pip must run as the venv's owner (root-owned files break a venv); a method whose tools need root, as root. */
 export function userCheck(input: UserInput): PreflightCheck {
   const who = (u: { uid: number; name: string | undefined }): string => `${u.name ?? 'uid'} (uid ${u.uid})`;
-  if (input.method === 'debian') {
+  if (input.root) {
     return input.me.uid === 0
-      ? { id: 'user', name: 'User', status: 'pass', evidence: 'running as root, as dpkg/apt need' }
+      ? { id: 'user', name: 'User', status: 'pass', evidence: `running as root, as ${input.root.tools} need` }
       : {
           id: 'user',
           name: 'User',
           status: 'fail',
-          evidence: `running as ${who(input.me)}; installing a .deb needs root`,
+          evidence: `running as ${who(input.me)}; ${input.root.action} needs root`,
           fix: `Run it as root: sudo ${input.commandLine}`,
         };
   }

@@ -1,6 +1,6 @@
 import { AdminError, ExitCode } from '../core/errors.js';
 import type { Ask } from '../core/events.js';
-import { candidateLabel } from '../methods/detect.js';
+import { describeInstall } from '../methods/registry.js';
 import type { Install } from '../methods/types.js';
 
 /** What tells the candidates apart on the command line: their configs, else their virtualenvs, else the method. */
@@ -26,12 +26,12 @@ export function chooseInstallBy(ask: Ask): (candidates: Install[]) => Promise<In
         text: homeservers
           ? `${candidates.length} Synapse homeservers were found here. Which one should be upgraded?`
           : 'More than one Synapse install looks plausible here. Which one should be upgraded?',
-        details: candidates.flatMap((c, i) => [`${i + 1}. ${candidateLabel(c)} (${c.confidence} confidence):`, ...c.evidence.map((e) => `   - ${e}`)]),
-        choices: candidates.map((c, i) => ({ value: String(i), label: `${c.method}: ${candidateLabel(c)}` })),
+        details: candidates.flatMap((c, i) => [`${i + 1}. ${describeInstall(c).label} (${c.confidence} confidence):`, ...c.evidence.map((e) => `   - ${e}`)]),
+        choices: candidates.map((c, i) => ({ value: String(i), label: `${c.method}: ${describeInstall(c).label}` })),
       });
     } catch (error) {
       if (!(error instanceof AdminError) || error.exitCode !== ExitCode.usage) throw error;
-      const list = candidates.map((c) => `${c.method} (${candidateLabel(c)})`).join('; ');
+      const list = candidates.map((c) => `${c.method} (${describeInstall(c).label})`).join('; ');
       throw new AdminError(
         `More than one Synapse install looks plausible: ${list}. Configs: ${candidates.map((c) => c.configPaths.join(' + ') || '(none found)').join(', ')}.`,
         {

@@ -3,8 +3,8 @@ import type { InstallSummary } from '../core/events.js';
 import { loadHomeserverConfig, type HomeserverConfig } from '../config/homeserver-config.js';
 import { clientListenerUrl } from '../config/listener.js';
 import { homeserverLogFile } from '../config/log-file.js';
-import { completeInstall, detectInstall, installLocation, type DetectOptions } from '../methods/detect.js';
-import { hostViewOf } from '../methods/registry.js';
+import { completeInstall, detectInstall, type DetectOptions } from '../methods/detect.js';
+import { describeInstall, hostViewOf } from '../methods/registry.js';
 import type { Install, ProcessWatch } from '../methods/types.js';
 import { probeServerVersion, type VersionProbe } from '../system/http.js';
 
@@ -35,7 +35,7 @@ export async function inspectServer(opts: InspectOptions): Promise<ServerPicture
   const detection = await detectInstall(opts);
   const install = detection.install;
   if (!install.configPaths.length) {
-    throw new AdminError(`Found Synapse ${install.installedVersion} (${install.method}: ${installLocation(install)}), but no homeserver.yaml.`, {
+    throw new AdminError(`Found Synapse ${install.installedVersion} (${install.method}: ${describeInstall(install).location}), but no homeserver.yaml.`, {
       exitCode: ExitCode.usage,
       nextStep: 'Pass --config PATH to the homeserver.yaml this install uses.',
     });

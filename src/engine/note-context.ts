@@ -2,6 +2,7 @@ import type { NoteFacts } from '../core/notes/types.js';
 import type { Install } from '../methods/types.js';
 import { postgresVersionFromNum } from '../system/database.js';
 import { readPostgresVersion } from './database-info.js';
+import { managerEvidence } from '../methods/restart/index.js';
 import type { ServerPicture } from './inspect.js';
 import { realSystem, type SystemHelpers } from './system-helpers.js';
 
@@ -28,14 +29,7 @@ export function workersFact(install: Pick<Install, 'workers'>): ServerNoteContex
 }
 
 export function restartFact(install: Pick<Install, 'restart'>): ServerNoteContext['restart'] {
-  const r = install.restart;
-  const evidence =
-    r.kind === 'systemd'
-      ? `Synapse is restarted by systemd (${r.unit})`
-      : r.kind === 'synctl'
-        ? `Synapse is restarted by synctl (${r.synctl}), not by systemd`
-        : `Synapse runs in the Docker container ${r.container}, not under systemd`;
-  return { kind: r.kind, evidence };
+  return { kind: install.restart.kind, evidence: managerEvidence(install) };
 }
 
 export async function serverNoteContext(picture: Pick<ServerPicture, 'install' | 'config'>, system: SystemHelpers = realSystem): Promise<ServerNoteContext> {

@@ -17,7 +17,7 @@ import { openSession, resumedTarget, SessionEnded, whenDetached } from './resume
 import { runFlow } from './run-flow.js';
 import { rollbackFromResume } from './rollback-session.js';
 import { chooseInstallBy } from './choose-install.js';
-import { installLocation } from '../methods/detect.js';
+import { describeInstall } from '../methods/registry.js';
 import { checkAnswering } from './steps/answering.js';
 import { offerRollbackAfterFailure } from './rollback.js';
 import { chooseTarget } from './steps/target.js';
@@ -111,7 +111,7 @@ export async function runWizard(opts: WizardOptions, deps: WizardDeps): Promise<
       stateDir: sessionDir,
       ...(resumed ? { resumed: true } : {}),
     });
-    await tracker.done('detect', `Synapse ${picture.install.installedVersion} (${picture.install.method}) at ${installLocation(picture.install)}`);
+    await tracker.done('detect', `Synapse ${picture.install.installedVersion} (${picture.install.method}) at ${describeInstall(picture.install).location}`);
     if (!resumed) await checkAnswering(picture, deps);
 
     const decision = resumed

@@ -2,8 +2,8 @@ import { AdminError, ExitCode } from '../core/errors.js';
 import type { TargetDecision } from '../core/target.js';
 import { compareVersions, parseVersion, sameVersion } from '../core/version.js';
 import { loadHomeserverConfig } from '../config/homeserver-config.js';
-import { completeInstall, detectInstall, installLocation } from '../methods/detect.js';
-import { methodFor } from '../methods/registry.js';
+import { completeInstall, detectInstall } from '../methods/detect.js';
+import { describeInstall, methodFor } from '../methods/registry.js';
 import { workersOnlyRestart } from '../methods/restart/workers-only.js';
 import { findWorkerHost, workersOfHost } from '../methods/worker-host.js';
 import { probeServerVersion, probeWorkerVersion } from '../system/http.js';
@@ -34,7 +34,7 @@ export async function inspectWorkerHost(opts: InspectOptions & { mainUrl: string
   const detection = await detectInstall({ ...opts, ...(host.venv ? { venv: host.venv } : {}), configPaths: host.sharedConfigs });
   const install = detection.install;
   if (install.method === 'docker') {
-    throw new AdminError(`--workers-only upgrades workers run from a virtualenv, but the install found is ${installLocation(install)}.`, {
+    throw new AdminError(`--workers-only upgrades workers run from a virtualenv, but the install found is ${describeInstall(install).location}.`, {
       exitCode: ExitCode.usage,
       ...nothingChanged,
       nextStep: 'Give --venv with the virtualenv the workers run from.',
@@ -45,7 +45,7 @@ export async function inspectWorkerHost(opts: InspectOptions & { mainUrl: string
   await completeInstall(install, config, { ...(opts.root ? { root: opts.root } : {}), ...(opts.procRoot ? { procRoot: opts.procRoot } : {}) });
   install.workers = await workersOfHost(install.workers, host.workerConfigs);
   if (!install.workers.length) {
-    throw new AdminError(`No workers found on this host (${installLocation(install)}): --workers-only upgrades a host that runs workers.`, {
+    throw new AdminError(`No workers found on this host (${describeInstall(install).location}): --workers-only upgrades a host that runs workers.`, {
       exitCode: ExitCode.usage,
       ...nothingChanged,
       nextStep: 'Start the workers, or pass their configs with -c (next to the shared config), or leave out --workers-only on the main host.',
@@ -129,7 +129,7 @@ export async function chooseWorkersTarget(opts: WizardOptions, tracker: StepTrac
     return { kind: 'already-current', target: main };
   }
   if (!available.some((v) => sameVersion(v, main))) {
-    throw new AdminError(`The main process's version ${main} is not available to this host's install (${installLocation(picture.install)}).`, {
+    throw new AdminError(`The main process's version ${main} is not available to this host's install (${describeInstall(picture.install).location}).`, {
       exitCode: ExitCode.usage,
       ...nothingChanged,
       nextStep: 'Check the package index this host uses (pip config, apt sources): it must offer the version the main process runs.',

@@ -7,6 +7,7 @@ import type { CommandSpec } from '../system/command.js';
 import { readOnly } from '../system/probe.js';
 import { DEBIAN_PACKAGE, dpkgState } from './debian-detect.js';
 import { policyRcdHold } from './debian-hold.js';
+import { debianViewMembers } from './debian-view.js';
 import { managerRestart } from './restart/index.js';
 import type { DebianInstall, Install, InstallMethod, MethodPlan, PlanContext } from './types.js';
 
@@ -197,6 +198,7 @@ function aptInstall(install: DebianInstall, target: string): CommandSpec {
 
 export const debianMethod: InstallMethod = {
   name: 'debian',
+  ...debianViewMembers,
 
   async availableVersions(install, { pre }) {
     const d = asDebian(install);

@@ -42,9 +42,6 @@ export function rankCandidates(candidates: Install[]): Install[] {
   return [...candidates].sort((a, b) => RANK[b.confidence] - RANK[a.confidence]);
 }
 
-/** `, config X`: several homeservers can share one virtualenv and differ by their config only. */
-const withConfig = (install: Install): string => (install.configPaths[0] ? `, config ${install.configPaths[0]}` : '');
-
 /** `--config` naming a file that is not there is a typo to report as such (exit 2), not "no install found". */
 async function requireGivenConfigs(paths: readonly string[]): Promise<void> {
   for (const path of paths) {
@@ -61,37 +58,6 @@ async function requireGivenConfigs(paths: readonly string[]): Promise<void> {
       serverState: 'nothing was changed',
       nextStep: 'Check the path (a relative path is taken from the folder you run the wizard in) and pass the homeserver.yaml your Synapse uses.',
     });
-  }
-}
-
-/** A one-line label for a candidate, for questions and reports. */
-export function candidateLabel(install: Install): string {
-  switch (install.method) {
-    case 'pip':
-      return `pip install in the virtualenv ${install.venv}${withConfig(install)}`;
-    case 'git':
-      return `git checkout ${install.repo} installed into ${install.venv}${withConfig(install)}`;
-    case 'debian':
-      return `Debian package ${install.package} ${install.packageVersion}`;
-    case 'docker':
-      return `Docker container ${install.container} (${install.image})`;
-  }
-}
-
-/** Where the install lives, in a few words (for the detect step's summary). */
-export function installLocation(install: Install): string {
-  switch (install.method) {
-    case 'pip':
-      return install.venv;
-    case 'git':
-      return `${install.repo} (virtualenv ${install.venv})`;
-    case 'debian':
-      return `${install.package} ${install.packageVersion} (${install.venv})`;
-    case 'docker':
-      return `container ${install.container}`;
-    default:
-      // A method added later says where it lives through its config (the registry's entry has no location yet).
-      return (install as Install).configPaths[0] ?? (install as Install).method;
   }
 }
 

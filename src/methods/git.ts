@@ -5,6 +5,7 @@ import { compareVersions, parseVersion, sortNewestFirst } from '../core/version.
 import type { CommandSpec } from '../system/command.js';
 import { readOnly } from '../system/probe.js';
 import { loadReleaseData } from '../system/release-data.js';
+import { withConfig } from './describe.js';
 import { managerRestart } from './restart/index.js';
 import type { GitInstall, Install, InstallMethod, MethodPlan, PlanContext } from './types.js';
 import { readVenvFacts } from './venv-facts.js';
@@ -108,6 +109,15 @@ function pipInstall(install: GitInstall): CommandSpec {
 
 export const gitMethod: InstallMethod = {
   name: 'git',
+
+  describe(install) {
+    const g = asGit(install);
+    return {
+      label: `git checkout ${g.repo} installed into ${g.venv}${withConfig(g)}`,
+      location: `${g.repo} (virtualenv ${g.venv})`,
+      fields: { venv: g.venv, repo: g.repo, editable: g.editable, remote: g.remote ?? null },
+    };
+  },
 
   async availableVersions(install) {
     const g = asGit(install);

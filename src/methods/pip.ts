@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { AdminError } from '../core/errors.js';
 import { sortNewestFirst } from '../core/version.js';
 import { readPython } from '../system/probe.js';
+import { withConfig } from './describe.js';
 import { managerRestart } from './restart/index.js';
 import type { Install, InstallMethod, PipInstall } from './types.js';
 import { readVenvFacts } from './venv-facts.js';
@@ -29,6 +30,11 @@ const asPip = (install: Install): PipInstall => {
 
 export const pipMethod: InstallMethod = {
   name: 'pip',
+
+  describe(any) {
+    const install = asPip(any);
+    return { label: `pip install in the virtualenv ${install.venv}${withConfig(install)}`, location: install.venv, fields: { venv: install.venv } };
+  },
 
   async availableVersions(any, { pre }) {
     const install = asPip(any);

@@ -224,6 +224,23 @@ export interface HostView {
   process?: ProcessWatch;
 }
 
+/** How an install is named to the admin and to scripts. */
+export interface InstallDescription {
+  /** One line telling it from other candidates (questions, `detect`): `pip install in the virtualenv /opt/venv, config …`. */
+  label: string;
+  /** Where it lives, in a few words (the detect and prepare steps' summaries): `container synapse`. */
+  location: string;
+  /** The fields of `detect --json` that say where it lives, what a script needs to act on it (`venv`, `container`…). */
+  fields: Record<string, unknown>;
+}
+
+/**
+ * Who must run the upgrade (checked before anything changes): root, when the method's tool needs it (`tools`
+ * need root for `action`), or the owner of a folder it writes into (pip into someone else's virtualenv leaves
+ * files the homeserver's user cannot use).
+ */
+export type RunAs = { root: { tools: string; action: string } } | { ownerOf: string };
+
 /** Whether Synapse's process runs, as the method tells it. */
 export interface ProcessWatch {
   /** What is watched, for messages: `container synapse`. */
@@ -237,6 +254,10 @@ export interface InstallMethod {
   name: MethodName;
   /** How this host sees the install's URLs and paths (default: as the config writes them; registry.ts hostViewOf). */
   hostView?(install: Install): HostView;
+  /** How the install is named (default: by its config; registry.ts describeInstall). */
+  describe?(install: Install): InstallDescription;
+  /** Who must run the upgrade (default: the owner of its virtualenv, if it has one; registry.ts runAsOf). */
+  runAs?(install: Install): RunAs | undefined;
   availableVersions(install: Install, opts: { pre: boolean }): Promise<string[]>;
   installedVersion(install: Install): Promise<string>;
   /** The version the install step put in place (default: installedVersion; Docker reads the pulled image). */

@@ -92,7 +92,6 @@ test('index rebuilds: v1.38 and v1.68 are counted only when crossed', () => {
 
 test('user: pip into a venv of another user is refused with the sudo -u line', () => {
   const check = userCheck({
-    method: 'pip',
     owner: { uid: 998, name: 'synapse' },
     me: { uid: 0, name: 'root' },
     commandLine: 'synapse-upgrade --target 1.50.0',
@@ -100,8 +99,17 @@ test('user: pip into a venv of another user is refused with the sudo -u line', (
   });
   assert.equal(check.status, 'fail');
   assert.equal(check.fix, "Run it as the venv's owner: sudo -u synapse synapse-upgrade --target 1.50.0");
-  assert.equal(userCheck({ method: 'pip', owner: { uid: 5, name: 'x' }, me: { uid: 5, name: 'x' }, commandLine: '', path: '/v' }).status, 'pass');
-  assert.equal(userCheck({ method: 'debian', owner: undefined, me: { uid: 1000, name: 'me' }, commandLine: 'synapse-upgrade', path: '' }).status, 'fail');
+  assert.equal(userCheck({ owner: { uid: 5, name: 'x' }, me: { uid: 5, name: 'x' }, commandLine: '', path: '/v' }).status, 'pass');
+  assert.equal(
+    userCheck({
+      root: { tools: 'dpkg/apt', action: 'installing a .deb' },
+      owner: undefined,
+      me: { uid: 1000, name: 'me' },
+      commandLine: 'synapse-upgrade',
+      path: '',
+    }).status,
+    'fail',
+  );
 });
 
 test('background updates: pending ones warn, and refuse with --yes', () => {

@@ -38,8 +38,7 @@ export const configCheckStep: FlowStep = {
   async run(ctx) {
     const { tracker, runner, picture, deps } = ctx;
     const target = ctx.decision.target;
-    const own = (ctx.method as typeof ctx.method & { configCheckCommand?: (i: Install) => CommandSpec | undefined }).configCheckCommand;
-    const spec = own ? own.call(ctx.method, picture.install) : configCheckCommand(picture.install);
+    const spec = ctx.method.configCheckCommand ? ctx.method.configCheckCommand(picture.install) : configCheckCommand(picture.install);
     // The config fixes the admin accepted at the notes are written first, so the new code checks the config it will run.
     const fixed = await writeConfigFixes(ctx);
     if (!spec) {

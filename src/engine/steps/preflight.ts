@@ -17,6 +17,7 @@ import type { FlowStep, SessionContext } from '../context.js';
 import { describeStep } from '../../core/steps.js';
 import { readCompat, readPendingBackgroundUpdates, readPostgresVersion, type DatabaseInfo } from '../database-info.js';
 import { systemOf, type SystemHelpers } from '../system-helpers.js';
+import { runAsOf } from '../../methods/registry.js';
 
 /** Where backups go: --backup-dir, else `backups/` in the homeserver's state folder. */
 export const backupDirOf = (ctx: Pick<SessionContext, 'opts' | 'sessionDir'>): string => ctx.opts.backupDir ?? join(ctx.sessionDir, 'backups');
@@ -84,14 +85,15 @@ export async function runPreflightChecks(ctx: SessionContext): Promise<Preflight
 
   // The user: pip into someone else's venv leaves files the homeserver cannot use.
   const uid = process.getuid?.() ?? -1;
-  const venv = picture.install.venv;
-  if (venv || (picture.install.method as string) === 'debian') {
+  const runAs = runAsOf(picture.install, ctx.method);
+  if (runAs) {
+    const path = 'ownerOf' in runAs ? runAs.ownerOf : undefined;
     checks.push(userCheck({
-      method: picture.install.method,
-      owner: venv ? await files.ownerOf(venv) : undefined,
+      ...('root' in runAs ? { root: runAs.root } : {}),
+      owner: path ? await files.ownerOf(path) : undefined,
       me: { uid, name: await files.userName(uid) },
       commandLine: ['synapse-upgrade', ...process.argv.slice(2)].map(shellQuote).join(' '),
-      path: venv ?? '',
+      path: path ?? '',
     }));
   }
 

@@ -1,4 +1,4 @@
-import { installLocation } from '../../methods/detect.js';
+import { describeInstall } from '../../methods/registry.js';
 import { managerLabel } from '../../methods/restart/index.js';
 import type { FlowStep } from '../context.js';
 import { describeStep } from '../../core/steps.js';
@@ -17,6 +17,6 @@ export const prepareStep: FlowStep = {
     for (const check of plan.checks) ctx.deps.emit({ type: 'message', level: 'info', text: check });
     ctx.summary.push(...(plan.summary ?? []));
     const count = plan.before.length + plan.install.length + plan.restart.length;
-    await ctx.tracker.done('prepare', `${ctx.picture.install.method} install at ${installLocation(ctx.picture.install)}, restart with ${managerLabel(ctx.picture.install)}: ${count} command${count === 1 ? '' : 's'} planned`);
+    await ctx.tracker.done('prepare', `${ctx.picture.install.method} install at ${describeInstall(ctx.picture.install, ctx.method).location}, restart with ${managerLabel(ctx.picture.install)}: ${count} command${count === 1 ? '' : 's'} planned`);
   },
 };

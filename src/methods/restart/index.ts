@@ -53,6 +53,23 @@ export function managerLabel(install: Install): string {
   return `synctl${manager.workersDir ? ` -a ${manager.workersDir}` : ''}`;
 }
 
+/** Why the notes take this restart manager: one sentence of evidence. */
+export function managerEvidence(install: Pick<Install, 'restart'>): string {
+  const r = install.restart;
+  if (r.kind === 'systemd') return `Synapse is restarted by systemd (${r.unit})`;
+  if (r.kind === 'synctl') return `Synapse is restarted by synctl (${r.synctl}), not by systemd`;
+  return `Synapse runs in the Docker container ${r.container}, not under systemd`;
+}
+
+/** The fields of `detect --json` that say how Synapse is restarted (`restartDetails`). */
+export function managerFields(install: Pick<Install, 'restart'>): Record<string, unknown> {
+  const r = install.restart;
+  if (r.kind === 'systemd')
+    return { unit: r.unit, workerUnits: r.workerUnits, timeoutStartSec: Number.isFinite(r.timeoutStartSec) ? r.timeoutStartSec : 'infinity' };
+  if (r.kind === 'synctl') return { synctl: r.synctl, workersDir: r.workersDir ?? null };
+  return { container: r.container, compose: r.compose };
+}
+
 /**
  * The restart manager's own part of the plan, after the method's: checks, questions and commands it needs before
  * the restart (systemd: a start timeout too short for the migrations gets a drop-in, if the admin agrees).
