@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { inspectJob, jobStateText } from '../system/jobs.js';
 import { outageInLog } from '../system/log-times.js';
 import type { Journal } from '../system/journal.js';
+import { clearSessionTmp } from '../system/session-tmp.js';
 import type { FlowStep, SessionContext } from './context.js';
 import { applyDone, recheck } from './resume-check.js';
 import { decideResume } from './resume-decision.js';
@@ -13,6 +14,13 @@ function restartBegan(journal: Journal): number | undefined {
   if (!entry?.startedAt || !(entry.job || entry.jobs?.length)) return undefined;
   const at = Date.parse(entry.startedAt);
   return Number.isFinite(at) ? at : undefined;
+}
+
+/** Whether a command of the interrupted session still runs (it may be using the session's temporary folder). */
+async function commandStillRuns(journal: Journal, sessionDir: string): Promise<boolean> {
+  const records = journal.steps.flatMap((s) => s.jobs ?? (s.job ? [s.job] : []));
+  const states = await Promise.all(records.map((record) => inspectJob(join(sessionDir, record.dir))));
+  return states.some((state) => state.state === 'running');
 }
 
 /**
@@ -51,6 +59,8 @@ async function resumeFlow(flow: readonly FlowStep[], ctx: SessionContext, resume
   if (Number.isFinite(down)) ctx.serverDownAt = down;
   // Killed before it saw Synapse stop answering: the log says when the old process closed its listener.
   else if (began !== undefined) ctx.serverDownAt = (await outageInLog(ctx.picture.logFile, ctx.picture.url, began, Date.now())).closedAt;
+  // A pip killed with the wizard left its pip-* folders in the session's temporary folder: emptied, unless still in use.
+  if (!(await commandStillRuns(journal, ctx.sessionDir))) await clearSessionTmp(ctx.sessionDir);
   if (journal.acknowledgedNotes?.length) ctx.summary.push(`Notes acknowledged before the interruption: ${journal.acknowledgedNotes.join(', ')}.`);
   for (const step of flow) {
     const entry = journal.steps.find((s) => s.id === step.id);

@@ -104,6 +104,7 @@ function pipInstall(install: GitInstall): CommandSpec {
     argv: [join(install.venv, 'bin', 'pip'), 'install', '--disable-pip-version-check', '--upgrade', ...sourceRequirement(install)],
     cwd: install.repo,
     title: `Build and install the checked-out source into ${install.venv}`,
+    tempDir: 'session',
   };
 }
 

@@ -69,6 +69,8 @@ export const pipMethod: InstallMethod = {
     return {
       argv: [join(install.venv, 'bin', 'pip'), 'install', '--disable-pip-version-check', '--upgrade', requirement(install.extras, target)],
       title: `Install matrix-synapse ${target} into ${install.venv}`,
+      // A killed pip leaves its pip-* folders in TMPDIR: the session's own, emptied by the wizard.
+      tempDir: 'session',
     };
   },
 

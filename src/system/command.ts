@@ -12,6 +12,11 @@ export interface CommandSpec {
   secretEnv?: readonly string[];
   /** One line for the admin: what this command is for. */
   title?: string;
+  /**
+   * `session`: TMPDIR is the session's own temporary folder (system/session-tmp.ts), emptied when the command
+   * ends; for tools that leave their temporary folders behind when killed (pip's `pip-*`).
+   */
+  tempDir?: 'session';
 }
 
 export interface CommandResult {

@@ -11,6 +11,7 @@ import { openAppendNoFollow } from './no-follow.js';
 import type { CommandResult, CommandSpec } from './command.js';
 import { createJob, followJob, inspectJob, JOB_FILES, type JobRecord, type JobState } from './jobs.js';
 import { displayArgv, displayEnv } from './redact.js';
+import { clearSessionTmp, ensureSessionTmp, withSessionTmp } from './session-tmp.js';
 import type { SupervisorInput } from './supervisor.js';
 import type { Transcript } from './transcript.js';
 
@@ -269,7 +270,8 @@ export function createRunner(opts: RunnerOptions): Runner {
       if (!detached.signal.aborted) detached.abort(reason);
     },
 
-    async run(spec, onLine) {
+    async run(asked, onLine) {
+      const spec = withSessionTmp(asked, sessionDir);
       const id = nextId++;
       const argv = displayArgv(spec);
       const env = displayEnv(spec);
@@ -285,6 +287,7 @@ export function createRunner(opts: RunnerOptions): Runner {
         transcript.write(`=== ${new Date().toISOString()} re-attached to ${job.dir}, started by an earlier run: ${JSON.stringify(argv)}`);
         const started = performance.now();
         const result = await follow(id, job, onLine);
+        if (spec.tempDir) await clearSessionTmp(sessionDir);
         const durationMs = Math.round(performance.now() - started);
         transcript.write(`=== exit ${result.exitCode} (${job.dir})${result.note ?? ''}`);
         emit({ type: 'command.finished', id, exitCode: result.exitCode, durationMs });
@@ -313,6 +316,8 @@ export function createRunner(opts: RunnerOptions): Runner {
         return { exitCode: 0, durationMs: 0, tail: [] };
       }
       if (!spec.argv[0]) throw new Error('empty command');
+      // Nothing else runs now: what a killed run left in the session's temporary folder goes before this one starts.
+      if (spec.tempDir) await ensureSessionTmp(sessionDir).then(() => clearSessionTmp(sessionDir));
       const { record, path } = await createJob(sessionDir, {
         argv,
         cwd: spec.cwd,
@@ -340,6 +345,7 @@ export function createRunner(opts: RunnerOptions): Runner {
       // The next command gets a supervisor that starts while this one runs (the restart follows the config check).
       if (!spare && !detached.signal.aborted) spare = startSpare();
       const result = await follow(id, record, onLine, launched.ended);
+      if (spec.tempDir) await clearSessionTmp(sessionDir);
       const durationMs = Math.round(performance.now() - started);
       transcript.write(`=== exit ${result.exitCode} after ${durationMs} ms${result.note ?? ''}`);
       emit({ type: 'command.finished', id, exitCode: result.exitCode, durationMs });
