@@ -5,8 +5,8 @@ import { renderHomeserverYaml, renderLogConfig, standinPaths, type StandinConfig
 import { buildWheelhouse } from './wheelhouse.js';
 import { pidAlive, pipEnv, readFileSafe, runChecked, urlFor, waitUntil } from './standin-util.js';
 
-export { buildWheelhouse, packageRoot, standinSourceDir, standinSourceHash } from './wheelhouse.js';
-export { renderHomeserverYaml, renderLogConfig, standinPaths, type StandinConfigOptions } from './standin-config.js';
+export { buildWheelhouse, standinSourceDir } from './wheelhouse.js';
+export { renderHomeserverYaml, renderLogConfig, standinPaths } from './standin-config.js';
 export { freePort, pidAlive } from './standin-util.js';
 
 export interface StandinOptions {

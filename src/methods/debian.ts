@@ -5,7 +5,7 @@ import { AdminError, ExitCode } from '../core/errors.js';
 import { parseVersion, sortNewestFirst } from '../core/version.js';
 import type { CommandSpec } from '../system/command.js';
 import { readOnly } from '../system/probe.js';
-import { DEBIAN_PACKAGE, dpkgState } from './debian-detect.js';
+import { dpkgState } from './debian-detect.js';
 import { policyRcdHold } from './debian-hold.js';
 import { debianViewMembers } from './debian-view.js';
 import { managerRestart } from './restart/index.js';
@@ -369,5 +369,3 @@ export const debianMethod: InstallMethod = {
     return { before, install: [aptInstall(d, target)], restart: [managerRestart(d)], checks, details: [], rollback };
   },
 };
-
-export { DEBIAN_PACKAGE };

@@ -21,7 +21,7 @@ const asDocker = (install: Install): DockerInstall => {
 export const targetImage = (install: Pick<DockerInstall, 'imageRepo'>, target: string): string =>
   `${install.imageRepo}:v${parseVersion(target)?.text ?? target}`;
 
-export { listRegistryTags, parseChallenge, registryFor } from './docker-registry.js';
+export { listRegistryTags, registryFor } from './docker-registry.js';
 
 /** Release versions among image tags (`v1.47.0`, `v1.47.0rc1`); `latest`, `develop`, `sha-…` are not releases. */
 export function versionsFromImageTags(tags: readonly string[], pre: boolean): string[] {

@@ -1,15 +1,5 @@
 import { readFileSync } from 'node:fs';
 
-/**
- * A process as it can be recognised later: its pid plus its start time (clock ticks since boot, field 22
- * of /proc/PID/stat), so a pid the kernel has since given to another process is not mistaken for it.
- */
-export interface ProcessIdentity {
-  pid: number;
-  /** Undefined where /proc cannot be read: then only the pid is compared. */
-  start: string | undefined;
-}
-
 function statFields(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -28,7 +18,11 @@ export function processStart(pid: number): string | undefined {
   return statFields(pid)?.[19]; // field 22 overall: fields after the name start at 3
 }
 
-/** True while the process exists, is not a zombie, and (when known) started when it was recorded to. */
+/**
+ * True while the process exists, is not a zombie, and (when known) started when it was recorded to: a process is
+ * recognised by its pid plus its start time (clock ticks since boot, field 22 of /proc/PID/stat), so a pid the
+ * kernel has since given to another process is not mistaken for it. Without a start time only the pid is compared.
+ */
 export function isSameProcessAlive(id: { pid: number; start?: string | undefined }): boolean {
   if (!Number.isInteger(id.pid) || id.pid <= 0) return false;
   try {

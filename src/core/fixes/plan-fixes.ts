@@ -5,7 +5,7 @@ import type { Note } from '../notes/types.js';
 import { TRANSFORMS } from './transforms.js';
 import { secretStrings } from './secret-guard.js';
 import type { FixChange, FixFile, FixOp, FixPlan, FixScope } from './types.js';
-import { appendItems, deleteKey, EditRefused, lineOfKey, renameKey, setValue, valueAt, type KeyPath } from './yaml-edit.js';
+import { appendItems, deleteKey, EditRefused, lineOfKey, renameKey, setValue, valueAt } from './yaml-edit.js';
 
 /** Files by path, with the text as the fixes so far left it. */
 type Texts = Map<string, { scope: FixScope; text: string }>;
@@ -231,5 +231,3 @@ export function planFixes(notes: readonly Note[], files: readonly FixFile[]): Fi
   }
   return plan;
 }
-
-export type { KeyPath };

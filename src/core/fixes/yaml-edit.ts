@@ -154,25 +154,6 @@ export function deleteKey(text: string, path: KeyPath): string {
   return splice(text, start, end, '');
 }
 
-/** Removes item `index` of the block list at `path` (used when a list item loses its last content). */
-export function deleteItem(text: string, path: KeyPath, index: number): string {
-  const { doc } = parseForEdit(text);
-  const at = locate(doc, path);
-  const seq = at?.pair.value;
-  if (!at || !isSeq(seq)) return text;
-  const item = seq.items[index] as Node | undefined;
-  if (!item) return text;
-  if (seq.flow || seq.items.length === 1) {
-    const value = (jsOf(doc, seq) as unknown[]).filter((_, i) => i !== index);
-    return setValue(text, path, value);
-  }
-  const range = item.range;
-  if (!range) throw new EditRefused('the list item has no position in the file');
-  const start = lineStart(text, range[0]);
-  if (!/^[ ]*-[ ]*$/.test(text.slice(start, range[0]))) throw new EditRefused('the list item shares its line with other YAML');
-  return splice(text, start, lineEnd(text, range[1]), '');
-}
-
 const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /**

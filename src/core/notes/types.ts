@@ -20,7 +20,6 @@ export const SEVERITY_OF_EFFECT: Record<Effect, Severity> = {
 };
 /** The install methods the release data can name (a check's `method:`, a note's `concerns.methods`). */
 export const NOTE_METHODS = ['pip', 'git', 'debian', 'docker'] as const;
-export type NoteMethod = (typeof NOTE_METHODS)[number];
 export const DATABASE_ENGINES = ['sqlite3', 'psycopg2'] as const;
 export type DatabaseEngine = (typeof DATABASE_ENGINES)[number];
 /** What restarts Synapse (src/methods/types.ts RestartManager kinds). */

@@ -60,7 +60,6 @@ const rollbackStep = z.pipe(
 const rollbackVersion = releaseVersion();
 const procedure = fields('a procedure', { id: text, from: rollbackVersion, to: rollbackVersion, summary: text, upstream: text, steps: z.array(rollbackStep) });
 
-export type RollbackStep = z.output<typeof rollbackStep>;
 export type RollbackProcedure = z.output<typeof procedure>;
 
 /** steps/rollback.yaml: the schema rollbacks the upgrade notes describe, SQL exactly as given there. */

@@ -7,7 +7,6 @@ import { addProblem, fields, readYaml, releaseVersion, text, words, type ParsedY
 
 export type { ParsedYaml } from './yaml-schema.js';
 
-export const RELEASE_VERSION = /^\d+\.\d+\.\d+$/;
 export const NOTE_ID = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 /** One code location a check was traced to: a path in element-hq/synapse at a release tag. */
 export const SOURCE_REF = /^[A-Za-z0-9_./-]+@v\d+\.\d+\.\d+(rc\d+)?$/;

@@ -119,11 +119,6 @@ export function ensureWheelhouse(version: string, extras: readonly string[] = []
   });
 }
 
-/** Whether the wheelhouse for a version is already in the cache (used when the index cannot be reached). */
-export function haveWheelhouse(version: string, extras: readonly string[] = []): boolean {
-  return existsSync(join(cacheRoot(), 'wheels', venvKey(version, extras), '.complete'));
-}
-
 function venvKey(version: string, extras: readonly string[] = []): string {
   // Without extras the hash input is what it was before extras existed, so existing caches stay valid.
   const parts: unknown[] = [PYTHON, constraintsFor(version, extras), VERSIONS.extra_packages, ...(extras.length ? [[...extras].sort()] : [])];
