@@ -4,7 +4,7 @@
 // from there, and change nothing. The first then finishes alone. Stand-in Synapse, real pip, real processes.
 // Needs `npm run build` first (it runs bin/synapse-upgrade.mjs).
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -26,7 +26,10 @@ after(async () => {
 });
 
 test('stand-in mid-migration: a second wizard from another state folder and config spelling gets exit 2 naming the first', async () => {
-  await hs.writeConfig({ migrationSeconds: 8 });
+  // The migration waits on a gate after its first delta, so the first wizard is still mid-migration however long a
+  // loaded machine takes to run the three refused commands; the test opens the gate once they are done.
+  const gate = join(root, 'migration-gate');
+  await hs.writeConfig({ migrationSeconds: 1, extraConfig: { x_standin: { migration_gate: gate } } });
   const stateA = join(root, 'state-a');
   const stateB = join(root, 'state-b');
   await symlink(root, join(root, 'same-place'));
@@ -63,6 +66,7 @@ test('stand-in mid-migration: a second wizard from another state folder and conf
       [],
       'the refused runs wrote no journal',
     );
+  await writeFile(gate, '');
 
   const end = await first.done;
   assert.equal(end.code, 0, end.output);
