@@ -80,6 +80,8 @@ export interface SessionContext {
   restartBegan?: number;
   /** A resumed session: when the interrupted run saw Synapse stop answering (ms), if it did. */
   serverDownAt?: number;
+  /** A resumed session: pids of the interrupted session's commands still running (and their supervisors), which it follows. */
+  followed?: number[];
   /** Set by the preflight step: every check with its evidence. */
   preflight?: import('../core/preflight.js').PreflightCheck[];
   /** Set by the backup step: the verified backup a rollback can restore. */

@@ -41,6 +41,7 @@ export async function ensureMethodPlan(ctx: SessionContext): Promise<MethodPlan>
         env: process.env,
         yes: ctx.opts.yes,
         noPackageRollback: ctx.opts.noPackageRollback === true,
+        ...(ctx.followed?.length ? { followed: ctx.followed } : {}),
       })
     : defaultPlan(ctx);
   if (ctx.opts.workersOnly) {

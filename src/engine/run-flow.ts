@@ -23,6 +23,18 @@ async function commandStillRuns(journal: Journal, sessionDir: string): Promise<b
   return states.some((state) => state.state === 'running');
 }
 
+/** The pids of the interrupted session's commands that still run, with their supervisors (the resumed run follows them). */
+async function stillRunning(journal: Journal, sessionDir: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of journal.steps.filter((s) => s.status === 'running')) {
+    for (const record of entry.jobs ?? (entry.job ? [entry.job] : [])) {
+      const state = await inspectJob(join(sessionDir, record.dir));
+      if (state.state === 'running') pids.push(state.started.pid, ...(state.supervised ? [state.started.supervisorPid] : []));
+    }
+  }
+  return pids;
+}
+
 /**
  * Runs the flow. For a resumed session, each step is first checked: a step whose command still runs is
  * re-attached (its output followed until it ends); a step whose effect is already there (its resume rule, judged
@@ -59,6 +71,8 @@ async function resumeFlow(flow: readonly FlowStep[], ctx: SessionContext, resume
   if (Number.isFinite(down)) ctx.serverDownAt = down;
   // Killed before it saw Synapse stop answering: the log says when the old process closed its listener.
   else if (began !== undefined) ctx.serverDownAt = (await outageInLog(ctx.picture.logFile, ctx.picture.url, began, Date.now())).closedAt;
+  // Its commands still running are the resumed run's to follow: the checks before them must not take them for strangers.
+  ctx.followed = await stillRunning(journal, ctx.sessionDir);
   // A pip killed with the wizard left its pip-* folders in the session's temporary folder: emptied, unless still in use.
   if (!(await commandStillRuns(journal, ctx.sessionDir))) await clearSessionTmp(ctx.sessionDir);
   if (journal.acknowledgedNotes?.length) ctx.summary.push(`Notes acknowledged before the interruption: ${journal.acknowledgedNotes.join(', ')}.`);

@@ -50,16 +50,18 @@ export function policyRcdHold(root: string, sessionDir: string, dryRun: boolean)
     what: `${target} answers 101 while apt runs, so the package's postinst does not restart Synapse`,
 
     async hold() {
+      // Held already: the interrupted run's apt still ran when this resumed run began (a hold left by a run whose
+      // command ended is lifted before anything else). The hold in place stays as it is, naming the admin's kept
+      // policy-rc.d if there was one, and the resumed run goes straight on to follow that apt.
+      const now = await holdState(root);
+      if (now === 'ours') return [];
       const commands: CommandSpec[] = [];
       // New names each time: a resumed run must hold (and keep) again, never take an earlier run's result for it.
       const stamp = Date.now();
       const saved = join(sessionDir, `${SAVED_PREFIX}${stamp}`);
-      const now = await holdState(root);
       if (now === 'other') commands.push({ argv: ['cp', '-p', target, saved], title: `Keep your ${target} (put back after the install)` });
-      // Held already (a resumed run whose apt still ran): the kept copy named in it stays the one to put back.
-      const keptBefore = now === 'ours' ? keptPath(await readText(target)) : undefined;
       const staged = join(sessionDir, `${STAGED_PREFIX}${stamp}`);
-      if (!dryRun) await writeFile(staged, holdScript(keptBefore ?? saved), { mode: 0o755 });
+      if (!dryRun) await writeFile(staged, holdScript(saved), { mode: 0o755 });
       commands.push({ argv: ['install', '-m', '0755', staged, target], title: `Hold the package's own restart during the install (${target} answers 101)` });
       return commands;
     },

@@ -5,6 +5,7 @@ import { AdminError, ExitCode } from '../core/errors.js';
 import { parseVersion, sortNewestFirst } from '../core/version.js';
 import type { CommandSpec } from '../system/command.js';
 import { readOnly } from '../system/probe.js';
+import { descendsFrom } from '../system/proc.js';
 import { dpkgState } from './debian-detect.js';
 import { policyRcdHold } from './debian-hold.js';
 import { debianViewMembers } from './debian-view.js';
@@ -125,6 +126,21 @@ export async function aptLockHolders(root = '/', python = 'python3', procRoot = 
     holders.push({ lock, pid, command });
   }
   return holders;
+}
+
+/**
+ * The lock holders split by whose they are: `ours` run under a command of the interrupted session that a resumed
+ * run follows (`followed`: their pids and supervisors'; apt-get, or the dpkg it runs), `others` are strangers'.
+ */
+export async function lockHoldersByOwner(
+  holders: LockHolder[],
+  followed: readonly number[],
+  procRoot = '/proc',
+): Promise<{ ours: LockHolder[]; others: LockHolder[] }> {
+  const ours: LockHolder[] = [];
+  const others: LockHolder[] = [];
+  for (const h of holders) (h.pid > 0 && followed.length && (await descendsFrom(h.pid, followed, procRoot)) ? ours : others).push(h);
+  return { ours, others };
 }
 
 /** An executable named `name` on PATH (a regular file with an execute bit), or undefined. */
@@ -283,9 +299,9 @@ export const debianMethod: InstallMethod = {
     } else {
       checks.push('running as root (apt-get and dpkg need it)');
     }
-    const holders = await aptLockHolders(d.root, d.python);
-    if (holders.length) {
-      const h = holders[0] as LockHolder;
+    const { ours, others } = await lockHoldersByOwner(await aptLockHolders(d.root, d.python), ctx.followed ?? []);
+    if (others.length) {
+      const h = others[0] as LockHolder;
       throw new AdminError(
         `The package manager is busy: ${h.lock} is held by ${h.pid > 0 ? `pid ${h.pid}` : 'another process'}${h.command ? ` (${h.command})` : ''}.`,
         {
@@ -294,7 +310,12 @@ export const debianMethod: InstallMethod = {
         },
       );
     }
-    checks.push('no other process holds the dpkg/apt lock');
+    const own = ours[0];
+    checks.push(
+      own
+        ? `the dpkg/apt lock is held by the interrupted session's own ${own.command ?? 'command'} (pid ${own.pid}): it is followed to its end, not started again`
+        : 'no other process holds the dpkg/apt lock',
+    );
     // A resumed session did not list the versions: its target's package version (`1.49.0+bookworm1`) is read now.
     if (!d.packageVersions[target]) d.packageVersions = { ...synapseVersions((await freshPolicy(d.package)).policy, true), ...d.packageVersions };
 

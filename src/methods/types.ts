@@ -168,6 +168,11 @@ export interface PlanContext {
   yes?: boolean;
   /** `--no-package-rollback`: upgrade even when no copy of the installed package can be kept. */
   noPackageRollback?: boolean;
+  /**
+   * A resumed session: the pids of the interrupted session's commands that still run (and their supervisors). The
+   * resumed run follows them to their end, so a lock one of them (or a process under it) holds is not a stranger's.
+   */
+  followed?: readonly number[];
 }
 
 /**

@@ -72,3 +72,25 @@ export function configArgs(argv: readonly string[]): string[] {
   });
   return paths;
 }
+
+/** The parent of a process, from `/proc/PID/stat` (after the last `)`: the command name may hold spaces and parentheses). */
+export async function parentPid(pid: number, procRoot = '/proc'): Promise<number | undefined> {
+  const stat = await readFile(`${procRoot}/${pid}/stat`, 'utf8').catch(() => '');
+  const fields = stat
+    .slice(stat.lastIndexOf(')') + 1)
+    .trim()
+    .split(' ');
+  const ppid = Number(fields[1]);
+  return Number.isInteger(ppid) && ppid > 0 ? ppid : undefined;
+}
+
+/** Whether `pid` is one of `ancestors` or runs under one of them (its parents followed up to PID 1). */
+export async function descendsFrom(pid: number, ancestors: readonly number[], procRoot = '/proc'): Promise<boolean> {
+  const wanted = new Set(ancestors.filter((p) => p > 1));
+  let current: number | undefined = pid;
+  for (let depth = 0; current !== undefined && current > 1 && depth < 64; depth++) {
+    if (wanted.has(current)) return true;
+    current = await parentPid(current, procRoot);
+  }
+  return false;
+}

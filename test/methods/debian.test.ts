@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { execa } from 'execa';
-import { aptLockHolders, aptUpdateProblems, archiveVersion, cachedDeb, parseAptPolicy, synapseVersions } from '../../src/methods/debian.js';
+import { aptLockHolders, aptUpdateProblems, archiveVersion, cachedDeb, lockHoldersByOwner, parseAptPolicy, synapseVersions } from '../../src/methods/debian.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 // `apt-cache policy matrix-synapse-py3` on a bookworm host with packages.matrix.org (prerelease too).
@@ -102,4 +102,47 @@ test('a held dpkg lock is found with F_GETLK (who holds it), without taking it',
     await holder;
   }
   assert.deepEqual(await aptLockHolders(root), []);
+});
+
+test("a lock held under a command the resumed session follows is its own; any other holder is a stranger's", async () => {
+  const root = await tempDir('su-aptlock-own-');
+  const lock = join(root, 'var/lib/dpkg/lock-frontend');
+  await mkdir(join(root, 'var/lib/dpkg'), { recursive: true });
+  await writeFile(lock, '');
+  const ready = join(root, 'ready');
+  const release = join(root, 'release');
+  // As apt-get runs dpkg: the lock is held by a child of the command the journal recorded (here bash → python3).
+  const command = execa('bash', [
+    '-c',
+    `python3 -c "import fcntl,os,time
+f=open('${lock}','w'); fcntl.lockf(f, fcntl.LOCK_EX); open('${ready}','w').close()
+while not os.path.exists('${release}'): time.sleep(0.02)"; true`,
+  ]);
+  const sibling = execa('sleep', ['30']);
+  try {
+    const { access } = await import('node:fs/promises');
+    for (
+      let i = 0;
+      i < 400 &&
+      !(await access(ready).then(
+        () => true,
+        () => false,
+      ));
+      i++
+    )
+      await new Promise((r) => setTimeout(r, 25));
+    const holders = await aptLockHolders(root);
+    assert.equal(holders.length, 1);
+    assert.notEqual(holders[0]?.pid, command.pid, 'held by the child, not the recorded command itself');
+    const followed = await lockHoldersByOwner(holders, [command.pid!]);
+    assert.deepEqual(followed, { ours: holders, others: [] });
+    // Another command's pid (not an ancestor of the holder), or nothing followed: a stranger's lock.
+    assert.deepEqual(await lockHoldersByOwner(holders, [sibling.pid!]), { ours: [], others: holders });
+    assert.deepEqual(await lockHoldersByOwner(holders, []), { ours: [], others: holders });
+  } finally {
+    sibling.kill();
+    await sibling.catch(() => {});
+    await writeFile(release, '');
+    await command;
+  }
 });
