@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { AdminError, ExitCode } from '../core/errors.js';
 import type { InstallSummary, Outcome, Result } from '../core/events.js';
 import { stepTitle, type StepId } from '../core/steps.js';
+import { sameVersion } from '../core/version.js';
 import type { TargetDecision } from '../core/target.js';
 import { writeFileAtomic } from '../system/atomic-write.js';
 import { inspectJob, JOB_FILES, jobStateText, type JobState } from '../system/jobs.js';
@@ -21,6 +22,18 @@ import { SessionRecorder } from './recorder.js';
 
 /** A session that did not reach an end: killed, hung up, or left with its command running. */
 export const isUnfinished = (journal: Journal): boolean => !journal.dryRun && (journal.outcome === undefined || journal.outcome === 'interrupted');
+
+/**
+ * A session that failed after installing its target, which Synapse does not serve yet (the new version's config was
+ * refused and no rollback was done, or a resumed run failed): `synapse-upgrade resume` carries it on through the
+ * checks and the restart rather than saying there is nothing to resume.
+ */
+export const leftHalfway = (journal: Journal, install: InstallSummary): boolean =>
+  !journal.dryRun &&
+  journal.outcome === 'failed' &&
+  journal.to !== undefined &&
+  sameVersion(install.installedVersion, journal.to) &&
+  !(install.runningVersion !== undefined && sameVersion(install.runningVersion, journal.to));
 
 /** Where an unfinished session stands, as shown before resuming and by `status`. */
 export interface Interruption {
@@ -174,7 +187,7 @@ export async function openSession(input: {
     const journal = await readJournal(sessionDir);
     await ensureStateRoom(sessionDir, 'the upgrade');
     await reserveStateRoom(sessionDir); // room for the journal should the folder fill up mid-upgrade
-    if (!journal || !isUnfinished(journal)) {
+    if (!journal || (!isUnfinished(journal) && !(only && leftHalfway(journal, install)))) {
       if (only)
         throw new SessionEnded(
           `Nothing to resume: ${journal ? `the last session ended (${journal.outcome})` : 'no upgrade session is recorded'} for this homeserver.`,

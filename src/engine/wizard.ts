@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { AdminError, describeError, ExitCode } from '../core/errors.js';
+import { stepTitle } from '../core/steps.js';
 import type { Outcome, Result } from '../core/events.js';
 import { methodFor } from '../methods/registry.js';
 import { createRunner } from '../system/runner.js';
@@ -13,7 +14,7 @@ import { FLOW, UPGRADE_STEP_IDS } from './flow.js';
 import { inspectServer, summarize, type ServerPicture } from './inspect.js';
 import { faultPoint } from '../system/fault.js';
 import type { HeldLock } from '../system/lock.js';
-import { openSession, resumedTarget, SessionEnded, whenDetached } from './resume.js';
+import { openSession, resumedTarget, SessionEnded, whenDetached, type ResumeState } from './resume.js';
 import { runFlow } from './run-flow.js';
 import { rollbackFromResume } from './rollback-session.js';
 import { chooseInstallBy } from './choose-install.js';
@@ -57,6 +58,7 @@ export async function runWizard(opts: WizardOptions, deps: WizardDeps): Promise<
   let ctx: SessionContext | undefined;
   let rolledBack = false;
   let notesRefused: string[] = [];
+  let resumed: ResumeState | undefined;
   const finish = async (outcome: Outcome, exitCode: number, lines: string[], downtimeMs?: number): Promise<Result> => {
     const workersVerified = ctx?.workersVerified;
     const result: Result = {
@@ -91,7 +93,7 @@ export async function runWizard(opts: WizardOptions, deps: WizardDeps): Promise<
     const session = await openSession({ opts, deps, sessionDir, install: summary, rollback: rollbackFromResume });
     lock = session.lock;
     tracker.recorder = session.recorder;
-    const resumed = session.resume;
+    resumed = session.resume;
     if (resumed) from = resumed.journal.from ?? from;
     transcript = openTranscript(tracker.recorder.journal.transcript);
     if (deps.control)
@@ -177,7 +179,20 @@ export async function runWizard(opts: WizardOptions, deps: WizardDeps): Promise<
     if (error instanceof AdminError && error.code === 'interrupted' && deps.control) return deps.control.ended;
     if (error instanceof SessionEnded) return finish(error.outcome, error.exitCode, lines);
     if (error instanceof AdminError && error.code === 'stopped') return finish('aborted', error.exitCode, lines);
+    const failedAt = tracker.current;
     await tracker.fail(lines[0] ?? 'failed');
+    // A resumed run that stops before it is back where the interruption was (a re-check refuses: another process
+    // holds apt's lock, the disk is full) changed nothing itself: the session stays unfinished, to be resumed again.
+    const stoppedAt = resumed?.interruption.step;
+    if (resumed && stoppedAt && failedAt && UPGRADE_STEP_IDS.indexOf(failedAt) < UPGRADE_STEP_IDS.indexOf(stoppedAt)) {
+      await tracker.recorder?.interrupted(`a resumed run stopped at "${stepTitle(failedAt)}"`, stoppedAt).catch(() => {});
+      if (ctx) lines.push(...(await bringServerUp(ctx).catch(() => [])));
+      lines.push(
+        `The interrupted upgrade to ${to} stays recorded as it was (stopped in "${stepTitle(stoppedAt)}"); this run did not carry it further. Once the cause is fixed, synapse-upgrade resume carries it on.`,
+      );
+      if (transcript?.path) lines.push(`Full transcript: ${transcript.path}`);
+      return finish('interrupted', error instanceof AdminError ? error.exitCode : ExitCode.failed, lines);
+    }
     // A failure after the restart began: offer the rollback at once (automatic with --yes; exit stays 1).
     if (ctx) {
       const rollback = await offerRollbackAfterFailure(ctx, lines[0] ?? 'failed');
