@@ -253,46 +253,127 @@ test(
       },
     );
 
-    // Known defect, open (issue 21): the resume finds the killed run's own apt-get still running and refuses as
-    // "package manager busy" instead of following it; once apt has ended, `resume --yes` exits 0 while Synapse still
-    // answers the old version with the new package installed. Kept as a todo so it runs and reports, without hiding it.
+    /** The gate apt passes before running dpkg and after it: real apt hooks that only slow it (a long dpkg run, on demand). */
+    const GATE = '/run/apt-gate';
+    const GATE_CONF = '/etc/apt/apt.conf.d/99synapse-upgrade-test-gate';
+    /**
+     * Waits inside (no podman exec per poll) until `condition` holds while the wizard run `node WIZARD <args>` is
+     * alive, then does `then` (`$pids` are the run's; `kill -9 $pids` kills it). Fails at once if the run ends first.
+     */
+    const whileWizard = (args: string, condition: string, then: string) =>
+      c.sh(
+        `wizard() {
+  pids=''
+  for d in /proc/[0-9]*; do
+    cmd=$(tr '\\0' ' ' < $d/cmdline 2>/dev/null) || continue
+    case "$cmd" in "node ${WIZARD} ${args} "*) pids="$pids \${d#/proc/}";; esac
+  done
+}
+for i in $(seq 1 600); do wizard; [ -n "$pids" ] && break; sleep 0.1; done
+for i in $(seq 1 6000); do
+  wizard
+  if [ -z "$pids" ]; then echo 'the run ended before the condition held' >&2; exit 1; fi
+  if ${condition}; then ${then}; exit 0; fi
+  sleep 0.1
+done
+echo 'the condition never held' >&2; exit 1`,
+        11 * 60_000,
+      );
+    /** `run` ended or was killed: its output, for an assertion that fails. */
+    const outputOf = async (run: ReturnType<typeof c.spawn>) => {
+      const r = await run;
+      return `exit ${r.exitCode}\n${String(r.stdout)}\n${String(r.stderr)}`;
+    };
+    const aptRuns = async () => (await c.sh('grep -qsx apt-get /proc/[0-9]*/comm && echo busy || echo idle')) === 'busy';
+    const holdNow = () => c.sh('test -e /usr/sbin/policy-rc.d && echo held || echo free');
+
     await t.test(
-      'killed (-9) while apt runs under the hold: resume lifts the leftover hold, finishes the upgrade and restarts through systemd',
-      { todo: 'known defect: resume refuses its own running apt-get, then reports success without the restart' },
+      `killed (-9) during apt, twice: the resume follows the killed run's own apt-get (its lock is no stranger's); killed again once dpkg is done, before the restart; a stranger's apt lock refuses and keeps the session resumable; the last resume lifts the hold, restarts once through systemd, ${NEW} answers, the journal ends complete`,
       async () => {
+        const before = await mainStart();
+        const workerBefore = await show('matrix-synapse-worker@client1.service', 'MainPID');
+        await c.sh(
+          `mkdir -p ${GATE} && rm -f ${GATE}/* && touch ${GATE}/pre ${GATE}/post\ncat > ${GATE_CONF} <<'CONF'\n` +
+            `DPkg::Pre-Invoke {"touch ${GATE}/pre-reached; while [ -e ${GATE}/pre ]; do sleep 0.1; done";};\n` +
+            `DPkg::Post-Invoke {"touch ${GATE}/post-reached; while [ -e ${GATE}/post ]; do sleep 0.1; done";};\nCONF`,
+        );
+        t.after(() => c.sh(`rm -rf ${GATE} ${GATE_CONF}`).catch(() => {}));
+
+        // The transcript of the homeserver's sessions (one file, appended): what this subtest adds starts after `mark`.
+        const transcript = (await latestJournal()).transcript as string;
+        const mark = Number(await c.sh(`wc -l < ${transcript}`));
+        // 1. The wizard is killed while its apt-get waits to run dpkg, the restart held.
         const run = c.spawn(['node', WIZARD, '--yes'], { LANG: 'C.UTF-8' });
-        // Wait until apt runs with the hold in place, then kill the wizard (not apt) with SIGKILL.
-        const deadline = Date.now() + 10 * 60_000;
-        let pids = '';
-        while (Date.now() < deadline) {
-          // (minbase has no procps: /proc is read directly.) The wizard itself, not the supervisor that runs apt.
-          pids = await c.sh(
-            `if grep -qs 'synapse-upgrade: restart hold' /usr/sbin/policy-rc.d && grep -qsx apt-get /proc/[0-9]*/comm; then\n` +
-              `for d in /proc/[0-9]*; do cmd=$(tr '\\0' ' ' < $d/cmdline 2>/dev/null) || continue; case "$cmd" in "node ${WIZARD} --yes"*) echo -n "\${d#/proc/} ";; esac; done\nfi`,
-          );
-          if (pids) break;
-          await new Promise((r) => setTimeout(r, 200));
+        await whileWizard('--yes', `[ -e ${GATE}/pre-reached ]`, 'kill -9 $pids').catch(async (e) => assert.fail(`${e}\n${await outputOf(run)}`));
+        assert.notEqual((await run).exitCode, 0);
+        assert.equal(await holdNow(), 'held');
+        assert.ok(await aptRuns(), "the killed run's apt-get goes on under its supervisor");
+
+        // 2. Resumed while that apt-get still runs: it is followed, not refused as "busy" and not started again.
+        const resumed = c.spawn(['node', WIZARD, 'resume', '--yes'], { LANG: 'C.UTF-8' });
+        // The gate opens once the resume re-attached to that apt-get (its transcript says so).
+        const reattached = `tail -n +${mark + 1} ${transcript} | grep -qF 'started by an earlier run: ["apt-get","install"'`;
+        await whileWizard('resume --yes', reattached, `rm ${GATE}/pre`).catch(async (e) => assert.fail(`${e}\n${await outputOf(resumed)}`));
+        // 3. Killed again after dpkg installed the new package, while apt-get ends (its Post-Invoke): before any restart.
+        await whileWizard('resume --yes', `[ -e ${GATE}/post-reached ]`, 'kill -9 $pids').catch(async (e) => assert.fail(`${e}\n${await outputOf(resumed)}`));
+        const followed = await resumed;
+        assert.notEqual(followed.exitCode, 0);
+        assert.doesNotMatch(String(followed.stdout), /package manager is busy/);
+        assert.match(String(followed.stdout), /the dpkg\/apt lock is held by the interrupted session's own apt-get \(pid \d+\): it is followed to its end/);
+        assert.match(String(followed.stdout), /kept running while the wizard was away \(pid \d+\): re-attaching to it/);
+        await c.sh(`rm ${GATE}/post`);
+        const until = Date.now() + 10 * 60_000;
+        while ((await aptRuns()) && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+        assert.equal(await aptRuns(), false);
+        // apt is done: the new package is installed, the old process still serves, the hold is left behind.
+        assert.equal(await pkgVersion(), `${NEW}+bookworm1`);
+        assert.equal(await versionAt(PORT), OLD);
+        assert.deepEqual(await mainStart(), before, 'not restarted yet');
+        assert.equal(await holdNow(), 'held');
+        // One apt-get install was started over the two runs: the resume followed the killed run's, never started its own.
+        assert.equal(Number(await c.sh(`tail -n +${mark + 1} ${transcript} | grep -cF '] $ ["apt-get","install"' || true`)), 1);
+
+        // 4. A stranger holds apt's lock now: the resume lifts the leftover hold, refuses, and the session stays resumable.
+        const stranger = c.spawn([
+          'python3',
+          '-c',
+          `import fcntl,os,time\nf=open('/var/lib/dpkg/lock-frontend','w'); fcntl.lockf(f, fcntl.LOCK_EX); open('${GATE}/locked','w').close()\nwhile not os.path.exists('${GATE}/unlock'): time.sleep(0.05)`,
+        ]);
+        try {
+          await c.sh(`until [ -e ${GATE}/locked ]; do sleep 0.05; done`, 60_000);
+          const refused = await wizard(['resume', '--yes']);
+          assert.notEqual(refused.exitCode, 0, refused.stdout);
+          assert.match(refused.stdout, /An earlier run was stopped while it held the package's own restart/);
+          assert.match(refused.stdout, /The package manager is busy: \/var\/lib\/dpkg\/lock-frontend is held by pid \d+ \(python3\)/);
+          assert.match(refused.stdout, /stays recorded as it was \(stopped in "Install the new version"\)/);
+          assert.equal(await holdNow(), 'free', 'a resume never leaves the hold behind');
+          assert.equal((await latestJournal()).outcome, 'interrupted');
+          assert.deepEqual(await mainStart(), before);
+        } finally {
+          await c.sh(`touch ${GATE}/unlock`);
+          await stranger;
         }
-        assert.ok(pids, 'apt ran under the hold');
-        await c.sh(`kill -9 ${pids}`);
-        const killed = await run;
-        assert.notEqual(killed.exitCode, 0);
-        // The killed run's apt-get goes on under its supervisor. Today resume does not wait for it: it names it and
-        // asks the admin to wait (issue: re-attach instead). Then, once apt is done, resume finishes.
-        const early = await wizard(['resume', '--yes']);
-        if (early.exitCode !== 0) {
-          assert.match(early.stdout, /The package manager is busy: \/var\/lib\/dpkg\/lock-frontend is held by pid \d+ \(apt-get\)/, early.stdout);
-          const until = Date.now() + 10 * 60_000;
-          while ((await c.sh('grep -qsx apt-get /proc/[0-9]*/comm && echo busy || echo idle')) === 'busy' && Date.now() < until)
-            await new Promise((r) => setTimeout(r, 500));
-        }
-        const r = early.exitCode === 0 ? early : await wizard(['resume', '--yes']);
+
+        // 5. The last resume: the package is newer than what serves, so it goes on through the config check and one restart.
+        const r = await wizard(['resume', '--yes']);
         assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+        assert.match(r.stdout, /matrix-synapse 1\.49\.0 is installed: not run again/);
         assert.equal(await pkgVersion(), `${NEW}+bookworm1`);
         assert.equal(await versionAt(PORT), NEW);
         assert.equal(await versionAt(WORKER_PORT), NEW);
-        assert.equal(await c.sh('test -e /usr/sbin/policy-rc.d && echo held || echo free'), 'free');
         assert.equal(await show('matrix-synapse.service', 'ActiveState'), 'active');
+        assert.notEqual((await mainStart()).pid, before.pid);
+        assert.notEqual(await show('matrix-synapse-worker@client1.service', 'MainPID'), workerBefore);
+        assert.equal(await holdNow(), 'free');
+        const journal = await latestJournal();
+        assert.equal(journal.outcome, 'upgraded');
+        assert.deepEqual(
+          journal.steps.filter((s: { status: string }) => s.status !== 'done' && s.status !== 'skipped').map((s: { id: string }) => s.id),
+          [],
+          'every step done',
+        );
+        const holds = journal.events.map((e: { kind: string }) => e.kind).filter((k: string) => k.startsWith('restart-'));
+        assert.equal(holds.at(-1), 'restart-released');
       },
     );
   },
