@@ -305,3 +305,21 @@ test('one main host and one worker host (stand-in workers): the workers follow t
   assert.equal(workersJournal?.outcome, 'upgraded');
   assert.ok(mainJournal!.updatedAt <= workersJournal!.startedAt, `main ${mainJournal!.updatedAt}, workers ${workersJournal!.startedAt}`);
 });
+
+test('a host the dry run refuses (a breaking note for its config): play 1 stops, no host changed, the report names the note', async (t) => {
+  if (missing(t)) return;
+  const f = await threeHosts();
+  const [one, two] = f.machines as [Machine, Machine];
+  // 1.48.0 stops at startup on a top-level trust_identity_server_for_password_resets: only host2's config has it.
+  await two.hs.writeConfig({ extraConfig: { trust_identity_server_for_password_resets: true } });
+  const before = await Promise.all([one, two].map(async (m) => [await pidOn(m), await serving(m), await installed(m), await journal(m)]));
+  const run = await playbook(f, { main: [one, two] }, (m) => ({ synapse_upgrade_state_dir: m.state }), { synapse_upgrade_target: '1.48.0' });
+  assert.notEqual(run.exitCode, 0, run.output);
+  assert.match(run.output, /The dry run refused on host2 \(see the plan above\); nothing was changed on any host/);
+  assert.doesNotMatch(run.output, /The dry run refused on host1/);
+  const after = await Promise.all([one, two].map(async (m) => [await pidOn(m), await serving(m), await installed(m), await journal(m)]));
+  assert.deepEqual(after, before, 'neither host was restarted, upgraded or given a new session');
+  const row = run.report?.find((r) => r.host === 'host2');
+  assert.deepEqual(row?.notes_refused, ['v1-48-top-level-trust-identity-server-error'], JSON.stringify(run.report));
+  assert.deepEqual(run.report?.find((r) => r.host === 'host1')?.notes_refused, []);
+});
