@@ -143,17 +143,15 @@ export async function restoreConfigFixes(writes: readonly FixWrite[], tracker?: 
   if (writes.length === 0) return [];
   if (tracker) await tracker.start('rollback-config');
   const lines: string[] = [];
+  const failed: string[] = [];
   for (const write of [...writes].reverse()) {
-    let ok = false;
     try {
-      ok = await restoreFixBackup(write);
+      if (await restoreFixBackup(write)) lines.push(`${write.path} restored from ${write.backup}`);
+      else failed.push(`${write.path} does not match ${write.backup} after restoring`);
     } catch (error) {
-      lines.push(`${write.path} could not be restored from ${write.backup} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+      failed.push(`${write.path} could not be restored from ${write.backup} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
     }
-    if (ok) lines.push(`${write.path} restored from ${write.backup}`);
-    else if (!lines.some((l) => l.startsWith(`${write.path} could not`))) lines.push(`${write.path} does not match ${write.backup} after restoring`);
   }
-  const failed = lines.filter((l) => !l.includes(' restored from '));
   if (failed.length) {
     if (tracker) await tracker.fail(failed.join('; '));
     throw new AdminError(`The config files could not all be put back: ${failed.join('; ')}.`, {
