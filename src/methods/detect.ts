@@ -82,13 +82,33 @@ export async function detectInstall(opts: DetectOptions): Promise<Detection> {
   const candidates: Install[] = [];
   await requireGivenConfigs(opts.configPaths ?? []);
 
-  const debian = wants('debian')
-    ? await detectDebianInstall(
-        { root, env, ...(opts.configPaths?.length ? { configPaths: opts.configPaths } : {}), ...(opts.procRoot ? { procRoot: opts.procRoot } : {}) },
-        looked,
-      )
-    : undefined;
-  const venvs = wants('pip') || wants('git') ? await findSynapseVenvs({ ...opts, env }, looked) : [];
+  // The three kinds are looked for at once (each spawns its own probes: dpkg-query, the venvs' Python, docker ps); what
+  // each looked at is reported in the same order as before.
+  const debianLooked: string[] = [];
+  const venvLooked: string[] = [];
+  const dockerLooked: string[] = [];
+  const [debian, venvs, dockerInstalls] = await Promise.all([
+    wants('debian')
+      ? detectDebianInstall(
+          { root, env, ...(opts.configPaths?.length ? { configPaths: opts.configPaths } : {}), ...(opts.procRoot ? { procRoot: opts.procRoot } : {}) },
+          debianLooked,
+        )
+      : undefined,
+    wants('pip') || wants('git') ? findSynapseVenvs({ ...opts, env }, venvLooked) : [],
+    wants('docker')
+      ? detectDockerInstalls(
+          {
+            env,
+            required: method === 'docker',
+            ...(opts.configPaths?.length ? { configPaths: opts.configPaths } : {}),
+            ...(opts.container ? { container: opts.container } : {}),
+            ...(opts.procRoot ? { procRoot: opts.procRoot } : {}),
+          },
+          dockerLooked,
+        )
+      : [],
+  ]);
+  looked.push(...debianLooked, ...venvLooked);
   const isDebianVenv = (v: VenvFinding): boolean => debian !== undefined && resolve(v.venv) === resolve(debian.venv);
   if (debian) {
     const running = venvs.find((v) => isDebianVenv(v) && v.runningPid !== undefined);
@@ -110,20 +130,8 @@ export async function detectInstall(opts: DetectOptions): Promise<Detection> {
     if (wants('pip') && !fromCheckout) candidates.push(await pipInstallFrom(venv));
     if (opts.method === 'git' && !git) looked.push(`${venv.venv} (matrix-synapse in it was not installed from a git checkout)`);
   }
-  if (wants('docker')) {
-    candidates.push(
-      ...(await detectDockerInstalls(
-        {
-          env,
-          required: method === 'docker',
-          ...(opts.configPaths?.length ? { configPaths: opts.configPaths } : {}),
-          ...(opts.container ? { container: opts.container } : {}),
-          ...(opts.procRoot ? { procRoot: opts.procRoot } : {}),
-        },
-        looked,
-      )),
-    );
-  }
+  looked.push(...dockerLooked);
+  candidates.push(...dockerInstalls);
 
   if (!candidates.length) {
     if (method) {

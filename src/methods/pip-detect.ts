@@ -137,10 +137,18 @@ export async function findSynapseVenvs(inputs: DetectInputs, looked: string[] = 
     if (venv) drafts.push({ venv, configs: given, evidence, confidence: inputs.venv ? 'high' : 'medium', runningPid: undefined, startDir: undefined });
   }
   const findings: VenvFinding[] = [];
+  // Every virtualenv's probe starts at once (one Python each); the findings keep the drafts' order. A probe whose
+  // result is never awaited (an earlier draft threw) is marked handled so it cannot end the process.
   const factsOf = new Map<string, Promise<VenvFacts>>();
   for (const draft of drafts) {
     const python = join(draft.venv, 'bin', 'python');
-    if (!factsOf.has(python)) factsOf.set(python, readVenvFacts(python));
+    if (factsOf.has(python)) continue;
+    const probe = readVenvFacts(python);
+    probe.catch(() => {});
+    factsOf.set(python, probe);
+  }
+  for (const draft of drafts) {
+    const python = join(draft.venv, 'bin', 'python');
     const facts = await (factsOf.get(python) as Promise<VenvFacts>);
     if (!facts.installed || !facts.version) {
       if (inputs.venv) throw new AdminError(`The virtualenv ${draft.venv} has no matrix-synapse package installed.`, { exitCode: ExitCode.usage });
