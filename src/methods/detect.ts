@@ -42,6 +42,31 @@ export function rankCandidates(candidates: Install[]): Install[] {
   return [...candidates].sort((a, b) => RANK[b.confidence] - RANK[a.confidence]);
 }
 
+/**
+ * Among several candidates, one whose config file is gone is a homeserver that stopped while we looked (or was
+ * deleted under it): it is set aside with a word in `looked` instead of becoming the one the wizard reads. A single
+ * candidate stays, so its missing config is reported as such.
+ */
+async function dropVanished(candidates: Install[], looked: string[]): Promise<void> {
+  if (candidates.length < 2) return;
+  const gone = await Promise.all(
+    candidates.map(async (c) => {
+      const config = c.configPaths[0];
+      if (config === undefined) return false;
+      return access(config).then(
+        () => false,
+        () => true,
+      );
+    }),
+  );
+  if (gone.every(Boolean)) return;
+  for (let i = candidates.length - 1; i >= 0; i--) {
+    if (!gone[i]) continue;
+    looked.push(`${candidates[i]!.configPaths[0]} (a homeserver's config that no longer exists)`);
+    candidates.splice(i, 1);
+  }
+}
+
 /** `--config` naming a file that is not there is a typo to report as such (exit 2), not "no install found". */
 async function requireGivenConfigs(paths: readonly string[]): Promise<void> {
   for (const path of paths) {
@@ -132,6 +157,7 @@ export async function detectInstall(opts: DetectOptions): Promise<Detection> {
   }
   looked.push(...dockerLooked);
   candidates.push(...dockerInstalls);
+  await dropVanished(candidates, looked);
 
   if (!candidates.length) {
     if (method) {

@@ -79,6 +79,28 @@ test('the running homeserver decides: a pip venv it runs from is high confidence
   assert.ok(found.install.evidence.some((e) => e.startsWith('virtualenv of the running homeserver (pid 4242)')));
 });
 
+test('a homeserver that stops while detection looks (its config gone) is set aside, not chosen; alone, it is reported', async () => {
+  const proc = await emptyProc();
+  const gone = join(base, 'vanished', 'homeserver.yaml');
+  await fakeProcess(proc, 4300, [join(pip.venv, 'bin', 'python'), '-m', 'synapse.app.homeserver', '-c', gone]);
+  await fakeProcess(proc, 4301, [join(pip.venv, 'bin', 'python'), '-m', 'synapse.app.homeserver', '-c', pip.configPath]);
+  const found = await detectInstall({ root: await debianRootless(), home: join(base, 'nohome'), procRoot: proc, env: { PATH: await pathWith([]) } });
+  assert.deepEqual(found.install.configPaths, [pip.configPath]);
+  assert.deepEqual(
+    found.candidates.map((c) => c.configPaths[0]),
+    [pip.configPath],
+  );
+  assert.ok(
+    found.looked.some((l) => l === `${gone} (a homeserver's config that no longer exists)`),
+    found.looked.join('; '),
+  );
+
+  const alone = await emptyProc();
+  await fakeProcess(alone, 4302, [join(pip.venv, 'bin', 'python'), '-m', 'synapse.app.homeserver', '-c', gone]);
+  const single = await detectInstall({ root: await debianRootless(), home: join(base, 'nohome'), procRoot: alone, env: { PATH: await pathWith([]) } });
+  assert.deepEqual(single.install.configPaths, [gone], 'a single candidate is kept: reading its config then says it is missing');
+});
+
 test('Debian layout in a temporary root (real dpkg-query --admindir): package version, config + conf.d, systemd', async (t) => {
   if (!needTools(t, ['dpkg-query'])) return;
   const root = await debianRoot();
