@@ -1,7 +1,7 @@
 // Scenario 5 of the real tier: the wizard killed with SIGKILL (no chance to record anything) during pip, and
 // separately during the restart, on real Synapse from PyPI; then `synapse-upgrade resume --yes` finishes the
 // upgrade. The downtime the resumed wizard reports (result event and summary line) is compared with what an
-// external 50 ms poll of the server saw on the same run: within 10 %.
+// external 50 ms poll of the server saw on the same run: within 10 % (300 ms on an outage shorter than 3 s).
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
 import { after, test } from 'node:test';
@@ -24,7 +24,7 @@ const running = (journal: Journal | undefined, step: string): boolean => {
 
 for (const during of ['install', 'restart'] as const) {
   test(
-    `real Synapse: the wizard killed with SIGKILL during ${during === 'install' ? 'pip' : 'the restart'}, then resume --yes: verified, the data read back, the downtime reported within 10 % of an external 50 ms poll`,
+    `real Synapse: the wizard killed with SIGKILL during ${during === 'install' ? 'pip' : 'the restart'}, then resume --yes: verified, the data read back, the downtime reported within 10 % (or 300 ms) of an external 50 ms poll`,
     { timeout: 1_500_000 },
     async (t) => {
       const tier = await realTier(t);
@@ -98,7 +98,7 @@ for (const during of ['install', 'restart'] as const) {
           `every step ended: ${stepList(done).join(' ')}`,
         );
 
-        // The downtime: one outage seen from outside, and the wizard's figure within 10 % of it (never 0 s).
+        // The downtime: one outage seen from outside, and the wizard's figure within 10 % of it (or 300 ms) (never 0 s).
         const outages = outagesOf(watch.samples);
         assert.equal(outages.length, 1, `one outage seen from outside: ${JSON.stringify(outages)}`);
         const outside = outages[0]!.ms;
@@ -108,7 +108,9 @@ for (const during of ['install', 'restart'] as const) {
           `${during}: downtime reported ${reported} ms, seen from outside ${outside} ms (${((reported / outside - 1) * 100).toFixed(1)} %); resume ${resumed.ms} ms`,
         );
         assert.ok(reported > 0, 'a resumed upgrade reports its downtime');
-        assert.ok(Math.abs(reported - outside) <= outside * 0.1, `reported ${reported} ms, the external poll saw ${outside} ms`);
+        // Within 10 %, or 300 ms on a short outage: both sides poll, and on a loaded machine a poll answer can come a
+        // scheduling slice late (the same 300 ms the outage start is held to below).
+        assert.ok(Math.abs(reported - outside) <= Math.max(outside * 0.1, 300), `reported ${reported} ms, the external poll saw ${outside} ms`);
         assert.equal(line.split(';')[0], `Downtime ${(reported / 1000).toFixed(1)} s`, 'the summary says the same');
         assert.ok(
           done.serverDownAt !== undefined && Math.abs(Date.parse(String(done.serverDownAt)) - outages[0]!.from) <= 300,
