@@ -3,7 +3,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { execa } from 'execa';
-import { aptLockHolders, aptUpdateProblems, archiveVersion, cachedDeb, lockHoldersByOwner, parseAptPolicy, synapseVersions } from '../../src/methods/debian.js';
+import { aptUpdateProblems, archiveVersion, cachedDeb, parseAptPolicy, synapseVersions } from '../../src/methods/debian.js';
+import { aptLockHolders, lockHoldersByOwner } from '../../src/methods/debian-lock.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 // `apt-cache policy matrix-synapse-py3` on a bookworm host with packages.matrix.org (prerelease too).
