@@ -28,9 +28,10 @@ const RUNS = {
   tiny: { startup: 3, downtime: 1, throughput: 1, lines: 20_000, probe: 1, real: 0 },
 }[SIZE];
 const OUTPUT = path.resolve(process.env.BENCH_OUTPUT ?? path.join(root, 'bench-results.json'));
-const SECTIONS = ['startup', 'downtime', 'throughput', 'probe', 'real_downtime', 'curves'];
-// The tiny size leaves out real Synapse (minutes per run) and the curves; BENCH_ONLY=real_downtime runs it at any size.
-const DEFAULT = SIZE === 'tiny' ? SECTIONS.filter((s) => s !== 'real_downtime' && s !== 'curves') : SECTIONS;
+const SECTIONS = ['startup', 'downtime', 'throughput', 'probe', 'real_downtime', 'curves', 'workers'];
+// The tiny size leaves out real Synapse (minutes per run) and the curves (workers: the downtime curve with 0/1/5
+// workers, in `curves.workers`); BENCH_ONLY=real_downtime (or curves, workers) runs it at any size.
+const DEFAULT = SIZE === 'tiny' ? SECTIONS.filter((s) => !['real_downtime', 'curves', 'workers'].includes(s)) : SECTIONS;
 const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((x) => x.trim()) : DEFAULT;
 for (const name of ONLY) if (!SECTIONS.includes(name)) throw new Error(`BENCH_ONLY: unknown section ${name} (${SECTIONS.join(', ')})`);
 const GOALS = { startup: 2.0, downtime: 1.1, throughput: 1.5, peakRssMb: 120, probeMs: 300 };
@@ -238,6 +239,123 @@ function pollVersion(url) {
   };
 }
 
+/**
+ * Outside observers of several listeners: each GETs `/_matrix/client/versions` every 50 ms and reads the version
+ * from the `Server` header (workers answer no admin API). `outage()`: from the first listener's last answer naming
+ * the old version to the last listener's first answer naming the new one (to within the 50 ms grid), or undefined
+ * when a listener was never seen on both.
+ */
+function pollListeners(urls) {
+  const seen = urls.map(() => ({ lastOld: undefined, firstNew: undefined }));
+  let stopped = false;
+  const once = (url) =>
+    new Promise((resolve) => {
+      const req = http.get(`${url}/_matrix/client/versions`, { agent: false, timeout: 1000 }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(String(res.headers.server ?? '')));
+        res.on('error', () => resolve(''));
+      });
+      req.on('timeout', () => req.destroy());
+      req.on('error', () => resolve(''));
+    });
+  const loop = async (url, mark) => {
+    while (!stopped) {
+      const at = performance.now();
+      const server = await once(url);
+      if (mark.firstNew === undefined && server === `Synapse/${FROM}`) mark.lastOld = performance.now();
+      if (mark.firstNew === undefined && server === `Synapse/${TO}`) mark.firstNew = at;
+      await new Promise((r) => setTimeout(r, Math.max(0, 50 - (performance.now() - at))));
+    }
+  };
+  urls.forEach((url, i) => void loop(url, seen[i]));
+  return {
+    stop: () => (stopped = true),
+    outage: () =>
+      seen.every((m) => m.lastOld !== undefined && m.firstNew !== undefined)
+        ? Math.max(...seen.map((m) => m.firstNew)) - Math.min(...seen.map((m) => m.lastOld))
+        : undefined,
+  };
+}
+
+/**
+ * Downtime with 0 / 1 / 5 workers (stand-in generic_workers with a client listener each, in `workers/` next to
+ * homeserver.yaml, started with `synctl start <config> -a <dir>`), as users see it: every listener polled from
+ * outside (pollListeners). The wizard (`--yes --json`) against the bare sequence synctl documents for workers, in
+ * bash: stop the workers, restart the main process, wait until it answers the new version, start the workers, wait
+ * until each answers it. `runs` of each, alternating; the stand-in is put back to FROM with its workers before each.
+ */
+async function benchWorkers(tmp, hs, wheelhouse, runs = 2) {
+  const { writeWorkerConfig } = await import(new URL('../dist/demo/standin-workers.js', import.meta.url).href);
+  const { freePort } = await import(new URL('../dist/demo/standin.js', import.meta.url).href);
+  const workersDir = path.join(path.dirname(hs.configPath), 'workers');
+  const synctl = (...args) => capture(hs.bin('synctl'), args, process.env);
+  const bare = [
+    '"$1" stop "$2" -a "$3" >/dev/null 2>&1',
+    '"$1" restart "$2" >/dev/null 2>&1',
+    'until curl -sf -m 2 -D - -o /dev/null "$4/_matrix/client/versions" 2>/dev/null | grep -qiF "server: synapse/$5"; do sleep 0.05; done',
+    '"$1" start "$2" -a "$3" >/dev/null 2>&1',
+    'shift 5',
+    'for url in "$@"; do until curl -sf -m 2 -D - -o /dev/null "$url/_matrix/client/versions" 2>/dev/null | grep -qiF "server: synapse/$TO"; do sleep 0.05; done; done',
+  ].join('\n');
+  const curve = [];
+  try {
+    for (const count of [0, 1, 5]) {
+      const urls = [];
+      for (let n = 0; n < count; n++) {
+        const port = await freePort();
+        await writeWorkerConfig(workersDir, `worker${n}`, port, path.dirname(hs.configPath));
+        urls.push(`http://127.0.0.1:${port}`);
+      }
+      const reset = async () => {
+        if (count) await synctl('stop', hs.configPath, '-a', workersDir).catch(() => '');
+        await resetStandin(hs);
+        if (count) await synctl('start', hs.configPath, '-a', workersDir);
+      };
+      const wizard = [];
+      const baseline = [];
+      for (let run = 0; run < runs; run++) {
+        await reset();
+        let poll = pollListeners([hs.url, ...urls]);
+        await new Promise((r) => setTimeout(r, 200)); // every listener seen at the old version first
+        const out = await capture(
+          process.execPath,
+          [BIN, '--venv', hs.venv, '-c', hs.configPath, '--target', TO, '--yes', '--json'],
+          wizardEnv(wheelhouse, path.join(tmp, `state-workers-${count}-${run}`)),
+        ).finally(() => setTimeout(() => poll.stop(), 100));
+        const result = out
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => JSON.parse(l))
+          .find((e) => e.type === 'result')?.result;
+        if (result?.outcome !== 'upgraded') throw new Error(`workers: the wizard did not upgrade with ${count} workers: ${JSON.stringify(result)}`);
+        await new Promise((r) => setTimeout(r, 150));
+        const seen = poll.outage();
+        if (seen === undefined) throw new Error(`workers: a listener was never seen at both versions (${count} workers, the wizard)`);
+        wizard.push({ outage: Math.round(seen), reported: result.downtimeMs });
+
+        await reset();
+        await hs.install(TO); // installed beforehand, not timed, as for the downtime baseline
+        poll = pollListeners([hs.url, ...urls]);
+        await new Promise((r) => setTimeout(r, 200));
+        await capture('bash', ['-c', bare, 'bare', hs.bin('synctl'), hs.configPath, workersDir, hs.url, TO, ...urls], { ...process.env, TO });
+        await new Promise((r) => setTimeout(r, 150));
+        poll.stop();
+        const bareSeen = poll.outage();
+        if (bareSeen === undefined) throw new Error(`workers: a listener was never seen at both versions (${count} workers, the shell)`);
+        baseline.push(Math.round(bareSeen));
+        log(`workers ${count}, run ${run + 1}/${runs}: wizard ${wizard.at(-1).outage} ms (reports ${result.downtimeMs}), shell ${baseline.at(-1)} ms`);
+      }
+      const wizardMs = median(wizard.map((w) => w.outage));
+      curve.push({ workers: count, ...entry(wizardMs, median(baseline)), reported_ms: median(wizard.map((w) => w.reported)), runs: { wizard, baseline } });
+    }
+  } finally {
+    await synctl('stop', hs.configPath, '-a', workersDir).catch(() => '');
+    await rm(workersDir, { recursive: true, force: true });
+    await resetStandin(hs).catch(() => {});
+  }
+  return curve;
+}
+
 /** The flood child's wall time with its output on `target` (a path opened for writing). */
 function childAlone(child, target) {
   const fd = openSync(target, 'w');
@@ -442,13 +560,14 @@ async function main() {
     const curves = await step('curves', () =>
       (ONLY.includes('throughput') || buildHarness(), benchCurves(tmp, hs, wheelhouse)).catch((error) => ({ error: String(error.message ?? error) })),
     );
+    const workers = await step('workers', () => benchWorkers(tmp, hs, wheelhouse).catch((error) => ({ error: String(error.message ?? error) })));
     const results = {
       startup: strip(startup),
       downtime: strip(downtime),
       throughput: strip(throughput),
       probe: strip(probe),
       ...(realDowntime ? { real_downtime: strip(realDowntime) } : {}),
-      ...(curves ? { curves } : {}),
+      ...(curves || workers ? { curves: { ...curves, ...(workers ? { workers } : {}) } } : {}),
       ...(SIZE === 'full' ? { context } : {}),
     };
     const complete = DEFAULT.every((name) => ONLY.includes(name));
@@ -478,6 +597,12 @@ async function main() {
         );
       for (const d of curves.detection) console.log(`curve detect ${d.processes} homeserver-like processes: ${d.wizard_ms} ms`);
     }
+    if (workers?.error) console.log(`workers: failed: ${workers.error}`);
+    else if (workers)
+      for (const w of workers)
+        console.log(
+          `curve downtime with ${w.workers} workers (every listener polled): wizard ${w.wizard_ms} ms (it reports ${w.reported_ms}), shell ${w.baseline_ms} ms, ratio ${w.ratio}`,
+        );
     if (complete) console.log(`written to ${path.relative(process.cwd(), OUTPUT) || OUTPUT}`);
     else console.log(`BENCH_ONLY=${ONLY.join(',')}: nothing written`);
   } finally {

@@ -108,6 +108,63 @@ const inkCachePlugin = {
   },
 };
 
+/**
+ * Ink's text measure (string-width), line slicer (slice-ansi) and styled-character tokenizer (@alcalzone/ansi-tokenize)
+ * each build an Intl.Segmenter when they load, and string-width its emoji regexes: the first Segmenter loads ICU's
+ * break data and \p{RGI_Emoji} compiles on the first character outside ASCII, 60-110 ms before the first frame.
+ * Each asks scripts/simple-text.mjs first (one grapheme a character, widths by East Asian Width, for text whose
+ * every character stands alone: its test compares every such character); the Segmenter is built on first need,
+ * and string-width's body runs on the first text that needs it.
+ */
+const SIMPLE_TEXT = JSON.stringify(path.join(root, 'scripts', 'simple-text.mjs'));
+const simpleTextPlugin = {
+  name: 'simple-text-first',
+  setup(build) {
+    const load = (filter, change) =>
+      build.onLoad({ filter }, async (args) => {
+        const text = await readFile(args.path, 'utf8');
+        const patch = (from, to) => {
+          if (text.split(from).length !== 2) throw new Error(`${args.path}: "${from}" not found once; update simpleTextPlugin for this version`);
+          return text.replace(from, to);
+        };
+        return { contents: change(text, patch), loader: 'js', resolveDir: path.dirname(args.path) };
+      });
+    load(/[\\/]slice-ansi[\\/]tokenize-ansi\.js$/, (text, patch) =>
+      patch(
+        "const GRAPHEME_SEGMENTER = new Intl.Segmenter(undefined, {granularity: 'grapheme'});",
+        `import { simpleSegmenter } from ${SIMPLE_TEXT};\nconst GRAPHEME_SEGMENTER = simpleSegmenter({granularity: 'grapheme'});`,
+      ),
+    );
+    load(/[\\/]@alcalzone[\\/]ansi-tokenize[\\/]build[\\/]tokenize\.js$/, (text, patch) =>
+      patch(
+        'const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });',
+        `import { simpleSegmenter } from ${SIMPLE_TEXT};\nconst segmenter = simpleSegmenter({ granularity: "grapheme" });`,
+      ),
+    );
+    load(/[\\/]string-width[\\/]index\.js$/, (text) => {
+      const imports = "import stripAnsi from 'strip-ansi';\nimport {eastAsianWidth} from 'get-east-asian-width';\n";
+      const entry = 'export default function stringWidth(input, options = {}) {';
+      if (!text.startsWith(imports) || text.split(entry).length !== 2)
+        throw new Error('string-width: its imports or its default export are not as expected; update simpleTextPlugin for this version');
+      const body = text.slice(imports.length).replace(entry, 'return function stringWidth(input, options = {}) {');
+      return `${imports}import { simpleWidth } from ${SIMPLE_TEXT};
+let full;
+const makeFull = () => {
+${body}
+};
+${entry}
+\tif (typeof input === 'string' && !options.countAnsiEscapeCodes) {
+\t\tconst text = input.includes('\\u001B') || input.includes('\\u009B') ? stripAnsi(input) : input;
+\t\tconst width = simpleWidth(text, options.ambiguousIsNarrow === false, eastAsianWidth);
+\t\tif (width !== undefined) return width;
+\t}
+\treturn (full ??= makeFull())(input, options);
+}
+`;
+    });
+  },
+};
+
 const started = performance.now();
 const result = await esbuild.build({
   entryPoints: [values.entry ? path.resolve(values.entry) : path.join(root, 'scripts', 'bundle-entry.ts')],
@@ -137,7 +194,7 @@ const result = await esbuild.build({
     // The bundle knows it is the bundle under any file name (src/system/runner.ts starts its supervisor from it).
     ...(values.harness ? {} : { __SYNAPSE_UPGRADE_BUNDLE__: 'true' }),
   },
-  plugins: [embedPlugin, yogaWasmPlugin, inkCachePlugin],
+  plugins: [embedPlugin, yogaWasmPlugin, inkCachePlugin, simpleTextPlugin],
   metafile: true,
   logLevel: 'warning',
 });

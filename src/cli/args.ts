@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { usageError } from '../core/errors.js';
 import { nearestName } from '../core/nearest-name.js';
-import { METHOD_NAMES } from '../methods/registry.js';
+import { METHOD_NAMES } from '../methods/names.js';
 import type { MethodName } from '../methods/types.js';
 
 const parseMethod = (value: string): MethodName => {

@@ -5,6 +5,7 @@ import { App } from '../ui/ink/App.js';
 import { createJsonRenderer } from '../ui/json.js';
 import { createPlainRenderer } from '../ui/plain.js';
 import { colorEnabled } from '../ui/terminal.js';
+import type { StepId } from '../core/steps.js';
 import type { CliOptions } from './args.js';
 import type { CliIO } from './output.js';
 
@@ -27,17 +28,26 @@ export function showSession(
     interactive: boolean;
     onQuit: (how?: 'leave' | 'stop') => void;
     onHold?: (held: boolean) => void;
+    /** The screen draws these steps at once (the JSON and plain renderers wait for the session's events). */
+    initialSteps?: { id: StepId; title: string }[];
   },
   io: CliIO,
 ): { closed: () => Promise<void> } {
-  const { onQuit, onHold } = opts;
+  const { onQuit, onHold, initialSteps } = opts;
   if (opts.json || !opts.interactive) {
     if (opts.json) bus.subscribe(createJsonRenderer(io.stdout), { exact: true });
     else bus.subscribe(createPlainRenderer(io.stdout));
     return { closed: async () => {} };
   }
   const app = render(
-    <App subscribe={(l) => bus.subscribe(l)} onAnswer={(id, v) => bus.answer(id, v)} onQuit={onQuit} {...(onHold ? { onHold } : {})} color={colorEnabled()} />,
+    <App
+      subscribe={(l) => bus.subscribe(l)}
+      onAnswer={(id, v) => bus.answer(id, v)}
+      onQuit={onQuit}
+      {...(onHold ? { onHold } : {})}
+      {...(initialSteps ? { initialSteps } : {})}
+      color={colorEnabled()}
+    />,
     { exitOnCtrlC: false, patchConsole: false },
   );
   return {

@@ -1,9 +1,8 @@
 import type { WizardOptions } from '../engine/context.js';
 import { SessionControl } from '../engine/control.js';
-import { recordedInstall } from '../engine/resume.js';
 import { resolveStateRoot } from '../system/state-dir.js';
 import type { Result } from '../core/events.js';
-import { runWizard } from '../engine/wizard.js';
+import { stepTitle, UPGRADE_STEP_IDS } from '../core/steps.js';
 import { EventBus } from '../ui/event-bus.js';
 import { isInteractive } from '../ui/terminal.js';
 import { ensureAnswerable, showSession } from './show-session.js';
@@ -12,7 +11,11 @@ import { wizardOptions } from './wizard-options.js';
 import type { CliIO } from './output.js';
 import { detachOnSignals } from './signals.js';
 
-/** The default command: picks the renderer (Ink, plain lines or JSON) and runs the wizard. */
+/**
+ * The default command: picks the renderer (Ink, plain lines or JSON) and runs the wizard. The screen is up, with
+ * the session's steps, before the engine loads (src/engine: the methods, the release data and their schemas,
+ * execa): the admin sees the wizard at once.
+ */
 export async function runWizardCommand(given: CliOptions, io: CliIO): Promise<number> {
   const interactive = isInteractive();
   // A dry run changes nothing: where no one can answer, it takes the safe defaults without being told --yes.
@@ -50,7 +53,7 @@ export async function runWizardCommand(given: CliOptions, io: CliIO): Promise<nu
   let options: WizardOptions = { ...wizardOptions(opts), ...(opts.command === 'resume' ? { resume: 'only' as const } : {}) };
   // Without --venv/--config, an unfinished session in the state folder says which install it was.
   if (!opts.venv && !opts.configPaths.length && !opts.demo)
-    options = { ...options, ...(await recordedInstall(resolveStateRoot(opts.stateDir), options.resume)) };
+    options = { ...options, ...(await (await import('../engine/resume.js')).recordedInstall(resolveStateRoot(opts.stateDir), options.resume)) };
   // SIGHUP/SIGTERM (and SIGINT without a screen) detach: the journal records it, the command runs on, exit 3.
   const control = new SessionControl(bus.emit);
   detachOnSignals(control, { sigint: opts.json || !interactive });
@@ -75,9 +78,11 @@ export async function runWizardCommand(given: CliOptions, io: CliIO): Promise<nu
         control.detach('quit at your request');
       },
       onHold: (held) => (held ? control.hold() : control.release()),
+      initialSteps: UPGRADE_STEP_IDS.map((id) => ({ id, title: stepTitle(id) })),
     },
     io,
   );
+  const { runWizard } = await import('../engine/wizard.js');
   const canOfferDemo = interactive && !opts.json;
   const code = await settle(runWizard(options, { emit: bus.emit, ask: bus.ask, control, ...(canOfferDemo ? { offerDemo } : {}) }), screen.closed);
   await screen.closed();

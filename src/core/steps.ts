@@ -48,6 +48,27 @@ const STEP_INFO = {
 
 export type StepId = keyof typeof STEP_INFO;
 
+/**
+ * Every step of an upgrade session, in order: detection and the target (run by engine/wizard.ts), then the
+ * steps of engine/flow.ts's FLOW (test/engine/flow.test.ts holds the two to the same order). Here, apart from the
+ * flow, so the screen can draw the list before the engine has loaded.
+ */
+export const UPGRADE_STEP_IDS: readonly StepId[] = [
+  'detect',
+  'target',
+  'notes',
+  'prepare',
+  'preflight',
+  'confirm',
+  'backup',
+  'install',
+  'config-check',
+  'restart',
+  'wait',
+  'verify',
+  'workers',
+];
+
 /** A step as a flow carries it: its id and what it is. */
 export interface StepDescription extends StepInfo {
   id: StepId;

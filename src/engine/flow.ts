@@ -1,4 +1,3 @@
-import type { StepId } from '../core/steps.js';
 import type { FlowStep } from './context.js';
 import { backupStep } from './steps/backup.js';
 import { configCheckStep } from './steps/config-check.js';
@@ -13,7 +12,8 @@ import { workersStep } from './steps/workers.js';
 
 /**
  * The steps after the target is chosen, in order. To add a step: describe it in core/steps.ts (title, whether it
- * changes the server, its resume rule), write a FlowStep in engine/steps/, and put it here.
+ * changes the server, its resume rule, its place in UPGRADE_STEP_IDS), write a FlowStep in engine/steps/, and put
+ * it here.
  */
 export const FLOW: readonly FlowStep[] = [
   notesStep,
@@ -28,6 +28,3 @@ export const FLOW: readonly FlowStep[] = [
   verifyStep,
   workersStep,
 ];
-
-/** Every step of an upgrade session, in order: detection and the target (run by engine/wizard.ts), then FLOW. */
-export const UPGRADE_STEP_IDS: readonly StepId[] = ['detect', 'target', ...FLOW.map((step) => step.id)];

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { AdminError, describeError, ExitCode } from '../core/errors.js';
-import { stepTitle } from '../core/steps.js';
+import { stepTitle, UPGRADE_STEP_IDS } from '../core/steps.js';
 import type { Outcome, Result } from '../core/events.js';
 import { methodFor } from '../methods/registry.js';
 import { createRunner } from '../system/runner.js';
@@ -10,7 +10,7 @@ import { openTranscript, type Transcript } from '../system/transcript.js';
 import { ensureWritableDir } from '../system/writable.js';
 import type { SessionContext, WizardDeps, WizardOptions } from './context.js';
 import { StepTracker } from './step-tracker.js';
-import { FLOW, UPGRADE_STEP_IDS } from './flow.js';
+import { FLOW } from './flow.js';
 import { inspectServer, summarize, type ServerPicture } from './inspect.js';
 import { faultPoint } from '../system/fault.js';
 import type { HeldLock } from '../system/lock.js';

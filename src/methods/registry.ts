@@ -2,6 +2,7 @@ import { debianMethod } from './debian.js';
 import { defaultDescription } from './describe.js';
 import { dockerMethod } from './docker.js';
 import { gitMethod } from './git.js';
+import { METHOD_NAMES } from './names.js';
 import { pipMethod } from './pip.js';
 import type { HostView, Install, InstallDescription, InstallMethod, MethodName, RunAs } from './types.js';
 
@@ -13,8 +14,10 @@ const METHODS: { readonly [Name in MethodName]: InstallMethod } = {
   docker: dockerMethod,
 };
 
-/** The methods' names, as `--method` takes them. */
-export const METHOD_NAMES = Object.keys(METHODS) as readonly MethodName[];
+// names.ts (the command line's list) names every method of METHODS and nothing else: a compile error otherwise.
+type Listed = (typeof METHOD_NAMES)[number];
+const namesAgree: [Exclude<MethodName, Listed>, Exclude<Listed, MethodName>] extends [never, never] ? true : never = true;
+void namesAgree;
 
 export function methodFor(install: Install): InstallMethod {
   return METHODS[install.method];

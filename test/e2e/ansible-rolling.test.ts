@@ -15,7 +15,7 @@ import { createStandinInstall, type StandinInstall } from '../../src/demo/standi
 import { buildWheelhouse } from '../../src/demo/wheelhouse.js';
 import { createLan, missingForHosts, type Host, type Lan } from '../helpers/netns-hosts.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { writeWorkerConfig } from '../helpers/workers.js';
+import { writeWorkerConfig } from '../../src/demo/standin-workers.js';
 import { missingTool, which } from '../helpers/tools.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));

@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { createStandinInstall, freePort, type StandinInstall } from '../../src/demo/standin.js';
 import { runCli, wizardEnv } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { writeWorkerConfig } from '../helpers/workers.js';
+import { writeWorkerConfig } from '../../src/demo/standin-workers.js';
 
 /**
  * A workers-only host on this machine: the main process (a stand-in homeserver in its own virtualenv, at 1.47.0) and

@@ -5,7 +5,7 @@ import { after, test } from 'node:test';
 import { execa } from 'execa';
 import { createStandinInstall, freePort, pidAlive, type StandinInstall } from '../../src/demo/standin.js';
 import { runCli, wizardEnv } from '../helpers/cli.js';
-import { writeWorkerConfig } from '../helpers/workers.js';
+import { writeWorkerConfig } from '../../src/demo/standin-workers.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const cleanups: (() => Promise<void>)[] = [];

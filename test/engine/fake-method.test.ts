@@ -11,7 +11,7 @@ import { FLOW } from '../../src/engine/flow.js';
 import type { ServerPicture } from '../../src/engine/inspect.js';
 import { runFlow } from '../../src/engine/run-flow.js';
 import { StepTracker } from '../../src/engine/step-tracker.js';
-import { METHOD_NAMES } from '../../src/methods/registry.js';
+import { METHOD_NAMES } from '../../src/methods/names.js';
 import type { Install, InstallMethod } from '../../src/methods/types.js';
 import { createRunner } from '../../src/system/runner.js';
 import { openTranscript } from '../../src/system/transcript.js';

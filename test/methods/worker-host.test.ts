@@ -6,7 +6,7 @@ import { workersOnlyRestart } from '../../src/methods/restart/workers-only.js';
 import type { Worker } from '../../src/methods/types.js';
 import { findWorkerHost, workersOfHost } from '../../src/methods/worker-host.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { writeWorkerConfig } from '../helpers/workers.js';
+import { writeWorkerConfig } from '../../src/demo/standin-workers.js';
 
 const worker = (name: string, extra: Partial<Worker> = {}): Worker => ({
   name,

@@ -4,8 +4,7 @@ import { render } from 'ink-testing-library';
 import type { WizardEvent } from '../../src/core/events.js';
 import { EventBus } from '../../src/ui/event-bus.js';
 import { App } from '../../src/ui/ink/App.js';
-import { stepTitle } from '../../src/core/steps.js';
-import { UPGRADE_STEP_IDS } from '../../src/engine/flow.js';
+import { stepTitle, UPGRADE_STEP_IDS } from '../../src/core/steps.js';
 
 /** What the wizard announces first: the upgrade's steps (engine/flow.ts). */
 const upgradeSteps: WizardEvent = { type: 'steps', steps: UPGRADE_STEP_IDS.map((id) => ({ id, title: stepTitle(id) })) };

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, afterEach, before, test } from 'node:test';
 import { render } from 'ink-testing-library';
 import type { RollbackPlan } from '../../src/core/rollback-plan.js';
-import { UPGRADE_STEP_IDS } from '../../src/engine/flow.js';
+import { UPGRADE_STEP_IDS } from '../../src/core/steps.js';
 import type { ServerPicture } from '../../src/engine/inspect.js';
 import { runRollback } from '../../src/engine/rollback.js';
 import { StepTracker } from '../../src/engine/step-tracker.js';

@@ -9,9 +9,10 @@ import { verifyWorkersOnly } from '../workers-only.js';
 
 /**
  * Workers come up after the main process has migrated (they refuse an older schema), so each one
- * with a `client` listener is asked for its version until it answers, for up to `timeoutMs`.
+ * with a `client` listener is asked for its version until it answers, for up to `timeoutMs`: every 50 ms, as the
+ * main process is (a worker's users wait for it as long as the poll lags).
  */
-export function waitForWorker(worker: Worker & { url: string }, target: string, timeoutMs = 120_000, pollMs = 250): Promise<{ ok: boolean; seen: string }> {
+export function waitForWorker(worker: Worker & { url: string }, target: string, timeoutMs = 120_000, pollMs = 50): Promise<{ ok: boolean; seen: string }> {
   return pollWorker({ worker, target, timeoutMs, pollMs, system: realSystem });
 }
 
@@ -35,11 +36,15 @@ export async function pollWorker(input: {
       seen = probe.reason;
     }
     if (system.now() > deadline) return { ok: false, seen };
-    await system.sleep(input.pollMs ?? 250);
+    await system.sleep(input.pollMs ?? 50);
   }
 }
 
-/** After the main process: every worker with a client listener must answer the target version too. */
+/**
+ * After the main process: every worker with a client listener must answer the target version too. The downtime
+ * then runs to the last of them answering: they were stopped with the restart (synctl stops them first, a systemd
+ * target with the main process), and a client routed to a worker waits for it.
+ */
 export const workersStep: FlowStep = {
   ...describeStep('workers'),
   async run(ctx) {
@@ -68,7 +73,8 @@ export const workersStep: FlowStep = {
         });
       }
     }
-    const results = await Promise.all(checkable.map(async (w) => ({ worker: w, ...(await pollWorker({ worker: w, target, system: systemOf(ctx) })) })));
+    const system = systemOf(ctx);
+    const results = await Promise.all(checkable.map(async (w) => ({ worker: w, ...(await pollWorker({ worker: w, target, system })), at: system.now() })));
     const failed = results.filter((r) => !r.ok);
     if (failed.length) {
       throw new AdminError(`${failed.length} worker(s) do not answer ${target}: ${failed.map((f) => `${f.worker.name} at ${f.worker.url} (${f.seen})`).join('; ')}.`, {
@@ -76,6 +82,7 @@ export const workersStep: FlowStep = {
         nextStep: 'Read the workers\' logs; a worker on an older version refuses the migrated database, so restart it with the new version.',
       });
     }
+    if (results.length) ctx.downtimeMs = Math.max(ctx.downtimeMs ?? 0, Math.max(...results.map((r) => r.at)) - ctx.restart.startedAt);
     const unchecked = workers.length - checkable.length;
     for (const r of results) ctx.deps.emit({ type: 'message', level: 'info', text: `worker ${r.worker.name} answers ${r.seen} at ${r.worker.url}` });
     await tracker.done('workers', `${results.length} worker(s) answer ${target}${unchecked ? `; ${unchecked} without a client listener not checked` : ''}`);

@@ -1,7 +1,8 @@
 import { Box, Static, Text, useApp, useInput, useStdin, useStdout } from 'ink';
 import { useEffect, useState } from 'react';
 import type { WizardEvent } from '../../core/events.js';
-import { initialView, reduceEvents, type SessionView } from '../../core/session.js';
+import { initialView, reduceEvents, reduceView, type SessionView } from '../../core/session.js';
+import type { StepId } from '../../core/steps.js';
 import { LiveTail } from './LiveTail.js';
 import { QuestionView } from './QuestionView.js';
 import { ResultView } from './ResultView.js';
@@ -26,13 +27,18 @@ export interface AppProps {
   color: boolean;
   /** How often queued events are drawn (ms); output floods are batched into one frame. */
   flushMs?: number;
+  /**
+   * The steps to draw before the first event: the wizard's list, drawn at once while the engine loads (its
+   * `steps` event then names the same ones, which adds nothing).
+   */
+  initialSteps?: { id: StepId; title: string }[];
 }
 
 const LOG_COLOR = { info: undefined, warn: 'yellow', error: 'red', command: 'blue' } as const;
 
 /** The one stateful owner: folds events into the view, draws it, and exits when the result is in. */
-export function App({ subscribe, onAnswer, onQuit, onHold, color, flushMs = 50 }: AppProps) {
-  const [view, setView] = useState<SessionView>(initialView);
+export function App({ subscribe, onAnswer, onQuit, onHold, color, flushMs = 50, initialSteps }: AppProps) {
+  const [view, setView] = useState<SessionView>(() => (initialSteps ? reduceView(initialView(), { type: 'steps', steps: initialSteps }) : initialView()));
   const [confirmQuit, setConfirmQuit] = useState(false);
   const [queue] = useState(() => new EventQueue());
   const { exit } = useApp();

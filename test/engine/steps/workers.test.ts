@@ -34,13 +34,16 @@ test('workers: each one with a client listener answers the target; one without a
   assert.deepEqual(s.messages('info'), ['worker w1 answers 1.47.0 at http://w1.test']);
 });
 
-test('workers: synctl -a starts the workers once the main process answers, through the runner', async () => {
+test('workers: synctl -a starts the workers once the main process answers, through the runner; the downtime runs to the last one answering', async () => {
+  const probes = [noAnswer(), noAnswer(), noAnswer(), answers('1.47.0')];
   const s = fakeSession({
-    restart: restarted,
+    restart: { startedAt: 1_000_000 - 700, ready: Promise.resolve({} as ReadyAnswer) },
     picture: withWorkers([worker('w1', 'http://w1.test')], '/srv/synapse/workers'),
-    system: { http: { workerVersion: async () => answers('1.47.0') } },
+    system: { http: { workerVersion: async () => probes.shift()! } },
   });
+  s.ctx.downtimeMs = 400; // the main process answered 400 ms after it stopped
   await workersStep.run(s.ctx);
+  assert.equal(s.ctx.downtimeMs, 700 + 3 * 50, 'from the restart to the worker answering, not the main process alone');
   assert.deepEqual(
     s.runner.ran.map((c) => c.argv),
     [['/srv/synapse/env/bin/synctl', 'start', '/srv/synapse/homeserver.yaml', '-a', '/srv/synapse/workers']],
@@ -82,5 +85,5 @@ test('pollWorker: not answering at first, then the target', async () => {
   const probes = [noAnswer(), noAnswer(), answers('1.47.0')];
   const system = fakeSystem({ http: { workerVersion: async () => probes.shift()! } });
   assert.deepEqual(await pollWorker({ worker: worker('w1', 'http://w1.test') as Worker & { url: string }, target: '1.47.0', system }), { ok: true, seen: '1.47.0' });
-  assert.equal(system.clock.at, 1_000_000 + 2 * 250);
+  assert.equal(system.clock.at, 1_000_000 + 2 * 50); // every 50 ms, as the main process
 });

@@ -1,7 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-/** A stand-in worker config (generic_worker with a `client` listener on `port`), as docs/workers.md lays them out. */
+/**
+ * A stand-in worker config (generic_worker with a `client` listener on `port`), as docs/workers.md lays them out:
+ * `synctl start <homeserver.yaml> -a <dir>` starts it. Used by the tests and the benchmark's workers curve.
+ */
 export async function writeWorkerConfig(dir: string, name: string, port: number, logDir: string): Promise<string> {
   await mkdir(dir, { recursive: true });
   const logConfig = join(logDir, `${name}.log.config`);
