@@ -2,7 +2,7 @@ import { access, realpath } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { AdminError, ExitCode } from '../core/errors.js';
-import { findHomeserverProcesses, type HomeserverProcess } from '../system/proc.js';
+import { findHomeserverProcesses, findPipProcesses, type HomeserverProcess } from '../system/proc.js';
 import { synctlManager } from './restart/synctl.js';
 import { startedConfigs } from './start-config.js';
 import type { Confidence, PipInstall } from './types.js';
@@ -14,6 +14,8 @@ export interface DetectInputs {
   env?: NodeJS.ProcessEnv;
   home?: string;
   procRoot?: string;
+  /** How long to wait for a pip at work in the virtualenv (ms; 10 minutes by default). */
+  pipWaitMs?: number;
 }
 
 const exists = (path: string): Promise<boolean> =>
@@ -21,6 +23,28 @@ const exists = (path: string): Promise<boolean> =>
     () => true,
     () => false,
   );
+
+/**
+ * The virtualenv's facts once no pip runs in it any more (checked every 250 ms, for up to `pipWaitMs`, 10 minutes by
+ * default), read again; the first reading when none ran. A pip still running at the deadline is an error naming it.
+ */
+async function afterPip(venv: string, python: string, first: VenvFacts, inputs: DetectInputs): Promise<VenvFacts> {
+  const deadline = Date.now() + (inputs.pipWaitMs ?? 600_000);
+  let waited = false;
+  for (;;) {
+    const pips = await findPipProcesses(venv, inputs.procRoot);
+    if (!pips.length) return waited ? readVenvFacts(python) : first;
+    if (Date.now() > deadline) {
+      throw new AdminError(`pip is still at work in the virtualenv ${venv} (pid ${pips.map((p) => p.pid).join(', ')}: ${pips[0]?.argv.join(' ')}).`, {
+        exitCode: ExitCode.usage,
+        serverState: 'what is installed in it cannot be read until pip has finished; nothing was changed',
+        nextStep: 'Wait for that pip to finish (or stop it), then run synapse-upgrade again.',
+      });
+    }
+    waited = true;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
 
 export async function venvOf(python: string): Promise<string | undefined> {
   const venv = dirname(dirname(python));
@@ -149,7 +173,9 @@ export async function findSynapseVenvs(inputs: DetectInputs, looked: string[] = 
   }
   for (const draft of drafts) {
     const python = join(draft.venv, 'bin', 'python');
-    const facts = await (factsOf.get(python) as Promise<VenvFacts>);
+    let facts = await (factsOf.get(python) as Promise<VenvFacts>);
+    // pip at work in it (an install the wizard left running, or the admin's): its metadata may be half there.
+    if (!facts.installed || !facts.version) facts = await afterPip(draft.venv, python, facts, inputs);
     if (!facts.installed || !facts.version) {
       if (inputs.venv) throw new AdminError(`The virtualenv ${draft.venv} has no matrix-synapse package installed.`, { exitCode: ExitCode.usage });
       looked.push(`${draft.venv} (no matrix-synapse in it)`);

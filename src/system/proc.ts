@@ -32,6 +32,30 @@ export async function findHomeserverProcesses(procRoot = '/proc'): Promise<Homes
   return found;
 }
 
+/**
+ * pip processes working in a virtualenv: started from its bin/ (`<venv>/bin/pip install …`, whose script runs
+ * `<venv>/bin/python <venv>/bin/pip …`, or `<venv>/bin/python -m pip …`). While one runs, the virtualenv's package
+ * metadata may be half there (pip removes the old version's before it writes the new one's).
+ */
+export async function findPipProcesses(venv: string, procRoot = '/proc'): Promise<{ pid: number; argv: string[] }[]> {
+  let entries: string[];
+  try {
+    entries = await readdir(procRoot);
+  } catch {
+    return [];
+  }
+  const bin = `${venv.replace(/\/+$/, '')}/bin/`;
+  const isPip = (arg: string | undefined): boolean => arg !== undefined && /^pip[\d.]*$/.test(arg.slice(arg.lastIndexOf('/') + 1));
+  const found: { pid: number; argv: string[] }[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const argv = (await readFile(`${procRoot}/${entry}/cmdline`, 'utf8').catch(() => '')).split('\0').filter(Boolean);
+    if (!argv[0]?.startsWith(bin)) continue;
+    if (isPip(argv[0]) || isPip(argv[1]) || (argv[1] === '-m' && isPip(argv[2]))) found.push({ pid: Number(entry), argv });
+  }
+  return found;
+}
+
 /** `PWD` from `/proc/PID/environ` (undefined when unreadable or not an absolute path). */
 export async function environPwd(procRoot: string, pid: string | number): Promise<string | undefined> {
   const environ = await readFile(`${procRoot}/${pid}/environ`, 'utf8').catch(() => '');

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createStandinInstall, freePort, type StandinInstall } from '../../src/demo/standin.js';
@@ -213,4 +213,53 @@ test('--method that does not match the layout, and a Docker daemon that does not
   assert.ok(down instanceof AdminError);
   assert.equal(down.exitCode, 2);
   assert.match(down.message, /The Docker daemon is not reachable: Cannot connect to the Docker daemon at unix:\/\/\/nonexistent\.sock/);
+});
+
+// pip at work in the given virtualenv (here: its matrix-synapse metadata moved aside, as pip's uninstall leaves it, and
+// a process in a fake /proc whose command line is that venv's pip): detection waits until no pip runs there, then reads.
+test('a given virtualenv while its pip is installing: detection waits for pip, then reads the version; a pip that never ends is named', async () => {
+  const site = join(
+    pip.venv,
+    'lib',
+    (await readdir(join(pip.venv, 'lib'))).find((d) => d.startsWith('python'))!,
+    'site-packages',
+  );
+  const distInfo = join(site, 'matrix_synapse-1.46.0.dist-info');
+  const aside = join(base, 'dist-info-aside');
+  const proc = await emptyProc();
+  const pipProcess = async (pid: number) => {
+    await mkdir(join(proc, String(pid)), { recursive: true });
+    await writeFile(
+      join(proc, String(pid), 'cmdline'),
+      [join(pip.venv, 'bin', 'python'), join(pip.venv, 'bin', 'pip'), 'install', '--upgrade', 'matrix-synapse==1.47.0', ''].join('\0'),
+    );
+  };
+  const env = { PATH: await pathWith([]) };
+  await rename(distInfo, aside);
+  try {
+    await pipProcess(4242);
+    const started = Date.now();
+    const finished = setTimeout(() => void rename(aside, distInfo).then(() => rm(join(proc, '4242'), { recursive: true })), 700);
+    const found = await detectInstall({ root: await debianRootless(), home: join(base, 'nohome'), procRoot: proc, env, venv: pip.venv });
+    clearTimeout(finished);
+    assert.equal(found.install.installedVersion, '1.46.0');
+    assert.ok(Date.now() - started >= 700, `waited for pip: ${Date.now() - started} ms`);
+
+    await rename(distInfo, aside);
+    await pipProcess(4343);
+    const error = await detectInstall({ root: await debianRootless(), home: join(base, 'nohome'), procRoot: proc, env, venv: pip.venv, pipWaitMs: 300 }).then(
+      () => assert.fail('detected while pip was at work'),
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof AdminError);
+    assert.match(
+      error.message,
+      new RegExp(
+        `^pip is still at work in the virtualenv ${pip.venv} \\(pid 4343: .*/bin/python .*/bin/pip install --upgrade matrix-synapse==1\\.47\\.0\\)\\.$`,
+      ),
+    );
+    assert.match(error.nextStep ?? '', /Wait for that pip to finish/);
+  } finally {
+    await rename(aside, distInfo).catch(() => {});
+  }
 });
