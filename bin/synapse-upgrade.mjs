@@ -1,14 +1,20 @@
 #!/usr/bin/env node
-// Thin entry. The single-file bundle (dist/synapse-upgrade.mjs, made by `npm run build`) starts about twice as
-// fast and carries steps/ inside; the tsc output (dist/cli/main.js) is the fallback. In a source checkout the
-// tsc output also wins when it is newer than the bundle (a `tsc` run without the bundle step).
+// Thin entry. The bundle split into chunks (dist/app/, made by `npm run build`) compiles only what a command
+// runs and carries steps/ inside; the single file (dist/synapse-upgrade.mjs) is the same CLI in one file; the tsc
+// output (dist/cli/main.js) is the fallback. In a source checkout the tsc output also wins when it is newer than
+// the bundles (a `tsc` run without the bundle step).
 import { statSync } from 'node:fs';
 
 const mtime = (rel) => statSync(new URL(rel, import.meta.url), { throwIfNoEntry: false })?.mtimeMs;
-const bundle = mtime('../dist/synapse-upgrade.mjs');
 const checkout = mtime('../src/cli/main.ts') !== undefined;
-if (bundle !== undefined && !(checkout && (mtime('../dist/cli/main.js') ?? 0) > bundle)) {
-  await import('../dist/synapse-upgrade.mjs'); // runs the CLI and sets process.exitCode
+const current = (rel) => {
+  const bundle = mtime(rel);
+  return bundle !== undefined && !(checkout && (mtime('../dist/cli/main.js') ?? 0) > bundle);
+};
+if (current('../dist/app/synapse-upgrade.mjs')) {
+  await import('../dist/app/synapse-upgrade.mjs'); // runs the CLI and sets process.exitCode
+} else if (current('../dist/synapse-upgrade.mjs')) {
+  await import('../dist/synapse-upgrade.mjs');
 } else {
   // Production React before anything heavy loads, then the real CLI.
   process.env.NODE_ENV ??= 'production';

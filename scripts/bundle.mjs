@@ -1,10 +1,14 @@
 #!/usr/bin/env node
 // Builds dist/synapse-upgrade.mjs: the whole CLI in one ES module that runs with nothing but Node 20.19+,
-// with steps/ and the stand-in Synapse sources (for --demo) embedded as text.
+// with steps/ and the stand-in Synapse sources (for --demo) embedded as text. And the same CLI split into chunks
+// loaded as they are needed, in dist/app/ (what bin/ runs): synapse-upgrade.mjs, and supervise.mjs for the
+// supervisor of each mutating command, so neither compiles what it does not run (a Node start compiles every byte
+// of the file it imports: 1.8 MB for the single file, 30-45 ms here before anything runs).
 // Usage: node scripts/bundle.mjs [--outfile PATH] [--metafile] [--entry PATH --harness]
-// --entry with --harness bundles another entry the same way (the benchmark's throughput harness, so it measures
-// the Ink that ships); it is not the CLI, so the bundle constant is left unset (its supervisor is bin/'s).
-import { chmod, readdir, readFile, writeFile } from 'node:fs/promises';
+// --outfile builds the single file only, there. --entry with --harness bundles another entry as the single file is
+// (the benchmark's throughput harness, so it measures the Ink that ships); it is not the CLI, so the bundle
+// constant is left unset, and its supervisor is dist/app/supervise.mjs, as the CLI's is.
+import { chmod, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -166,9 +170,8 @@ ${entry}
 };
 
 const started = performance.now();
-const result = await esbuild.build({
-  entryPoints: [values.entry ? path.resolve(values.entry) : path.join(root, 'scripts', 'bundle-entry.ts')],
-  outfile,
+const APP = path.join(root, 'dist', 'app');
+const common = {
   bundle: true,
   format: 'esm', // Ink has top-level await: CommonJS cannot hold it
   platform: 'node',
@@ -188,17 +191,45 @@ const result = await esbuild.build({
     // about 10 ms apiece, and a single copy measures text the same way in layout and in wrapping.
     'string-width': path.join(root, 'node_modules', 'string-width', 'index.js'),
   },
-  define: {
-    'process.env.NODE_ENV': '"production"',
-    __SYNAPSE_UPGRADE_VERSION__: JSON.stringify(pkg.version),
-    // The bundle knows it is the bundle under any file name (src/system/runner.ts starts its supervisor from it).
-    ...(values.harness ? {} : { __SYNAPSE_UPGRADE_BUNDLE__: 'true' }),
-  },
   plugins: [embedPlugin, yogaWasmPlugin, inkCachePlugin, simpleTextPlugin],
   metafile: true,
   logLevel: 'warning',
+};
+const define = {
+  'process.env.NODE_ENV': '"production"',
+  __SYNAPSE_UPGRADE_VERSION__: JSON.stringify(pkg.version),
+};
+// The single file knows it is the bundle under any file name (src/system/runner.ts starts its supervisor from it).
+const single = await esbuild.build({
+  ...common,
+  entryPoints: [values.entry ? path.resolve(values.entry) : path.join(root, 'scripts', 'bundle-entry.ts')],
+  outfile,
+  define: {
+    ...define,
+    ...(values.harness ? { __SYNAPSE_UPGRADE_SUPERVISOR__: JSON.stringify(path.join(APP, 'supervise.mjs')) } : { __SYNAPSE_UPGRADE_BUNDLE__: 'true' }),
+  },
 });
 await chmod(outfile, 0o755);
-if (values.metafile) await writeFile(`${outfile}.meta.json`, JSON.stringify(result.metafile));
-const bytes = result.metafile.outputs[path.relative(process.cwd(), outfile)]?.bytes ?? Object.values(result.metafile.outputs)[0]?.bytes ?? 0;
+if (values.metafile) await writeFile(`${outfile}.meta.json`, JSON.stringify(single.metafile));
+const bytes = single.metafile.outputs[path.relative(process.cwd(), outfile)]?.bytes ?? Object.values(single.metafile.outputs)[0]?.bytes ?? 0;
 console.log(`bundle: ${path.relative(root, outfile)} ${(bytes / 1024).toFixed(0)} KB in ${Math.round(performance.now() - started)} ms`);
+
+// dist/app/: the same CLI in chunks; its supervisor is supervise.mjs beside them (the runner's chunk finds it there).
+if (!values.outfile && !values.entry) {
+  const split = performance.now();
+  await rm(APP, { recursive: true, force: true });
+  const app = await esbuild.build({
+    ...common,
+    entryPoints: { 'synapse-upgrade': path.join(root, 'scripts', 'bundle-entry.ts'), supervise: path.join(root, 'scripts', 'supervise-entry.ts') },
+    outdir: APP,
+    splitting: true,
+    chunkNames: 'chunk-[hash]',
+    outExtension: { '.js': '.mjs' },
+    define: { ...define, __SYNAPSE_UPGRADE_BUNDLE__: 'true', __SYNAPSE_UPGRADE_SUPERVISOR__: '"supervise.mjs"' },
+  });
+  const files = Object.entries(app.metafile.outputs).filter(([name]) => name.endsWith('.mjs'));
+  const kb = (name) => Math.round((app.metafile.outputs[path.relative(process.cwd(), path.join(APP, name))]?.bytes ?? 0) / 1024);
+  console.log(
+    `bundle: ${path.relative(root, APP)}/ ${files.length} files, synapse-upgrade.mjs ${kb('synapse-upgrade.mjs')} KB, supervise.mjs ${kb('supervise.mjs')} KB, in ${Math.round(performance.now() - split)} ms`,
+  );
+}

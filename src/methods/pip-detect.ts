@@ -121,6 +121,21 @@ export async function findSynapseVenvs(inputs: DetectInputs, looked: string[] = 
     }
     base.push(`virtualenv from --venv: ${venv}`);
   }
+  // Every virtualenv's probe (one Python each) starts as soon as the virtualenv is known, --venv's before the /proc
+  // scan; the findings keep the drafts' order. A probe whose result is never awaited (an earlier draft threw) is
+  // marked handled so it cannot end the process.
+  const factsOf = new Map<string, Promise<VenvFacts>>();
+  const probe = (dir: string): Promise<VenvFacts> => {
+    const python = join(dir, 'bin', 'python');
+    let facts = factsOf.get(python);
+    if (!facts) {
+      facts = readVenvFacts(python);
+      facts.catch(() => {});
+      factsOf.set(python, facts);
+    }
+    return facts;
+  };
+  if (venv) void probe(venv);
   const running = await runningHomeservers(await findHomeserverProcesses(inputs.procRoot), venv, given);
   looked.push('running homeserver processes in /proc');
   const drafts: {
@@ -161,19 +176,10 @@ export async function findSynapseVenvs(inputs: DetectInputs, looked: string[] = 
     if (venv) drafts.push({ venv, configs: given, evidence, confidence: inputs.venv ? 'high' : 'medium', runningPid: undefined, startDir: undefined });
   }
   const findings: VenvFinding[] = [];
-  // Every virtualenv's probe starts at once (one Python each); the findings keep the drafts' order. A probe whose
-  // result is never awaited (an earlier draft threw) is marked handled so it cannot end the process.
-  const factsOf = new Map<string, Promise<VenvFacts>>();
+  for (const draft of drafts) void probe(draft.venv);
   for (const draft of drafts) {
     const python = join(draft.venv, 'bin', 'python');
-    if (factsOf.has(python)) continue;
-    const probe = readVenvFacts(python);
-    probe.catch(() => {});
-    factsOf.set(python, probe);
-  }
-  for (const draft of drafts) {
-    const python = join(draft.venv, 'bin', 'python');
-    let facts = await (factsOf.get(python) as Promise<VenvFacts>);
+    let facts = await probe(draft.venv);
     // pip at work in it (an install the wizard left running, or the admin's): its metadata may be half there.
     if (!facts.installed || !facts.version) facts = await afterPip(draft.venv, python, facts, inputs);
     if (!facts.installed || !facts.version) {

@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AdminError, ExitCode } from '../core/errors.js';
 import type { Emit } from '../core/events.js';
-import { IS_BUNDLE } from './build-flags.js';
+import { IS_BUNDLE, SUPERVISOR_FILE } from './build-flags.js';
 import { openAppendNoFollow } from './no-follow.js';
 import type { CommandResult, CommandSpec } from './command.js';
 import { createJob, followJob, inspectJob, JOB_FILES, type JobRecord, type JobState } from './jobs.js';
@@ -91,9 +91,10 @@ function supervisorCommand(jobPath: string | undefined): [string, string[]] {
     // not a single executable
   }
   const self = fileURLToPath(import.meta.url);
-  // In the single-file bundle (whatever its name) this module *is* the CLI; otherwise (dist/system, src/system)
-  // bin/ is two folders up. The bundle says so by a constant set when it is built, never by its file name.
-  const entry = IS_BUNDLE ? self : resolve(dirname(self), '..', '..', 'bin', 'synapse-upgrade.mjs');
+  // dist/app/ (what bin/ runs): supervise.mjs beside this chunk, which compiles only the supervisor. In the
+  // single-file bundle (whatever its name) this module *is* the CLI; otherwise (dist/system, src/system) bin/ is two
+  // folders up. The builds say so by constants set when they are built, never by a file's name.
+  const entry = SUPERVISOR_FILE ? resolve(dirname(self), SUPERVISOR_FILE) : IS_BUNDLE ? self : resolve(dirname(self), '..', '..', 'bin', 'synapse-upgrade.mjs');
   return [process.execPath, [entry, ...command]];
 }
 

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { execa } from 'execa';
-import { readVenvFacts } from '../../src/methods/venv-facts.js';
+import { createStandinInstall, freePort } from '../../src/demo/standin.js';
+import { readVenvFacts, VENV_FACTS_SCRIPT } from '../../src/methods/venv-facts.js';
 import { missingTool } from '../helpers/tools.js';
 
 // Real Synapse 1.47.0 from PyPI (pip reaches the index through the machine's own settings), in a
@@ -43,4 +44,20 @@ test("extras of real Synapse 1.47.0: [postgres] found through its environment ma
   const facts = await readVenvFacts(python);
   assert.equal(facts.version, '1.47.0');
   assert.deepEqual(facts.extras, ['postgres']);
+});
+
+test('extras whose requirements carry only `extra == "…"` are read without a requirement parser: [postgres] installed, [redis] not (stand-in)', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'su-extras-standin-'));
+  roots.push(root);
+  const hs = await createStandinInstall({ root, version: '1.46.0', port: await freePort(), extras: ['postgres'] });
+  const facts = await readVenvFacts(hs.bin('python'));
+  assert.equal(facts.version, '1.46.0');
+  assert.deepEqual(facts.extras, ['postgres']);
+  // The stand-in's markers are the simple kind: no requirement parser is imported (pip's vendored one costs 30-50 ms).
+  const metadata = await execa(hs.bin('python'), ['-I', '-c', 'from importlib import metadata as m; print("\\n".join(m.requires("matrix-synapse")))']);
+  assert.match(metadata.stdout, /^standin-psycopg2; extra == "postgres"$/m);
+  const run = await execa(hs.bin('python'), ['-I', '-c', `${VENV_FACTS_SCRIPT}\nprint(sorted(m for m in sys.modules if "packaging" in m))`]);
+  const [facts2, modules] = run.stdout.trim().split('\n');
+  assert.deepEqual(JSON.parse(facts2 ?? '').extras, ['postgres']);
+  assert.equal(modules, '[]');
 });
