@@ -139,9 +139,16 @@ async function benchStartup(tmp, hs, wheelhouse) {
     cases: [
       { name: 'wizard', until: 'frame', argv: [process.execPath, ...wizardArgs], env },
       { name: 'baseline', until: 'exit', argv: [process.execPath, '-e', '0'], env },
+      // Ink's own first frame: what follows the erasure of the first frame (src/ui/first-frame.ts), for the record.
+      { name: 'ink', until: 'frame', after: '\\x1b\\[\\d+A\\x1b\\[J', argv: [process.execPath, ...wizardArgs], env },
     ],
   });
-  return { ...entry(median(runs.wizard), median(runs.baseline)), runs };
+  return {
+    ...entry(median(runs.wizard), median(runs.baseline)),
+    ink_ms: round(median(runs.ink)),
+    ink_ratio: round(median(runs.ink) / median(runs.baseline), 2),
+    runs,
+  };
 }
 
 /** Puts the stand-in back at FROM and running (not timed). */
@@ -547,13 +554,14 @@ async function main() {
     // `context` (the full size only, with the curves).
     const strip = (section) => {
       if (!section) return undefined;
-      const { runs, external, reported_vs_polled, file_ms, file_ratio, node_ms, ...figures } = section;
+      const { runs, external, reported_vs_polled, file_ms, file_ratio, node_ms, ink_ms, ink_ratio, ...figures } = section;
       return figures;
     };
     const context = {
       ...(downtime?.external ? { downtime_outside: { reported_vs_polled: downtime.reported_vs_polled, external: downtime.external } } : {}),
       ...(throughput ? { throughput_floor: { file_ms: throughput.file_ms, file_ratio: throughput.file_ratio } } : {}),
       ...(probe ? { probe_node_ms: probe.node_ms } : {}),
+      ...(startup ? { startup_ink_frame: { wizard_ms: startup.ink_ms, ratio: startup.ink_ratio } } : {}),
     };
     const realDowntime = await step('real_downtime', () => benchRealDowntime(tmp));
     // A curve that fails is reported, not fatal: the goals above are already measured.
@@ -580,7 +588,9 @@ async function main() {
         .join(' ')}`,
     );
     if (startup)
-      console.log(`runs (ms): startup wizard ${startup.runs.wizard.map(Math.round).join(' ')} | node -e 0 ${startup.runs.baseline.map(Math.round).join(' ')}`);
+      console.log(
+        `runs (ms): startup wizard ${startup.runs.wizard.map(Math.round).join(' ')} | node -e 0 ${startup.runs.baseline.map(Math.round).join(' ')} | Ink's first frame ${startup.runs.ink.map(Math.round).join(' ')} (median ${startup.ink_ms}, ${startup.ink_ratio}× node -e 0)`,
+      );
     if (realDowntime)
       console.log(
         `real_downtime (${realDowntime.runs.wizard.length} runs): wizard ${realDowntime.runs.wizard.join(' ')} | shell loop ${realDowntime.runs.baseline.join(' ')}`,

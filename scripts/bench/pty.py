@@ -6,7 +6,8 @@ SPEC: {"runs": N, "warmup": W, "cols": 100, "rows": 40, "timeout_s": 20,
 Runs are interleaved (case A, case B, A, B, ...) so both see the same machine noise.
 "{run}" in an env value becomes the run number.
 "frame": from fork to the first output that has visible text once escape sequences are removed;
-         then the whole process group is killed. "exit": from fork to the exit of the program
+         then the whole process group is killed. With "after": a regex of the output, only text that comes
+         after its first match counts (the wizard's Ink frame, which follows its first frame's erasure). "exit": from fork to the exit of the program
          (its output is read and thrown away meanwhile).
 """
 import fcntl, json, os, re, select, signal, struct, sys, termios, time
@@ -55,7 +56,13 @@ def run_once(case, cols, rows, timeout_s, run):
                 break  # EOF / EIO: every holder of the terminal is gone
             if until == "frame" and elapsed is None:
                 seen += chunk
-                if re.search(rb"[^\s]", ANSI.sub(b"", seen)):
+                start = 0
+                if case.get("after"):
+                    mark = re.search(case["after"].encode(), seen)
+                    if not mark:
+                        continue
+                    start = mark.end()
+                if re.search(rb"[^\s]", ANSI.sub(b"", seen[start:])):
                     elapsed = time.perf_counter() - started
                     break
         if until == "exit":

@@ -6,7 +6,8 @@ import { EventBus } from '../ui/event-bus.js';
 import { isInteractive } from '../ui/terminal.js';
 import type { CliOptions } from './args.js';
 import type { CliIO } from './output.js';
-import { ensureAnswerable, showSession } from './show-session.js';
+import { ensureAnswerable } from './answerable.js';
+import { showSession } from './show-session.js';
 import { wizardOptions } from './wizard-options.js';
 
 /** `synapse-upgrade rollback`: the same renderers as the wizard (Ink, plain lines or JSON). */

@@ -1,22 +1,13 @@
 import { render } from 'ink';
-import { usageError } from '../core/errors.js';
 import type { EventBus } from '../ui/event-bus.js';
 import { App } from '../ui/ink/App.js';
 import { createJsonRenderer } from '../ui/json.js';
 import { createPlainRenderer } from '../ui/plain.js';
+import { eraseFirstFrame } from '../ui/first-frame.js';
 import { colorEnabled } from '../ui/terminal.js';
 import type { StepId } from '../core/steps.js';
 import type { CliOptions } from './args.js';
 import type { CliIO } from './output.js';
-
-/** A session that may ask questions needs a terminal, or --yes to take the safe defaults (exit 2 otherwise). */
-export function ensureAnswerable(opts: Pick<CliOptions, 'yes' | 'json'>, interactive: boolean, yesMeans: string): void {
-  if (opts.yes || (interactive && !opts.json)) return;
-  throw usageError(
-    opts.json ? '--json needs --yes: questions cannot be answered on a JSON stream.' : 'There is no terminal to ask questions on.',
-    `Run it in a terminal, or pass --yes to ${yesMeans}.`,
-  );
-}
 
 /**
  * Shows a session's events: JSON lines (--json), plain lines (no terminal) or the Ink screen, whose
@@ -30,6 +21,8 @@ export function showSession(
     onHold?: (held: boolean) => void;
     /** The screen draws these steps at once (the JSON and plain renderers wait for the session's events). */
     initialSteps?: { id: StepId; title: string }[];
+    /** Lines of a first frame already on the terminal (src/ui/first-frame.ts): Ink's first frame takes their place. */
+    firstFrameLines?: number;
   },
   io: CliIO,
 ): { closed: () => Promise<void> } {
@@ -39,6 +32,7 @@ export function showSession(
     else bus.subscribe(createPlainRenderer(io.stdout));
     return { closed: async () => {} };
   }
+  if (opts.firstFrameLines) process.stdout.write(eraseFirstFrame(opts.firstFrameLines));
   const app = render(
     <App
       subscribe={(l) => bus.subscribe(l)}

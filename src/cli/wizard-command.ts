@@ -4,8 +4,9 @@ import { resolveStateRoot } from '../system/state-dir.js';
 import type { Result } from '../core/events.js';
 import { stepTitle, UPGRADE_STEP_IDS } from '../core/steps.js';
 import { EventBus } from '../ui/event-bus.js';
-import { isInteractive } from '../ui/terminal.js';
-import { ensureAnswerable, showSession } from './show-session.js';
+import { ensureAnswerable } from './answerable.js';
+import { firstFrameLines } from '../ui/first-frame.js';
+import { colorEnabled, isInteractive } from '../ui/terminal.js';
 import type { CliOptions } from './args.js';
 import { wizardOptions } from './wizard-options.js';
 import type { CliIO } from './output.js';
@@ -68,6 +69,14 @@ export async function runWizardCommand(given: CliOptions, io: CliIO): Promise<nu
   if (opts.demo) options = { ...options, ...(await startDemo()) };
   // Ctrl+C on the screen, then "leave it running" (or quit between commands): detach; "stop the command": SIGTERM to it.
   // While "Quit the wizard now?" is open, no next step or command starts (the control's hold).
+  // The step list on the terminal at once, while Ink loads (Ink's first frame takes its place).
+  const initialSteps = UPGRADE_STEP_IDS.map((id) => ({ id, title: stepTitle(id) }));
+  const firstFrame =
+    interactive && !opts.json
+      ? firstFrameLines(initialSteps, { columns: process.stdout.columns ?? 0, rows: process.stdout.rows ?? 0 }, colorEnabled())
+      : undefined;
+  if (firstFrame) process.stdout.write(`${firstFrame.join('\n')}\n`);
+  const { showSession } = await import('./show-session.js');
   const screen = showSession(
     bus,
     {
@@ -78,7 +87,8 @@ export async function runWizardCommand(given: CliOptions, io: CliIO): Promise<nu
         control.detach('quit at your request');
       },
       onHold: (held) => (held ? control.hold() : control.release()),
-      initialSteps: UPGRADE_STEP_IDS.map((id) => ({ id, title: stepTitle(id) })),
+      initialSteps,
+      ...(firstFrame ? { firstFrameLines: firstFrame.length } : {}),
     },
     io,
   );

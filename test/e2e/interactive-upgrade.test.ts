@@ -158,6 +158,9 @@ function layoutCheck(where: string[]) {
     );
     // Steps still to come may be folded into one "· N steps to come: …" line (cut at the screen's edge).
     assert.ok(missing.length <= toCome, `steps not on screen (${where.at(-1)}): ${missing.join(', ')}\n${screen}`);
+    // Each step once: the first frame drawn before Ink loaded was replaced by Ink's, not left above it.
+    const twice = STEP_TITLES.filter((title) => visible.filter((l) => /^[·▸✔✘–] /.test(l) && l.slice(2).startsWith(title)).length > 1);
+    assert.deepEqual(twice, [], `steps drawn twice (${where.at(-1)}):\n${screen}`);
   };
 }
 
