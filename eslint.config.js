@@ -19,7 +19,7 @@ const NODE_IO = {
 const RENDERING = { group: ['react', 'react/*', 'ink', 'ink-*'], message: 'Rendering belongs in src/ui.' };
 const SPAWNING = {
   group: ['execa', 'node:child_process'],
-  message: 'One runner spawns every process: src/system/runner.ts (read-only ones: src/system/probe.ts).',
+  message: 'One runner spawns every process: src/system/runner.ts (read-only ones: src/system/probe.ts, python-probe.ts).',
 };
 
 /** The engine and the CLI see an install method through its interface (types.ts) and the registry only. */

@@ -1,4 +1,6 @@
+import { join, resolve } from 'node:path';
 import { describeError, ExitCode, type AdminError } from '../core/errors.js';
+import { prefetchVenvFacts } from '../methods/venv-facts.js';
 import { parseCli } from './args.js';
 import { COMMAND_HELP, USAGE } from './help.js';
 import { processIO, terminalSafe, type CliIO } from './output.js';
@@ -22,6 +24,8 @@ export async function main(argv: readonly string[], rawIO: CliIO = processIO): P
       io.stdout(COMMAND_HELP[opts.command] ?? USAGE);
       return ExitCode.ok;
     }
+    // The virtualenv's Python probe is the slowest read of detection: started now, it runs while the command loads.
+    if (opts.venv && opts.command !== 'notes' && opts.command !== 'status') prefetchVenvFacts(join(resolve(opts.venv), 'bin', 'python'));
     switch (opts.command) {
       case 'detect':
         return await (await import('./detect-command.js')).runDetect(opts, io);

@@ -1,4 +1,5 @@
-import { readPython } from '../system/probe.js';
+import { existsSync } from 'node:fs';
+import { readPythonLight } from '../system/python-probe.js';
 
 export interface VenvFacts {
   installed: boolean;
@@ -93,8 +94,33 @@ if d is not None:
 print(json.dumps(out))
 `;
 
-export async function readVenvFacts(python: string): Promise<VenvFacts> {
-  const result = await readPython(python, ['-c', VENV_FACTS_SCRIPT], { timeoutMs: 30_000 });
+/** Reads started ahead by prefetchVenvFacts, by the virtualenv's Python; each is taken once. */
+const early = new Map<string, Promise<VenvFacts>>();
+
+/**
+ * Starts reading a virtualenv's facts now: the CLI does for `--venv` while it loads the command's code (the
+ * Python probe takes 70-150 ms, loading the code about as long). The next readVenvFacts of that Python takes the
+ * result; nothing else changes (a Python that does not exist only fails the read nobody takes).
+ */
+export function prefetchVenvFacts(python: string): void {
+  if (early.has(python) || !existsSync(python)) return;
+  const facts = probeVenv(python);
+  facts.catch(() => {});
+  early.set(python, facts);
+}
+
+export function readVenvFacts(python: string): Promise<VenvFacts> {
+  const started = early.get(python);
+  if (started) {
+    early.delete(python);
+    return started;
+  }
+  return probeVenv(python);
+}
+
+/** The facts from the venv's own Python (system/python-probe.ts: light, so the CLI can start it early). */
+async function probeVenv(python: string): Promise<VenvFacts> {
+  const result = await readPythonLight(python, ['-c', VENV_FACTS_SCRIPT]);
   if (result.exitCode !== 0) {
     throw new Error(`${python} could not be run (exit ${result.exitCode}): ${result.stderr.trim().split('\n').at(-1) ?? ''}`);
   }

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { execa } from 'execa';
 import { createStandinInstall, freePort } from '../../src/demo/standin.js';
-import { readVenvFacts, VENV_FACTS_SCRIPT } from '../../src/methods/venv-facts.js';
+import { prefetchVenvFacts, readVenvFacts, VENV_FACTS_SCRIPT } from '../../src/methods/venv-facts.js';
 import { missingTool } from '../helpers/tools.js';
 
 // Real Synapse 1.47.0 from PyPI (pip reaches the index through the machine's own settings), in a
@@ -60,4 +60,24 @@ test('extras whose requirements carry only `extra == "…"` are read without a r
   const [facts2, modules] = run.stdout.trim().split('\n');
   assert.deepEqual(JSON.parse(facts2 ?? '').extras, ['postgres']);
   assert.equal(modules, '[]');
+});
+
+test('a read started ahead (prefetchVenvFacts, the CLI does for --venv) is what the next read takes, once', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'su-prefetch-'));
+  roots.push(root);
+  const hs = await createStandinInstall({ root, version: '1.46.0', port: await freePort() });
+  const python = hs.bin('python');
+  prefetchVenvFacts(python);
+  prefetchVenvFacts(python); // a second call starts nothing more
+  await new Promise((resolve) => setTimeout(resolve, 1500)); // the early read has finished
+  const site = join(
+    hs.venv,
+    'lib',
+    (await readdir(join(hs.venv, 'lib'))).find((d) => d.startsWith('python'))!,
+    'site-packages',
+  );
+  await rename(join(site, 'matrix_synapse-1.46.0.dist-info'), join(root, 'aside'));
+  assert.equal((await readVenvFacts(python)).version, '1.46.0', 'the read started ahead');
+  assert.equal((await readVenvFacts(python)).installed, false, 'read again: what is there now');
+  prefetchVenvFacts(join(root, 'no-such-venv', 'bin', 'python')); // nothing to start, nothing thrown
 });
