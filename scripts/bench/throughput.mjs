@@ -1,7 +1,7 @@
 // Hidden harness of scripts/bench.mjs (throughput): one command flooding output through the wizard's command
 // runner and the live Ink screen, exactly as the install step would. Run it on a terminal (bench.mjs uses a pty).
 // bench.mjs bundles it as the single file is bundled (the same Ink, React in production mode) into
-// dist/bench/throughput.mjs; the supervisor it starts is bin/'s.
+// dist/bench/throughput.mjs; the supervisor it starts is dist/app/supervise.mjs, as the CLI's.
 // Usage: node dist/bench/throughput.mjs RESULT.json PROGRAM [ARG...]
 // RESULT.json gets {wall_ms, peak_rss_mb, transcript_lines, exit_code}: wall time from starting the command to the
 // screen torn down with everything drawn and the transcript on disk; transcript_lines counts the output lines in it.
@@ -34,7 +34,8 @@ try {
   const started = performance.now();
   const result = await runner.run({ argv, title: 'output flood' });
   bus.emit({ type: 'step.finished', step: 'install', status: 'done', summary: `exit ${result.exitCode}` });
-  await new Promise((resolve) => setTimeout(resolve, 60)); // one more flush of the screen's event queue
+  // The step's end flushes the screen's queue at once (a microtask); unmounting draws Ink's last frame itself.
+  await new Promise((resolve) => setImmediate(resolve));
   app.unmount();
   await app.waitUntilExit();
   await transcript.close();
