@@ -67,8 +67,6 @@ export async function runWizardCommand(given: CliOptions, io: CliIO): Promise<nu
     process.exit(result.exitCode);
   };
   if (opts.demo) options = { ...options, ...(await startDemo()) };
-  // Ctrl+C on the screen, then "leave it running" (or quit between commands): detach; "stop the command": SIGTERM to it.
-  // While "Quit the wizard now?" is open, no next step or command starts (the control's hold).
   // The step list on the terminal at once, while Ink loads (Ink's first frame takes its place).
   const initialSteps = UPGRADE_STEP_IDS.map((id) => ({ id, title: stepTitle(id) }));
   const firstFrame =
@@ -77,6 +75,8 @@ export async function runWizardCommand(given: CliOptions, io: CliIO): Promise<nu
       : undefined;
   if (firstFrame) process.stdout.write(`${firstFrame.join('\n')}\n`);
   const { showSession } = await import('./show-session.js');
+  // Ctrl+C on the screen, then "leave it running" (or quit between commands): detach; "stop the command": SIGTERM to it.
+  // While "Quit the wizard now?" is open, no next step or command starts (the control's hold).
   const screen = showSession(
     bus,
     {
