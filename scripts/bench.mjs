@@ -176,12 +176,13 @@ async function benchDowntime(tmp, hs, wheelhouse) {
   for (let run = 0; run < RUNS.downtime; run++) {
     await resetStandin(hs);
     const stateDir = path.join(tmp, `state-downtime-${run}`);
-    const poll = pollVersion(versionUrl);
+    const poll = pollListeners([hs.url], '/_synapse/admin/v1/server_version');
     const out = await capture(
       process.execPath,
       [BIN, '--venv', hs.venv, '-c', hs.configPath, '--target', TO, '--yes', '--json'],
       wizardEnv(wheelhouse, stateDir),
-    ).finally(() => poll.stop());
+    ).finally(() => setTimeout(() => poll.stop(), 150)); // the poll sees the new version even when the wizard ends first
+    await new Promise((resolve) => setTimeout(resolve, 200));
     const events = out
       .split('\n')
       .filter((l) => l.startsWith('{'))
@@ -190,7 +191,7 @@ async function benchDowntime(tmp, hs, wheelhouse) {
     if (result?.outcome !== 'upgraded' || typeof result.downtimeMs !== 'number')
       throw new Error(`downtime: the wizard did not upgrade: ${JSON.stringify(result)}`);
     wizard.push(result.downtimeMs);
-    const polled = poll.gap();
+    const polled = poll.outage();
     if (polled !== undefined) external.push({ reported: result.downtimeMs, polled: Math.round(polled) });
 
     await resetStandin(hs);
@@ -211,53 +212,17 @@ async function benchDowntime(tmp, hs, wheelhouse) {
 }
 
 /**
- * An outside observer during the wizard's run: GET the version endpoint every 50 ms (one at a time, 1 s time-out).
- * `gap()`: from the last answer naming the old version to the first naming the new one, what users saw as downtime
- * (to within the 50 ms grid), or undefined when the poll never saw both.
+ * Outside observers of one or several listeners, as users see them: each GETs `path` every 50 ms (one at a time,
+ * 1 s time-out) and reads the version from the `Server` header (workers answer no admin API). `outage()`: from the
+ * first listener's last answer naming the old version to the last listener's first answer naming the new one (to
+ * within the 50 ms grid), or undefined when a listener was never seen on both.
  */
-function pollVersion(url) {
-  let lastOld;
-  let firstNew;
-  let stopped = false;
-  const once = () =>
-    new Promise((resolve) => {
-      const req = http.get(url, { agent: false, timeout: 1000 }, (res) => {
-        let body = '';
-        res.on('data', (d) => (body += d));
-        res.on('end', () => resolve(body));
-        res.on('error', () => resolve(''));
-      });
-      req.on('timeout', () => req.destroy());
-      req.on('error', () => resolve(''));
-    });
-  const loop = async () => {
-    while (!stopped) {
-      const at = performance.now();
-      const body = await once();
-      if (firstNew === undefined && body.includes(`"${FROM}"`)) lastOld = performance.now();
-      if (firstNew === undefined && body.includes(`"${TO}"`)) firstNew = at;
-      await new Promise((r) => setTimeout(r, Math.max(0, 50 - (performance.now() - at))));
-    }
-  };
-  void loop();
-  return {
-    stop: () => (stopped = true),
-    gap: () => (lastOld !== undefined && firstNew !== undefined ? firstNew - lastOld : undefined),
-  };
-}
-
-/**
- * Outside observers of several listeners: each GETs `/_matrix/client/versions` every 50 ms and reads the version
- * from the `Server` header (workers answer no admin API). `outage()`: from the first listener's last answer naming
- * the old version to the last listener's first answer naming the new one (to within the 50 ms grid), or undefined
- * when a listener was never seen on both.
- */
-function pollListeners(urls) {
+function pollListeners(urls, path = '/_matrix/client/versions') {
   const seen = urls.map(() => ({ lastOld: undefined, firstNew: undefined }));
   let stopped = false;
   const once = (url) =>
     new Promise((resolve) => {
-      const req = http.get(`${url}/_matrix/client/versions`, { agent: false, timeout: 1000 }, (res) => {
+      const req = http.get(`${url}${path}`, { agent: false, timeout: 1000 }, (res) => {
         res.resume();
         res.on('end', () => resolve(String(res.headers.server ?? '')));
         res.on('error', () => resolve(''));
