@@ -6,7 +6,7 @@ import { findHomeserverProcesses, findPipProcesses, type HomeserverProcess } fro
 import { synctlManager } from './restart/synctl.js';
 import { startedConfigs } from './start-config.js';
 import type { Confidence, PipInstall } from './types.js';
-import { readVenvFacts, type VenvFacts } from './venv-facts.js';
+import { prefetchedVenvFacts, readVenvFacts, type VenvFacts } from './venv-facts.js';
 
 export interface DetectInputs {
   venv?: string;
@@ -129,7 +129,7 @@ export async function findSynapseVenvs(inputs: DetectInputs, looked: string[] = 
     const python = join(dir, 'bin', 'python');
     let facts = factsOf.get(python);
     if (!facts) {
-      facts = readVenvFacts(python);
+      facts = prefetchedVenvFacts(python) ?? readVenvFacts(python);
       facts.catch(() => {});
       factsOf.set(python, facts);
     }

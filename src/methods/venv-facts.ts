@@ -94,13 +94,14 @@ if d is not None:
 print(json.dumps(out))
 `;
 
-/** Reads started ahead by prefetchVenvFacts, by the virtualenv's Python; each is taken once. */
+/** Reads started ahead by prefetchVenvFacts, by the virtualenv's Python; each is taken once, by detection only. */
 const early = new Map<string, Promise<VenvFacts>>();
 
 /**
  * Starts reading a virtualenv's facts now: the CLI does for `--venv` while it loads the command's code (the
- * Python probe takes 70-150 ms, loading the code about as long). The next readVenvFacts of that Python takes the
- * result; nothing else changes (a Python that does not exist only fails the read nobody takes).
+ * Python probe takes 70-150 ms, loading the code about as long). Detection takes the result (prefetchedVenvFacts);
+ * nothing else does, so a read from before an install never stands for after it (a Python that does not exist
+ * only fails the read nobody takes).
  */
 export function prefetchVenvFacts(python: string): void {
   if (early.has(python) || !existsSync(python)) return;
@@ -109,12 +110,15 @@ export function prefetchVenvFacts(python: string): void {
   early.set(python, facts);
 }
 
-export function readVenvFacts(python: string): Promise<VenvFacts> {
+/** The read prefetchVenvFacts started for this Python, taken once; undefined when none was. */
+export function prefetchedVenvFacts(python: string): Promise<VenvFacts> | undefined {
   const started = early.get(python);
-  if (started) {
-    early.delete(python);
-    return started;
-  }
+  early.delete(python);
+  return started;
+}
+
+/** The virtualenv's facts, read now. */
+export function readVenvFacts(python: string): Promise<VenvFacts> {
   return probeVenv(python);
 }
 

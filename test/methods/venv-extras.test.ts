@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { execa } from 'execa';
 import { createStandinInstall, freePort } from '../../src/demo/standin.js';
-import { prefetchVenvFacts, readVenvFacts, VENV_FACTS_SCRIPT } from '../../src/methods/venv-facts.js';
+import { prefetchedVenvFacts, prefetchVenvFacts, readVenvFacts, VENV_FACTS_SCRIPT } from '../../src/methods/venv-facts.js';
 import { missingTool } from '../helpers/tools.js';
 
 // Real Synapse 1.47.0 from PyPI (pip reaches the index through the machine's own settings), in a
@@ -62,7 +62,7 @@ test('extras whose requirements carry only `extra == "…"` are read without a r
   assert.equal(modules, '[]');
 });
 
-test('a read started ahead (prefetchVenvFacts, the CLI does for --venv) is what the next read takes, once', async () => {
+test('a read started ahead (prefetchVenvFacts, the CLI does for --venv) is what detection takes, once; no other read takes it', async () => {
   const root = await mkdtemp(join(tmpdir(), 'su-prefetch-'));
   roots.push(root);
   const hs = await createStandinInstall({ root, version: '1.46.0', port: await freePort() });
@@ -77,7 +77,8 @@ test('a read started ahead (prefetchVenvFacts, the CLI does for --venv) is what 
     'site-packages',
   );
   await rename(join(site, 'matrix_synapse-1.46.0.dist-info'), join(root, 'aside'));
-  assert.equal((await readVenvFacts(python)).version, '1.46.0', 'the read started ahead');
-  assert.equal((await readVenvFacts(python)).installed, false, 'read again: what is there now');
+  assert.equal((await readVenvFacts(python)).installed, false, 'any other read: what is there now (an installed version is read after pip)');
+  assert.equal((await prefetchedVenvFacts(python))?.version, '1.46.0', 'detection takes the read started ahead');
+  assert.equal(prefetchedVenvFacts(python), undefined, 'once');
   prefetchVenvFacts(join(root, 'no-such-venv', 'bin', 'python')); // nothing to start, nothing thrown
 });
