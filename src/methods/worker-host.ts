@@ -1,7 +1,7 @@
-import { readdir, readFile, readlink } from 'node:fs/promises';
+import { readlink } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { readYamlFile } from '../config/yaml-file.js';
-import { environPwd, openFiles } from '../system/proc.js';
+import { commandLines, environPwd, openFiles } from '../system/proc.js';
 import { venvOf } from './pip-detect.js';
 import { startedConfigs } from './start-config.js';
 import { readWorkerConfig, WORKER_MARKERS } from './workers.js';
@@ -48,31 +48,23 @@ export async function findWorkerHost(given: { venv?: string; configPaths?: reado
   const workerConfigs = [...split.workers];
   if (split.workers.length) evidence.push(`worker configs from --config: ${split.workers.join(', ')}`);
   if (venv && sharedConfigs.length) return { venv, sharedConfigs, workerConfigs, evidence };
-  const entries = (await readdir(procRoot).catch(() => [] as string[])).filter((e) => /^\d+$/.test(e)).sort((a, b) => Number(a) - Number(b));
-  for (const entry of entries) {
-    const argv = (await readFile(`${procRoot}/${entry}/cmdline`, 'utf8').catch(() => '')).split('\0').filter(Boolean);
+  for (const { pid, argv } of await commandLines(procRoot)) {
     if (!argv.some((a) => WORKER_MARKERS.some((m) => a.endsWith(m)))) continue;
     const interpreter = argv[0];
     const procVenv = interpreter?.startsWith('/') ? await venvOf(interpreter) : undefined;
     if (venv && procVenv && resolve(procVenv) !== resolve(venv)) continue;
-    const cwd = await readlink(`${procRoot}/${entry}/cwd`).catch(() => '/');
-    const started = await startedConfigs({
-      pid: Number(entry),
-      argv,
-      cwd,
-      pwd: await environPwd(procRoot, entry),
-      openFiles: await openFiles(procRoot, entry),
-    });
+    const cwd = await readlink(`${procRoot}/${pid}/cwd`).catch(() => '/');
+    const started = await startedConfigs({ pid, argv, cwd, pwd: await environPwd(procRoot, pid), openFiles: await openFiles(procRoot, pid) });
     const { shared, workers } = await splitConfigs(started.configs);
     // With -c, only the workers started with that shared config (other homeservers may run workers here too).
     if (!shared.length || (split.shared.length && !shared.some((c) => split.shared.includes(c)))) continue;
     if (!venv && procVenv) {
       venv = procVenv;
-      evidence.push(`virtualenv of the running worker process (pid ${entry}): ${procVenv}`);
+      evidence.push(`virtualenv of the running worker process (pid ${pid}): ${procVenv}`);
     }
     if (!sharedConfigs.length) {
       sharedConfigs = shared;
-      evidence.push(`shared config from the running worker's arguments (pid ${entry}): ${shared.join(', ')}`);
+      evidence.push(`shared config from the running worker's arguments (pid ${pid}): ${shared.join(', ')}`);
     }
     for (const w of workers) if (!workerConfigs.includes(w)) workerConfigs.push(w);
   }

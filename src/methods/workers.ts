@@ -1,9 +1,9 @@
-import { readdir, readFile, readlink } from 'node:fs/promises';
+import { readdir, readlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { HomeserverConfig } from '../config/homeserver-config.js';
 import { dialHost } from '../config/listener.js';
 import { readYamlFile } from '../config/yaml-file.js';
-import { environPwd, openFiles } from '../system/proc.js';
+import { commandLines, environPwd, openFiles } from '../system/proc.js';
 import { startedConfigs } from './start-config.js';
 import { workerConfigPattern } from './restart/systemd.js';
 import type { RestartManager, Worker } from './types.js';
@@ -76,14 +76,12 @@ export async function workersInDir(dir: string, from: string): Promise<Worker[]>
 
 /** Running worker processes, with the worker config among their `-c` arguments. */
 async function runningWorkerConfigs(procRoot: string, mainConfigs: readonly string[]): Promise<string[]> {
-  const entries = await readdir(procRoot).catch(() => [] as string[]);
   const configs: string[] = [];
-  for (const entry of entries.filter((e) => /^\d+$/.test(e))) {
-    const argv = (await readFile(join(procRoot, entry, 'cmdline'), 'utf8').catch(() => '')).split('\0').filter(Boolean);
+  for (const { pid, argv } of await commandLines(procRoot)) {
     if (!argv.some((a) => WORKER_MARKERS.some((m) => a.endsWith(m)))) continue;
-    const cwd = await readlink(join(procRoot, entry, 'cwd')).catch(() => '/');
+    const cwd = await readlink(join(procRoot, String(pid), 'cwd')).catch(() => '/');
     // Relative `-c` (synctl started from the config's folder): resolved as the process did at its start.
-    const proc = { pid: Number(entry), argv, cwd, pwd: await environPwd(procRoot, entry), openFiles: await openFiles(procRoot, entry) };
+    const proc = { pid, argv, cwd, pwd: await environPwd(procRoot, pid), openFiles: await openFiles(procRoot, pid) };
     const paths = (await startedConfigs(proc)).configs;
     if (mainConfigs.length && !paths.some((p) => mainConfigs.includes(p))) continue;
     configs.push(...paths.filter((p) => !mainConfigs.includes(p)));

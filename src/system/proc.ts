@@ -12,22 +12,24 @@ export interface HomeserverProcess {
 
 const MARKERS = ['synapse.app.homeserver', 'synapse_homeserver'];
 
+/** Every process's command line from /proc, by pid in ascending order (empty where /proc is not readable). */
+export async function commandLines(procRoot = '/proc'): Promise<{ pid: number; argv: string[] }[]> {
+  const entries = await readdir(procRoot).catch(() => [] as string[]);
+  const found: { pid: number; argv: string[] }[] = [];
+  for (const entry of entries.filter((e) => /^\d+$/.test(e)).sort((a, b) => Number(a) - Number(b))) {
+    const argv = (await readFile(`${procRoot}/${entry}/cmdline`, 'utf8').catch(() => '')).split('\0').filter(Boolean);
+    found.push({ pid: Number(entry), argv });
+  }
+  return found;
+}
+
 /** Running homeserver processes, found from /proc (empty where /proc is not readable). */
 export async function findHomeserverProcesses(procRoot = '/proc'): Promise<HomeserverProcess[]> {
-  let entries: string[];
-  try {
-    entries = await readdir(procRoot);
-  } catch {
-    return [];
-  }
   const found: HomeserverProcess[] = [];
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    const cmdline = await readFile(`${procRoot}/${entry}/cmdline`, 'utf8').catch(() => '');
-    const argv = cmdline.split('\0').filter(Boolean);
+  for (const { pid, argv } of await commandLines(procRoot)) {
     if (!argv.some((arg) => MARKERS.some((marker) => arg.endsWith(marker)))) continue;
-    const cwd = await readlink(`${procRoot}/${entry}/cwd`).catch(() => undefined);
-    found.push({ pid: Number(entry), argv, cwd, pwd: await environPwd(procRoot, entry), openFiles: await openFiles(procRoot, entry) });
+    const cwd = await readlink(`${procRoot}/${pid}/cwd`).catch(() => undefined);
+    found.push({ pid, argv, cwd, pwd: await environPwd(procRoot, pid), openFiles: await openFiles(procRoot, pid) });
   }
   return found;
 }
@@ -38,22 +40,11 @@ export async function findHomeserverProcesses(procRoot = '/proc'): Promise<Homes
  * metadata may be half there (pip removes the old version's before it writes the new one's).
  */
 export async function findPipProcesses(venv: string, procRoot = '/proc'): Promise<{ pid: number; argv: string[] }[]> {
-  let entries: string[];
-  try {
-    entries = await readdir(procRoot);
-  } catch {
-    return [];
-  }
   const bin = `${venv.replace(/\/+$/, '')}/bin/`;
   const isPip = (arg: string | undefined): boolean => arg !== undefined && /^pip[\d.]*$/.test(arg.slice(arg.lastIndexOf('/') + 1));
-  const found: { pid: number; argv: string[] }[] = [];
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    const argv = (await readFile(`${procRoot}/${entry}/cmdline`, 'utf8').catch(() => '')).split('\0').filter(Boolean);
-    if (!argv[0]?.startsWith(bin)) continue;
-    if (isPip(argv[0]) || isPip(argv[1]) || (argv[1] === '-m' && isPip(argv[2]))) found.push({ pid: Number(entry), argv });
-  }
-  return found;
+  return (await commandLines(procRoot)).filter(
+    ({ argv }) => argv[0]?.startsWith(bin) && (isPip(argv[0]) || isPip(argv[1]) || (argv[1] === '-m' && isPip(argv[2]))),
+  );
 }
 
 /** `PWD` from `/proc/PID/environ` (undefined when unreadable or not an absolute path). */
