@@ -2,6 +2,7 @@ import { access, realpath } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { AdminError, ExitCode } from '../core/errors.js';
+import { maskUrlCredentials } from '../core/secret-values.js';
 import { findHomeserverProcesses, findPipProcesses, type HomeserverProcess } from '../system/proc.js';
 import { synctlManager } from './restart/synctl.js';
 import { startedConfigs } from './start-config.js';
@@ -26,7 +27,8 @@ const exists = (path: string): Promise<boolean> =>
 
 /**
  * The virtualenv's facts once no pip runs in it any more (checked every 250 ms, for up to `pipWaitMs`, 10 minutes by
- * default), read again; the first reading when none ran. A pip still running at the deadline is an error naming it.
+ * default), read again; the first reading when none ran. A pip still running at the deadline is an error naming it
+ * (its command line is another process's: credentials in a URL of it are masked).
  */
 async function afterPip(venv: string, python: string, first: VenvFacts, inputs: DetectInputs): Promise<VenvFacts> {
   const deadline = Date.now() + (inputs.pipWaitMs ?? 600_000);
@@ -35,11 +37,14 @@ async function afterPip(venv: string, python: string, first: VenvFacts, inputs: 
     const pips = await findPipProcesses(venv, inputs.procRoot);
     if (!pips.length) return waited ? readVenvFacts(python) : first;
     if (Date.now() > deadline) {
-      throw new AdminError(`pip is still at work in the virtualenv ${venv} (pid ${pips.map((p) => p.pid).join(', ')}: ${pips[0]?.argv.join(' ')}).`, {
-        exitCode: ExitCode.usage,
-        serverState: 'what is installed in it cannot be read until pip has finished; nothing was changed',
-        nextStep: 'Wait for that pip to finish (or stop it), then run synapse-upgrade again.',
-      });
+      throw new AdminError(
+        `pip is still at work in the virtualenv ${venv} (pid ${pips.map((p) => p.pid).join(', ')}: ${maskUrlCredentials(pips[0]?.argv.join(' ') ?? '')}).`,
+        {
+          exitCode: ExitCode.usage,
+          serverState: 'what is installed in it cannot be read until pip has finished; nothing was changed',
+          nextStep: 'Wait for that pip to finish (or stop it), then run synapse-upgrade again.',
+        },
+      );
     }
     waited = true;
     await new Promise((resolve) => setTimeout(resolve, 250));

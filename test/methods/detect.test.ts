@@ -263,3 +263,36 @@ test('a given virtualenv while its pip is installing: detection waits for pip, t
     await rename(aside, distInfo).catch(() => {});
   }
 });
+
+test('a pip still at work is named without the credentials of a URL on its command line', async () => {
+  const site = join(
+    pip.venv,
+    'lib',
+    (await readdir(join(pip.venv, 'lib'))).find((d) => d.startsWith('python'))!,
+    'site-packages',
+  );
+  const distInfo = join(site, 'matrix_synapse-1.46.0.dist-info');
+  const aside = join(base, 'dist-info-aside-2');
+  const proc = await emptyProc();
+  await mkdir(join(proc, '77'), { recursive: true });
+  const argv = [join(pip.venv, 'bin', 'pip'), 'install', '--index-url', 'https://admin:s3cret@pypi.example.org/simple', 'matrix-synapse'];
+  await writeFile(join(proc, '77', 'cmdline'), `${argv.join('\0')}\0`);
+  await rename(distInfo, aside);
+  try {
+    const error = await detectInstall({
+      root: await debianRootless(),
+      home: join(base, 'nohome'),
+      procRoot: proc,
+      env: { PATH: await pathWith([]) },
+      venv: pip.venv,
+      pipWaitMs: 0,
+    }).then(
+      () => assert.fail('detected while pip was at work'),
+      (e: unknown) => e as Error,
+    );
+    assert.match(error.message, /\(pid 77: .*--index-url https:\/\/admin:\*\*\*@pypi\.example\.org\/simple matrix-synapse\)\.$/);
+    assert.doesNotMatch(error.message, /s3cret/);
+  } finally {
+    await rename(aside, distInfo).catch(() => {});
+  }
+});
